@@ -143,12 +143,19 @@ func (t *Tensor) dataLen() int {
 // MaxBytes for element size size) and returns their product.
 func numElements(dims []int64, size int) (int, error) {
 	n := int64(1)
+	zero := false
 	for _, d := range dims {
 		if d < 0 {
 			return 0, fmt.Errorf("negative dimension %d in dims %v", d, dims)
 		}
-		if d != 0 && n > MaxElements/d {
-			return 0, fmt.Errorf("dims %v declare more than the limit of %d elements", dims, int64(MaxElements))
+		zero = zero || d == 0
+	}
+	if zero {
+		return 0, nil
+	}
+	for _, d := range dims {
+		if n > math.MaxInt64/d {
+			return 0, fmt.Errorf("dims %v declare more than 2^63 elements (limit %d)", dims, int64(MaxElements))
 		}
 		n *= d
 	}

@@ -152,7 +152,7 @@ func TestDecodeTensorErrors(t *testing.T) {
 	}{
 		{"2^40 elements", &onnxpb.TensorProto{Name: "huge", DataType: 1, Dims: []int64{1 << 20, 1 << 20}}, "more than the limit", false},
 		{"2^40 elements raw", &onnxpb.TensorProto{Name: "huge", DataType: 1, Dims: []int64{1 << 40}, RawData: []byte{1, 2, 3, 4}}, "more than the limit", false},
-		{"dims overflow int64", &onnxpb.TensorProto{Name: "huge", DataType: 1, Dims: []int64{1 << 62, 1 << 62, 4}}, "more than the limit", false},
+		{"dims overflow int64", &onnxpb.TensorProto{Name: "huge", DataType: 1, Dims: []int64{1 << 62, 1 << 62, 4}}, "more than 2^63", false},
 		{"negative dim", &onnxpb.TensorProto{Name: "neg", DataType: 1, Dims: []int64{-1}}, "negative dimension", false},
 		{"short raw", &onnxpb.TensorProto{Name: "w", DataType: 1, Dims: []int64{2}, RawData: []byte{1, 2, 3}}, "raw_data holds 3 bytes", false},
 		{"no data", &onnxpb.TensorProto{Name: "w", DataType: 1, Dims: []int64{2}}, "raw_data holds 0 bytes", false},
