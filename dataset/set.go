@@ -72,7 +72,7 @@ func (s *Set) Limit(n int) *Set {
 	}
 	t := *s
 	t.N = n
-	t.X = s.X[:n*s.SampleSize() : n*s.SampleSize()]
+	t.X = s.X[: n*s.SampleSize() : n*s.SampleSize()]
 	if s.Labels != nil {
 		t.Labels = s.Labels[:n:n]
 	}
