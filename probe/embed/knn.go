@@ -8,7 +8,33 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
 )
+
+var impl gonum.Implementation
+
+// sqNorms returns ‖xᵢ‖² for each row, in float64.
+func sqNorms(x []float32, n, d int) []float64 {
+	out := make([]float64, n)
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := x[i*d : (i+1)*d]
+			out[i] = impl.Dsdot(d, r, 1, r, 1)
+		}
+	})
+	return out
+}
+
+// dotDist is ‖a‖²+‖b‖²−2a·b with a float64-accumulated SIMD dot product,
+// clamped at 0. With float64 accumulation its rounding error is far below
+// float32 data resolution.
+func dotDist(a, b []float32, aa, bb float64) float64 {
+	v := aa + bb - 2*impl.Dsdot(len(a), a, 1, b, 1)
+	if v < 0 {
+		return 0
+	}
+	return v
+}
 
 // neighbors is a k-nearest-neighbour graph: row i holds the k nearest other
 // points of point i, nearest first, with squared Euclidean distances.
@@ -220,6 +246,7 @@ func knnPruned(ctx context.Context, x []float32, n, d, k int, p *projected, stat
 	const block = 256
 	var gram []float64
 	var evals atomic.Int64
+	xx := sqNorms(x, n, d)
 	for b0 := 0; b0 < n; b0 += block {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -272,7 +299,7 @@ func knnPruned(ctx context.Context, x []float32, n, d, k int, p *projected, stat
 							continue
 						}
 						local++
-						h.push(sqDist(xi, x[int(j)*d:(int(j)+1)*d]), j)
+						h.push(dotDist(xi, x[int(j)*d:(int(j)+1)*d], xx[i], xx[j]), j)
 					}
 					if done {
 						break
