@@ -19,8 +19,8 @@ type Options struct {
 	PCs        int
 	PCVariance float64
 	// Perplexity, Iterations and TSNEPCA (PCA dimensions before the kNN
-	// search; 0 = the default 50, negative = none) configure the t-SNE of
-	// both spaces.
+	// search; 0 = none, exact neighbours in the input space) configure the
+	// t-SNE of both spaces.
 	Perplexity float64
 	Iterations int
 	TSNEPCA    int
@@ -39,14 +39,13 @@ type Options struct {
 
 // DefaultOptions are the paper's analysis with the cell-metrics spec's
 // defaults: automatic layers, PCs for 95% of the variance, perplexity 30,
-// 750 t-SNE iterations after PCA to 50 dimensions, 40 bins, 200
+// 750 t-SNE iterations on exact input-space neighbours, 40 bins, 200
 // permutations, 100 field shuffles, seed 1.
 var DefaultOptions = Options{
 	BatchSize:     256,
 	PCVariance:    0.95,
 	Perplexity:    30,
 	Iterations:    750,
-	TSNEPCA:       50,
 	Bins:          40,
 	Shuffles:      200,
 	FieldShuffles: 100,
@@ -67,9 +66,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Iterations <= 0 {
 		o.Iterations = d.Iterations
-	}
-	if o.TSNEPCA == 0 {
-		o.TSNEPCA = d.TSNEPCA
 	}
 	if o.Bins <= 0 {
 		o.Bins = d.Bins

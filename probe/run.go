@@ -21,18 +21,18 @@ import (
 type stages struct {
 	// collect runs data through m and returns, for each tensor, its
 	// per-point shape and the N×units activations.
-	collect func(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]Activations, error)
+	collect func(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error)
 	// tsne embeds the n×d matrix x in 2-D (n×2 row-major) and returns
 	// quality metrics.
-	tsne func(ctx context.Context, x []float32, n, d int, o Options, seed int64, log io.Writer) ([]float64, map[string]float64, error)
+	tsne func(ctx context.Context, x []float32, n, d int, o Options, seed int64, log io.Writer) (xy []float64, quality map[string]float64, warnings []string, err error)
 	// score scores each non-negative signal (n values each) on the points
 	// xy (n×2) in frame, with optional labels, returning one PartScores per
 	// signal (Sign left empty) and the scorer's parameters.
 	score func(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, map[string]any, error)
 }
 
-// Activations is one collected tensor.
-type Activations struct {
+// tensorActs is one collected tensor.
+type tensorActs struct {
 	Shape []int     // per-point shape
 	Data  []float32 // N × prod(Shape), row-major
 }
@@ -79,6 +79,9 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	if m == nil || data == nil {
 		return nil, errors.New("probe: no model or no data")
 	}
+	if o.Seed < 1 {
+		return nil, fmt.Errorf("probe: seed %d: must be ≥ 1", o.Seed)
+	}
 	if o.Limit > 0 {
 		data = data.Limit(o.Limit)
 	}
@@ -119,7 +122,7 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	}
 	res.Options = o
 
-	// Activations (plus the model output, for the accuracy).
+	// tensorActs (plus the model output, for the accuracy).
 	hooks := slices.Clone(o.Layers)
 	if !slices.Contains(hooks, o.SpaceLayer) {
 		hooks = append(hooks, o.SpaceLayer)
@@ -177,9 +180,12 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	}
 	for _, s := range spaces {
 		sp.begin("t-SNE of %s (%d × %d) for the %s space", s.source, data.N, s.d, s.name)
-		xy, q, err := st.tsne(ctx, s.x, data.N, s.d, o, s.seed, log)
+		xy, q, warns, err := st.tsne(ctx, s.x, data.N, s.d, o, s.seed, log)
 		if err != nil {
 			return nil, fmt.Errorf("probe: %s space (t-SNE of %s): %w", s.name, s.source, err)
+		}
+		for _, w := range warns {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("t-SNE of %s: %s", s.source, w))
 		}
 		sp.end()
 		res.Spaces = append(res.Spaces, SpaceResult{Name: s.name, Source: s.source, Dims: s.d, XY: xy, Frame: SquareFrame(xy), Quality: q})
@@ -291,7 +297,7 @@ func nclasses(d *dataset.Set) int {
 
 // accuracy is the fraction of points whose largest output equals the label,
 // or nil when the output is not one score per class.
-func accuracy(out Activations, labels []int) *float64 {
+func accuracy(out tensorActs, labels []int) *float64 {
 	if labels == nil || len(out.Shape) != 1 {
 		return nil
 	}

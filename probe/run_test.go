@@ -41,22 +41,22 @@ func referenceSet(t *testing.T, n int) (*onnxio.Model, *dataset.Set, string) {
 
 // referenceCollect stands in for the executor with ONNX Runtime's stored
 // activations of the reference model (shared/reference/mnist-cnn).
-func referenceCollect(dir string) func(context.Context, *onnxio.Model, *dataset.Set, []string, Options) (map[string]Activations, error) {
+func referenceCollect(dir string) func(context.Context, *onnxio.Model, *dataset.Set, []string, Options) (map[string]tensorActs, error) {
 	files := map[string]string{
 		"/Relu_2_output_0":   "09_Relu_2_output_0.npy",
 		"/fc2/Gemm_output_0": "10_fc2.Gemm_output_0.npy",
 		"/fc1/Gemm_output_0": "08_fc1.Gemm_output_0.npy",
 		"log_probs":          "11_log_probs.npy",
 	}
-	return func(_ context.Context, _ *onnxio.Model, data *dataset.Set, tensors []string, _ Options) (map[string]Activations, error) {
-		out := map[string]Activations{}
+	return func(_ context.Context, _ *onnxio.Model, data *dataset.Set, tensors []string, _ Options) (map[string]tensorActs, error) {
+		out := map[string]tensorActs{}
 		for _, name := range tensors {
 			a, err := dataset.ReadNpy(filepath.Join(dir, "activations", files[name]))
 			if err != nil {
 				return nil, err
 			}
 			u := prod(a.Shape[1:])
-			out[name] = Activations{Shape: a.Shape[1:], Data: a.Float32()[:data.N*u]}
+			out[name] = tensorActs{Shape: a.Shape[1:], Data: a.Float32()[:data.N*u]}
 		}
 		return out, nil
 	}
@@ -64,13 +64,13 @@ func referenceCollect(dir string) func(context.Context, *onnxio.Model, *dataset.
 
 // fakeTSNE "embeds" by taking columns 0 and 1 of the data, spread by the
 // seed, so that the test sees which data and seed each space got.
-func fakeTSNE(_ context.Context, x []float32, n, d int, _ Options, seed int64, _ io.Writer) ([]float64, map[string]float64, error) {
+func fakeTSNE(_ context.Context, x []float32, n, d int, _ Options, seed int64, _ io.Writer) ([]float64, map[string]float64, []string, error) {
 	xy := make([]float64, 2*n)
 	for i := 0; i < n; i++ {
 		xy[2*i] = float64(x[i*d]) + float64(seed)
 		xy[2*i+1] = float64(x[i*d+min(1, d-1)])
 	}
-	return xy, map[string]float64{"seed": float64(seed)}, nil
+	return xy, map[string]float64{"seed": float64(seed)}, nil, nil
 }
 
 // fakeScore records the mean of each signal as its only score and labels
@@ -191,7 +191,7 @@ func TestAccuracyReference(t *testing.T) {
 		t.Errorf("accuracy %v, want 0.986", a)
 	}
 	// Not one score per class: no accuracy.
-	if a := accuracy(Activations{Shape: []int{3}, Data: make([]float32, 3*1000)}, data.Labels); a != nil {
+	if a := accuracy(tensorActs{Shape: []int{3}, Data: make([]float32, 3*1000)}, data.Labels); a != nil {
 		t.Errorf("accuracy of a 3-score output for 10 classes: %v, want nil", *a)
 	}
 }
