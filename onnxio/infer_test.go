@@ -187,7 +187,7 @@ func TestReshapeRule(t *testing.T) {
 		{[]int64{n, 3, 4}, []int64{0, -1}, []int64{n, 12}, false, ""}, // 0 copies the symbolic batch, so -1 is known
 		{[]int64{n, 3, 4}, []int64{n, -1}, []int64{n, 12}, false, ""}, // x.view(x.size(0), -1)
 		{[]int64{n, 3, 4}, []int64{-1, 12}, []int64{-1, 12}, false, ""},
-		{[]int64{n, 3, 4}, []int64{-1, 5}, []int64{-1, 5}, false, ""}, // N×12/5 may be whole: not decidable
+		{[]int64{n, 3, 4}, []int64{-1, 5}, []int64{-1, 5}, false, ""},   // N×12/5 may be whole: not decidable
 		{[]int64{-1, 3, 4}, []int64{0, -1}, []int64{-1, -1}, false, ""}, // anonymous unknown: nothing cancels
 		{[]int64{2, 3, 4}, []int64{4, 0, 2}, []int64{4, 3, 2}, false, ""},
 		{[]int64{2, 3, 4}, []int64{0, 24}, nil, true, "cannot reshape"},
