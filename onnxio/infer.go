@@ -1,6 +1,7 @@
 package onnxio
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -44,18 +45,20 @@ type ValueType struct {
 //
 // It covers the operators of typical PyTorch CNN and MLP exports (see
 // InferTypes). Operators without a rule take the shape the model declares
-// in value_info or outputs, if any; otherwise the result is an
-// *UnsupportedError naming the node.
+// in value_info or outputs, if any; otherwise inference skips the node and
+// everything computed from it, and returns the shapes it did infer together
+// with an *UnsupportedError naming the first such node. Inconsistent shapes
+// are a *FormatError.
 func InferShapes(m *Model, inputs map[string][]int64) (map[string][]int64, error) {
 	types, err := InferTypes(m, inputs)
-	if err != nil {
+	if types == nil {
 		return nil, err
 	}
 	out := make(map[string][]int64, len(types))
 	for k, v := range types {
 		out[k] = v.Shape
 	}
-	return out, nil
+	return out, err
 }
 
 // InferTypes is InferShapes with element types. Rules exist for:
@@ -74,10 +77,11 @@ func InferShapes(m *Model, inputs map[string][]int64) (map[string][]int64, error
 //	out = floor((in + pad_begin + pad_end - dilation×(kernel-1) - 1) / stride) + 1
 func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, error) {
 	s := &inferState{
-		m:     m,
-		types: make(map[string]ValueType),
-		ivals: make(map[string][]int64),
-		fvals: make(map[string][]float32),
+		m:       m,
+		types:   make(map[string]ValueType),
+		ivals:   make(map[string][]int64),
+		fvals:   make(map[string][]float32),
+		skipped: make(map[string]bool),
 	}
 	declared := make(map[string]*onnxpb.ValueInfoProto)
 	for _, vi := range m.Graph.GetValueInfo() {
@@ -146,25 +150,41 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		s.types[name] = ValueType{t.DType, append([]int64{}, t.Dims...)}
 		s.setConst(name, t)
 	}
+	var firstErr error
 	for i, n := range m.Nodes {
-		if err := s.node(n, i); err != nil {
-			ue, isUnsupported := err.(*UnsupportedError)
-			if !isUnsupported {
-				return nil, err
-			}
-			// No rule: fall back on shapes the model declares.
-			for _, out := range n.GetOutput() {
-				vi := declared[out]
-				dims, _, ok := ValueShape(vi)
-				if out != "" && !ok {
-					return nil, ue
-				}
-				if out != "" {
-					s.types[out] = ValueType{ValueDType(vi), dims}
+		err := s.node(n, i)
+		if err == nil {
+			continue
+		}
+		ue, isUnsupported := err.(*UnsupportedError)
+		if err != errSkip && !isUnsupported {
+			return s.result(), err
+		}
+		// No rule: fall back on shapes the model declares, else skip the
+		// node and what depends on it.
+		for _, out := range n.GetOutput() {
+			vi := declared[out]
+			dims, _, ok := ValueShape(vi)
+			switch {
+			case out == "":
+			case ok && err != errSkip:
+				s.types[out] = ValueType{ValueDType(vi), dims}
+			default:
+				s.skipped[out] = true
+				if firstErr == nil && isUnsupported {
+					firstErr = ue
 				}
 			}
 		}
 	}
+	return s.result(), firstErr
+}
+
+// errSkip reports a node whose inputs depend on a node inference skipped.
+var errSkip = errors.New("input shape unknown")
+
+// result returns the inferred types with every negative size as Unknown.
+func (s *inferState) result() map[string]ValueType {
 	for name, t := range s.types {
 		for i, d := range t.Shape {
 			if d < 0 {
@@ -173,14 +193,15 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		}
 		s.types[name] = t
 	}
-	return s.types, nil
+	return s.types
 }
 
 type inferState struct {
-	m     *Model
-	types map[string]ValueType
-	ivals map[string][]int64   // known integer values (unknownVal for unknown entries)
-	fvals map[string][]float32 // known small float values
+	m       *Model
+	types   map[string]ValueType
+	ivals   map[string][]int64   // known integer values (unknownVal for unknown entries)
+	skipped map[string]bool      // outputs of nodes inference could not handle
+	fvals   map[string][]float32 // known small float values
 }
 
 func (s *inferState) setConst(name string, t *Tensor) {
@@ -262,6 +283,9 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 		vs := make([]ValueType, k)
 		for i := range vs {
 			v, ok := in(i)
+			if !ok && s.skipped[ins[i]] {
+				return nil, errSkip
+			}
 			if !ok {
 				return nil, fail("input %d (%q) of %s has no known shape", i, ins[i], op)
 			}
