@@ -46,14 +46,13 @@ type rotTap struct {
 // gridGeom is the ring and rotation geometry for N×N maps, shared read-only
 // by all workers.
 type gridGeom struct {
-	n, size  int
-	disc     []int32 // SAC indices with inner < d ≤ max outer, sorted by d
-	ringEnd  []int   // disc[:ringEnd[k]] is ring k
-	outer    []float64
-	taps     [7][]rotTap // per angle, per disc element
-	compat   Compat
-	aBuf     []float64
-	unsorted bool
+	n, size int
+	disc    []int32 // SAC indices with inner < d ≤ max outer, sorted by d
+	ringEnd []int   // disc[:ringEnd[k]] is ring k
+	outer   []float64
+	taps    [7][]rotTap   // per angle, per disc element (bilinear)
+	cubic   [7][]cubicTap // CompatDeepMind: per angle, per disc element
+	compat  Compat
 }
 
 func newGridGeom(n int, inner float64, outer []float64, compat Compat) *gridGeom {
@@ -121,6 +120,17 @@ func newGridGeom(n int, inner float64, outer []float64, compat Compat) *gridGeom
 			taps[j] = t
 		}
 		g.taps[a] = taps
+		if compat == CompatDeepMind {
+			// scipy.ndimage.rotate: input = R·(output − centre) + centre
+			// with R = [[cos, sin], [−sin, cos]] on (row, col).
+			ct := make([]cubicTap, len(bins))
+			for j, b := range bins {
+				y, x := int(b.i)/size, int(b.i)%size
+				dy, dx := float64(y-c), float64(x-c)
+				ct[j] = cubicTapAt(cs*dy+sn*dx+float64(c), -sn*dy+cs*dx+float64(c), size)
+			}
+			g.cubic[a] = ct
+		}
 	}
 	return g
 }
@@ -149,6 +159,9 @@ type ringAcc struct {
 func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
 	nr := len(g.outer)
 	dm := g.compat == CompatDeepMind
+	if dm {
+		return g.scoreDM(sac, corr)
+	}
 	for a := range gridAngles {
 		taps := g.taps[a]
 		var acc ringAcc
@@ -191,6 +204,12 @@ func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
 			corr[a*nr+k] = ringCorr(acc, dm)
 		}
 	}
+	return g.summarise(corr)
+}
+
+// summarise turns the per-angle, per-ring correlations into scores.
+func (g *gridGeom) summarise(corr []float64) GridScores {
+	nr := len(g.outer)
 	gs := GridScores{Gridness60: math.NaN(), Gridness60Mean: math.NaN(), Gridness90: math.NaN(),
 		Gridness90Mean: math.NaN(), BestOuter60: math.NaN()}
 	for i := range gs.Corr {
@@ -216,6 +235,43 @@ func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
 	return gs
 }
 
+// scoreDM scores like DeepMind's GridScorer: cubic-spline rotation of the
+// zero-filled autocorrelogram, cov/var correlation over every ring bin.
+func (g *gridGeom) scoreDM(sac []float64, corr []float64) GridScores {
+	nr := len(g.outer)
+	coef := make([]float64, len(sac))
+	copy(coef, sac)
+	prefilter2D(coef, g.size, make([]float64, g.size))
+	for a := range gridAngles {
+		taps := g.cubic[a]
+		var acc ringAcc
+		k := 0
+		for j, si := range g.disc {
+			for k < nr && g.ringEnd[k] == j {
+				corr[a*nr+k] = ringCorr(acc, true)
+				k++
+			}
+			av := sac[si]
+			t := &taps[j]
+			bv := 0.0
+			if !t.out {
+				for q := range t.idx {
+					bv += t.w[q] * coef[t.idx[q]]
+				}
+			}
+			acc.n++
+			acc.sa += av
+			acc.sb += bv
+			acc.saa += av * av
+			acc.sbb += bv * bv
+			acc.sab += av * bv
+		}
+		for ; k < nr; k++ {
+			corr[a*nr+k] = ringCorr(acc, true)
+		}
+	}
+	return g.summarise(corr)
+}
 func nanMax(a, b float64) float64 {
 	if math.IsNaN(b) {
 		return a

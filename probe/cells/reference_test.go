@@ -242,3 +242,44 @@ func TestReferenceScores(t *testing.T) {
 	}
 	t.Logf("largest |spec − reference| gridness: %v", worst)
 }
+
+// TestReferenceDeepMindCompat: with CompatDeepMind, gridness equals
+// DeepMind's scores.py (dm_gs60_mean, dm_gs60_minmax, dm_gs90 columns of
+// scores.csv) to 0.005 wherever DeepMind's value is finite and its
+// autocorrelogram did not overflow (dm_sac_overflow False). Issue 4 asks
+// 0.02 on grid maps, 0.005 when the rotation is reproduced exactly: we
+// reproduce scipy.ndimage.rotate's cubic spline (measured: ≤ 5e-6 on the
+// grid items, the CSV's 6 significant digits).
+func TestReferenceDeepMindCompat(t *testing.T) {
+	ref := loadRef(t)
+	worst := map[string]float64{}
+	tested := 0
+	for _, e := range ref.entries {
+		for _, v := range variants(e) {
+			if ref.rows[e.ID+"/"+v]["dm_sac_overflow"] != "False" {
+				continue
+			}
+			m, _ := ref.mapOf(t, e, v)
+			gs := Gridness(m, e.N, 20, 0.2, DefaultRingOuter(), CompatDeepMind)
+			for _, c := range []struct {
+				col string
+				got float64
+			}{{"dm_gs60_mean", gs.Gridness60Mean}, {"dm_gs60_minmax", gs.Gridness60}, {"dm_gs90", gs.Gridness90Mean}} {
+				want := ref.num(t, e.ID, v, c.col)
+				if math.IsNaN(want) || math.IsInf(want, 0) {
+					continue
+				}
+				tested++
+				d := math.Abs(c.got - want)
+				if !(d <= 0.005) {
+					t.Errorf("%s/%s %s: got %.5f want %.5f", e.ID, v, c.col, c.got, want)
+				}
+				worst[c.col] = math.Max(worst[c.col], d)
+			}
+		}
+	}
+	if tested == 0 {
+		t.Fatal("no DeepMind reference value tested")
+	}
+	t.Logf("%d values; largest |ours − DeepMind|: %v", tested, worst)
+}

@@ -240,7 +240,16 @@ func (s *sacPlan) autocorr(dst, m []float64, compat Compat) {
 	for i := 0; i <= last; i++ {
 		nn := s.svv[i]
 		if compat == CompatDeepMind {
-			dst[i] = dmCoef(nn, s.sxv[i], s.sxv[last-i], s.sqv[i], s.sqv[last-i], s.sxx[i])
+			s1, s2 := s.sxv[i], s.sxv[last-i]
+			v1 := nn*s.sqv[i] - s1*s1
+			v2 := nn*s.sqv[last-i] - s2*s2
+			if v1 <= 1e-8*nn*nn || v2 <= 1e-8*nn*nn {
+				// near-constant overlap: DeepMind's direct sums resolve
+				// structure far below the FFT's rounding; redo it directly.
+				dst[i] = dmDirectLag(m, n, i/size-(n-1), i%size-(n-1))
+				continue
+			}
+			dst[i] = dmCoef(nn, s1, s2, s.sqv[i], s.sqv[last-i], s.sxx[i])
 			continue
 		}
 		if nn < float64(s.minOverlap) {
@@ -294,9 +303,45 @@ func Autocorrelogram(m []float64, n, minOverlap int, compat Compat) []float64 {
 	return dst
 }
 
-// directLag is the Pearson correlation of the pairs (λ_i, λ_{i+(dy,dx)})
-// valid in both, computed two-pass; NaN when a variance is exactly 0.
 // sacVarEps: after scaling the map to unit variance, a lag whose overlap
 // variance is below sacVarEps is a constant overlap (plateau) and is
 // undefined. The FFT sums carry an absolute error of ~1e-12 there.
 const sacVarEps = 1e-10
+
+// dmDirectLag is DeepMind's calculate_sac coefficient at one lag computed
+// by direct summation over the zero-filled map: cov/(std·std) with
+// std = sqrt(Σx²/n − (Σx/n)²), non-finite results → 0 (nan_to_num; an
+// infinite result, which DeepMind turns into ±1.8e308, is also 0 here).
+func dmDirectLag(m []float64, n, dy, dx int) float64 {
+	r0, r1 := max(0, -dy), min(n, n-dy)
+	c0, c1 := max(0, -dx), min(n, n-dx)
+	var k, s1, s2, q1, q2, sxy float64
+	for r := r0; r < r1; r++ {
+		for c := c0; c < c1; c++ {
+			a, b := m[r*n+c], m[(r+dy)*n+c+dx]
+			if math.IsNaN(a) {
+				a = 0
+			}
+			if math.IsNaN(b) {
+				b = 0
+			}
+			k++
+			s1 += a
+			s2 += b
+			q1 += a * a
+			q2 += b * b
+			sxy += a * b
+		}
+	}
+	if k == 0 {
+		return 0
+	}
+	std1 := math.Sqrt(q1/k - s1*s1/(k*k))
+	std2 := math.Sqrt(q2/k - s2*s2/(k*k))
+	r := (sxy/k - s1*s2/(k*k)) / (std1 * std2)
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return 0
+	}
+	return r
+}
+
