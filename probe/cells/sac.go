@@ -344,4 +344,3 @@ func dmDirectLag(m []float64, n, dy, dx int) float64 {
 	}
 	return r
 }
-
