@@ -101,17 +101,17 @@ type Options struct {
 	FieldThreshold float64 // field threshold as a fraction of the peak (0.2)
 	FieldMinBins   int     // minimum bins per field (9)
 
-	Permutations  int     // activation permutations per unit for SI and CSI (200)
-	FieldShuffles int     // field shuffles per unit for the gridness null (100)
+	Permutations  int // activation permutations per unit for SI and CSI (200)
+	FieldShuffles int // field shuffles per unit for the gridness null (100)
 	// FieldShuffleAll runs the field shuffle for every unit. By default it
 	// runs only when the unit's gridness reaches Thresholds.WeakGrid: below
 	// that no grid label is possible whatever the null, and the shuffle is
 	// most of the cost of a unit (gridness_p95 is then null).
 	FieldShuffleAll bool
-	Percentile    float64 // null percentile (95)
-	Seed          uint64  // seed of every shuffle (1)
-	Workers       int     // parallel workers; 0 = GOMAXPROCS
-	Signed        SignedMode
+	Percentile      float64 // null percentile (95)
+	Seed            uint64  // seed of every shuffle (1)
+	Workers         int     // parallel workers; 0 = GOMAXPROCS
+	Signed          SignedMode
 
 	Thresholds Thresholds
 
