@@ -12,6 +12,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/probe/cells"
 	"github.com/conceptcells/conceptcells/probe/embed"
 )
 
@@ -66,6 +67,10 @@ func (s *stepper) end() {
 	s.timings = append(s.timings, Timing{Step: s.name, Seconds: d})
 	fmt.Fprintf(s.log, "conceptcells: %s done in %.1f s\n", s.name, d)
 }
+
+// spacePrefix marks scorer parameters that describe the space (density
+// gridness, empty bins); run moves them into the space's Quality.
+const spacePrefix = "space:"
 
 // Seeds derived from Options.Seed, one per step.
 const (
@@ -248,6 +253,17 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 				return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
 			}
 			sp.end()
+			for k, v := range params {
+				if q, ok := strings.CutPrefix(k, spacePrefix); ok {
+					if f, ok := v.(float64); ok {
+						if s.Quality == nil {
+							s.Quality = map[string]float64{}
+						}
+						s.Quality[q] = f
+					}
+					delete(params, k)
+				}
+			}
 			res.CellParams = params
 			for j, p := range parts {
 				it := &items[owner[j]]
@@ -363,28 +379,25 @@ func splitSigns(v []float32) (pos, neg []float32) {
 }
 
 // SquareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of
-// the finite points of the n×2 row-major xy: extent E = max(x range,
-// y range), centred on the data mid-points (cell-metrics spec §1.1). A
-// degenerate extent becomes 1.
+// the n×2 row-major points xy (cells.SquareBounds: extent max(x range,
+// y range) on both axes, centred on the data; cell-metrics spec §1.1). A
+// degenerate or non-finite set gives the unit square around its first
+// point, or around 0.
 func SquareFrame(xy []float64) [4]float64 {
-	x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for i := 0; i+1 < len(xy); i += 2 {
-		x, y := xy[i], xy[i+1]
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
-			continue
+	n := len(xy) / 2
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range xs {
+		xs[i], ys[i] = xy[2*i], xy[2*i+1]
+	}
+	r, err := cells.SquareBounds(xs, ys)
+	if err != nil {
+		c := [2]float64{}
+		if n > 0 && !math.IsNaN(xs[0]) && !math.IsInf(xs[0], 0) && !math.IsNaN(ys[0]) && !math.IsInf(ys[0], 0) {
+			c = [2]float64{xs[0], ys[0]}
 		}
-		x0, x1 = math.Min(x0, x), math.Max(x1, x)
-		y0, y1 = math.Min(y0, y), math.Max(y1, y)
+		return [4]float64{c[0] - 0.5, c[0] + 0.5, c[1] - 0.5, c[1] + 0.5}
 	}
-	if x0 > x1 {
-		return [4]float64{-0.5, 0.5, -0.5, 0.5}
-	}
-	e := math.Max(x1-x0, y1-y0)
-	if !(e > 0) {
-		e = 1
-	}
-	mx, my := (x0+x1)/2, (y0+y1)/2
-	return [4]float64{mx - e/2, mx + e/2, my - e/2, my + e/2}
+	return [4]float64{r.XMin, r.XMax, r.YMin, r.YMax}
 }
 
 // layerPCA runs PCA on the n×d activations: with o.PCs > 0 it keeps that

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/progress"
 	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/probe/cells"
 	"github.com/conceptcells/conceptcells/probe/embed"
 )
 
@@ -52,7 +54,118 @@ func tsneStage(ctx context.Context, x []float32, n, d int, o Options, seed int64
 	return r.Y, q, r.Warnings, nil
 }
 
-// scoreStage is wired to probe/cells once its unit scorer lands.
+// scoreStage scores the non-negative signals with cells.ScoreUnits in the
+// frame run chose, with a progress bar over the signals.
 func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, map[string]any, error) {
-	return nil, nil, fmt.Errorf("probe: the cell scorer is not wired yet")
+	n := len(xy) / 2
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range xs {
+		xs[i], ys[i] = xy[2*i], xy[2*i+1]
+	}
+	f, err := cells.NewFrame(xs, ys, o.Bins, &cells.Range{XMin: frame[0], XMax: frame[1], YMin: frame[2], YMax: frame[3]})
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make(cells.Columns, len(signals))
+	for j, s := range signals {
+		c := make([]float64, len(s))
+		for i, v := range s {
+			c[i] = float64(v)
+		}
+		cols[j] = c
+	}
+	co := cells.DefaultOptions()
+	co.Bins = o.Bins
+	co.Permutations = o.Shuffles
+	co.FieldShuffles = o.FieldShuffles
+	co.Seed = uint64(seed)
+	co.Signed = cells.SignedNone // run splits signed signals itself
+	bar := progress.New(int64(len(signals)), "cells", o.Quiet)
+	co.Progress = func(done, total int) { bar.Set(done) }
+	r, err := cells.ScoreUnits(ctx, f, cols, labels, co)
+	bar.Finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(r.Units) != len(signals) {
+		return nil, nil, fmt.Errorf("probe: cells scored %d parts for %d signals", len(r.Units), len(signals))
+	}
+	out := make([]PartScores, len(r.Units))
+	for i, u := range r.Units {
+		p := PartScores{Labels: u.Labels, Scores: scoreMap(u.Scores)}
+		for _, re := range u.Reasons {
+			p.Reasons = append(p.Reasons, re.String())
+		}
+		if u.N > 0 {
+			p.RateMap = &Map{Rows: u.N, Cols: u.N, Values: u.Raw}
+			p.Smooth = &Map{Rows: u.N, Cols: u.N, Values: u.Smooth}
+			if m := 2*u.N - 1; len(u.SAC) == m*m {
+				p.SAC = &Map{Rows: m, Cols: m, Values: u.SAC}
+			}
+		}
+		out[i] = p
+	}
+	pr := r.Params
+	params := map[string]any{
+		"bins": pr.Bins, "min_count": pr.MinCount, "smooth_sigma": pr.SmoothSigma, "min_overlap": pr.MinOverlap,
+		"ring_inner": pr.RingInner, "ring_outer": pr.RingOuter, "compat": pr.Compat,
+		"field_threshold": pr.FieldThreshold, "field_min_bins": pr.FieldMinBins,
+		"permutations": pr.Permutations, "field_shuffles": pr.FieldShuffles, "percentile": pr.Percentile,
+		"grid": pr.Thresholds.Grid, "weak_grid": pr.Thresholds.WeakGrid, "density_margin": pr.Thresholds.DensityMargin,
+		"place_max_gridness": pr.Thresholds.PlaceMaxGridness, "place_fields": pr.Thresholds.PlaceFields,
+		"place_max_field_frac": pr.Thresholds.PlaceMaxFieldFrac, "concept_csi": pr.Thresholds.ConceptCSI,
+		"concept_p": pr.Thresholds.ConceptP, "concept_max_classes": pr.Thresholds.ConceptMaxClasses,
+		"concept_class_frac": pr.Thresholds.ConceptClassFrac, "concept_within_class_p": pr.Thresholds.ConceptWithinClassP,
+		// Per-space facts, moved into the space's quality by run.
+		spacePrefix + "density_gridness": pr.DensityGridness, spacePrefix + "frac_empty_bins": pr.FracEmpty,
+		spacePrefix + "points_in_frame": float64(pr.PointsInFrame),
+	}
+	return out, params, nil
+}
+
+// scoreMap names the cell scores as the JSON of `conceptcells cells` does;
+// undefined scores (NaN, or −1 for counts) are nil.
+func scoreMap(s cells.Scores) map[string]*float64 {
+	m := map[string]*float64{}
+	set := func(k string, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			m[k] = nil
+			return
+		}
+		m[k] = &v
+	}
+	count := func(k string, v int) {
+		if v < 0 {
+			m[k] = nil
+			return
+		}
+		set(k, float64(v))
+	}
+	set("gridness", s.Gridness)
+	set("gridness_mean", s.GridnessMean)
+	set("gridness90", s.Gridness90)
+	set("gridness90_mean", s.Gridness90Mean)
+	set("best_ring", s.BestRing)
+	set("gridness_p95", s.GridnessP95)
+	set("gridness_p", s.GridnessP)
+	set("spatial_info", s.SpatialInfo)
+	set("spatial_info_per_sample", s.SpatialInfoPerSample)
+	set("spatial_info_p95", s.SpatialInfoP95)
+	set("spatial_info_p", s.SpatialInfoP)
+	set("within_class_si_p95", s.WithinClassSIP95)
+	set("within_class_si_p", s.WithinClassSIP)
+	set("sparsity", s.Sparsity)
+	set("selectivity", s.Selectivity)
+	count("n_fields", s.NFields)
+	set("field_fraction", s.FieldFrac)
+	set("csi", s.CSI)
+	set("csi_p95", s.CSIP95)
+	set("csi_p", s.CSIP)
+	count("top_class", s.TopClass)
+	set("top_share", s.TopShare)
+	count("near_top", s.NearTop)
+	set("density_gridness", s.DensityGridness)
+	set("mean_activation", s.MeanActivation)
+	count("valid_bins", s.ValidBins)
+	return m
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -122,19 +123,40 @@ const canvasSum = `(() => { const c = document.getElementById('exCanvas');
   let h = 0; for (let i = 0; i < d.length; i++) h = (h * 31 + d[i]) >>> 0; return h; })()`
 
 func TestBrowser(t *testing.T) {
-	bin := chromium(t)
-	_ = bin
+	chromium(t)
 	r := fakeReport(3000, 40, 4, 7)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "report.html")
-	f, err := os.Create(path)
+	path := filepath.Join(t.TempDir(), "report.html")
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkInBrowser(t, path, true)
+}
+
+// TestBrowserFile checks a report made elsewhere (e.g. by `conceptcells
+// demo`), named by $CONCEPTCELLS_BROWSER_REPORT; it skips without it.
+func TestBrowserFile(t *testing.T) {
+	path := os.Getenv("CONCEPTCELLS_BROWSER_REPORT")
+	if path == "" {
+		t.Skip("CONCEPTCELLS_BROWSER_REPORT not set")
+	}
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTML(f, r); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	checkInBrowser(t, abs, false)
+}
+
+// checkInBrowser opens the report at path in headless Chromium and checks
+// that no console error and no request happen, that every image decodes
+// (also with the shared colour scale), that selecting a unit in the
+// explorer recolours its canvas and shows its scores, and (fake data) that
+// sorting the unit table works. With $CONCEPTCELLS_SCREENSHOT_DIR set it
+// saves screenshots there.
+func checkInBrowser(t *testing.T, path string, fake bool) {
 	ev := &pageEvents{}
 	ctx := openReport(t, path, ev)
 
@@ -161,7 +183,7 @@ func TestBrowser(t *testing.T) {
 	}
 	// Sorting the unit table by a score column works.
 	first := eval[string](t, ctx, `(() => { const th = [...document.querySelectorAll('#unitTable th')].find(h => h.textContent === 'gridness'); th.click(); th.click(); return document.querySelector('#unitTable tbody tr td.n').textContent; })()`)
-	if first != "0.600" {
+	if fake && first != "0.600" {
 		t.Errorf("after sorting by gridness descending, the first value is %q, want 0.600 (the largest fake gridness, 0.1·6)", first)
 	}
 	// The shared-scale toggle swaps images and they still decode.

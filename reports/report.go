@@ -293,6 +293,9 @@ const (
 	LabelConcept    = "concept"
 	LabelNone       = "none"
 	LabelSilent     = "silent"
+	// LabelUndefined marks a part whose scores could not be computed; the
+	// summary counts it as none.
+	LabelUndefined = "undefined"
 )
 
 // SummaryLabels lists the labels the summary counts, in display order.

@@ -14,14 +14,15 @@ func (r *Report) Finish() {
 }
 
 // unitLabels returns the set of labels a unit carries in any part. A label
-// other than none/silent in one part overrides none/silent in another; a
-// unit is silent only when every part is silent.
+// other than none/silent/undefined in one part overrides those in another;
+// a unit is silent only when every part is silent, and an undefined one
+// counts as none.
 func unitLabels(u *Unit) map[string]bool {
 	set := map[string]bool{}
 	silent := len(u.Parts) > 0
 	for _, p := range u.Parts {
 		for _, l := range p.Labels {
-			if l != LabelNone && l != LabelSilent {
+			if l != LabelNone && l != LabelSilent && l != LabelUndefined {
 				set[l] = true
 			}
 		}
