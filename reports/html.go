@@ -9,9 +9,12 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 //go:embed assets/report.html
@@ -419,43 +422,71 @@ func galleries(r *Report) []galleryView {
 					}
 				}
 			}
-			for _, u := range units {
-				t := tileView{ID: seriesID(li, u), Name: unitName(u, ""), Cent: fmt.Sprintf("cent%d", si)}
-				set := unitLabels(u)
-				t.Class = primaryLabel(set)
-				var ls []string
-				for _, p := range u.Parts {
-					l := strings.Join(p.Labels, ", ")
-					if p.Sign != "" {
-						l = p.Sign + ": " + l
-					}
-					ls = append(ls, l)
-				}
-				t.Labels = strings.Join(ls, "; ")
-				if s := series(r, li, u); s != nil && si >= 0 && len(s) == len(r.Spaces[si].X) {
-					lo, hi := seriesRange(s)
-					sp := &r.Spaces[si]
-					t.Scatter = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, scale{lo, hi, u.Signed}, TileSize))
-					t.ScatterShared = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, scale{slo, shi, signed}, TileSize))
-					t.HasShare = true
-				}
-				if m := displayMap(u); m != nil && len(m.Values) == m.Rows*m.Cols && m.Rows > 0 {
-					lo, hi, _ := gridRange(m)
-					t.Rate = dataURI("image/png", gridPNG(m, scale{lo, hi, false}))
-					t.RateShared = dataURI("image/png", gridPNG(m, scale{rlo, rhi, false}))
-					t.HasRate = true
-				}
-				if p := primaryPart(u); p != nil && p.SAC != nil && len(p.SAC.Values) == p.SAC.Rows*p.SAC.Cols && p.SAC.Rows > 0 {
-					t.SAC = dataURI("image/png", gridPNG(p.SAC, scale{-1, 1, true}))
-					t.HasSAC = true
-				}
-				t.Score = tileScore(u)
-				g.Tiles = append(g.Tiles, t)
-			}
+			g.Tiles = make([]tileView, len(units))
+			parallel(len(units), func(i int) {
+				g.Tiles[i] = renderTile(r, li, si, units[i], scale{slo, shi, signed}, [2]float64{rlo, rhi})
+			})
 			out = append(out, g)
 		}
 	}
 	return out
+}
+
+// renderTile draws one gallery tile: the scatter and rate map with their
+// own and the gallery's shared colour scales (shared, rshared), and the
+// autocorrelogram.
+func renderTile(r *Report, li, si int, u *Unit, shared scale, rshared [2]float64) tileView {
+	t := tileView{ID: seriesID(li, u), Name: unitName(u, ""), Cent: fmt.Sprintf("cent%d", si)}
+	t.Class = primaryLabel(unitLabels(u))
+	var ls []string
+	for _, p := range u.Parts {
+		l := strings.Join(p.Labels, ", ")
+		if p.Sign != "" {
+			l = p.Sign + ": " + l
+		}
+		ls = append(ls, l)
+	}
+	t.Labels = strings.Join(ls, "; ")
+	if s := series(r, li, u); s != nil && si >= 0 && len(s) == len(r.Spaces[si].X) {
+		lo, hi := seriesRange(s)
+		sp := &r.Spaces[si]
+		t.Scatter = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, scale{lo, hi, u.Signed}, TileSize))
+		t.ScatterShared = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, shared, TileSize))
+		t.HasShare = true
+	}
+	if m := displayMap(u); m != nil && len(m.Values) == m.Rows*m.Cols && m.Rows > 0 {
+		lo, hi, _ := gridRange(m)
+		t.Rate = dataURI("image/png", gridPNG(m, scale{lo, hi, false}))
+		t.RateShared = dataURI("image/png", gridPNG(m, scale{rshared[0], rshared[1], false}))
+		t.HasRate = true
+	}
+	if p := primaryPart(u); p != nil && p.SAC != nil && len(p.SAC.Values) == p.SAC.Rows*p.SAC.Cols && p.SAC.Rows > 0 {
+		t.SAC = dataURI("image/png", gridPNG(p.SAC, scale{-1, 1, true}))
+		t.HasSAC = true
+	}
+	t.Score = tileScore(u)
+	return t
+}
+
+// parallel calls f(0…n−1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // primaryPart is the part a tile shows: the only part of an unsigned unit,

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html/template"
@@ -9,6 +10,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -130,7 +132,7 @@ func dataURI(mime string, b []byte) template.URL {
 
 func encodePNG(img image.Image) []byte {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		panic("reports: png: " + err.Error()) // cannot fail on an in-memory image
 	}
@@ -143,13 +145,13 @@ func encodePNG(img image.Image) []byte {
 // lies on top.
 func scatterPNG(x, y []float32, v []float32, frame [4]float64, s scale, size int) []byte {
 	img := image.NewPaletted(image.Rect(0, 0, size, size), s.palette())
-	order := make([]int, len(x))
+	order := make([]int32, len(x))
+	key := make([]float32, len(x))
 	for i := range order {
-		order[i] = i
+		order[i] = int32(i)
+		key[i] = float32(math.Abs(float64(v[i])))
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return math.Abs(float64(v[order[a]])) < math.Abs(float64(v[order[b]]))
-	})
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(key[a], key[b]) })
 	w := frame[1] - frame[0]
 	h := frame[3] - frame[2]
 	if w <= 0 || h <= 0 {

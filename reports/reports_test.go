@@ -34,3 +34,17 @@ func TestWriteHTMLPaperSize(t *testing.T) {
 		t.Error("HTML not complete")
 	}
 }
+
+// BenchmarkWriteHTML renders the paper-scale report: 10,000 points, 50+10
+// units, 11 PCs, two spaces, 40 bins.
+func BenchmarkWriteHTML(b *testing.B) {
+	r := fakeReport(10000, 40, 11, 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(buf.Len())/1e6, "MB")
+	}
+}
