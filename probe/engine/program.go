@@ -512,7 +512,7 @@ func (s inputSpec) check(t *Tensor) error {
 	}
 	n := numel(t.Shape)
 	if (t.DType == Float32 && len(t.F) != n) || (t.DType == Int64 && len(t.I) != n) {
-		return fmt.Errorf("input %q: shape %v needs %d values, have %d", s.name, t.Shape, n, len(t.F)+len(t.I))
+		return fmt.Errorf("input %q: shape %s needs %d values, have %d", s.name, shapeString(t.Shape), n, len(t.F)+len(t.I))
 	}
 	if !s.known {
 		return nil
@@ -522,7 +522,7 @@ func (s inputSpec) check(t *Tensor) error {
 		ok = s.dims[i] < 0 || int64(t.Shape[i]) == s.dims[i]
 	}
 	if !ok {
-		return fmt.Errorf("input %q: got shape %v, the model expects %s", s.name, t.Shape, s.shapeString())
+		return fmt.Errorf("input %q: got shape %s, the model expects %s", s.name, shapeString(t.Shape), s.shapeString())
 	}
 	return nil
 }
