@@ -343,6 +343,9 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
 		}
+		if p.haveBias && q0 == 0 {
+			p.addBias(y.F[n*p.cout*P:(n+1)*p.cout*P], P) // while still in cache
+		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
 		parallelFor(N, nw, func(wi, lo, hi int) {
@@ -361,19 +364,19 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
 	}
-	if p.haveBias {
-		nw := workers(N, float64(p.cout*P))
-		parallelFor(N, nw, func(_, lo, hi int) {
-			for n := lo; n < hi; n++ {
-				for m := 0; m < p.cout; m++ {
-					b := p.bias[m]
-					row := y.F[(n*p.cout+m)*P : (n*p.cout+m+1)*P]
-					for i := range row {
-						row[i] += b
-					}
-				}
-			}
-		})
+	if p.haveBias && !(nw > 1 || N > 1 || p.group > 1) {
+		p.addBias(y.F, P)
 	}
 	return y, nil
+}
+
+// addBias adds the per-channel bias to one image's output (cout × P).
+func (p *convPlan) addBias(y []float32, P int) {
+	for m := 0; m < p.cout; m++ {
+		b := p.bias[m]
+		row := y[m*P : (m+1)*P]
+		for i := range row {
+			row[i] += b
+		}
+	}
 }

@@ -460,3 +460,27 @@ func TestErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestResolveAndLimits(t *testing.T) {
+	g := &graph{opset: 13, outs: []string{"y"}}
+	g.input("x", onnxio.Float, 1, 2).node("Relu", []string{"x"}, []string{"r"}).node("Neg", []string{"r"}, []string{"y"})
+	p := g.prepare(t)
+	for in, want := range map[string]string{"r": "r", "nA": "r", "nB": "y", "x": "x"} {
+		if got, err := p.Resolve(in); err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := p.Resolve("nope"); err == nil {
+		t.Error("Resolve(nope) succeeded")
+	}
+	if got := p.TensorNames(); len(got) != 3 || got[0] != "x" || got[1] != "r" || got[2] != "y" {
+		t.Errorf("TensorNames = %v", got)
+	}
+	// A hostile ConstantOfShape asking for 2^40 elements fails cleanly.
+	g2 := &graph{opset: 13, outs: []string{"y"}}
+	g2.input("s", onnxio.Int64, 2).node("ConstantOfShape", []string{"s"}, []string{"y"})
+	_, err := g2.prepare(t).Run(context.Background(), map[string]*Tensor{"s": NewInt([]int{2}, []int64{1 << 20, 1 << 20})}, nil)
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("got %v, want a size error", err)
+	}
+}

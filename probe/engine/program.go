@@ -549,3 +549,41 @@ func (p *Program) InputShape(name string) []int64 {
 	}
 	return nil
 }
+
+// Resolve maps a hook name to a tensor name: a tensor of the model (graph
+// input, initializer or node output) is returned as is; otherwise a node
+// name resolves to the node's first output. Unknown names are an error that
+// lists how to find valid ones.
+func (p *Program) Resolve(name string) (string, error) {
+	if p.HasTensor(name) {
+		return name, nil
+	}
+	for i, np := range p.model.Nodes {
+		nn := np.GetName()
+		if nn == "" {
+			nn = fmt.Sprintf("#%d %s", i, np.GetOpType())
+		}
+		if nn == name {
+			for _, o := range np.GetOutput() {
+				if o != "" {
+					return o, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no tensor or node named %q in the model (use the names `layers` prints)", name)
+}
+
+// TensorNames returns every tensor Run can return, in graph order: graph
+// inputs, then node outputs (initializers are left out).
+func (p *Program) TensorNames() []string {
+	out := p.InputNames()
+	for _, np := range p.model.Nodes {
+		for _, o := range np.GetOutput() {
+			if o != "" {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
