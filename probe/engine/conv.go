@@ -224,25 +224,46 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	for q := 0; q < panels; q++ {
 		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
 		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
-		for l, ro := range rowOff {
-			out := (*[gemmNR]float32)(panel[l*gemmNR:])
-			b := unsafe.Add(sp, uintptr(ro)*4)
-			out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
-			out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
-			out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
-			out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
-			out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
-			out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
-			out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
-			out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
-			out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
-			out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
-			out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
-			out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
-			out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
-			out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
-			out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
-			out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
+		// Eight strictly increasing offsets spanning 7 are contiguous: a
+		// run along one output row of a stride-1 window. Copy such halves
+		// as blocks instead of gathering.
+		lo := co[7]-co[0] == 7
+		hi := co[15]-co[8] == 7
+		switch {
+		case lo && hi:
+			for l, ro := range rowOff {
+				out := panel[l*gemmNR : l*gemmNR+gemmNR]
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				s0 := unsafe.Add(b, uintptr(co[0])*4)
+				s8 := unsafe.Add(b, uintptr(co[8])*4)
+				// 16-byte blocks compile to vector moves (32-byte ones
+				// call memmove).
+				*(*[4]float32)(out) = *(*[4]float32)(s0)
+				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
+				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
+				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+			}
+		default:
+			for l, ro := range rowOff {
+				out := (*[gemmNR]float32)(panel[l*gemmNR:])
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
+				out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
+				out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
+				out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
+				out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
+				out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
+				out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
+				out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
+				out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
+				out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
+				out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
+				out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
+				out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
+				out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
+				out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
+				out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
+			}
 		}
 	}
 	return packedB{k: K, n: n, data: dst}
