@@ -185,6 +185,11 @@ func TestDegeneratePoints(t *testing.T) {
 	if _, err := ScoreUnits(ctx, f, Columns{constant[:10]}, nil, fastOpts()); err == nil {
 		t.Error("activation length mismatch: no error")
 	}
+	huge := append([]int(nil), labels...)
+	huge[9] = 1 << 40
+	if _, err := ScoreUnits(ctx, f, Columns{constant}, huge, fastOpts()); err == nil {
+		t.Error("huge label: no error")
+	}
 	if _, err := ScoreUnits(ctx, f, Columns{constant}, labels[:4], fastOpts()); err == nil {
 		t.Error("label length mismatch: no error")
 	}
