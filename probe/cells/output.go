@@ -212,3 +212,31 @@ func (r *Result) WriteCSV(w io.Writer) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// ScoreKeys returns the names of the scores, in the order of the JSON
+// object and the CSV columns of `conceptcells cells`.
+func ScoreKeys() []string { return append([]string(nil), scoreKeys...) }
+
+// Map returns the scores by their JSON names (ScoreKeys); undefined scores
+// (NaN, or −1 for counts) are nil.
+func (s Scores) Map() map[string]*float64 {
+	m := make(map[string]*float64, len(scoreKeys))
+	for i, v := range s.values() {
+		var f float64
+		switch x := v.(type) {
+		case jnum:
+			f = float64(x)
+		case jcount:
+			f = float64(x)
+			if x < 0 {
+				f = math.NaN()
+			}
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			m[scoreKeys[i]] = nil
+			continue
+		}
+		m[scoreKeys[i]] = &f
+	}
+	return m
+}

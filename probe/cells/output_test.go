@@ -79,3 +79,19 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("CSV: %d rows, header %v, row %v", len(rows), rows[0], rows[1])
 	}
 }
+
+// TestScoresMap: Map uses the JSON names and nil for undefined values.
+func TestScoresMap(t *testing.T) {
+	s := nanScores()
+	s.Gridness, s.NFields = 1.25, 3
+	m := s.Map()
+	if len(m) != len(ScoreKeys()) {
+		t.Fatalf("%d keys, want %d", len(m), len(ScoreKeys()))
+	}
+	if m["gridness"] == nil || *m["gridness"] != 1.25 || m["n_fields"] == nil || *m["n_fields"] != 3 {
+		t.Errorf("gridness %v n_fields %v", m["gridness"], m["n_fields"])
+	}
+	if m["csi"] != nil || m["top_class"] != nil {
+		t.Errorf("undefined scores not nil: csi %v top_class %v", m["csi"], m["top_class"])
+	}
+}
