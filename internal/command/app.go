@@ -21,6 +21,7 @@ func App() *cli.App {
 			// Commands are registered here once they work.
 			Layers,
 			Activations,
+			Cells,
 		},
 	}
 }
