@@ -52,3 +52,26 @@ func FuzzDecodeNpy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeIDX checks that arbitrary bytes, raw or gzip, never panic or
+// allocate far beyond what the input can hold, and that accepted arrays are
+// self-consistent.
+func FuzzDecodeIDX(f *testing.F) {
+	addSeeds(f, "idx/*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := DecodeIDX(b)
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range a.Shape {
+			n *= d
+		}
+		if a.Len() != n {
+			t.Fatalf("shape %v but %d elements", a.Shape, a.Len())
+		}
+		if n > len(b)*maxDeflateGain {
+			t.Fatalf("%d elements from %d bytes", n, len(b))
+		}
+	})
+}
