@@ -20,6 +20,7 @@ func App() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are registered here once they work.
 			Layers,
+			Embed,
 		},
 	}
 }
