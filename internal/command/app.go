@@ -22,6 +22,7 @@ func App() *cli.App {
 			Layers,
 			Activations,
 			Cells,
+			Embed,
 		},
 	}
 }
