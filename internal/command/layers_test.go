@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strconv"
@@ -10,15 +9,6 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
 )
-
-func runApp(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	app := App()
-	var out, errOut bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &errOut
-	err := app.Run(append([]string{"conceptcells"}, args...))
-	return out.String(), errOut.String(), err
-}
 
 // Shapes from the table in ../shared/reference/mnist-cnn/README.md.
 var readmeShapes = []struct {
