@@ -105,10 +105,15 @@ type Activations struct {
 	// Warnings are data conditions worth reporting, such as NaN or Inf
 	// values in a captured tensor (with counts).
 	Warnings []string
+
+	byHook map[string]*Activation // every hook as given → its activation
 }
 
 // Tensor returns the activation captured for a tensor or node name, or nil.
 func (a *Activations) Tensor(name string) *Activation {
+	if t, ok := a.byHook[name]; ok {
+		return t
+	}
 	for _, t := range a.Tensors {
 		if t.Name == name || t.Hook == name {
 			return t
@@ -193,17 +198,21 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 	// Resolve hooks to distinct tensors, in the order given.
 	var acts []*Activation
 	seen := map[string]bool{}
+	byHook := map[string]*Activation{}
+	byName := map[string]*Activation{}
 	for _, h := range opts.Hooks {
 		a, err := g.resolve(h)
 		if err != nil {
 			return nil, err
 		}
 		if seen[a.Name] {
+			byHook[h] = byName[a.Name]
 			continue
 		}
 		seen[a.Name] = true
 		a.Reduce = reduce
 		acts = append(acts, a)
+		byHook[h], byName[a.Name] = a, a
 	}
 	outName := ""
 	if !opts.SkipOutput && len(model.Outputs) > 0 {
@@ -222,7 +231,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		return nil, err
 	}
 
-	res := &Activations{N: n, Tensors: acts, Accuracy: math.NaN(), InputShape: append([]int{-1}, feedShape...)}
+	res := &Activations{N: n, Tensors: acts, Accuracy: math.NaN(), InputShape: append([]int{-1}, feedShape...), byHook: byHook}
 	if data.Labels != nil {
 		res.Labels = append([]int(nil), data.Labels[:n]...)
 	}

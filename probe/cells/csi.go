@@ -22,10 +22,13 @@ type ClassScores struct {
 // over the classes that have points. NearTop counts the classes with
 // μ_c ≥ frac·μ_max. Preconditions: len(acts) == len(labels), activations
 // ≥ 0 for the index to lie in [0, 1]. CSI is NaN with fewer than two
-// classes or when μ_max + μ_rest ≤ 0.
+// classes, when μ_max + μ_rest ≤ 0, or when a label exceeds 100,000.
 func ClassSelectivity(acts []float64, labels []int, frac float64) ClassScores {
 	nc := 0
 	for _, l := range labels {
+		if l > maxClass {
+			return ClassScores{CSI: math.NaN(), TopClass: -1, TopShare: math.NaN()}
+		}
 		if l+1 > nc {
 			nc = l + 1
 		}

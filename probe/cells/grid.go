@@ -321,3 +321,66 @@ func Gridness(m []float64, n, minOverlap int, inner float64, outer []float64, co
 	sac := Autocorrelogram(m, n, minOverlap, compat)
 	return g.score(sac, make([]float64, 7*len(outer)))
 }
+
+// RotationCurve returns r(θ), the Pearson correlation between the
+// autocorrelogram sac of an n×n map ((2n−1)², NaN = undefined) and its
+// rotation by each angle θ (degrees, counter-clockwise) over the ring
+// inner·n < d ≤ outer·n, with the bilinear rule of Gridness (a rotated
+// value is undefined when a contributing neighbour is NaN or outside). The
+// curve over 0…180° in 3° steps is the usual report figure (Solanka's
+// gridcells package); use the best ring of GridScores.BestOuter60.
+func RotationCurve(sac []float64, n int, inner, outer float64, angles []float64) []float64 {
+	size := 2*n - 1
+	c := float64(n - 1)
+	out := make([]float64, len(angles))
+	for ai, deg := range angles {
+		th := deg * math.Pi / 180
+		cs, sn := math.Cos(th), math.Sin(th)
+		var acc ringAcc
+		for y := 0; y < size; y++ {
+			for x := 0; x < size; x++ {
+				dy, dx := float64(y)-c, float64(x)-c
+				d := math.Sqrt(dx*dx + dy*dy)
+				if !(d > inner*float64(n) && d <= outer*float64(n)) {
+					continue
+				}
+				av := sac[y*size+x]
+				if math.IsNaN(av) {
+					continue
+				}
+				x0, tx := snapFloor(cs*dx + sn*dy + c)
+				y0, ty := snapFloor(-sn*dx + cs*dy + c)
+				bv, ok := 0.0, true
+				for _, tap := range [4]struct {
+					yy, xx int
+					w      float64
+				}{{y0, x0, (1 - ty) * (1 - tx)}, {y0, x0 + 1, (1 - ty) * tx}, {y0 + 1, x0, ty * (1 - tx)}, {y0 + 1, x0 + 1, ty * tx}} {
+					if tap.w == 0 {
+						continue
+					}
+					if tap.yy < 0 || tap.yy >= size || tap.xx < 0 || tap.xx >= size {
+						ok = false
+						break
+					}
+					v := sac[tap.yy*size+tap.xx]
+					if math.IsNaN(v) {
+						ok = false
+						break
+					}
+					bv += tap.w * v
+				}
+				if !ok {
+					continue
+				}
+				acc.n++
+				acc.sa += av
+				acc.sb += bv
+				acc.saa += av * av
+				acc.sbb += bv * bv
+				acc.sab += av * bv
+			}
+		}
+		out[ai] = ringCorr(acc, false)
+	}
+	return out
+}

@@ -283,3 +283,27 @@ func TestReferenceDeepMindCompat(t *testing.T) {
 	}
 	t.Logf("%d values; largest |ours − DeepMind|: %v", tested, worst)
 }
+
+// TestRotationCurve: on the best ring, RotationCurve at the seven grid
+// angles equals the correlations behind Gridness (same bilinear rule), and
+// r(0°) = 1.
+func TestRotationCurve(t *testing.T) {
+	ref := loadRef(t)
+	for _, e := range ref.entries {
+		if e.ID != "M001" && e.ID != "M014" {
+			continue
+		}
+		m, _ := ref.mapOf(t, e, "given")
+		gs := Gridness(m, e.N, 20, 0.2, DefaultRingOuter(), CompatSpec)
+		sac := Autocorrelogram(m, e.N, 20, CompatSpec)
+		curve := RotationCurve(sac, e.N, 0.2, gs.BestOuter60, append([]float64{0}, gridAngles[:]...))
+		if math.Abs(curve[0]-1) > 1e-12 {
+			t.Errorf("%s: r(0) = %v", e.ID, curve[0])
+		}
+		for i, want := range gs.Corr {
+			if math.Abs(curve[i+1]-want) > 1e-9 {
+				t.Errorf("%s: r(%v°) = %v, Gridness used %v", e.ID, gridAngles[i], curve[i+1], want)
+			}
+		}
+	}
+}

@@ -142,6 +142,9 @@ type Params struct {
 	Source          string // "points" or "map"
 }
 
+// maxClass bounds class labels (per-class sums are dense arrays).
+const maxClass = 100_000
+
 // prepared is per-frame data shared read-only by the workers.
 type prepared struct {
 	f        *Frame
@@ -200,6 +203,11 @@ func ScoreUnits(ctx context.Context, f *Frame, acts Activations, labels []int, o
 	}
 	if labels != nil && len(labels) != f.K {
 		return nil, fmt.Errorf("cells: %d labels but %d points", len(labels), f.K)
+	}
+	for k, l := range labels {
+		if l > maxClass {
+			return nil, fmt.Errorf("cells: label %d of point %d: want classes 0…%d (negative = none)", l, k, maxClass)
+		}
 	}
 	opts.Bins = f.N
 	p := prepare(f, labels, opts)

@@ -10,21 +10,26 @@ import (
 type fft struct {
 	n   int
 	rev []int32
-	tw  []complex128 // exp(−2πik/n), k < n/2
+	// Per-stage twiddles, contiguous: for the stage of butterfly size s
+	// (s = 4, 8, …, n) the s/2 factors exp(∓2πij/s) start at offset s/2−2.
+	fwd, inv []complex128
 }
 
 func newFFT(n int) *fft {
 	if n < 2 || n&(n-1) != 0 {
 		panic("embed: FFT length must be a power of two ≥ 2")
 	}
-	f := &fft{n: n, rev: make([]int32, n), tw: make([]complex128, n/2)}
+	f := &fft{n: n, rev: make([]int32, n)}
 	lg := bits.TrailingZeros(uint(n))
 	for i := range f.rev {
 		f.rev[i] = int32(bits.Reverse(uint(i)) >> (bits.UintSize - lg))
 	}
-	for k := range f.tw {
-		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
-		f.tw[k] = complex(c, s)
+	for size := 4; size <= n; size <<= 1 {
+		for j := 0; j < size/2; j++ {
+			s, c := math.Sincos(-2 * math.Pi * float64(j) / float64(size))
+			f.fwd = append(f.fwd, complex(c, s))
+			f.inv = append(f.inv, complex(c, -s))
+		}
 	}
 	return f
 }
@@ -44,18 +49,22 @@ func (f *fft) transform(a []complex128, inverse bool) {
 		u, v := a[s], a[s+1]
 		a[s], a[s+1] = u+v, u-v
 	}
+	tws := f.fwd
+	if inverse {
+		tws = f.inv
+	}
+	off := 0
 	for size := 4; size <= n; size <<= 1 {
 		half := size >> 1
-		step := n / size
+		tw := tws[off : off+half]
+		off += half
 		for start := 0; start < n; start += size {
 			lo := a[start : start+half]
 			hi := a[start+half : start+size]
+			hi = hi[:len(lo)]
+			tw := tw[:len(lo)]
 			for j := range lo {
-				w := f.tw[j*step]
-				if inverse {
-					w = complex(real(w), -imag(w))
-				}
-				v := hi[j] * w
+				v := hi[j] * tw[j]
 				u := lo[j]
 				lo[j] = u + v
 				hi[j] = u - v

@@ -40,10 +40,16 @@ func (gr *gridRepulsion) prepare(extent float64) {
 	for float64(g-margin)*gr.maxSpacing < extent {
 		g *= 2
 	}
+	// Use the whole grid (finer spacing is more accurate and costs
+	// nothing), but only spacings on the ladder maxSpacing·1.05^−j, so the
+	// kernel spectra are recomputed only when the extent crosses a rung.
 	h := gr.maxSpacing
-	if extent < float64(g-margin)*h {
-		// Use the whole grid: finer spacing is more accurate and cheap.
-		h = extent / float64(g-margin)
+	if need := extent / float64(g-margin); need < h && need > 0 {
+		j := math.Floor(math.Log(h/need) / math.Log(1.05))
+		h *= math.Pow(1.05, -j)
+		for h < need {
+			h *= 1.05
+		}
 	}
 	if h <= 0 || math.IsNaN(h) {
 		h = 1e-12
