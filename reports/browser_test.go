@@ -201,6 +201,9 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"top.png", chromedp.CaptureScreenshot()},
 			{"explorer.png", chromedp.Screenshot(chromedp.CSS("#explorer"))},
 			{"gallery.png", chromedp.Screenshot(chromedp.CSS("details.gallery"))},
+			{"spaces.png", chromedp.Screenshot(chromedp.CSS("#spaces"))},
+			{"gallery5.png", chromedp.Screenshot(chromedp.CSS("details.gallery:nth-of-type(5)"))},
+			{"summary.png", chromedp.Screenshot(chromedp.CSS("#summary"))},
 		}
 		for _, s := range shots {
 			png, err := chromedp.Run(ctx, s.act)

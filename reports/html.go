@@ -276,7 +276,8 @@ func buildPage(r *Report) (*pageView, error) {
 		}
 		sv := spaceView{Name: sp.Name, Source: sp.Source, Img: dataURI("image/png", png)}
 		for _, k := range slices.Sorted(mapsKeys(sp.Quality)) {
-			sv.Quality = append(sv.Quality, kv{k, fmt.Sprintf("%.4g", sp.Quality[k])})
+			q := sp.Quality[k]
+			sv.Quality = append(sv.Quality, kv{k, fmtScore(&q)})
 		}
 		v.Spaces = append(v.Spaces, sv)
 		v.Centroids = append(v.Centroids, centroids(r, i))

@@ -109,8 +109,14 @@ func (r *Report) verdicts() []Verdict {
 			n := r.countUnits(fin.Name, "network", func(set map[string]bool) bool {
 				return set[LabelPlace] || set[LabelConcept]
 			})
-			v.Finding = fmt.Sprintf("%s: %d of %d units are place- or concept-like in network space (place %d, concept %d, grid %d, none %d, silent %d).",
+			v.Finding = fmt.Sprintf("%s: %d of %d units are place- or concept-like in network space (place %d, concept %d, grid %d, none %d, silent %d)",
 				fin.Name, n, s.Total, s.Counts[LabelPlace], s.Counts[LabelConcept], s.Counts[LabelGrid], s.Counts[LabelNone], s.Counts[LabelSilent])
+			if others := r.describeUnits(fin.Name, "network", func(set map[string]bool) bool {
+				return !set[LabelPlace] && !set[LabelConcept]
+			}); others != "" {
+				v.Finding += "; the others: " + others
+			}
+			v.Finding += "."
 			v.Agrees = boolp(n == s.Total)
 		} else {
 			v.Finding = fmt.Sprintf("%s was not scored in network space.", fin.Name)
@@ -128,8 +134,12 @@ func (r *Report) verdicts() []Verdict {
 			}
 			tested = true
 			grids += s.Counts[LabelGrid]
-			parts = append(parts, fmt.Sprintf("%s space: %d grid, %d weakly-grid, %d place, %d concept of %d units",
-				sp.Name, s.Counts[LabelGrid], s.Counts[LabelWeaklyGrid], s.Counts[LabelPlace], s.Counts[LabelConcept], s.Total))
+			part := fmt.Sprintf("%s space: %d grid, %d weakly-grid, %d place, %d concept of %d units",
+				sp.Name, s.Counts[LabelGrid], s.Counts[LabelWeaklyGrid], s.Counts[LabelPlace], s.Counts[LabelConcept], s.Total)
+			if g := r.describeUnits(pre.Name, sp.Name, func(set map[string]bool) bool { return set[LabelGrid] }); g != "" {
+				part += " (grid: " + g + ")"
+			}
+			parts = append(parts, part)
 		}
 		if tested {
 			v.Finding = pre.Name + ": " + strings.Join(parts, "; ") + "."
@@ -179,4 +189,30 @@ func (r *Report) countUnits(layer, space string, ok func(map[string]bool) bool) 
 		}
 	}
 	return n
+}
+
+// describeUnits lists the units (kind "unit") of layer in space whose
+// label set satisfies ok, with the primary part's gridness, density
+// gridness and field count, e.g. "unit 4 (gridness 0.784, density 0.484,
+// fields 6)".
+func (r *Report) describeUnits(layer, space string, ok func(map[string]bool) bool) string {
+	var out []string
+	for _, res := range r.Results {
+		if res.Layer != layer || res.Space != space {
+			continue
+		}
+		for i := range res.Units {
+			u := &res.Units[i]
+			if u.Kind != "unit" || !ok(unitLabels(u)) {
+				continue
+			}
+			p := primaryPart(u)
+			if p == nil {
+				continue
+			}
+			out = append(out, fmt.Sprintf("unit %d (gridness %s, density %s, fields %s)", u.Index,
+				fmtScore(p.Scores["gridness"]), fmtScore(p.Scores["density_gridness"]), fmtScore(p.Scores["n_fields"])))
+		}
+	}
+	return strings.Join(out, ", ")
 }
