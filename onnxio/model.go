@@ -1,0 +1,543 @@
+package onnxio
+
+import (
+	"container/heap"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+)
+
+// MaxIRVersion is the newest ONNX IR version accepted. IR 11 only adds a
+// float4 type (in the schema) and multi-device configuration (kept as an
+// unknown field), neither of which changes a single-device graph.
+const MaxIRVersion = 11
+
+// MaxModelBytes bounds the size of a model file read by Load (the protobuf
+// wire format cannot describe more than 2 GiB anyway).
+const MaxModelBytes = 2 << 30
+
+// Model is a decoded, validated ONNX model.
+type Model struct {
+	Proto  *onnxpb.ModelProto
+	Path   string // file the model was loaded from; "" for Decode
+	Dir    string // folder external data is resolved against; "" for Decode
+	SHA256 string // hex SHA-256 of the encoded model bytes
+
+	IRVersion int64
+	// Opsets maps each imported operator set domain to its version. The
+	// default domain is the key "" (an import of "ai.onnx" is stored there).
+	Opsets map[string]int64
+
+	Graph *onnxpb.GraphProto
+	// Nodes holds the graph's nodes in topological order: every node comes
+	// after the producers of its inputs. Among nodes whose inputs are ready,
+	// file order is kept.
+	Nodes []*onnxpb.NodeProto
+	// Initializers holds every initializer, decoded, by name.
+	Initializers map[string]*Tensor
+	// Inputs are the graph inputs that are not initializers: the tensors a
+	// caller must feed.
+	Inputs []*onnxpb.ValueInfoProto
+	// Outputs are the graph outputs.
+	Outputs []*onnxpb.ValueInfoProto
+
+	producer map[string]int // tensor name → index in Nodes
+}
+
+// Load reads, decodes and validates the model at path. External tensor data
+// is resolved in the model's folder.
+func Load(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading model: %w", err)
+	}
+	if st.IsDir() {
+		return nil, &FormatError{Stage: "reading model", File: path, Msg: "is a folder, not an ONNX file"}
+	}
+	if st.Size() > MaxModelBytes {
+		return nil, &FormatError{Stage: "reading model", File: path, Msg: fmt.Sprintf("%d bytes, more than the 2 GiB a protobuf can hold", st.Size())}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading model: %w", err)
+	}
+	m, err := decode(data, filepath.Dir(path))
+	if err != nil {
+		setFile(err, path)
+		return nil, err
+	}
+	m.Path = path
+	return m, nil
+}
+
+// setFile names path in err when err is a FormatError without a file.
+func setFile(err error, path string) {
+	var fe *FormatError
+	if errors.As(err, &fe) && fe.File == "" {
+		fe.File = path
+	}
+}
+
+// Decode decodes and validates a model held in memory. Models with external
+// tensor data must be read with Load, which knows their folder.
+func Decode(data []byte) (*Model, error) {
+	return decode(data, "")
+}
+
+func decode(data []byte, dir string) (*Model, error) {
+	if len(data) == 0 {
+		return nil, &FormatError{Stage: "parsing model", Msg: "empty input"}
+	}
+	mp := new(onnxpb.ModelProto)
+	if err := proto.Unmarshal(data, mp); err != nil {
+		return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+	}
+	m, err := FromProto(mp, dir)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	m.SHA256 = hex.EncodeToString(sum[:])
+	return m, nil
+}
+
+// CheckValid validates mp as FromProto does, with external data resolved in
+// dir.
+func CheckValid(mp *onnxpb.ModelProto, dir string) error {
+	_, err := FromProto(mp, dir)
+	return err
+}
+
+// FromProto validates mp and builds a Model from it (SHA256 stays empty).
+// The model must satisfy:
+//
+//   - ir_version is set and at most MaxIRVersion; the graph is present;
+//   - every operator domain used by a node has one opset import (IR ≥ 3;
+//     older models default to opset 1);
+//   - initializers decode (see DecodeTensor: their data size matches
+//     dims × element size) and names of inputs, initializers and node
+//     outputs are each defined once;
+//   - every node input is empty (an omitted optional input) or defined by a
+//     graph input, an initializer or another node, and the nodes sort
+//     topologically (no cycles);
+//   - every graph output is defined.
+func FromProto(mp *onnxpb.ModelProto, dir string) (*Model, error) {
+	if mp == nil {
+		return nil, &FormatError{Msg: "no model"}
+	}
+	m := &Model{Proto: mp, Dir: dir, IRVersion: mp.GetIrVersion(), Graph: mp.GetGraph()}
+	switch {
+	case m.IRVersion <= 0:
+		return nil, &FormatError{Msg: fmt.Sprintf("ir_version %d: must be set (1..%d)", m.IRVersion, MaxIRVersion)}
+	case m.IRVersion > MaxIRVersion:
+		return nil, &UnsupportedError{Stage: "unsupported model", Msg: fmt.Sprintf("IR version %d (this build reads up to %d)", m.IRVersion, MaxIRVersion)}
+	case m.Graph == nil:
+		return nil, &FormatError{Msg: "model has no graph"}
+	}
+	if err := m.readOpsets(); err != nil {
+		return nil, err
+	}
+	if err := m.readGraph(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// NormalizeDomain maps "ai.onnx" to "", the default domain.
+func NormalizeDomain(d string) string {
+	if d == "ai.onnx" {
+		return ""
+	}
+	return d
+}
+
+func (m *Model) readOpsets() error {
+	m.Opsets = make(map[string]int64)
+	for _, op := range m.Proto.GetOpsetImport() {
+		d := NormalizeDomain(op.GetDomain())
+		if op.GetVersion() <= 0 {
+			return &FormatError{Msg: fmt.Sprintf("opset import of domain %q has version %d", op.GetDomain(), op.GetVersion())}
+		}
+		if v, ok := m.Opsets[d]; ok && v != op.GetVersion() {
+			return &FormatError{Msg: fmt.Sprintf("domain %q imported twice, as opset %d and %d", op.GetDomain(), v, op.GetVersion())}
+		}
+		m.Opsets[d] = op.GetVersion()
+	}
+	if len(m.Proto.GetOpsetImport()) == 0 && m.IRVersion < 3 {
+		m.Opsets[""] = 1 // before IR 3 a model had no opset imports
+	}
+	return nil
+}
+
+// Opset returns the imported version of domain ("" or "ai.onnx" for the
+// default domain), or 0 if it is not imported.
+func (m *Model) Opset(domain string) int64 {
+	return m.Opsets[NormalizeDomain(domain)]
+}
+
+// NodeLabel names node i of nodes for messages: its name, or "#i OpType"
+// when it has none.
+func NodeLabel(n *onnxpb.NodeProto, i int) string {
+	if n.GetName() != "" {
+		return n.GetName()
+	}
+	return fmt.Sprintf("#%d %s", i, n.GetOpType())
+}
+
+func (m *Model) readGraph() error {
+	g := m.Graph
+	if len(g.GetSparseInitializer()) > 0 {
+		return &UnsupportedError{Stage: "unsupported model", Tensor: g.GetSparseInitializer()[0].GetValues().GetName(), Msg: "sparse initializers"}
+	}
+	defined := make(map[string]string) // name → what defines it
+	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
+	for _, tp := range g.GetInitializer() {
+		name := tp.GetName()
+		if name == "" {
+			return &FormatError{Msg: "initializer without a name"}
+		}
+		if _, dup := defined[name]; dup {
+			return &FormatError{Tensor: name, Role: "initializer", Msg: "defined twice"}
+		}
+		t, err := DecodeTensor(tp, m.Dir)
+		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) {
+				return &FormatError{Tensor: name, Role: "initializer", Msg: fe.Msg, File: fe.File, Err: fe.Err}
+			}
+			return err
+		}
+		m.Initializers[name] = t
+		defined[name] = "initializer"
+	}
+	inputSeen := make(map[string]bool)
+	for _, vi := range g.GetInput() {
+		name := vi.GetName()
+		if name == "" {
+			return &FormatError{Msg: "graph input without a name"}
+		}
+		if inputSeen[name] {
+			return &FormatError{Tensor: name, Role: "graph input", Msg: "listed twice"}
+		}
+		inputSeen[name] = true
+		if _, isInit := m.Initializers[name]; isInit {
+			continue // an input with a default value (IR < 4 style)
+		}
+		defined[name] = "graph input"
+		m.Inputs = append(m.Inputs, vi)
+	}
+
+	nodes := g.GetNode()
+	producer := make(map[string]int)
+	for i, n := range nodes {
+		label := NodeLabel(n, i)
+		if n.GetOpType() == "" {
+			return &FormatError{Node: label, Msg: "node without op_type"}
+		}
+		d := NormalizeDomain(n.GetDomain())
+		if _, ok := m.Opsets[d]; !ok {
+			return &FormatError{Node: label, Msg: fmt.Sprintf("domain %q of op %s has no opset import", n.GetDomain(), n.GetOpType())}
+		}
+		if err := checkAttributes(n, label, m.Dir); err != nil {
+			return err
+		}
+		for _, out := range n.GetOutput() {
+			if out == "" {
+				continue // omitted optional output
+			}
+			if what, ok := defined[out]; ok {
+				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: "already defined by " + what}
+			}
+			if j, ok := producer[out]; ok {
+				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: fmt.Sprintf("already produced by node %q", NodeLabel(nodes[j], j))}
+			}
+			producer[out] = i
+		}
+	}
+
+	// Dependencies: producers of each input, and of names a subgraph reads
+	// from this scope.
+	deps := make([][]int, len(nodes))
+	users := make([][]int, len(nodes))
+	for i, n := range nodes {
+		label := NodeLabel(n, i)
+		need := func(name, role string) error {
+			if name == "" {
+				return nil
+			}
+			if _, ok := defined[name]; ok {
+				return nil
+			}
+			j, ok := producer[name]
+			if !ok {
+				return &FormatError{Node: label, Tensor: name, Role: role, Msg: "is not defined by a graph input, an initializer or a node"}
+			}
+			if j == i {
+				return &FormatError{Node: label, Tensor: name, Role: role, Msg: "is the node's own output (a cycle)"}
+			}
+			deps[i] = append(deps[i], j)
+			users[j] = append(users[j], i)
+			return nil
+		}
+		for _, in := range n.GetInput() {
+			if err := need(in, "input"); err != nil {
+				return err
+			}
+		}
+		for _, a := range n.GetAttribute() {
+			for _, sg := range append([]*onnxpb.GraphProto{a.GetG()}, a.GetGraphs()...) {
+				if sg == nil {
+					continue
+				}
+				for _, name := range freeNames(sg) {
+					if err := need(name, "outer-scope tensor"); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+
+	order, err := topoSort(nodes, deps, users)
+	if err != nil {
+		return err
+	}
+	m.Nodes = make([]*onnxpb.NodeProto, len(order))
+	m.producer = make(map[string]int, len(producer))
+	for k, i := range order {
+		m.Nodes[k] = nodes[i]
+		for _, out := range nodes[i].GetOutput() {
+			if out != "" {
+				m.producer[out] = k
+			}
+		}
+	}
+	for _, vi := range g.GetOutput() {
+		name := vi.GetName()
+		if _, ok := defined[name]; ok {
+			m.Outputs = append(m.Outputs, vi)
+			continue
+		}
+		if _, ok := producer[name]; !ok {
+			return &FormatError{Tensor: name, Role: "graph output", Msg: "is not defined by a graph input, an initializer or a node"}
+		}
+		m.Outputs = append(m.Outputs, vi)
+	}
+	return nil
+}
+
+// checkAttributes checks a node's attributes: named, unique, typed, no
+// reference attributes outside functions, tensor values decodable.
+func checkAttributes(n *onnxpb.NodeProto, label, dir string) error {
+	seen := make(map[string]bool)
+	for _, a := range n.GetAttribute() {
+		name := a.GetName()
+		if name == "" {
+			return &FormatError{Node: label, Msg: "attribute without a name"}
+		}
+		if seen[name] {
+			return &FormatError{Node: label, Attr: name, Msg: "given twice"}
+		}
+		seen[name] = true
+		if a.GetRefAttrName() != "" {
+			return &FormatError{Node: label, Attr: name, Msg: "refers to a function attribute outside a function"}
+		}
+		typ := attrType(a)
+		if _, ok := onnxpb.AttributeProto_AttributeType_name[int32(typ)]; !ok || typ == onnxpb.AttributeProto_UNDEFINED {
+			return &FormatError{Node: label, Attr: name, Msg: fmt.Sprintf("unknown attribute type %d", a.GetType())}
+		}
+		for _, tp := range append([]*onnxpb.TensorProto{a.GetT()}, a.GetTensors()...) {
+			if tp == nil {
+				continue
+			}
+			if _, err := DecodeTensor(tp, dir); err != nil {
+				var fe *FormatError
+				if errors.As(err, &fe) {
+					return &FormatError{Node: label, Attr: name, Msg: fe.Msg, File: fe.File, Err: fe.Err}
+				}
+				// Unsupported tensor types in attributes are the
+				// executor's concern (it may never read them).
+			}
+		}
+	}
+	return nil
+}
+
+// freeNames returns the names a subgraph reads that it does not define
+// itself (outer-scope references), including those of nested subgraphs.
+func freeNames(g *onnxpb.GraphProto) []string {
+	local := make(map[string]bool)
+	for _, vi := range g.GetInput() {
+		local[vi.GetName()] = true
+	}
+	for _, tp := range g.GetInitializer() {
+		local[tp.GetName()] = true
+	}
+	for _, n := range g.GetNode() {
+		for _, o := range n.GetOutput() {
+			local[o] = true
+		}
+	}
+	seen := make(map[string]bool)
+	var free []string
+	add := func(name string) {
+		if name != "" && !local[name] && !seen[name] {
+			seen[name] = true
+			free = append(free, name)
+		}
+	}
+	for _, n := range g.GetNode() {
+		for _, in := range n.GetInput() {
+			add(in)
+		}
+		for _, a := range n.GetAttribute() {
+			for _, sg := range append([]*onnxpb.GraphProto{a.GetG()}, a.GetGraphs()...) {
+				if sg != nil {
+					for _, name := range freeNames(sg) {
+						add(name)
+					}
+				}
+			}
+		}
+	}
+	for _, vi := range g.GetOutput() {
+		add(vi.GetName())
+	}
+	return free
+}
+
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// topoSort orders nodes by Kahn's algorithm, taking the lowest file index
+// among ready nodes. A cycle is a FormatError naming its nodes.
+func topoSort(nodes []*onnxpb.NodeProto, deps, users [][]int) ([]int, error) {
+	pending := make([]int, len(nodes))
+	ready := &intHeap{}
+	for i := range nodes {
+		pending[i] = len(deps[i])
+		if pending[i] == 0 {
+			*ready = append(*ready, i)
+		}
+	}
+	heap.Init(ready)
+	order := make([]int, 0, len(nodes))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
+		order = append(order, i)
+		for _, u := range users[i] {
+			pending[u]--
+			if pending[u] == 0 {
+				heap.Push(ready, u)
+			}
+		}
+	}
+	if len(order) == len(nodes) {
+		return order, nil
+	}
+	// Walk unfinished dependencies from an unfinished node until a node
+	// repeats: the repeated stretch is a cycle.
+	start := -1
+	for i := range nodes {
+		if pending[i] > 0 {
+			start = i
+			break
+		}
+	}
+	pos := make(map[int]int)
+	var path []int
+	for i := start; ; {
+		if p, ok := pos[i]; ok {
+			path = path[p:]
+			break
+		}
+		pos[i] = len(path)
+		path = append(path, i)
+		next := -1
+		for _, j := range deps[i] {
+			if pending[j] > 0 {
+				next = j
+				break
+			}
+		}
+		if next < 0 { // cannot happen: an unfinished node has an unfinished dependency
+			break
+		}
+		i = next
+	}
+	// path follows dependencies backwards; reverse it into data-flow
+	// order and start at the node listed first in the file.
+	cyc := make([]int, len(path))
+	first := 0
+	for k, i := range path {
+		cyc[len(path)-1-k] = i
+	}
+	for k, i := range cyc {
+		if i < cyc[first] {
+			first = k
+		}
+	}
+	names := make([]string, 0, len(cyc)+1)
+	for k := range cyc {
+		i := cyc[(first+k)%len(cyc)]
+		names = append(names, fmt.Sprintf("%q", NodeLabel(nodes[i], i)))
+	}
+	names = append(names, names[0])
+	return nil, &FormatError{Msg: fmt.Sprintf("graph has a cycle through nodes %s (%d of %d nodes cannot be ordered)",
+		strings.Join(names, " -> "), len(nodes)-len(order), len(nodes))}
+}
+
+// Producer returns the node producing tensor name and its index in Nodes,
+// or nil and -1 for graph inputs, initializers and unknown names.
+func (m *Model) Producer(name string) (*onnxpb.NodeProto, int) {
+	if i, ok := m.producer[name]; ok {
+		return m.Nodes[i], i
+	}
+	return nil, -1
+}
+
+// ValueShape returns the dims declared for a tensor in a ValueInfoProto:
+// -1 for a dynamic dimension (dim_param or unset), and ok false if vi is
+// not a tensor with a shape.
+func ValueShape(vi *onnxpb.ValueInfoProto) (dims []int64, names []string, ok bool) {
+	tt := vi.GetType().GetTensorType()
+	if tt == nil || tt.GetShape() == nil {
+		return nil, nil, false
+	}
+	for _, d := range tt.GetShape().GetDim() {
+		if v, isVal := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); isVal {
+			dims = append(dims, v.DimValue)
+			names = append(names, "")
+		} else {
+			dims = append(dims, -1)
+			names = append(names, d.GetDimParam())
+		}
+	}
+	if dims == nil {
+		dims = []int64{}
+	}
+	return dims, names, true
+}
+
+// ValueDType returns the element type declared in vi (Undefined if none).
+func ValueDType(vi *onnxpb.ValueInfoProto) DType {
+	return DType(vi.GetType().GetTensorType().GetElemType())
+}

@@ -1,0 +1,638 @@
+package onnxio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+)
+
+// Limits on a single tensor, checked against the declared dims before any
+// allocation, so a hostile file cannot make the reader allocate memory it
+// does not carry.
+const (
+	MaxElements = 1 << 31 // elements in one tensor
+	MaxBytes    = 4 << 30 // bytes of one tensor's data
+)
+
+// Tensor is a decoded ONNX tensor. Exactly one data slice is set, chosen by
+// DType:
+//
+//	F32  float32, float16, bfloat16 (the half types are widened exactly)
+//	F64  float64 (double)
+//	I64  int8, int16, int32, int64, uint8, uint16, uint32, bool (0 or 1)
+//	U64  uint64
+//
+// Data is in row-major (C) order; a tensor with no dims is a scalar with one
+// element. DType keeps the type stored in the file.
+type Tensor struct {
+	Name  string
+	DType DType
+	Dims  []int64
+	F32   []float32
+	F64   []float64
+	I64   []int64
+	U64   []uint64
+}
+
+// Len returns the number of elements, the product of Dims (1 for a scalar).
+func (t *Tensor) Len() int {
+	n := 1
+	for _, d := range t.Dims {
+		n *= int(d)
+	}
+	return n
+}
+
+// Shape returns Dims as ints.
+func (t *Tensor) Shape() []int {
+	s := make([]int, len(t.Dims))
+	for i, d := range t.Dims {
+		s[i] = int(d)
+	}
+	return s
+}
+
+// Float32 returns the data as float32: F32 itself (not a copy), or a
+// converted copy of the other slices. float64 and 64-bit integers beyond
+// 2^24 lose precision in the conversion.
+func (t *Tensor) Float32() []float32 {
+	switch {
+	case t.F32 != nil:
+		return t.F32
+	case t.F64 != nil:
+		out := make([]float32, len(t.F64))
+		for i, v := range t.F64 {
+			out[i] = float32(v)
+		}
+		return out
+	case t.I64 != nil:
+		out := make([]float32, len(t.I64))
+		for i, v := range t.I64 {
+			out[i] = float32(v)
+		}
+		return out
+	case t.U64 != nil:
+		out := make([]float32, len(t.U64))
+		for i, v := range t.U64 {
+			out[i] = float32(v)
+		}
+		return out
+	}
+	return []float32{}
+}
+
+// Float64 returns the data as float64: F64 itself, or a converted copy.
+func (t *Tensor) Float64() []float64 {
+	if t.F64 != nil {
+		return t.F64
+	}
+	out := make([]float64, t.dataLen())
+	switch {
+	case t.F32 != nil:
+		for i, v := range t.F32 {
+			out[i] = float64(v)
+		}
+	case t.I64 != nil:
+		for i, v := range t.I64 {
+			out[i] = float64(v)
+		}
+	case t.U64 != nil:
+		for i, v := range t.U64 {
+			out[i] = float64(v)
+		}
+	}
+	return out
+}
+
+// Int64s returns integer data as int64: I64 itself, or a converted copy of
+// U64. Float data, and uint64 values beyond math.MaxInt64, are an error.
+func (t *Tensor) Int64s() ([]int64, error) {
+	switch {
+	case t.I64 != nil:
+		return t.I64, nil
+	case t.U64 != nil:
+		out := make([]int64, len(t.U64))
+		for i, v := range t.U64 {
+			if v > math.MaxInt64 {
+				return nil, fmt.Errorf("tensor %q: uint64 value %d does not fit in int64", t.Name, v)
+			}
+			out[i] = int64(v)
+		}
+		return out, nil
+	case t.F32 == nil && t.F64 == nil:
+		return []int64{}, nil
+	}
+	return nil, fmt.Errorf("tensor %q: %s data where integers are expected", t.Name, t.DType)
+}
+
+func (t *Tensor) dataLen() int {
+	return len(t.F32) + len(t.F64) + len(t.I64) + len(t.U64)
+}
+
+// numElements checks dims (non-negative, product within MaxElements and
+// MaxBytes for element size size) and returns their product.
+func numElements(dims []int64, size int) (int, error) {
+	n := int64(1)
+	zero := false
+	for _, d := range dims {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension %d in dims %v", d, dims)
+		}
+		zero = zero || d == 0
+	}
+	if zero {
+		return 0, nil
+	}
+	for _, d := range dims {
+		if n > math.MaxInt64/d {
+			return 0, fmt.Errorf("dims %v declare more than 2^63 elements (limit %d)", dims, int64(MaxElements))
+		}
+		n *= d
+	}
+	if n > MaxElements {
+		return 0, fmt.Errorf("dims %v declare %d elements, more than the limit of %d", dims, n, int64(MaxElements))
+	}
+	if size > 0 && n*int64(size) > MaxBytes {
+		return 0, fmt.Errorf("dims %v declare %d bytes, more than the limit of %d", dims, n*int64(size), int64(MaxBytes))
+	}
+	return int(n), nil
+}
+
+// DecodeTensor decodes tp. dir is the folder of the model file, against
+// which external data locations are resolved; with dir == "" external data
+// is an error.
+//
+// Data comes from raw_data (little-endian), from external data, or from the
+// typed field the specification assigns to the type: float_data (float),
+// double_data (double), int64_data (int64), uint64_data (uint32, uint64) and
+// int32_data (int32, int16, int8, uint16, uint8, bool, and the bit patterns of
+// float16 and bfloat16). The element count must match the dims exactly.
+//
+// External data (data_location EXTERNAL, keys location, offset, length) must
+// name a file inside dir by a relative path: absolute paths, ".." and
+// symbolic links leading out of dir are refused, as are offsets and lengths
+// beyond the file. Sizes are checked against MaxElements and MaxBytes before
+// anything is allocated.
+//
+// Errors are *FormatError for malformed tensors and *UnsupportedError for
+// types conceptcells does not decode (string, complex, float8, 4-bit) and
+// for segmented tensors.
+func DecodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
+	if tp == nil {
+		return nil, &FormatError{Stage: "reading tensor", Msg: "missing tensor"}
+	}
+	fail := func(format string, args ...any) error {
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), Msg: fmt.Sprintf(format, args...)}
+	}
+	dt := DType(tp.GetDataType())
+	if !dt.Known() {
+		return nil, fail("unknown data_type %d", tp.GetDataType())
+	}
+	size := dt.Size()
+	if size == 0 {
+		return nil, &UnsupportedError{Stage: "reading tensor", Tensor: tp.GetName(), Msg: fmt.Sprintf("data type %s", dt)}
+	}
+	if tp.GetSegment() != nil {
+		return nil, &UnsupportedError{Stage: "reading tensor", Tensor: tp.GetName(), Msg: "segmented tensor"}
+	}
+	n, err := numElements(tp.GetDims(), size)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	t := &Tensor{Name: tp.GetName(), DType: dt, Dims: append([]int64{}, tp.GetDims()...)}
+
+	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+		raw, err := readExternal(tp, dir, n*size)
+		if err != nil {
+			return nil, err
+		}
+		decodeRaw(t, raw, n)
+		return t, nil
+	}
+	if tp.GetDataLocation() != onnxpb.TensorProto_DEFAULT {
+		return nil, fail("unknown data_location %d", tp.GetDataLocation())
+	}
+	if len(tp.GetExternalData()) > 0 {
+		return nil, fail("external_data given but data_location is not EXTERNAL")
+	}
+
+	// Which typed field the specification uses for this type.
+	var field string
+	var count int
+	switch dt {
+	case Float:
+		field, count = "float_data", len(tp.GetFloatData())
+	case Double:
+		field, count = "double_data", len(tp.GetDoubleData())
+	case Int64:
+		field, count = "int64_data", len(tp.GetInt64Data())
+	case Uint32, Uint64:
+		field, count = "uint64_data", len(tp.GetUint64Data())
+	default:
+		field, count = "int32_data", len(tp.GetInt32Data())
+	}
+	others := len(tp.GetFloatData()) + len(tp.GetDoubleData()) + len(tp.GetInt64Data()) +
+		len(tp.GetUint64Data()) + len(tp.GetInt32Data()) + len(tp.GetStringData()) - count
+	if others > 0 {
+		return nil, fail("%s data stored outside %s", dt, field)
+	}
+	raw := tp.GetRawData()
+	if len(raw) > 0 && count > 0 {
+		return nil, fail("both raw_data and %s are set", field)
+	}
+	if len(raw) > 0 || count == 0 {
+		if len(raw) != n*size {
+			return nil, fail("raw_data holds %d bytes, dims %v of %s need %d", len(raw), tp.GetDims(), dt, n*size)
+		}
+		decodeRaw(t, raw, n)
+		return t, nil
+	}
+	if count != n {
+		return nil, fail("%s holds %d values, dims %v need %d", field, count, tp.GetDims(), n)
+	}
+	switch dt {
+	case Float:
+		t.F32 = append(make([]float32, 0, n), tp.GetFloatData()...)
+	case Double:
+		t.F64 = append(make([]float64, 0, n), tp.GetDoubleData()...)
+	case Int64:
+		t.I64 = append(make([]int64, 0, n), tp.GetInt64Data()...)
+	case Uint64:
+		t.U64 = append(make([]uint64, 0, n), tp.GetUint64Data()...)
+	case Uint32:
+		t.I64 = make([]int64, n)
+		for i, v := range tp.GetUint64Data() {
+			if v > math.MaxUint32 {
+				return nil, fail("uint32 value %d out of range", v)
+			}
+			t.I64[i] = int64(v)
+		}
+	case Float16, BFloat16:
+		t.F32 = make([]float32, n)
+		for i, v := range tp.GetInt32Data() {
+			if v < 0 || v > math.MaxUint16 {
+				return nil, fail("%s bit pattern %d out of range", dt, v)
+			}
+			if dt == Float16 {
+				t.F32[i] = HalfToFloat32(uint16(v))
+			} else {
+				t.F32[i] = math.Float32frombits(uint32(v) << 16)
+			}
+		}
+	default: // int32 carriers
+		lo, hi := int64(math.MinInt32), int64(math.MaxInt32)
+		switch dt {
+		case Int8:
+			lo, hi = math.MinInt8, math.MaxInt8
+		case Uint8:
+			lo, hi = 0, math.MaxUint8
+		case Int16:
+			lo, hi = math.MinInt16, math.MaxInt16
+		case Uint16:
+			lo, hi = 0, math.MaxUint16
+		case Bool:
+			lo, hi = 0, 1
+		}
+		t.I64 = make([]int64, n)
+		for i, v := range tp.GetInt32Data() {
+			if int64(v) < lo || int64(v) > hi {
+				return nil, fail("%s value %d out of range", dt, v)
+			}
+			t.I64[i] = int64(v)
+		}
+	}
+	return t, nil
+}
+
+// decodeRaw fills t from little-endian raw bytes; len(raw) == n*t.DType.Size().
+func decodeRaw(t *Tensor, raw []byte, n int) {
+	le := binary.LittleEndian
+	switch t.DType {
+	case Float:
+		t.F32 = make([]float32, n)
+		for i := range t.F32 {
+			t.F32[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+	case Float16:
+		t.F32 = make([]float32, n)
+		for i := range t.F32 {
+			t.F32[i] = HalfToFloat32(le.Uint16(raw[2*i:]))
+		}
+	case BFloat16:
+		t.F32 = make([]float32, n)
+		for i := range t.F32 {
+			t.F32[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
+		}
+	case Double:
+		t.F64 = make([]float64, n)
+		for i := range t.F64 {
+			t.F64[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
+		}
+	case Uint64:
+		t.U64 = make([]uint64, n)
+		for i := range t.U64 {
+			t.U64[i] = le.Uint64(raw[8*i:])
+		}
+	default:
+		t.I64 = make([]int64, n)
+		for i := range t.I64 {
+			switch t.DType {
+			case Int8:
+				t.I64[i] = int64(int8(raw[i]))
+			case Uint8:
+				t.I64[i] = int64(raw[i])
+			case Bool:
+				if raw[i] != 0 {
+					t.I64[i] = 1
+				}
+			case Int16:
+				t.I64[i] = int64(int16(le.Uint16(raw[2*i:])))
+			case Uint16:
+				t.I64[i] = int64(le.Uint16(raw[2*i:]))
+			case Int32:
+				t.I64[i] = int64(int32(le.Uint32(raw[4*i:])))
+			case Uint32:
+				t.I64[i] = int64(le.Uint32(raw[4*i:]))
+			case Int64:
+				t.I64[i] = int64(le.Uint64(raw[8*i:]))
+			}
+		}
+	}
+}
+
+// externalRef is the parsed external_data of a tensor.
+type externalRef struct {
+	location       string
+	offset, length int64
+	hasLength      bool
+}
+
+func parseExternal(tp *onnxpb.TensorProto) (externalRef, error) {
+	var ref externalRef
+	fail := func(format string, args ...any) error {
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), Msg: fmt.Sprintf(format, args...)}
+	}
+	for _, kv := range tp.GetExternalData() {
+		switch kv.GetKey() {
+		case "location":
+			ref.location = kv.GetValue()
+		case "offset", "length":
+			v, err := strconv.ParseInt(kv.GetValue(), 10, 64)
+			if err != nil || v < 0 {
+				return ref, fail("external data %s %q is not a non-negative integer", kv.GetKey(), kv.GetValue())
+			}
+			if kv.GetKey() == "offset" {
+				ref.offset = v
+			} else {
+				ref.length, ref.hasLength = v, true
+			}
+		case "checksum":
+			// Optional SHA-1 of the data; not verified.
+		default:
+			return ref, fail("unknown external data key %q", kv.GetKey())
+		}
+	}
+	if ref.location == "" {
+		return ref, fail("external data without a location")
+	}
+	return ref, nil
+}
+
+// checkExternalLocation refuses locations that are absolute or leave the
+// model's folder lexically (symbolic links are caught when opening).
+func checkExternalLocation(tp *onnxpb.TensorProto, loc string) error {
+	if filepath.IsAbs(loc) || len(loc) > 0 && (loc[0] == '/' || loc[0] == '\\') {
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(),
+			Msg: fmt.Sprintf("external data location %q is absolute; it must be relative to the model's folder", loc)}
+	}
+	if !filepath.IsLocal(loc) {
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(),
+			Msg: fmt.Sprintf("external data location %q escapes the model's folder", loc)}
+	}
+	return nil
+}
+
+// readExternal reads the want bytes of an external tensor.
+func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) {
+	ref, err := parseExternal(tp)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkExternalLocation(tp, ref.location); err != nil {
+		return nil, err
+	}
+	fail := func(format string, args ...any) error {
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), File: ref.location, Msg: fmt.Sprintf(format, args...)}
+	}
+	if dir == "" {
+		return nil, fail("external data needs the model's folder (load the model from a file)")
+	}
+	// os.OpenInRoot refuses paths, symbolic links included, that resolve
+	// outside dir.
+	f, err := os.OpenInRoot(dir, ref.location)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fail("external data file not found in %s", dir)
+		}
+		return nil, &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), File: ref.location,
+			Msg: "external data file is not readable inside the model's folder", Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fail("external data is not a regular file")
+	}
+	size := st.Size()
+	if ref.hasLength && ref.length != int64(want) {
+		return nil, fail("external data length %d does not match dims %v of %s (%d bytes)",
+			ref.length, tp.GetDims(), DType(tp.GetDataType()), want)
+	}
+	if ref.offset > size || int64(want) > size-ref.offset {
+		return nil, fail("external data needs bytes %d..%d but the file holds %d", ref.offset, ref.offset+int64(want), size)
+	}
+	buf := make([]byte, want)
+	if _, err := f.ReadAt(buf, ref.offset); err != nil && !(errors.Is(err, io.EOF) && want == 0) {
+		return nil, fail("reading external data: %v", err)
+	}
+	return buf, nil
+}
+
+// ReadTensorFile reads a file holding one serialized TensorProto, the
+// format of the ONNX backend test data (test_data_set_*/input_*.pb), and
+// decodes it. External data is resolved against the file's folder.
+func ReadTensorFile(path string) (*Tensor, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading tensor: %w", err)
+	}
+	if len(data) > MaxBytes+1<<20 {
+		return nil, &FormatError{Stage: "reading tensor", File: path, Msg: "file larger than the tensor size limit"}
+	}
+	tp := new(onnxpb.TensorProto)
+	if err := proto.Unmarshal(data, tp); err != nil {
+		return nil, &FormatError{Stage: "parsing tensor", File: path, Msg: "not a TensorProto", Err: err}
+	}
+	t, err := DecodeTensor(tp, filepath.Dir(path))
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) && fe.File == "" {
+			fe.File = path
+		}
+		return nil, err
+	}
+	return t, nil
+}
+
+// HalfToFloat32 converts IEEE 754 binary16 bits to float32 (exact).
+func HalfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // Inf or NaN
+		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
+	case exp == 0:
+		if mant == 0 {
+			return math.Float32frombits(sign)
+		}
+		// Subnormal: value = mant × 2^-24.
+		f := float32(mant) * (1.0 / (1 << 24))
+		if sign != 0 {
+			f = -f
+		}
+		return f
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+}
+
+// Float32ToHalf converts f to IEEE 754 binary16 bits, rounding to nearest
+// even; values beyond the half range become ±Inf.
+func Float32ToHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int32(b>>23) & 0xff
+	mant := b & 0x7fffff
+	if exp == 0xff { // Inf / NaN
+		if mant != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	}
+	e := exp - 127 + 15
+	if e >= 0x1f {
+		return sign | 0x7c00
+	}
+	if e <= 0 {
+		if e < -10 {
+			return sign
+		}
+		m := mant | 0x800000
+		shift := uint32(14 - e)
+		half := m >> shift
+		rem := m & (1<<shift - 1)
+		mid := uint32(1) << (shift - 1)
+		if rem > mid || rem == mid && half&1 == 1 {
+			half++
+		}
+		return sign | uint16(half)
+	}
+	half := uint32(e)<<10 | mant>>13
+	rem := mant & 0x1fff
+	if rem > 0x1000 || rem == 0x1000 && half&1 == 1 {
+		half++ // may carry into the exponent, giving Inf correctly
+	}
+	return sign | uint16(half)
+}
+
+// TensorProto encodes t as a TensorProto with little-endian raw_data in
+// t.DType (float16 and bfloat16 are rounded to nearest even).
+func (t *Tensor) TensorProto() (*onnxpb.TensorProto, error) {
+	size := t.DType.Size()
+	if size == 0 {
+		return nil, &UnsupportedError{Stage: "encoding tensor", Tensor: t.Name, Msg: fmt.Sprintf("data type %s", t.DType)}
+	}
+	n, err := numElements(t.Dims, size)
+	if err != nil {
+		return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: err.Error()}
+	}
+	if t.dataLen() != n {
+		return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: fmt.Sprintf("holds %d values, dims %v need %d", t.dataLen(), t.Dims, n)}
+	}
+	raw := make([]byte, n*size)
+	le := binary.LittleEndian
+	switch t.DType {
+	case Float, Float16, BFloat16:
+		if t.F32 == nil && n > 0 {
+			return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: fmt.Sprintf("%s tensor without F32 data", t.DType)}
+		}
+		for i, v := range t.F32 {
+			switch t.DType {
+			case Float:
+				le.PutUint32(raw[4*i:], math.Float32bits(v))
+			case Float16:
+				le.PutUint16(raw[2*i:], Float32ToHalf(v))
+			default:
+				le.PutUint16(raw[2*i:], bfloat16(v))
+			}
+		}
+	case Double:
+		if t.F64 == nil && n > 0 {
+			return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: "float64 tensor without F64 data"}
+		}
+		for i, v := range t.F64 {
+			le.PutUint64(raw[8*i:], math.Float64bits(v))
+		}
+	case Uint64:
+		if t.U64 == nil && n > 0 {
+			return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: "uint64 tensor without U64 data"}
+		}
+		for i, v := range t.U64 {
+			le.PutUint64(raw[8*i:], v)
+		}
+	default:
+		if t.I64 == nil && n > 0 {
+			return nil, &FormatError{Stage: "encoding tensor", Tensor: t.Name, Msg: fmt.Sprintf("%s tensor without I64 data", t.DType)}
+		}
+		for i, v := range t.I64 {
+			switch size {
+			case 1:
+				raw[i] = byte(v)
+			case 2:
+				le.PutUint16(raw[2*i:], uint16(v))
+			case 4:
+				le.PutUint32(raw[4*i:], uint32(v))
+			case 8:
+				le.PutUint64(raw[8*i:], uint64(v))
+			}
+		}
+	}
+	return &onnxpb.TensorProto{
+		Name:     t.Name,
+		DataType: int32(t.DType),
+		Dims:     append([]int64{}, t.Dims...),
+		RawData:  raw,
+	}, nil
+}
+
+// bfloat16 rounds f to bfloat16 bits, nearest even.
+func bfloat16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if b&0x7fffffff > 0x7f800000 { // NaN
+		return uint16(b>>16) | 0x40
+	}
+	b += 0x7fff + (b>>16)&1
+	return uint16(b >> 16)
+}
