@@ -1,6 +1,10 @@
 package train
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/conceptcells/conceptcells/dataset"
+)
 
 // ImageSize is the number of values in one input image (1×28×28).
 const ImageSize = 1 * InH * InW
@@ -40,4 +44,23 @@ func (d Data) Subset(n int) Data {
 		return d
 	}
 	return Data{X: d.X[:n*ImageSize], Y: d.Y[:n]}
+}
+
+// FromSet converts a dataset.Set of 1×28×28 images with labels to Data
+// (sharing its slices). name says which set it is, for errors.
+func FromSet(s *dataset.Set, name string) (Data, error) {
+	if s == nil {
+		return Data{}, fmt.Errorf("train: no %s set", name)
+	}
+	if len(s.Shape) != 3 || s.Shape[0] != 1 || s.Shape[1] != InH || s.Shape[2] != InW {
+		return Data{}, fmt.Errorf("train: %s set %s has samples of shape %v, want [1 28 28]", name, s.Name, s.Shape)
+	}
+	if s.Labels == nil {
+		return Data{}, fmt.Errorf("train: %s set %s has no labels", name, s.Name)
+	}
+	d := Data{X: s.X, Y: s.Labels}
+	if err := d.Validate(name); err != nil {
+		return Data{}, err
+	}
+	return d, nil
 }
