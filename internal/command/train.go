@@ -74,8 +74,12 @@ func runTrain(c *cli.Context) error {
 		ckpt = out + ".ckpt"
 	}
 	opts.Checkpoint = ckpt
-	if _, err := os.Stat(train.CheckpointPath(ckpt)); err == nil && !opts.Resume && !force {
+	_, statErr := os.Stat(train.CheckpointPath(ckpt))
+	switch {
+	case statErr == nil && !opts.Resume && !force:
 		return fmt.Errorf("train: a checkpoint exists in %s: use --resume to continue it or --force to start over", ckpt)
+	case statErr != nil && opts.Resume:
+		return fmt.Errorf("train: --resume: no checkpoint in %s (%v)", ckpt, statErr)
 	}
 	if !opts.Quiet {
 		opts.Log = os.Stderr
