@@ -10,7 +10,53 @@ import (
 	"gorgonia.org/tensor"
 )
 
-var sgemm = gblas.Implementation{}
+var gonumBLAS = gblas.Implementation{}
+
+// Tile sizes for gemm: gonum's Sgemm goes parallel (a goroutine per 64×64
+// block of C) once C has 4 or more blocks. Our ops already run one
+// goroutine per batch chunk, so gemm hands gonum tiles of at most 1×3
+// blocks, which it computes serially.
+const (
+	tileM = 64
+	tileN = 192
+)
+
+// gemm computes C = A·B + C (alpha 1, beta 1) for row-major A (m×k, or k×m
+// when transA), B (k×n, or n×k when transB) and C (m×n) with gonum's
+// Sgemm, tile by tile. For the axpy-based kernels (B not transposed) every
+// element of C is accumulated over k in order starting from its old value,
+// exactly as in one Sgemm call. The dot-based kernel (A·Bᵀ) sums k in
+// blocks of 64 when gonum goes parallel and in one dot when serial; for the
+// network's shapes the two agree (k ≤ 64, or gonum was serial anyway), so
+// training gives bit-identical results either way (TestGemmTilingBitIdentical).
+func gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	for i0 := 0; i0 < m; i0 += tileM {
+		mi := min(tileM, m-i0)
+		var ai []float32
+		if transA {
+			ai = a[i0:]
+		} else {
+			ai = a[i0*lda:]
+		}
+		for j0 := 0; j0 < n; j0 += tileN {
+			nj := min(tileN, n-j0)
+			var bj []float32
+			if transB {
+				bj = b[j0*ldb:]
+			} else {
+				bj = b[j0:]
+			}
+			gonumBLAS.Sgemm(ta, tb, mi, nj, k, 1, ai, lda, bj, ldb, 1, c[i0*ldc+j0:], ldc)
+		}
+	}
+}
 
 // convDims describes a stride-1, unpadded convolution.
 type convDims struct {
@@ -129,7 +175,7 @@ func (o convOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 				}
 			}
 			d.im2col(col, x[n*d.C*d.H*d.W:])
-			sgemm.Sgemm(blas.NoTrans, blas.NoTrans, d.O, p, ckk, 1, w, ckk, col, p, 1, yn, p)
+			gemm(false, false, d.O, p, ckk, w, ckk, col, p, yn, p)
 		}
 	})
 	return out, nil
@@ -183,7 +229,8 @@ func (o convGradXOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 	parallel(d.B, func(_, lo, hi int) {
 		col := make([]float32, ckk*p)
 		for n := lo; n < hi; n++ {
-			sgemm.Sgemm(blas.Trans, blas.NoTrans, ckk, p, d.O, 1, w, ckk, dy[n*d.O*p:], p, 0, col, p)
+			clear(col)
+			gemm(true, false, ckk, p, d.O, w, ckk, dy[n*d.O*p:], p, col, p)
 			dxn := dx[n*img : (n+1)*img]
 			clear(dxn)
 			d.col2im(dxn, col)
@@ -230,7 +277,7 @@ func (o convGradWOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 		acc := make([]float32, d.O*ckk)
 		for n := lo; n < hi; n++ {
 			d.im2col(col, x[n*img:])
-			sgemm.Sgemm(blas.NoTrans, blas.Trans, d.O, ckk, p, 1, dy[n*d.O*p:], p, col, p, 1, acc, ckk)
+			gemm(false, true, d.O, ckk, p, dy[n*d.O*p:], p, col, p, acc, ckk)
 		}
 		partial[wk] = acc
 	})
@@ -318,9 +365,15 @@ func (o poolOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 	out := output(pre, o.outShape(), in...)
 	y := out.Data().([]float32)
 	H, W := o.s[2], o.s[3]
-	oh, ow := H/2, W/2
 	planes := o.s[0] * o.s[1]
-	for pl := 0; pl < planes; pl++ {
+	parallel(planes, func(_, lo, hi int) { maxPoolPlanes(y, x, lo, hi, H, W) })
+	return out, nil
+}
+
+// maxPoolPlanes pools planes [lo, hi) of x (…, H, W) into y.
+func maxPoolPlanes(y, x []float32, lo, hi, H, W int) {
+	oh, ow := H/2, W/2
+	for pl := lo; pl < hi; pl++ {
 		xp := x[pl*H*W:]
 		yp := y[pl*oh*ow:]
 		for i := 0; i < oh; i++ {
@@ -341,7 +394,6 @@ func (o poolOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 			}
 		}
 	}
-	return out, nil
 }
 func (o poolOp) DiffWRT(int) []bool { return []bool{true} }
 func (o poolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
@@ -370,11 +422,18 @@ func (o poolGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 	}
 	out := output(pre, o.s, in...)
 	dx := out.Data().([]float32)
-	clear(dx)
 	H, W := o.s[2], o.s[3]
-	oh, ow := H/2, W/2
 	planes := o.s[0] * o.s[1]
-	for pl := 0; pl < planes; pl++ {
+	parallel(planes, func(_, lo, hi int) { maxPoolGradPlanes(dx, x, dy, lo, hi, H, W) })
+	return out, nil
+}
+
+// maxPoolGradPlanes routes dy to the first maximum of each window for
+// planes [lo, hi).
+func maxPoolGradPlanes(dx, x, dy []float32, lo, hi, H, W int) {
+	oh, ow := H/2, W/2
+	clear(dx[lo*H*W : hi*H*W])
+	for pl := lo; pl < hi; pl++ {
 		xp := x[pl*H*W:]
 		dxp := dx[pl*H*W:]
 		dyp := dy[pl*oh*ow:]
@@ -391,7 +450,6 @@ func (o poolGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 			}
 		}
 	}
-	return out, nil
 }
 func (o poolGradOp) DiffWRT(int) []bool { return []bool{false, false} }
 func (o poolGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
