@@ -146,8 +146,9 @@ const (
 	maxNpyDims   = 32      // numpy's own limit is 64
 )
 
-// ErrFormat is wrapped by every error about a malformed .npy or IDX file.
-var ErrFormat = errors.New("malformed data file")
+// ErrFormat is wrapped by every error about a malformed or unsupported
+// .npy or IDX file.
+var ErrFormat = errors.New("invalid data file")
 
 // npyDType describes one accepted on-disk dtype.
 type npyDType struct {

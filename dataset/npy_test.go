@@ -262,3 +262,53 @@ func TestNpyReference(t *testing.T) {
 		t.Errorf("rewritten input.npy differs from numpy's file (%d vs %d bytes)", len(got), len(want))
 	}
 }
+
+// Files written by numpy 1.24 (testdata/numpy/gen.py): every supported one
+// reads as arange(24) in C order with shape [2 3 4]; the others are refused
+// with an error, never a panic.
+func TestNpyNumpyFiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "numpy", "*.npy"))
+	if err != nil || len(files) < 15 {
+		t.Fatalf("numpy test files: %v %d", err, len(files))
+	}
+	for _, p := range files {
+		name := filepath.Base(p)
+		a, err := ReadNpy(p)
+		if strings.Contains(name, "unsupported") {
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), p) {
+				t.Errorf("%s: err = %v, want a format error naming the file", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		switch name {
+		case "f4_scalar.npy":
+			if len(a.Shape) != 0 || !reflect.DeepEqual(a.F32, []float32{23}) {
+				t.Errorf("%s: %v %v", name, a.Shape, a.F32)
+			}
+			continue
+		case "f4_empty_0x3.npy":
+			if !reflect.DeepEqual(a.Shape, []int{0, 3}) || a.Len() != 0 {
+				t.Errorf("%s: %v", name, a.Shape)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(a.Shape, []int{2, 3, 4}) {
+			t.Errorf("%s: shape %v", name, a.Shape)
+		}
+		f := a.Float64()
+		for i, v := range f {
+			want := float64(i)
+			if strings.HasPrefix(name, "bool") {
+				want = float64(i % 2)
+			}
+			if v != want {
+				t.Errorf("%s: element %d = %v, want %v", name, i, v, want)
+				break
+			}
+		}
+	}
+}

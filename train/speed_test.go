@@ -15,7 +15,8 @@ func TestManualEpoch(t *testing.T) {
 	if e == 0 {
 		t.Skip("set TRAIN_EPOCHS to run")
 	}
-	tr := loadMNIST(t, "train", 0)
+	n, _ := strconv.Atoi(os.Getenv("TRAIN_N"))
+	tr := loadMNIST(t, "train", n)
 	te := loadMNIST(t, "test", 0)
 	if p := os.Getenv("TRAIN_PROFILE"); p != "" {
 		f, _ := os.Create(p)

@@ -10,12 +10,11 @@ import (
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 )
 
-func runApp(t *testing.T, args ...string) error {
+// runTrainCmd runs the CLI and returns its error.
+func runTrainCmd(t *testing.T, args ...string) error {
 	t.Helper()
-	app := App()
-	app.Writer = &strings.Builder{}
-	app.ErrWriter = &strings.Builder{}
-	return app.Run(append([]string{"conceptcells"}, args...))
+	_, _, err := runApp(t, args...)
+	return err
 }
 
 // A --data folder without the MNIST files fails with an error naming the
@@ -23,7 +22,7 @@ func runApp(t *testing.T, args ...string) error {
 func TestTrainBadData(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(t.TempDir(), "m.onnx")
-	err := runApp(t, "train", "--quiet", "--data", dir, "--out", out)
+	err := runTrainCmd(t, "train", "--quiet", "--data", dir, "--out", out)
 	if err == nil {
 		t.Fatal("training with an empty --data folder succeeded")
 	}
@@ -34,7 +33,7 @@ func TestTrainBadData(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "train-images-idx3-ubyte"), []byte("junk"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := runApp(t, "train", "--quiet", "--data", dir, "--out", out); err == nil || !strings.Contains(err.Error(), "train-images") {
+	if err := runTrainCmd(t, "train", "--quiet", "--data", dir, "--out", out); err == nil || !strings.Contains(err.Error(), "train-images") {
 		t.Errorf("a junk training file gave %v", err)
 	}
 	if _, err := os.Stat(out); err == nil {
@@ -48,7 +47,7 @@ func TestTrainRefusesOverwrite(t *testing.T) {
 	if err := os.WriteFile(out, []byte("keep"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := runApp(t, "train", "--quiet", "--data", "/nonexistent", "--out", out)
+	err := runTrainCmd(t, "train", "--quiet", "--data", "/nonexistent", "--out", out)
 	if !errors.Is(err, fsutil.ErrExists) {
 		t.Errorf("got %v, want ErrExists", err)
 	}
@@ -65,7 +64,7 @@ func TestTrainBadFlags(t *testing.T) {
 		// --data is valid-looking but absent: each flag must be rejected
 		// before the data are looked at.
 		a := append([]string{"train", "--quiet", "--out", out, "--data", "/nonexistent"}, args...)
-		err := runApp(t, a...)
+		err := runTrainCmd(t, a...)
 		if err == nil || strings.Contains(err.Error(), "/nonexistent") {
 			t.Errorf("%v: got %v, want a flag error", args, err)
 		}
