@@ -160,3 +160,37 @@ func Save(path string, force bool, p *Params, meta Metadata) error {
 	}
 	return onnxio.Save(path, m, force)
 }
+
+// Import reads the parameters back from a model written by Export (the
+// initializers by name, dense weights transposed back to (in, out)).
+func Import(m *onnxio.Model) (*Params, error) {
+	p := NewParams()
+	byName := map[string]*onnxpb.TensorProto{}
+	for _, tp := range m.Proto.GetGraph().GetInitializer() {
+		byName[tp.Name] = tp
+	}
+	for _, t := range p.List() {
+		tp := byName[t.Name]
+		if tp == nil {
+			return nil, fmt.Errorf("train: model %s has no initializer %s", m.Path, t.Name)
+		}
+		v, err := onnxio.DecodeTensor(tp, "")
+		if err != nil {
+			return nil, fmt.Errorf("train: model %s: %w", m.Path, err)
+		}
+		if v.DType != onnxio.Float || len(v.F32) != len(t.Data) {
+			return nil, fmt.Errorf("train: model %s: initializer %s is %v %v, want %d float32 values", m.Path, t.Name, v.DType, v.Dims, len(t.Data))
+		}
+		if len(t.Shape) == 2 && t.Shape[0] != 1 { // dense weight: file (out, in)
+			in, out := t.Shape[0], t.Shape[1]
+			for o := 0; o < out; o++ {
+				for i := 0; i < in; i++ {
+					t.Data[i*out+o] = v.F32[o*in+i]
+				}
+			}
+		} else {
+			copy(t.Data, v.F32)
+		}
+	}
+	return p, nil
+}

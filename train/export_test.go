@@ -43,6 +43,11 @@ func TestExportGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	back, err := Import(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameParams(t, res.Params, back)
 	if m.Opset("") != Opset {
 		t.Errorf("opset %d, want %d", m.Opset(""), Opset)
 	}
