@@ -35,7 +35,8 @@
 //     within-class permutations tells a place field inside a cluster from a
 //     whole-class cell (§6); FieldShuffles Barry & Burgess field shuffles
 //     give the gridness null (by default only for units whose gridness
-//     reaches the weakly-grid threshold; FieldShuffleAll for every unit);
+//     reaches the weakly-grid threshold, the within-class null only when
+//     the CSI reaches the concept threshold; AllNulls for every unit);
 //     the density control is the gridness of the count map (§9);
 //   - the classification (§8, §11): grid, weakly-grid, place, concept, or
 //     none; silent for constant activations; undefined for non-finite

@@ -103,15 +103,17 @@ type Options struct {
 
 	Permutations  int // activation permutations per unit for SI and CSI (200)
 	FieldShuffles int // field shuffles per unit for the gridness null (100)
-	// FieldShuffleAll runs the field shuffle for every unit. By default it
-	// runs only when the unit's gridness reaches Thresholds.WeakGrid: below
-	// that no grid label is possible whatever the null, and the shuffle is
-	// most of the cost of a unit (gridness_p95 is then null).
-	FieldShuffleAll bool
-	Percentile      float64 // null percentile (95)
-	Seed            uint64  // seed of every shuffle (1)
-	Workers         int     // parallel workers; 0 = GOMAXPROCS
-	Signed          SignedMode
+	// AllNulls computes every null for every unit. By default a null that
+	// cannot change a label is skipped (its percentile and p-value are
+	// then null): the field shuffle runs only when gridness reaches
+	// Thresholds.WeakGrid (it is most of the cost of a unit), the
+	// within-class permutation only when the CSI reaches
+	// Thresholds.ConceptCSI.
+	AllNulls   bool
+	Percentile float64 // null percentile (95)
+	Seed       uint64  // seed of every shuffle (1)
+	Workers    int     // parallel workers; 0 = GOMAXPROCS
+	Signed     SignedMode
 
 	Thresholds Thresholds
 

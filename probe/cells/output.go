@@ -115,7 +115,7 @@ type jsonParams struct {
 	FieldMinBins    int        `json:"field_min_bins"`
 	Permutations    int        `json:"permutations"`
 	FieldShuffles   int        `json:"field_shuffles"`
-	FieldShuffleAll bool       `json:"field_shuffle_all"`
+	AllNulls        bool       `json:"all_nulls"`
 	Percentile      float64    `json:"percentile"`
 	Seed            uint64     `json:"seed"`
 	Labels          bool       `json:"labels"`
@@ -153,7 +153,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		Points: p.Points, PointsInFrame: p.PointsInFrame, ValidBins: p.ValidBins, FracEmpty: jnum(p.FracEmpty),
 		MinCount: p.MinCount, SmoothSigma: p.SmoothSigma, MinOverlap: p.MinOverlap, RingInner: p.RingInner,
 		RingOuter: p.RingOuter, Compat: p.Compat, FieldThreshold: p.FieldThreshold, FieldMinBins: p.FieldMinBins,
-		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, FieldShuffleAll: p.FieldShuffleAll,
+		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
 		Percentile: p.Percentile, Seed: p.Seed, Labels: p.Labels, DensityGridness: jnum(p.DensityGridness),
 		Thresholds: jsonThr{t.Grid, t.WeakGrid, t.DensityMargin, t.PlaceMaxGridness, t.PlaceFields, t.PlaceMaxFieldFrac,
 			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP},
