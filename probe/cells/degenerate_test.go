@@ -297,3 +297,41 @@ func TestScoreMapReference(t *testing.T) {
 		}
 	}
 }
+
+// TestAllNullsSameLabels: skipping the nulls that cannot change a label
+// (the default) gives the same labels as computing them all.
+func TestAllNullsSameLabels(t *testing.T) {
+	xs, ys, cols, labels := synthetic(3000, 9, 11)
+	// make unit 1 a class cell so the within-class null runs
+	for i := range cols[1] {
+		cols[1][i] = 0.01 * float64(i%3)
+		if labels[i] == 4 {
+			cols[1][i] += 1
+		}
+	}
+	f, err := NewFrame(xs, ys, 20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [2]*Result
+	for i, all := range []bool{false, true} {
+		o := fastOpts()
+		o.Permutations = 100
+		o.AllNulls = all
+		if got[i], err = ScoreUnits(context.Background(), f, cols, labels, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range got[0].Units {
+		a, b := got[0].Units[i], got[1].Units[i]
+		if !slices.Equal(a.Labels, b.Labels) {
+			t.Errorf("unit %d: labels %v by default, %v with AllNulls", i, a.Labels, b.Labels)
+		}
+		if math.IsNaN(b.Scores.GridnessP95) || (labels != nil && math.IsNaN(b.Scores.WithinClassSIP)) {
+			t.Errorf("unit %d: AllNulls left a null undefined: %+v", i, b.Scores)
+		}
+	}
+	if !slices.Contains(got[0].Units[1].Labels, "concept") {
+		t.Errorf("class unit: labels %v, want concept", got[0].Units[1].Labels)
+	}
+}
