@@ -76,8 +76,8 @@ func NewFrame(xs, ys []float64, bins int, r *Range) (*Frame, error) {
 	if len(xs) == 0 {
 		return nil, errors.New("cells: no points")
 	}
-	if bins < 3 || bins > 4096 {
-		return nil, fmt.Errorf("cells: %d bins per side: want 3…4096", bins)
+	if bins < 3 || bins > MaxBins {
+		return nil, fmt.Errorf("cells: %d bins per side: want 3…%d", bins, MaxBins)
 	}
 	var rg Range
 	if r == nil {

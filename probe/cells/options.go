@@ -162,8 +162,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("cells: option %s = %v: want %s", name, v, want)
 	}
 	switch {
-	case o.Bins < 3 || o.Bins > 4096:
-		return bad("Bins", o.Bins, "3…4096")
+	case o.Bins < 3 || o.Bins > MaxBins:
+		return bad("Bins", o.Bins, fmt.Sprintf("3…%d", MaxBins))
 	case o.MinCount < 1:
 		return bad("MinCount", o.MinCount, "≥ 1")
 	case !(o.SmoothSigma >= 0) || o.SmoothSigma > float64(o.Bins):
@@ -213,3 +213,7 @@ func (o *Options) Validate() error {
 	}
 	return nil
 }
+
+// MaxBins bounds the bins per side: the ring and rotation tables and the FFT
+// buffers grow with N² (about 100 MB per worker at 256).
+const MaxBins = 256

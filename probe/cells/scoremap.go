@@ -17,8 +17,8 @@ import (
 // the place and grid labels are decided without it; class selectivity and
 // the density control are undefined. opts.Bins is ignored.
 func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, error) {
-	if n < 3 || n > 4096 {
-		return nil, fmt.Errorf("cells: map of %d×%d bins: want 3…4096 per side", n, n)
+	if n < 3 || n > MaxBins {
+		return nil, fmt.Errorf("cells: map of %d×%d bins: want 3…%d per side", n, n, MaxBins)
 	}
 	if len(m) != n*n {
 		return nil, fmt.Errorf("cells: map has %d values, want %d×%d", len(m), n, n)
