@@ -27,8 +27,11 @@ func sane(t *testing.T, name string, r *Result) {
 		if len(u.Labels) == 0 {
 			t.Errorf("%s: unit %d has no labels", name, u.Unit)
 		}
+		if m := 2*u.N - 1; u.N > 0 && (len(u.Raw) != u.N*u.N || len(u.Smooth) != u.N*u.N || len(u.SAC) != m*m) {
+			t.Errorf("%s: unit %d: N = %d but maps of %d, %d, %d values", name, u.Unit, u.N, len(u.Raw), len(u.Smooth), len(u.SAC))
+		}
 		for _, rs := range u.Reasons {
-			if rs.Pass && (math.IsNaN(rs.Value) || math.IsNaN(rs.Threshold)) && rs.Label != "silent" {
+			if rs.Pass && (math.IsNaN(rs.Value) || math.IsNaN(rs.Threshold)) {
 				t.Errorf("%s: unit %d: check %v passed on an undefined value", name, u.Unit, rs)
 			}
 		}

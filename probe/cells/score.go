@@ -58,7 +58,7 @@ type Unit struct {
 	Labels  []string // subset of grid, weakly-grid, place, concept; or none, silent, undefined
 	Reasons []Reason // every check behind the labels
 	Scores  Scores
-	N       int       // bins per side
+	N       int       // bins per side; 0 when no maps were made (undefined)
 	Raw     []float64 // N×N binned mean (NaN = empty), row = y
 	Smooth  []float64 // N×N smooth-then-divide map
 	SAC     []float64 // (2N−1)² autocorrelogram of Raw
@@ -422,8 +422,9 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	lo, hi, sum, cnt := math.Inf(1), math.Inf(-1), 0.0, 0
 	for k, v := range a {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
+			u.N = 0 // no maps
 			u.Labels = []string{"undefined"}
-			u.Reasons = []Reason{{Label: "undefined", Score: "finite_activations", Value: float64(k), Op: "==", Threshold: -1}}
+			u.Reasons = []Reason{{Label: "undefined", Score: "first_nonfinite_activation_point", Value: float64(k), Op: ">=", Threshold: 0, Pass: true}}
 			return u
 		}
 		if p.f.Bin[k] >= 0 {
@@ -433,16 +434,12 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 		}
 	}
 	if cnt == 0 || p.nValid == 0 {
+		u.N = 0 // no maps
 		u.Labels = []string{"undefined"}
-		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: float64(p.nValid), Op: ">", Threshold: 0}}
+		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: float64(p.nValid), Op: "==", Threshold: 0, Pass: true}}
 		return u
 	}
 	s.MeanActivation = sum / float64(cnt)
-	if hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)) {
-		u.Labels = []string{"silent"}
-		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
-		return u
-	}
 	// maps
 	u.Raw = make([]float64, n*n)
 	p.f.BinSums(w.sums, a)
@@ -465,8 +462,16 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 			u.Smooth[i] = math.NaN()
 		}
 	}
-	// gridness
 	u.SAC = make([]float64, len(w.sac))
+	if hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)) {
+		for i := range u.SAC {
+			u.SAC[i] = math.NaN()
+		}
+		u.Labels = []string{"silent"}
+		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
+		return u
+	}
+	// gridness
 	w.plan.autocorr(u.SAC, u.Raw, o.Compat)
 	gs := p.geom.score(u.SAC, w.corr)
 	s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =

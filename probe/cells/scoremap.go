@@ -58,10 +58,17 @@ func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, e
 	}
 	switch {
 	case p.nValid == 0:
+		u.N = 0
 		u.Labels = []string{"undefined"}
-		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: 0, Op: ">", Threshold: 0}}
+		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: 0, Op: "==", Threshold: 0, Pass: true}}
 	case hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)):
 		s.MeanActivation = sum / float64(p.nValid)
+		u.Raw = append([]float64(nil), m...)
+		u.Smooth = u.Raw
+		u.SAC = make([]float64, (2*n-1)*(2*n-1))
+		for i := range u.SAC {
+			u.SAC[i] = math.NaN()
+		}
 		u.Labels = []string{"silent"}
 		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
 	default:
