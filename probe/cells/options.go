@@ -101,7 +101,7 @@ type Options struct {
 	FieldThreshold float64 // field threshold as a fraction of the peak (0.2)
 	FieldMinBins   int     // minimum bins per field (9)
 
-	Permutations  int // activation permutations per unit for SI and CSI (200)
+	Permutations  int // activation permutations per unit for SI and CSI, and within-class permutations (200)
 	FieldShuffles int // field shuffles per unit for the gridness null (100)
 	// AllNulls computes every null for every unit. By default a null that
 	// cannot change a label is skipped (its percentile and p-value are

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/dataset"
@@ -139,6 +140,20 @@ func TestReferenceRateMaps(t *testing.T) {
 		f, err := NewFrame(xs, ys, e.N, e.rng())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.HasPrefix(e.Kind, "pc_uniform") {
+			// cluster clouds: the manifest range is the square bounding
+			// box, which NewFrame computes by default
+			g, err := NewFrame(xs, ys, e.N, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := e.rng()
+			for i, v := range [][2]float64{{g.Range.XMin, w.XMin}, {g.Range.XMax, w.XMax}, {g.Range.YMin, w.YMin}, {g.Range.YMax, w.YMax}} {
+				if math.Abs(v[0]-v[1]) > 1e-9*(w.XMax-w.XMin) {
+					t.Errorf("%s: default range bound %d = %v, manifest %v", e.ID, i, v[0], v[1])
+				}
+			}
 		}
 		raw := f.RawMap(nil, acts, 1)
 		smooth := f.SmoothMap(nil, acts, 1, 1)

@@ -75,7 +75,8 @@ func (s *sacPlan) fft2(buf []complex128, rows int, inverse bool) {
 	}
 }
 
-// lagIndex maps the SAC index (dy+N−1, dx+N−1) to the buffer index of lag (dy, dx).
+// lag returns the entry of lag (dy, dx) of an inverse-transformed buffer
+// (negative lags wrap around the period p).
 func (s *sacPlan) lag(buf []complex128, dy, dx int) complex128 {
 	p := s.p
 	return buf[((dy+p)%p)*p+(dx+p)%p]
