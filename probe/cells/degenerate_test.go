@@ -207,6 +207,9 @@ func TestDegeneratePoints(t *testing.T) {
 	if _, err := NewFrame(xs, ys, 20, &Range{0, 1, 0, 2}); err == nil || !strings.Contains(err.Error(), "square") {
 		t.Errorf("non-square range: error %v", err)
 	}
+	if _, err := NewFrame([]float64{-1e308, 1e308}, []float64{0, 1}, 20, nil); err == nil {
+		t.Error("overflowing extent: no error")
+	}
 	same := []float64{1, 1, 1}
 	if _, err := NewFrame(same, same, 20, nil); err == nil {
 		t.Error("zero extent: no error")
