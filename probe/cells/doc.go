@@ -24,7 +24,8 @@
 //     MinOverlap valid pairs, from FFT sums (§2);
 //   - gridness: min(r60,r120) − max(r30,r90,r150) and the mean form, the
 //     90° scores, bilinear rotation, DeepMind's ten rings, maximum over
-//     rings and the best ring (§3);
+//     rings and the best ring (§3); lattice spacing and orientation from
+//     the autocorrelogram peaks (LatticeGeometry);
 //   - Skaggs spatial information in bits per unit activation and per
 //     sample with count occupancy, sparsity, selectivity (§4);
 //   - place fields: 4-connected, ≥ 0.2·peak, ≥ 9 bins, on the smoothed map (§5);

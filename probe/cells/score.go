@@ -14,13 +14,15 @@ import (
 // Scores are the per-unit (or per-part) scores. NaN means undefined (null
 // in JSON); counts are −1 when undefined.
 type Scores struct {
-	Gridness       float64 // min/max 60° gridness of the raw map, max over rings (spec §3)
-	GridnessMean   float64 // mean-form 60° gridness (DeepMind default)
-	Gridness90     float64 // r90 − max(r45, r135), report only
-	Gridness90Mean float64 // r90 − (r45 + r135)/2
-	BestRing       float64 // outer radius (fraction of N) of the best 60° ring
-	GridnessP95    float64 // field-shuffle null percentile (Barry & Burgess 2017)
-	GridnessP      float64 // field-shuffle p-value
+	Gridness        float64 // min/max 60° gridness of the raw map, max over rings (spec §3)
+	GridnessMean    float64 // mean-form 60° gridness (DeepMind default)
+	Gridness90      float64 // r90 − max(r45, r135), report only
+	Gridness90Mean  float64 // r90 − (r45 + r135)/2
+	BestRing        float64 // outer radius (fraction of N) of the best 60° ring
+	GridSpacing     float64 // lattice spacing in bins from the autocorrelogram peaks (LatticeGeometry)
+	GridOrientation float64 // lattice orientation in degrees, [−30, 30)
+	GridnessP95     float64 // field-shuffle null percentile (Barry & Burgess 2017)
+	GridnessP       float64 // field-shuffle p-value
 
 	SpatialInfo          float64 // bits per unit activation (raw map, count occupancy)
 	SpatialInfoPerSample float64 // bits per sample
@@ -48,7 +50,7 @@ type Scores struct {
 
 func nanScores() Scores {
 	n := math.NaN()
-	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, 0}
+	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, 0}
 }
 
 // Unit is the result for one unit, or for one signed part of it.
@@ -476,6 +478,8 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	gs := p.geom.score(u.SAC, w.corr)
 	s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
 		gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
+	geo := LatticeGeometry(u.SAC, n, 15)
+	s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
 	// information
 	info := SpatialInfo(u.Raw, p.count)
 	s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
