@@ -434,19 +434,24 @@ func maxPoolGradPlanes(dx, x, dy []float32, lo, hi, H, W int) {
 	oh, ow := H/2, W/2
 	clear(dx[lo*H*W : hi*H*W])
 	for pl := lo; pl < hi; pl++ {
-		xp := x[pl*H*W:]
-		dxp := dx[pl*H*W:]
-		dyp := dy[pl*oh*ow:]
+		xp, dxp, dyp := x[pl*H*W:], dx[pl*H*W:], dy[pl*oh*ow:]
 		for i := 0; i < oh; i++ {
-			for j := 0; j < ow; j++ {
-				k := 2*i*W + 2*j
-				best := k
-				for _, c := range [3]int{k + 1, k + W, k + W + 1} {
-					if xp[c] > xp[best] {
-						best = c
-					}
+			r0, r1 := xp[2*i*W:(2*i+1)*W], xp[(2*i+1)*W:(2*i+2)*W]
+			d0, d1 := dxp[2*i*W:(2*i+1)*W], dxp[(2*i+1)*W:(2*i+2)*W]
+			g := dyp[i*ow : (i+1)*ow]
+			for j, gj := range g {
+				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+				// The first maximum in the order a, b, c, d.
+				switch {
+				case a >= b && a >= c && a >= d:
+					d0[2*j] += gj
+				case b >= c && b >= d:
+					d0[2*j+1] += gj
+				case c >= d:
+					d1[2*j] += gj
+				default:
+					d1[2*j+1] += gj
 				}
-				dxp[best] += dyp[i*ow+j]
 			}
 		}
 	}
