@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -67,6 +68,9 @@ func runTrain(c *cli.Context) error {
 	// Refuse before hours of training, not after.
 	if _, err := os.Lstat(out); err == nil && !force {
 		return fmt.Errorf("train: --out %s: %w", out, fsutil.ErrExists)
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("train: --out %s: folder %s does not exist", out, filepath.Dir(out))
 	}
 	ckpt := c.String("checkpoint")
 	explicitCkpt := ckpt != ""

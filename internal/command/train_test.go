@@ -58,7 +58,7 @@ func TestTrainRefusesOverwrite(t *testing.T) {
 
 func TestTrainBadFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"--epochs", "0"}, {"--batch", "0"}, {"--lr", "-1"}, {"--resume"},
+		{"--epochs", "0"}, {"--batch", "0"}, {"--lr", "-1"}, {"--resume"}, {"--out", "/no-such-folder/m.onnx"},
 	} {
 		out := filepath.Join(t.TempDir(), "m.onnx")
 		// --data is valid-looking but absent: each flag must be rejected
