@@ -2,9 +2,9 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/progress"
@@ -92,7 +92,11 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 	}
 	out := make([]PartScores, len(r.Units))
 	for i, u := range r.Units {
-		p := PartScores{Labels: u.Labels, Scores: scoreMap(u.Scores)}
+		sm, err := scoreMap(u.Scores)
+		if err != nil {
+			return nil, nil, fmt.Errorf("probe: scores of signal %d: %w", i, err)
+		}
+		p := PartScores{Labels: u.Labels, Scores: sm}
 		for _, re := range u.Reasons {
 			p.Reasons = append(p.Reasons, re.String())
 		}
@@ -123,49 +127,16 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 	return out, params, nil
 }
 
-// scoreMap names the cell scores as the JSON of `conceptcells cells` does;
-// undefined scores (NaN, or −1 for counts) are nil.
-func scoreMap(s cells.Scores) map[string]*float64 {
-	m := map[string]*float64{}
-	set := func(k string, v float64) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			m[k] = nil
-			return
-		}
-		m[k] = &v
+// scoreMap names the cell scores exactly as the JSON of `conceptcells
+// cells` does (cells.Scores.MarshalJSON); undefined scores are nil.
+func scoreMap(s cells.Scores) (map[string]*float64, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
 	}
-	count := func(k string, v int) {
-		if v < 0 {
-			m[k] = nil
-			return
-		}
-		set(k, float64(v))
+	var m map[string]*float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
 	}
-	set("gridness", s.Gridness)
-	set("gridness_mean", s.GridnessMean)
-	set("gridness90", s.Gridness90)
-	set("gridness90_mean", s.Gridness90Mean)
-	set("best_ring", s.BestRing)
-	set("gridness_p95", s.GridnessP95)
-	set("gridness_p", s.GridnessP)
-	set("spatial_info", s.SpatialInfo)
-	set("spatial_info_per_sample", s.SpatialInfoPerSample)
-	set("spatial_info_p95", s.SpatialInfoP95)
-	set("spatial_info_p", s.SpatialInfoP)
-	set("within_class_si_p95", s.WithinClassSIP95)
-	set("within_class_si_p", s.WithinClassSIP)
-	set("sparsity", s.Sparsity)
-	set("selectivity", s.Selectivity)
-	count("n_fields", s.NFields)
-	set("field_fraction", s.FieldFrac)
-	set("csi", s.CSI)
-	set("csi_p95", s.CSIP95)
-	set("csi_p", s.CSIP)
-	count("top_class", s.TopClass)
-	set("top_share", s.TopShare)
-	count("near_top", s.NearTop)
-	set("density_gridness", s.DensityGridness)
-	set("mean_activation", s.MeanActivation)
-	count("valid_bins", s.ValidBins)
-	return m
+	return m, nil
 }

@@ -115,9 +115,10 @@ func finiteScores(m map[string]*float64) map[string]*float64 {
 // in alphabetical order.
 var scoreOrder = []string{
 	"gridness", "gridness_p95", "gridness_p", "density_gridness", "gridness_mean", "gridness90", "gridness90_mean", "best_ring",
+	"grid_spacing", "grid_orientation",
 	"spatial_info", "spatial_info_p95", "spatial_info_p", "within_class_si_p95", "within_class_si_p", "spatial_info_per_sample",
-	"sparsity", "selectivity", "n_fields", "field_fraction",
-	"csi", "csi_p95", "csi_p", "top_class", "top_share", "near_top", "mean_activation", "valid_bins",
+	"sparsity", "selectivity", "n_fields", "field_frac",
+	"csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top", "mean_activation", "valid_bins",
 }
 
 // scoreColumns returns the score names present in r, in table order.
