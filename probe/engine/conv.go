@@ -272,15 +272,13 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 // convPlan is a prepared convolution: the weights of each group packed for
 // the GEMM once, at Prepare time.
 type convPlan struct {
-	attrs    spatialAttrs
-	group    int
-	cout     int // output channels
-	cinG     int // input channels per group
-	kernel   []int
-	weights  []packedA // one per group, (cout/group) × (cinG·kSz)
-	bias     []float32 // nil without bias
-	wshape   []int
-	haveBias bool
+	attrs   spatialAttrs
+	group   int
+	cout    int // output channels
+	cinG    int // input channels per group
+	kernel  []int
+	weights []packedA // one per group, (cout/group) × (cinG·kSz)
+	wshape  []int
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -307,15 +305,22 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	}
 	coutG := p.cout / group
 	K := p.cinG * numel(p.kernel)
-	for g := 0; g < group; g++ {
-		p.weights = append(p.weights, packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K))
-	}
 	if bias != nil {
 		if bias.DType != Float32 || len(bias.F) != p.cout {
 			return nil, fmt.Errorf("bias %s: want float32[%d]", bias, p.cout)
 		}
-		p.bias = bias.F
-		p.haveBias = true
+	}
+	if len(w.F) != p.cout*K {
+		return nil, fmt.Errorf("weights %s hold %d values", w, len(w.F))
+	}
+	for g := 0; g < group; g++ {
+		pa := packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
+		if bias != nil {
+			// The micro-kernel starts its accumulators at the bias.
+			pa.bias = make([]float32, roundUp(coutG, gemmMR))
+			copy(pa.bias, bias.F[g*coutG:(g+1)*coutG])
+		}
+		p.weights = append(p.weights, pa)
 	}
 	return p, nil
 }
@@ -364,9 +369,6 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
 		}
-		if p.haveBias && q0 == 0 {
-			p.addBias(y.F[n*p.cout*P:(n+1)*p.cout*P], P) // while still in cache
-		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
 		parallelFor(N, nw, func(wi, lo, hi int) {
@@ -385,19 +387,5 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
 	}
-	if p.haveBias && !(nw > 1 || N > 1 || p.group > 1) {
-		p.addBias(y.F, P)
-	}
 	return y, nil
-}
-
-// addBias adds the per-channel bias to one image's output (cout × P).
-func (p *convPlan) addBias(y []float32, P int) {
-	for m := 0; m < p.cout; m++ {
-		b := p.bias[m]
-		row := y[m*P : (m+1)*P]
-		for i := range row {
-			row[i] += b
-		}
-	}
 }

@@ -19,6 +19,7 @@ const (
 type packedA struct {
 	m, k int
 	data []float32 // panel p, element (i, l) at p*gemmMR*k + l*gemmMR + i
+	bias []float32 // optional per-row bias added to every product, padded to whole panels
 }
 
 // packedB is a k×n matrix packed into ceil(n/gemmNR) column panels.
@@ -104,13 +105,17 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 		cols := min(gemmNR, b.n-j0)
 		for p := 0; p*gemmMR < a.m; p++ {
 			ap := a.data[p*gemmMR*k : (p+1)*gemmMR*k]
+			var bias []float32
+			if a.bias != nil {
+				bias = a.bias[p*gemmMR : (p+1)*gemmMR]
+			}
 			i0 := p * gemmMR
 			rows := min(gemmMR, a.m-i0)
 			if rows == gemmMR && cols == gemmNR {
-				microKernel(k, ap, bp, c[i0*ldc+j0:], ldc, acc)
+				microKernel(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
 				continue
 			}
-			microKernel(k, ap, bp, tile[:], gemmNR, false)
+			microKernel(k, ap, bp, tile[:], gemmNR, false, bias)
 			for i := 0; i < rows; i++ {
 				crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
 				trow := tile[i*gemmNR : i*gemmNR+cols]
@@ -126,10 +131,17 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 	}
 }
 
-// microKernelGo computes the gemmMR×gemmNR tile C (+)= A·B from one packed A
-// panel and one packed B panel of depth k.
-func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool) {
+// microKernelGo computes the gemmMR×gemmNR tile C (+)= bias + A·B from one
+// packed A panel and one packed B panel of depth k (bias per row, or nil).
+func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	var t [gemmMR][gemmNR]float32
+	if bias != nil {
+		for i := range t {
+			for j := range t[i] {
+				t[i][j] = bias[i]
+			}
+		}
+	}
 	a = a[:k*gemmMR]
 	b = b[:k*gemmNR]
 	for l := 0; l < k; l++ {

@@ -64,7 +64,7 @@ func TestGemmHandComputed(t *testing.T) {
 // tiles, both parallel splits) with the float64 triple loop: |diff| ≤ 1e-5·k.
 func TestGemmRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	kernels := map[string]func(int, []float32, []float32, []float32, int, bool){"go": microKernelGo, "active": microKernel}
+	kernels := map[string]func(int, []float32, []float32, []float32, int, bool, []float32){"go": microKernelGo, "active": microKernel}
 	orig := microKernel
 	defer func() { microKernel = orig }()
 	for name, kern := range kernels {
@@ -103,4 +103,32 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 		s[i] = float32(rng.NormFloat64())
 	}
 	return s
+}
+
+// TestGemmPackedBias checks the per-row bias start of both micro-kernels
+// on edge and full tiles: C = bias[i] + Σ_l A[i,l]·B[l,j].
+func TestGemmPackedBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	orig := microKernel
+	defer func() { microKernel = orig }()
+	for _, kern := range []func(int, []float32, []float32, []float32, int, bool, []float32){microKernelGo, orig} {
+		microKernel = kern
+		m, n, k := 10, 37, 9
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		bias := randSlice(rng, m)
+		pa := packA(nil, false, m, k, 1, a, k)
+		pa.bias = make([]float32, roundUp(m, gemmMR))
+		copy(pa.bias, bias)
+		pb := packB(nil, false, k, n, b, n)
+		c := make([]float32, m*n)
+		gemmPacked(pa, pb, 0, (n+gemmNR-1)/gemmNR, c, n, false)
+		want := naiveGemm(false, false, m, n, k, 1, a, k, b, n, 0, make([]float32, m*n), n)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if d := math.Abs(float64(c[i*n+j] - (want[i*n+j] + bias[i]))); d > 1e-5 {
+					t.Fatalf("(%d,%d): got %v, want %v", i, j, c[i*n+j], want[i*n+j]+bias[i])
+				}
+			}
+		}
+	}
 }

@@ -3,7 +3,7 @@
 package engine
 
 //go:noescape
-func kernel6x16(k int, a, b, c *float32, ldc int, acc bool)
+func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
@@ -28,16 +28,23 @@ func hasAVX2FMA() bool {
 }
 
 // microKernelAVX2 is microKernelGo in AVX2/FMA assembly.
-func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool) {
+func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	// Bounds are checked here; the assembly trusts them.
 	if k < 1 {
-		microKernelGo(k, a, b, c, ldc, acc)
+		microKernelGo(k, a, b, c, ldc, acc, bias)
 		return
+	}
+	var bp *float32
+	if bias != nil {
+		if len(bias) < gemmMR {
+			panic("engine: micro-kernel bias too short")
+		}
+		bp = &bias[0]
 	}
 	if len(a) < k*gemmMR || len(b) < k*gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR || ldc < gemmNR {
 		panic("engine: micro-kernel operands too short")
 	}
-	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc)
+	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, bp)
 }
 
 func init() {

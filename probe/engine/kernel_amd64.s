@@ -19,18 +19,37 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16(k int, a, b, c *float32, ldc int, acc bool)
+// func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 //
-// C[0:6][0:16] (+)= Σ_l a[l*6+i] · b[l*16+j], with C rows ldc floats apart.
+// C[0:6][0:16] (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j], with C rows ldc
+// floats apart (no bias when bias is nil).
 // Twelve YMM accumulators hold the tile; per l, two YMM loads of b and six
 // broadcasts of a feed twelve FMAs.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-41
+TEXT ·kernel6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE zero
+	VBROADCASTSS (R11), Y0
+	VMOVAPS Y0, Y1
+	VBROADCASTSS 4(R11), Y2
+	VMOVAPS Y2, Y3
+	VBROADCASTSS 8(R11), Y4
+	VMOVAPS Y4, Y5
+	VBROADCASTSS 12(R11), Y6
+	VMOVAPS Y6, Y7
+	VBROADCASTSS 16(R11), Y8
+	VMOVAPS Y8, Y9
+	VBROADCASTSS 20(R11), Y10
+	VMOVAPS Y10, Y11
+	JMP start
+
+zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -43,6 +62,8 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-41
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+
+start:
 	TESTQ CX, CX
 	JE store
 
