@@ -17,8 +17,12 @@ func App() *cli.App {
 		Version: version.Version,
 		// Errors are printed once, by main.
 		ExitErrHandler: func(*cli.Context, error) {},
-		Commands:       []*cli.Command{
+		Commands: []*cli.Command{
 			// Commands are registered here once they work.
+			Layers,
+			Activations,
+			Cells,
+			Embed,
 		},
 	}
 }
