@@ -98,6 +98,7 @@ func init() {
 		"Upsample": {7, 1, 2, prepUpsample},
 		"Resize":   {10, 1, 4, prepResize},
 	}
+	registerExtraOps()
 }
 
 func f64(f func(float64) float64) func(float32) float32 {
@@ -454,6 +455,9 @@ func prepIntOrFloat(fi func(int64) int64, ff func(float32) float32) func(c *node
 					out.I[i] = fi(v)
 				}
 				return out, nil
+			}
+			if ff == nil {
+				return nil, fmt.Errorf("input %s: want a bool/integer tensor", x)
 			}
 			return unary(x, r.ar, ff)
 		}), nil

@@ -484,3 +484,20 @@ func TestResolveAndLimits(t *testing.T) {
 		t.Fatalf("got %v, want a size error", err)
 	}
 }
+
+func TestExtraOpsHandComputed(t *testing.T) {
+	x := NewFloat([]int{2, 3}, []float32{1, 5, 5, 7, 2, 7})
+	expectI(t, "argmax", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1)), []int{2, 1}, []int64{1, 0})
+	expectI(t, "argmax last", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1), onnxio.AttrInt("select_last_index", 1), onnxio.AttrInt("keepdims", 0)), []int{2}, []int64{2, 2})
+	expectI(t, "argmin", runOne(t, 13, "ArgMin", x, nil, onnxio.AttrInt("axis", 0)), []int{1, 3}, []int64{0, 1, 0})
+	// DepthToSpace DCR, blocksize 2 on 1×4×1×1 [a b c d] → 1×1×2×2 [a b; c d].
+	d := NewFloat([]int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
+	expectF(t, "depthtospace", runOne(t, 13, "DepthToSpace", d, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	s := NewFloat([]int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	expectF(t, "spacetodepth", runOne(t, 13, "SpaceToDepth", s, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
+	// LayerNorm over the last axis of [1 3] → [−1 1], ×2 + 1.
+	ln := runOne(t, 17, "LayerNormalization", NewFloat([]int{1, 2}, []float32{1, 3}), []*onnxpb.TensorProto{onnxio.FloatTensor("g", []int64{2}, []float32{2, 2}), onnxio.FloatTensor("b", []int64{2}, []float32{1, 1})}, onnxio.AttrFloat("epsilon", 0))
+	expectF(t, "layernorm", ln, []int{1, 2}, []float32{-1, 3})
+	expectI(t, "mod", runOne(t, 13, "Mod", NewInt([]int{2}, []int64{-7, 7}), []*onnxpb.TensorProto{onnxio.Int64Tensor("m", []int64{1}, []int64{3})}), []int{2}, []int64{2, 1})
+	expectF(t, "sign", runOne(t, 13, "Sign", NewFloat([]int{3}, []float32{-2, 0, 3}), nil), []int{3}, []float32{-1, 0, 1})
+}

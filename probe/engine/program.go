@@ -460,6 +460,12 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			return nil, fmt.Errorf("tensor %q was not computed", w)
 		}
 		detach(t)
+		_, isConst := p.consts[w]
+		if pi, ok := p.produce[w]; isConst || (ok && p.nodeStatic(pi)) {
+			// Constants and cached shape results are shared between runs:
+			// hand out a copy the caller may modify.
+			t = t.Clone()
+		}
 		out[w] = t
 	}
 	for name, t := range env {
@@ -586,4 +592,14 @@ func (p *Program) TensorNames() []string {
 		}
 	}
 	return out
+}
+
+// nodeStatic reports whether the node at model index i is a shape-only node.
+func (p *Program) nodeStatic(i int) bool {
+	for _, nd := range p.nodes {
+		if nd.index == i {
+			return nd.static
+		}
+	}
+	return false
 }
