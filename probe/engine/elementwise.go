@@ -431,10 +431,15 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 // relu is max(x, 0) elementwise (NaN stays NaN), branch-free.
 func relu(x *Tensor, ar *arena) *Tensor {
 	y := ar.get(append([]int(nil), x.Shape...))
-	ys := y.F[:len(x.F)]
-	for i, v := range x.F {
-		ys[i] = max(v, 0)
-	}
+	n := len(x.F)
+	chunks := (n + 4095) / 4096
+	parallelFor(chunks, workers(chunks, 4096), func(_, lo, hi int) {
+		xs := x.F[lo*4096 : min(hi*4096, n)]
+		ys := y.F[lo*4096 : min(hi*4096, n)]
+		for i, v := range xs {
+			ys[i] = max(v, 0)
+		}
+	})
 	return y
 }
 

@@ -185,13 +185,17 @@ func workers(n int, cost float64) int {
 }
 
 // parallelFor calls f(worker, lo, hi) over [0, n) split into w contiguous
-// chunks (worker = 0..w-1), concurrently when w > 1, and waits for all.
+// chunks (worker = 0..w-1), concurrently when w > 1, and waits for all. A
+// panic in any chunk is re-raised in the calling goroutine (where Run turns
+// it into an error) instead of killing the process.
 func parallelFor(n, w int, f func(worker, lo, hi int)) {
 	if w <= 1 || n <= 1 {
 		f(0, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure any
 	for i := 0; i < w; i++ {
 		lo, hi := i*n/w, (i+1)*n/w
 		if lo == hi {
@@ -200,10 +204,20 @@ func parallelFor(n, w int, f func(worker, lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					failure = r
+					mu.Unlock()
+				}
+			}()
 			f(i, lo, hi)
 		}()
 	}
 	wg.Wait()
+	if failure != nil {
+		panic(failure)
+	}
 }
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C for op(A) m×k, op(B) k×n,
