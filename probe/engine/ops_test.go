@@ -376,6 +376,16 @@ func TestFreesIntermediates(t *testing.T) {
 	if out["t4"].F[10] != before {
 		t.Fatal("a later run overwrote a returned tensor")
 	}
+	// Recycle takes the lent buffer back once; inputs are never taken.
+	pooled := p.ar.pooled
+	p.Recycle(map[string]*Tensor{"t4": out["t4"], "x": x})
+	if out["t4"].F != nil || p.ar.pooled != pooled+4096 || x.F == nil {
+		t.Fatalf("Recycle: pooled %d → %d, output data nil %v, input data nil %v", pooled, p.ar.pooled, out["t4"].F == nil, x.F == nil)
+	}
+	p.Recycle(map[string]*Tensor{"t4": out["t4"]})
+	if p.ar.pooled != pooled+4096 {
+		t.Fatal("Recycle took a buffer twice")
+	}
 }
 
 func TestErrors(t *testing.T) {

@@ -65,8 +65,9 @@ type Program struct {
 	plans      map[string]*plan
 	shapeCache map[string]map[string]*Tensor
 
-	ar arena
-	ws []*workspace
+	ar   arena
+	ws   []*workspace
+	lent map[*float32]int // buffers returned by Run that Recycle may take back
 }
 
 // plan is the schedule for one set of requested tensors: which nodes run and
@@ -452,12 +453,31 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		}
 		p.shapeCache[key.String()] = fresh
 	}
+	wantSet := make(map[string]bool, len(want))
+	for _, w := range want {
+		wantSet[w] = true
+	}
+	// Release what the caller did not ask for first, so that a requested
+	// tensor whose buffer nothing else shares can be lent out (see Recycle).
+	for name, t := range env {
+		if _, isInput := inputs[name]; !isInput && !wantSet[name] {
+			rc.ar.release(t)
+		}
+	}
 	out := make(map[string]*Tensor, len(want))
 	for _, w := range want {
 		t := lookup(w)
 		if t == nil {
-			cleanup()
 			return nil, fmt.Errorf("tensor %q was not computed", w)
+		}
+		if t.buf != nil && t.buf.refs == 1 && len(t.F) > 0 {
+			if len(p.lent) > 4096 {
+				clear(p.lent)
+			}
+			if p.lent == nil {
+				p.lent = make(map[*float32]int)
+			}
+			p.lent[&t.F[0]] = len(t.F)
 		}
 		detach(t)
 		_, isConst := p.consts[w]
@@ -468,15 +488,28 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		}
 		out[w] = t
 	}
-	for name, t := range env {
-		if _, isInput := inputs[name]; isInput {
+	return out, nil
+}
+
+// Recycle hands the buffers of tensors returned by Run back to the Program
+// for reuse by later runs, sparing the garbage collector when large tensors
+// are hooked batch after batch. Only buffers the Program itself allocated
+// and lent out are taken; anything else (inputs, copies, tensors already
+// recycled) is ignored. The caller must not use the tensors afterwards:
+// their data slices are set to nil.
+func (p *Program) Recycle(ts map[string]*Tensor) {
+	for _, t := range ts {
+		if t == nil || len(t.F) == 0 {
 			continue
 		}
-		if _, isOut := out[name]; !isOut {
-			rc.ar.release(t)
+		key := &t.F[0]
+		if n, ok := p.lent[key]; ok && n == len(t.F) {
+			delete(p.lent, key)
+			b := &buffer{refs: 1, data: t.F}
+			p.ar.release(&Tensor{F: t.F, buf: b})
+			t.F = nil
 		}
 	}
-	return out, nil
 }
 
 // runNode gathers a node's inputs and runs its kernel, wrapping errors with
