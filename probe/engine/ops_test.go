@@ -511,3 +511,35 @@ func TestExtraOpsHandComputed(t *testing.T) {
 	expectI(t, "mod", runOne(t, 13, "Mod", NewInt([]int{2}, []int64{-7, 7}), []*onnxpb.TensorProto{onnxio.Int64Tensor("m", []int64{1}, []int64{3})}), []int{2}, []int64{2, 1})
 	expectF(t, "sign", runOne(t, 13, "Sign", NewFloat([]int{3}, []float32{-2, 0, 3}), nil), []int{3}, []float32{-1, 0, 1})
 }
+
+// TestShapeCacheAcrossPlans requests a tensor that needs no shape node
+// first, then one that does, with the same input shape: the second run must
+// compute the shape nodes the first one skipped.
+func TestShapeCacheAcrossPlans(t *testing.T) {
+	g := &graph{opset: 13, outs: []string{"y"}}
+	g.input("x", onnxio.Float, -1, 4).initInt("m1", []int64{1}, []int64{-1})
+	g.node("Relu", []string{"x"}, []string{"r"})
+	g.node("Shape", []string{"x"}, []string{"s"})
+	g.node("Concat", []string{"s", "m1"}, []string{"shape"}, onnxio.AttrInt("axis", 0))
+	g.node("Reshape", []string{"r", "shape"}, []string{"y"})
+	p := g.prepare(t)
+	x := NewFloat([]int{2, 4}, seq(8))
+	if _, err := p.Run(context.Background(), map[string]*Tensor{"x": x}, []string{"r"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Run(context.Background(), map[string]*Tensor{"x": x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "reshape", out["y"], []int{2, 4, 1}, seq(8))
+	out, err = p.Run(context.Background(), map[string]*Tensor{"x": x}, []string{"shape"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["shape"].I[0] = 99 // the caller's copy; the cache must be unaffected
+	out, err = p.Run(context.Background(), map[string]*Tensor{"x": x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "reshape after mutation", out["y"], []int{2, 4, 1}, seq(8))
+}

@@ -389,10 +389,13 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		p.ws = append(p.ws, &workspace{})
 	}
 	rc := &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}
-	cached, haveCache := p.shapeCache[key.String()]
-	var fresh map[string]*Tensor
-	if !haveCache {
-		fresh = make(map[string]*Tensor)
+	cached := p.shapeCache[key.String()]
+	if cached == nil {
+		if len(p.shapeCache) >= 16 {
+			clear(p.shapeCache)
+		}
+		cached = make(map[string]*Tensor)
+		p.shapeCache[key.String()] = cached
 	}
 	lookup := func(name string) *Tensor {
 		if t, ok := env[name]; ok {
@@ -415,7 +418,13 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			cleanup()
 			return nil, err
 		}
-		if nd.static && haveCache {
+		hit := nd.static
+		for _, o := range nd.outputs {
+			if _, ok := cached[o]; hit && o != "" && !ok {
+				hit = false // not computed yet for these input shapes
+			}
+		}
+		if hit {
 			for _, o := range nd.outputs {
 				if t, ok := cached[o]; ok {
 					env[o] = t
@@ -433,7 +442,7 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 				}
 				if nd.static {
 					detach(outs[j])
-					fresh[o] = outs[j]
+					cached[o] = outs[j]
 				}
 				env[o] = outs[j]
 			}
@@ -446,12 +455,6 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 				delete(env, name)
 			}
 		}
-	}
-	if !haveCache {
-		if len(p.shapeCache) >= 16 {
-			clear(p.shapeCache)
-		}
-		p.shapeCache[key.String()] = fresh
 	}
 	wantSet := make(map[string]bool, len(want))
 	for _, w := range want {
