@@ -207,6 +207,15 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 		return out, nil
 	}
 	out := ar.get(shape)
+	if len(it.outer) == 0 && n >= 1<<15 {
+		// One long run (same shapes, or a scalar operand): split it.
+		chunks := (n + 8191) / 8192
+		parallelFor(chunks, workers(chunks, 8192), func(_, lo, hi int) {
+			i0, i1 := lo*8192, min(hi*8192, n)
+			floatRun(op, out.F[i0:i1], a.F[i0*sa:], sa, b.F[i0*sb:], sb)
+		})
+		return out, nil
+	}
 	it.each(func(o int, offs []int) {
 		floatRun(op, out.F[o:o+n], a.F[offs[0]:], sa, b.F[offs[1]:], sb)
 	})

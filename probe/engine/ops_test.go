@@ -543,3 +543,41 @@ func TestShapeCacheAcrossPlans(t *testing.T) {
 	}
 	expectF(t, "reshape after mutation", out["y"], []int{2, 4, 1}, seq(8))
 }
+
+// TestLargeElementwiseParallel checks the split path of same-shape and
+// scalar binary ops (≥ 32768 elements) against the serial formula.
+func TestLargeElementwiseParallel(t *testing.T) {
+	n := 100000
+	a, b := make([]float32, n), make([]float32, n)
+	for i := range a {
+		a[i], b[i] = float32(i%97)-48, float32(i%13)+1
+	}
+	x, y := NewFloat([]int{n}, a), NewFloat([]int{n}, b)
+	var ar arena
+	for _, op := range []binOp{opAdd, opSub, opMul, opDiv} {
+		got, err := binary(op, x, y, &ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := binary(op, x, NewFloat(nil, []float32{3}), &ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			var w, ws float32
+			switch op {
+			case opAdd:
+				w, ws = a[i]+b[i], a[i]+3
+			case opSub:
+				w, ws = a[i]-b[i], a[i]-3
+			case opMul:
+				w, ws = a[i]*b[i], a[i]*3
+			case opDiv:
+				w, ws = a[i]/b[i], a[i]/3
+			}
+			if got.F[i] != w || sc.F[i] != ws {
+				t.Fatalf("op %d element %d: got %v, %v want %v, %v", op, i, got.F[i], sc.F[i], w, ws)
+			}
+		}
+	}
+}
