@@ -176,7 +176,7 @@ func prepConvTranspose(c *nodeCtx) (kernel, error) {
 	a := convTransposeAttrs{spatialAttrs: sa, group: int(c.int("group", 1)),
 		outputPadding: c.ints("output_padding", nil), outputShape: c.ints("output_shape", nil)}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return convTranspose(in[0], in[1], in[2], a, r.ar, r.ws[0])
+		return convTranspose(in[0], in[1], in[2], a, r.ar, r.ws)
 	}), nil
 }
 
