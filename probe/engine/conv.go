@@ -145,34 +145,8 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 		dst = make([]float32, size)
 	}
 	dst = dst[:size]
-	// Padded input geometry.
-	var pin [3]int
-	padded := false
-	for d := 0; d < 3; d++ {
-		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
-		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
-	}
+	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
-	src := x
-	if padded {
-		need := channels * pinSize
-		if cap(ws.pad) < need {
-			ws.pad = make([]float32, need)
-		}
-		src = ws.pad[:need]
-		clear(src)
-		for c := 0; c < channels; c++ {
-			for id := 0; id < w.in[0]; id++ {
-				for ih := 0; ih < w.in[1]; ih++ {
-					so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
-					do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
-					copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
-				}
-			}
-		}
-	} else {
-		src = x[:channels*pinSize]
-	}
 	// Column offsets (output position → top-left tap in the padded input).
 	if cap(ws.colOff) < panels*gemmNR {
 		ws.colOff = make([]int32, panels*gemmNR)
@@ -269,6 +243,98 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	return packedB{k: K, n: n, data: dst}
 }
 
+// padImage returns the channels of one image x with the window's zero
+// border added (x itself when there is no padding), and the padded sizes.
+func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [3]int) {
+	var pin [3]int
+	padded := false
+	for d := 0; d < 3; d++ {
+		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
+		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
+	}
+	pinSize := pin[0] * pin[1] * pin[2]
+	if !padded {
+		return x[:channels*pinSize], pin
+	}
+	need := channels * pinSize
+	if cap(ws.pad) < need {
+		ws.pad = make([]float32, need)
+	}
+	src := ws.pad[:need]
+	clear(src)
+	for c := 0; c < channels; c++ {
+		for id := 0; id < w.in[0]; id++ {
+			for ih := 0; ih < w.in[1]; ih++ {
+				so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
+				do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
+				copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
+			}
+		}
+	}
+	return src, pin
+}
+
+// depthwise computes a convolution with one input channel per group
+// (MobileNet's depthwise layers) directly, without im2col: for output channel
+// m of group c,
+//
+//	Y[n, m, o] = b[m] + Σ_k W[m, 0, k] · Xpad[n, c, o·s + k·d]
+//
+// with the planes shared among the workers.
+func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace) {
+	N, C := x.Shape[0], x.Shape[1]
+	mult := p.cout / p.group
+	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
+	parallelFor(N*C, nw, func(wi, lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/C, pl%C
+			src, pin := padImage(x.F[pl*win.inSize:(pl+1)*win.inSize], 1, win, ws[wi])
+			for j := 0; j < mult; j++ {
+				m := c*mult + j
+				yp := y.F[(n*p.cout+m)*win.outSize : (n*p.cout+m+1)*win.outSize]
+				b := float32(0)
+				if p.bias != nil {
+					b = p.bias[m]
+				}
+				for i := range yp {
+					yp[i] = b
+				}
+				wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
+				t := 0
+				for kd := 0; kd < win.kernel[0]; kd++ {
+					for kh := 0; kh < win.kernel[1]; kh++ {
+						for kw := 0; kw < win.kernel[2]; kw++ {
+							wv := wm[t]
+							t++
+							o := 0
+							for od := 0; od < win.out[0]; od++ {
+								id := od*win.stride[0] + kd*win.dilation[0]
+								for oh := 0; oh < win.out[1]; oh++ {
+									ih := oh*win.stride[1] + kh*win.dilation[1]
+									row := src[(id*pin[1]+ih)*pin[2]+kw*win.dilation[2]:]
+									out := yp[o : o+win.out[2]]
+									sw := win.stride[2]
+									if sw == 1 {
+										row = row[:len(out)]
+										for ow := range out {
+											out[ow] += wv * row[ow]
+										}
+									} else {
+										for ow := range out {
+											out[ow] += wv * row[ow*sw]
+										}
+									}
+									o += win.out[2]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // convPlan is a prepared convolution: the weights of each group packed for
 // the GEMM once, at Prepare time.
 type convPlan struct {
@@ -279,6 +345,8 @@ type convPlan struct {
 	kernel  []int
 	weights []packedA // one per group, (cout/group) × (cinG·kSz)
 	wshape  []int
+	wdata   []float32 // the weights as given (for the depthwise path)
+	bias    []float32 // nil without bias
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -313,6 +381,10 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	if len(w.F) != p.cout*K {
 		return nil, fmt.Errorf("weights %s hold %d values", w, len(w.F))
 	}
+	p.wdata = w.F
+	if bias != nil {
+		p.bias = bias.F
+	}
 	for g := 0; g < group; g++ {
 		pa := packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
 		if bias != nil {
@@ -346,6 +418,10 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 	oshape := append([]int{N, p.cout}, win.outShape()...)
 	y := ar.get(oshape)
 	if N == 0 || win.outSize == 0 {
+		return y, nil
+	}
+	if p.cinG == 1 && p.group > 1 {
+		p.depthwise(x, y, &win, ws)
 		return y, nil
 	}
 	coutG := p.cout / p.group
