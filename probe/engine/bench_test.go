@@ -3,18 +3,25 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 )
 
 // BenchmarkPaperCNN times 10,000 MNIST-shaped images (the 1,000 reference
 // test images ×10) through mnist_cnn_op13_dyn.onnx in batches of 256,
 // requesting layer 6 (/Relu_2_output_0), layer 7 (/fc2/Gemm_output_0) and
-// the graph output. One iteration = 10,000 images.
+// the graph output. One iteration = 10,000 images. ENGINE_BENCH_BATCH
+// overrides the batch size.
 func BenchmarkPaperCNN(b *testing.B) {
 	_, p, input := loadMNISTReference(b)
 	want := []string{"/Relu_2_output_0", "/fc2/Gemm_output_0", "log_probs"}
-	const total, batch = 10000, 256
+	const total = 10000
+	batch := 256
+	if s := os.Getenv("ENGINE_BENCH_BATCH"); s != "" {
+		batch, _ = strconv.Atoi(s)
+	}
 	n := input.Shape[0]
 	ctx := context.Background()
 	b.ResetTimer()
