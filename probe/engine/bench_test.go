@@ -56,7 +56,7 @@ func BenchmarkConv3x3(b *testing.B) {
 			ws := []*workspace{{}, {}, {}, {}}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				y, err := plan.run(x, &ar, ws[:min(len(ws), runtime.GOMAXPROCS(0))])
+				y, err := plan.run(x, &ar, ws[:min(len(ws), runtime.GOMAXPROCS(0))], false)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -281,7 +281,7 @@ func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [
 //	Y[n, m, o] = b[m] + Σ_k W[m, 0, k] · Xpad[n, c, o·s + k·d]
 //
 // with the planes shared among the workers.
-func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace) {
+func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRelu bool) {
 	N, C := x.Shape[0], x.Shape[1]
 	mult := p.cout / p.group
 	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
@@ -329,6 +329,9 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace) {
 							}
 						}
 					}
+				}
+				if fuseRelu {
+					reluInPlace(yp)
 				}
 			}
 		}
@@ -403,7 +406,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 //
 // with M = cout/group and C' = C/group, by im2col and GEMM per image and
 // group; images are shared among GOMAXPROCS goroutines.
-func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
+func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) != len(p.wshape) {
 		return nil, fmt.Errorf("input %s: want float32 of rank %d for weights %v", x, len(p.wshape), p.wshape)
 	}
@@ -421,7 +424,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 		return y, nil
 	}
 	if p.cinG == 1 && p.group > 1 {
-		p.depthwise(x, y, &win, ws)
+		p.depthwise(x, y, &win, ws, fuseRelu)
 		return y, nil
 	}
 	coutG := p.cout / p.group
@@ -445,6 +448,9 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
 		}
+		if fuseRelu && q0 == 0 {
+			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
+		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
 		parallelFor(N, nw, func(wi, lo, hi int) {
@@ -462,6 +468,9 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 		parallelFor(panels, pw, func(_, lo, hi int) {
 			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
+		if fuseRelu {
+			reluInPlace(y.F)
+		}
 	}
 	return y, nil
 }

@@ -156,14 +156,14 @@ func prepConv(c *nodeCtx) (kernel, error) {
 		if err != nil {
 			return nil, c.invalid("", "%v", err)
 		}
-		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return plan.run(in[0], r.ar, r.ws) }), nil
+		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return plan.run(in[0], r.ar, r.ws, r.fuseRelu) }), nil
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 		plan, err := newConvPlan(in[1], in[2], group, a)
 		if err != nil {
 			return nil, err
 		}
-		return plan.run(in[0], r.ar, r.ws)
+		return plan.run(in[0], r.ar, r.ws, r.fuseRelu)
 	}), nil
 }
 
@@ -212,7 +212,7 @@ func prepPool(kind poolKind) func(c *nodeCtx) (kernel, error) {
 			}
 		}
 		a.spatialAttrs = sa
-		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return pool(in[0], a, r.ar) }), nil
+		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return pool(in[0], a, r.ar, r.fuseRelu) }), nil
 	}
 }
 
@@ -284,7 +284,11 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 		return nil, c.invalid("", "input C is required before opset 11")
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, r.ar, r.ws[0])
+		y, err := gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, r.ar, r.ws[0])
+		if err == nil && r.fuseRelu {
+			reluInPlace(y.F)
+		}
+		return y, err
 	}), nil
 }
 

@@ -581,3 +581,60 @@ func TestLargeElementwiseParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestReluFusion compares Conv→Relu, MaxPool→Relu and Gemm→Relu run fused
+// (only the Relu outputs requested) with the unfused run (the inputs of the
+// Relus requested too, so nothing is fused).
+func TestReluFusion(t *testing.T) {
+	g := &graph{opset: 13, outs: []string{"r3"}}
+	g.input("x", onnxio.Float, -1, 2, 5, 5)
+	w := make([]float32, 3*2*3*3)
+	for i := range w {
+		w[i] = float32(i%5) - 2
+	}
+	g.init("w", []int64{3, 2, 3, 3}, w).init("b", []int64{3}, []float32{-1, 0, 1})
+	g.init("fw", []int64{4, 3}, []float32{1, -1, 0.5, -2, 1, 0, 0, 3, -1, 1, 1, 1}).init("fb", []int64{4}, []float32{0, -5, 5, 0})
+	g.node("Conv", []string{"x", "w", "b"}, []string{"c"}, onnxio.AttrInts("pads", 1, 1, 1, 1))
+	g.node("Relu", []string{"c"}, []string{"r1"})
+	g.node("MaxPool", []string{"r1"}, []string{"m"}, onnxio.AttrInts("kernel_shape", 5, 5))
+	g.node("Relu", []string{"m"}, []string{"r2"})
+	g.node("Flatten", []string{"r2"}, []string{"f"})
+	g.node("Gemm", []string{"f", "fw", "fb"}, []string{"gm"}, onnxio.AttrInt("transB", 1))
+	g.node("Relu", []string{"gm"}, []string{"r3"})
+	p := g.prepare(t)
+	x := NewFloat([]int{3, 2, 5, 5}, make([]float32, 150))
+	for i := range x.F {
+		x.F[i] = float32((i*37)%11) - 5
+	}
+	ctx := context.Background()
+	plain, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"c", "r1", "m", "r2", "gm", "r3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, _ := p.planFor([]string{"r1", "r2", "r3"})
+	n := 0
+	for _, a := range pl.absorbed {
+		if a {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d Relus fused, want 3", n)
+	}
+	fused, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"r1", "r2", "r3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	negatives := 0
+	for _, v := range plain["c"].F {
+		if v < 0 {
+			negatives++
+		}
+	}
+	if negatives == 0 {
+		t.Fatal("test data never exercises the Relu")
+	}
+	for _, name := range []string{"r1", "r2", "r3"} {
+		expectF(t, name, fused[name], plain[name].Shape, plain[name].F)
+	}
+}

@@ -26,7 +26,7 @@ type poolAttrs struct {
 // inside the input, or with count_include_pad by the taps inside the padded
 // input (never counting taps beyond the end padding that ceil mode adds), as
 // PyTorch and ONNX Runtime do.
-func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
+func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 3 {
 		return nil, fmt.Errorf("input %s: want float32 N×C×spatial", x)
 	}
@@ -45,7 +45,11 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 	if inside(&w) {
 		parallelFor(planes, nw, func(_, lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
-				poolInside(y.F[pl*w.outSize:(pl+1)*w.outSize], x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+				if fuseRelu {
+					reluInPlace(yp)
+				}
 			}
 		})
 		return y, nil
@@ -126,6 +130,9 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 						j++
 					}
 				}
+			}
+			if fuseRelu {
+				reluInPlace(yp)
 			}
 		}
 	})

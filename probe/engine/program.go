@@ -30,7 +30,13 @@ type kernel func(r *runCtx, in []*Tensor) ([]*Tensor, error)
 type runCtx struct {
 	ar *arena
 	ws []*workspace
+	// fuseRelu asks the kernel (Conv, MaxPool, AveragePool, Gemm) to apply
+	// max(·, 0) to its output: a following Relu was fused into it.
+	fuseRelu bool
 }
+
+// reluFusable lists the ops whose kernels honour runCtx.fuseRelu.
+var reluFusable = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "Gemm": true}
 
 type node struct {
 	index   int
@@ -76,6 +82,10 @@ type plan struct {
 	want    []string
 	run     []bool
 	release [][]string
+	// fusedOut[i] is the output name of a Relu fused into node i ("" when
+	// none); absorbed[j] marks that Relu, which then does not run itself.
+	fusedOut []string
+	absorbed []bool
 }
 
 // Prepare checks every node of m against the model's default-domain opset
@@ -332,6 +342,7 @@ func (p *Program) planFor(want []string) (*plan, error) {
 			pl.release[i] = append(pl.release[i], name)
 		}
 	}
+	p.fuseRelus(pl, wanted)
 	for i := range pl.release {
 		sort.Strings(pl.release[i])
 	}
@@ -340,6 +351,45 @@ func (p *Program) planFor(want []string) (*plan, error) {
 	}
 	p.plans[key] = pl
 	return pl, nil
+}
+
+// fuseRelus marks Relu nodes whose input comes straight from a fusable node
+// (Conv, pooling, Gemm), is consumed by nothing else and is not requested:
+// the producer then applies the Relu itself and emits the Relu's output.
+func (p *Program) fuseRelus(pl *plan, wanted map[string]bool) {
+	pl.fusedOut = make([]string, len(p.nodes))
+	pl.absorbed = make([]bool, len(p.nodes))
+	consumers := make(map[string]int)
+	for i, nd := range p.nodes {
+		if !pl.run[i] {
+			continue
+		}
+		for _, in := range nd.inputs {
+			consumers[in]++
+		}
+	}
+	at := make(map[string]int) // output name → index in p.nodes
+	for i, nd := range p.nodes {
+		for _, o := range nd.outputs {
+			at[o] = i
+		}
+	}
+	for j, nd := range p.nodes {
+		if !pl.run[j] || nd.op != "Relu" || len(nd.inputs) != 1 || len(nd.outputs) != 1 {
+			continue
+		}
+		t := nd.inputs[0]
+		i, ok := at[t]
+		if !ok || wanted[t] || consumers[t] != 1 {
+			continue
+		}
+		prod := p.nodes[i]
+		if !pl.run[i] || prod.static || !reluFusable[prod.op] || len(prod.outputs) != 1 || pl.fusedOut[i] != "" {
+			continue
+		}
+		pl.fusedOut[i] = nd.outputs[0]
+		pl.absorbed[j] = true
+	}
 }
 
 // Run feeds inputs (every graph input, by name) and returns the tensors
@@ -424,17 +474,26 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 				hit = false // not computed yet for these input shapes
 			}
 		}
-		if hit {
+		switch {
+		case pl.absorbed[i]:
+			// A Relu fused into the node producing its input.
+		case hit:
 			for _, o := range nd.outputs {
 				if t, ok := cached[o]; ok {
 					env[o] = t
 				}
 			}
-		} else {
+		default:
+			rc.fuseRelu = pl.fusedOut[i] != ""
 			outs, err := p.runNode(ctx, rc, nd, nil, lookup)
+			rc.fuseRelu = false
 			if err != nil {
 				cleanup()
 				return nil, err
+			}
+			if pl.fusedOut[i] != "" && len(outs) == 1 {
+				env[pl.fusedOut[i]] = outs[0]
+				break
 			}
 			for j, o := range nd.outputs {
 				if o == "" || j >= len(outs) || outs[j] == nil {
