@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -637,4 +638,42 @@ func TestReluFusion(t *testing.T) {
 	for _, name := range []string{"r1", "r2", "r3"} {
 		expectF(t, name, fused[name], plain[name].Shape, plain[name].F)
 	}
+}
+
+// TestConvTransposeGroupsAndOutputShape checks group=2 against two separate
+// group-1 ConvTransposes, and output_shape against the equivalent pads.
+func TestConvTransposeGroupsAndOutputShape(t *testing.T) {
+	x := NewFloat([]int{1, 4, 2, 2}, seq(16))
+	w := make([]float32, 4*1*2*2) // C=4 in, 1 out per group, k 2×2
+	for i := range w {
+		w[i] = float32(i%3) - 1
+	}
+	got := runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{4, 1, 2, 2}, w)}, onnxio.AttrInt("group", 2), onnxio.AttrInts("strides", 2, 2))
+	if !sameShape(got.Shape, []int{1, 2, 4, 4}) {
+		t.Fatalf("shape %v", got.Shape)
+	}
+	for g := 0; g < 2; g++ {
+		xg := NewFloat([]int{1, 2, 2, 2}, x.F[g*8:(g+1)*8])
+		wg := onnxio.FloatTensor("w", []int64{2, 1, 2, 2}, w[g*8:(g+1)*8])
+		ref := runOne(t, 13, "ConvTranspose", xg, []*onnxpb.TensorProto{wg}, onnxio.AttrInts("strides", 2, 2))
+		expectF(t, fmt.Sprintf("group %d", g), NewFloat([]int{1, 1, 4, 4}, got.F[g*16:(g+1)*16]), ref.Shape, ref.F)
+	}
+	// 1-D: x=[1 2], kernel [1 1 1], stride 2 gives [1 1 3 2 2]; output_shape 3
+	// trims total padding 2 as pads (1, 1) → [1 3 2].
+	x1 := NewFloat([]int{1, 1, 2}, []float32{1, 2})
+	w1 := onnxio.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
+	expectF(t, "output_shape", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrInts("output_shape", 3)), []int{1, 1, 3}, []float32{1, 3, 2})
+	// SAME_UPPER: output = input·stride = 4, total padding 1 at the end.
+	expectF(t, "same_upper", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 4}, []float32{1, 1, 3, 2})
+}
+
+func TestResizeLinearHalfPixel(t *testing.T) {
+	// [1 3] upsampled ×2 with half_pixel: source x = (o+0.5)/2 − 0.5 =
+	// −0.25, 0.25, 0.75, 1.25 → clamped/interpolated 1, 1.5, 2.5, 3.
+	x := NewFloat([]int{1, 1, 1, 2}, []float32{1, 3})
+	got := runOne(t, 13, "Resize", x, []*onnxpb.TensorProto{nil, onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxio.AttrString("mode", "linear"))
+	expectF(t, "half_pixel", got, []int{1, 1, 1, 4}, []float32{1, 1.5, 2.5, 3})
+	// Upsample-9 nearest ×2 (asymmetric, floor): [1 1 3 3].
+	up := runOne(t, 9, "Upsample", x, []*onnxpb.TensorProto{onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})})
+	expectF(t, "upsample", up, []int{1, 1, 1, 4}, []float32{1, 1, 3, 3})
 }
