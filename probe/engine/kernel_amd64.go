@@ -8,6 +8,9 @@ func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 //go:noescape
 func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
+//go:noescape
+func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 
@@ -65,5 +68,18 @@ func init() {
 	if hasAVX2FMA() {
 		microKernel = microKernelAVX2
 		microKernel4 = microKernel4AVX2
+		maxPool2x2Row = maxPool2x2RowAVX2
 	}
+}
+
+// maxPool2x2RowAVX2 is maxPool2x2RowGo with the first n − n mod 4 outputs
+// in AVX2 assembly.
+func maxPool2x2RowAVX2(y, r0, r1 []float32) {
+	n := len(y) &^ 3
+	if n > 0 && len(r0) >= 2*n && len(r1) >= 2*n {
+		maxPool2x2AVX2(&y[0], &r0[0], &r1[0], n)
+	} else {
+		n = 0
+	}
+	maxPool2x2RowGo(y[n:], r0[2*n:], r1[2*n:])
 }

@@ -225,3 +225,65 @@ write4:
 	VMOVUPS Y7, 32(DX)
 	VZEROUPPER
 	RET
+
+// func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
+//
+// dst[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for 0 ≤ i < n, n a
+// multiple of 4, with NaN propagated like Go's max: MAXPS returns its second
+// operand when either is NaN, so a NaN first operand is blended back in.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ CX, BX
+	SHRQ $3, CX
+	JE tail4
+
+loop8:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y4
+	VMOVUPS 32(DX), Y5
+	VMAXPS Y4, Y0, Y6
+	VCMPPS $3, Y0, Y0, Y8
+	VBLENDVPS Y8, Y0, Y6, Y6
+	VMAXPS Y5, Y1, Y7
+	VCMPPS $3, Y1, Y1, Y8
+	VBLENDVPS Y8, Y1, Y7, Y7
+	VSHUFPS $0x88, Y7, Y6, Y0
+	VSHUFPS $0xDD, Y7, Y6, Y1
+	VMAXPS Y1, Y0, Y2
+	VCMPPS $3, Y0, Y0, Y8
+	VBLENDVPS Y8, Y0, Y2, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNE loop8
+
+tail4:
+	ANDQ $4, BX
+	JE done
+	VMOVUPS (SI), X0
+	VMOVUPS 16(SI), X1
+	VMOVUPS (DX), X4
+	VMOVUPS 16(DX), X5
+	VMAXPS X4, X0, X6
+	VCMPPS $3, X0, X0, X8
+	VBLENDVPS X8, X0, X6, X6
+	VMAXPS X5, X1, X7
+	VCMPPS $3, X1, X1, X8
+	VBLENDVPS X8, X1, X7, X7
+	VSHUFPS $0x88, X7, X6, X0
+	VSHUFPS $0xDD, X7, X6, X1
+	VMAXPS X1, X0, X2
+	VCMPPS $3, X0, X0, X8
+	VBLENDVPS X8, X0, X2, X2
+	VMOVUPS X2, (DI)
+
+done:
+	VZEROUPPER
+	RET

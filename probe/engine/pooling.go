@@ -205,6 +205,10 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 			r0 := x[oh*sh*IW : oh*sh*IW+IW]
 			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
 			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
+			if sw == 2 {
+				maxPool2x2Row(yr, r0, r1)
+				continue
+			}
 			for ow := range yr {
 				i := ow * sw
 				yr[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
@@ -247,3 +251,14 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 func max4(a, b, c, d float32) float32 {
 	return max(max(a, b), max(c, d))
 }
+
+// maxPool2x2RowGo computes one output row of a 2×2, stride-2 max pool from
+// input rows r0 and r1: y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]).
+func maxPool2x2RowGo(y, r0, r1 []float32) {
+	for i := range y {
+		y[i] = max4(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
+	}
+}
+
+// maxPool2x2Row is the row kernel in use (assembly where the CPU allows).
+var maxPool2x2Row = maxPool2x2RowGo
