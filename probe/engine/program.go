@@ -698,3 +698,13 @@ func (p *Program) nodeStatic(i int) bool {
 	}
 	return false
 }
+
+// FreeBuffers drops the buffers and scratch space the Program keeps for
+// reuse between runs (they are rebuilt on demand by later runs).
+func (p *Program) FreeBuffers() {
+	p.ar = arena{}
+	for i := range p.ws {
+		p.ws[i] = &workspace{}
+	}
+	clear(p.lent)
+}
