@@ -112,7 +112,7 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
 		if err != nil {
-			return nil, fmt.Errorf("initializer %q: %w", name, err)
+			return nil, &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
 		}
 		p.consts[name] = et
 	}
