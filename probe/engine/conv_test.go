@@ -142,3 +142,91 @@ func TestConvRandomVsNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolRandomVsNaive compares MaxPool and AveragePool (2-D) with their
+// definitions on random windows: pads, strides, dilations, ceil mode and
+// count_include_pad (the divisor counts taps inside the padded input but
+// never those a ceil-mode window adds past the end padding).
+func TestPoolRandomVsNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := 0; trial < 80; trial++ {
+		H, W := 2+rng.IntN(9), 2+rng.IntN(9)
+		k := []int{1 + rng.IntN(3), 1 + rng.IntN(3)}
+		st := []int{1 + rng.IntN(3), 1 + rng.IntN(3)}
+		dl := []int{1 + rng.IntN(2), 1 + rng.IntN(2)}
+		pb := []int{rng.IntN(k[0]), rng.IntN(k[1])}
+		pe := []int{rng.IntN(k[0]), rng.IntN(k[1])}
+		ceil := rng.IntN(2) == 0
+		incl := rng.IntN(2) == 0
+		kind := poolKind(rng.IntN(2))
+		if kind == poolAvg {
+			dl = []int{1, 1}
+		}
+		for d, in := range []int{H, W} {
+			if ext := dl[d]*(k[d]-1) + 1; in+pb[d]+pe[d] < ext {
+				k[d] = 1
+			}
+		}
+		x := NewFloat([]int{2, 3, H, W}, randSlice(rng, 6*H*W))
+		a := poolAttrs{kind: kind, countIncludePad: incl}
+		a.kernel = []int64{int64(k[0]), int64(k[1])}
+		a.strides = []int64{int64(st[0]), int64(st[1])}
+		a.dilations = []int64{int64(dl[0]), int64(dl[1])}
+		a.pads = []int64{int64(pb[0]), int64(pb[1]), int64(pe[0]), int64(pe[1])}
+		a.ceil = ceil
+		got, err := pool(x, a, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [2]int
+		for d, in := range []int{H, W} {
+			span := in + pb[d] + pe[d] - (dl[d]*(k[d]-1) + 1)
+			if ceil {
+				out[d] = (span+st[d]-1)/st[d] + 1
+				if (out[d]-1)*st[d] >= in+pb[d] {
+					out[d]--
+				}
+			} else {
+				out[d] = span/st[d] + 1
+			}
+		}
+		desc := fmt.Sprintf("trial %d: kind %d %dx%d k %v s %v d %v pads %v/%v ceil %v incl %v", trial, kind, H, W, k, st, dl, pb, pe, ceil, incl)
+		if !sameShape(got.Shape, []int{2, 3, out[0], out[1]}) {
+			t.Fatalf("%s: shape %v, want %v", desc, got.Shape, out)
+		}
+		for pl := 0; pl < 6; pl++ {
+			for oh := 0; oh < out[0]; oh++ {
+				for ow := 0; ow < out[1]; ow++ {
+					m, s, n, padded := math.Inf(-1), 0.0, 0, 0
+					for kh := 0; kh < k[0]; kh++ {
+						for kw := 0; kw < k[1]; kw++ {
+							ih := oh*st[0] - pb[0] + kh*dl[0]
+							iw := ow*st[1] - pb[1] + kw*dl[1]
+							if ih >= -pb[0] && ih < H+pe[0] && iw >= -pb[1] && iw < W+pe[1] {
+								padded++
+							}
+							if ih < 0 || ih >= H || iw < 0 || iw >= W {
+								continue
+							}
+							v := float64(x.F[(pl*H+ih)*W+iw])
+							m = max(m, v)
+							s += v
+							n++
+						}
+					}
+					want := m
+					if kind == poolAvg {
+						if incl {
+							n = padded
+						}
+						want = s / float64(n)
+					}
+					g := float64(got.F[(pl*out[0]+oh)*out[1]+ow])
+					if math.Abs(g-want) > 1e-5*(1+math.Abs(want)) {
+						t.Fatalf("%s: plane %d (%d,%d) got %v, want %v", desc, pl, oh, ow, g, want)
+					}
+				}
+			}
+		}
+	}
+}
