@@ -278,14 +278,29 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if acc && beta != 1 {
 		scaleRows(c, m, n, ldc, beta)
 	}
-	var abuf, bbuf []float32
+	var bbuf []float32
 	if ws != nil {
-		abuf, bbuf = ws.gemmA, ws.gemmB
+		bbuf = ws.gemmB
 	}
-	pa := packA(abuf, transA, m, k, alpha, a, lda)
 	pb := packB(bbuf, transB, k, n, b, ldb)
 	if ws != nil {
-		ws.gemmA, ws.gemmB = pa.data, pb.data
+		ws.gemmB = pb.data
+	}
+	sgemmB(transA, m, alpha, a, lda, pb, acc, c, ldc, ws)
+}
+
+// sgemmB computes C (+)= alpha·op(A)·B for an already packed B (k×n), C
+// accumulated when acc is set and overwritten otherwise; the work is split
+// over column panels of B or, when there are too few, row panels of A.
+func sgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb packedB, acc bool, c []float32, ldc int, ws *workspace) {
+	k, n := pb.k, pb.n
+	var abuf []float32
+	if ws != nil {
+		abuf = ws.gemmA
+	}
+	pa := packA(abuf, transA, m, k, alpha, a, lda)
+	if ws != nil {
+		ws.gemmA = pa.data
 	}
 	panels := (n + gemmNR - 1) / gemmNR
 	w := workers(panels, 2*float64(m)*float64(k)*gemmNR)

@@ -5,7 +5,10 @@ import "fmt"
 // gemmOp computes Gemm: Y = alpha·op(A)·op(B) + beta·C with op(A) M×K,
 // op(B) K×N (transposed when transA/transB) and C unidirectionally
 // broadcast to M×N (ONNX Gemm).
-func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, ar *arena, ws *workspace) (*Tensor, error) {
+//
+// pre, when not nil, is B already packed (a constant weight, packed at
+// Prepare time); b is then only used for its shape.
+func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 || len(a.Shape) != 2 || len(b.Shape) != 2 {
 		return nil, fmt.Errorf("Gemm needs two float32 matrices, got %s and %s", a, b)
 	}
@@ -39,6 +42,13 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, ar *arena
 		})
 	} else {
 		beta = 0
+	}
+	if pre != nil && m > 0 && n > 0 && k > 0 && alpha != 0 {
+		if beta != 0 && beta != 1 {
+			scaleRows(y.F, m, n, n, beta)
+		}
+		sgemmB(transA, m, alpha, a.F, a.Shape[1], *pre, beta != 0, y.F, n, ws)
+		return y, nil
 	}
 	sgemm(transA, transB, m, n, k, alpha, a.F, a.Shape[1], b.F, b.Shape[1], beta, y.F, n, ws)
 	return y, nil

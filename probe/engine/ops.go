@@ -283,8 +283,17 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 	if c.opset < 11 && !c.hasInput(2) {
 		return nil, c.invalid("", "input C is required before opset 11")
 	}
+	var pre *packedB
+	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) {
+		k, n := w.Shape[0], w.Shape[1]
+		if tb {
+			k, n = n, k
+		}
+		pb := packB(nil, tb, k, n, w.F, w.Shape[1])
+		pre = &pb
+	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		y, err := gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, r.ar, r.ws[0])
+		y, err := gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, pre, r.ar, r.ws[0])
 		if err == nil && r.fuseRelu {
 			reluInPlace(y.F)
 		}
