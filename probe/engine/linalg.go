@@ -56,7 +56,9 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *pack
 
 // matmul is NumPy matmul: 1-D operands are promoted (and the added axis
 // removed), leading batch dimensions broadcast.
-func matmul(a, b *Tensor, ar *arena, ws *workspace) (*Tensor, error) {
+//
+// pre, when not nil, is the 2-D b already packed (a constant weight).
+func matmul(a, b *Tensor, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 {
 		return nil, fmt.Errorf("MatMul needs float32 inputs, got %s and %s", a, b)
 	}
@@ -101,7 +103,11 @@ func matmul(a, b *Tensor, ar *arena, ws *workspace) (*Tensor, error) {
 		if nb > 1 {
 			rows = m * nb
 		}
-		sgemm(false, false, rows, n, k, 1, a.F[aoff[0]:], k, b.F[boff[0]:], n, 0, y.F, n, ws)
+		if pre != nil && len(bs) == 2 && !dropB {
+			sgemmB(false, rows, 1, a.F[aoff[0]:], k, *pre, false, y.F, n, ws)
+		} else {
+			sgemm(false, false, rows, n, k, 1, a.F[aoff[0]:], k, b.F[boff[0]:], n, 0, y.F, n, ws)
+		}
 	} else {
 		for i := 0; i < nb; i++ {
 			sgemm(false, false, m, n, k, 1, a.F[aoff[i]:], k, b.F[boff[i]:], n, 0, y.F[i*m*n:], n, ws)

@@ -302,7 +302,12 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 }
 
 func prepMatMul(c *nodeCtx) (kernel, error) {
-	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return matmul(in[0], in[1], r.ar, r.ws[0]) }), nil
+	var pre *packedB
+	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) && w.Len() > 0 {
+		pb := packB(nil, false, w.Shape[0], w.Shape[1], w.F, w.Shape[1])
+		pre = &pb
+	}
+	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return matmul(in[0], in[1], pre, r.ar, r.ws[0]) }), nil
 }
 
 // legacyBroadcast reads the pre-opset-7 broadcast/axis attributes and

@@ -705,3 +705,18 @@ func TestMaxPool2x2Row(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulConstantWeights covers the prepacked-weight path: a batched
+// [2,3,2] input times a constant [2,2] matrix folds the batch into rows.
+func TestMatMulConstantWeights(t *testing.T) {
+	a := NewFloat([]int{2, 3, 2}, seq(12))
+	w := []float32{1, 2, -1, 0.5}
+	got := runOne(t, 13, "MatMul", a, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{2, 2}, w)})
+	want := make([]float32, 12)
+	for r := 0; r < 6; r++ {
+		x0, x1 := a.F[2*r], a.F[2*r+1]
+		want[2*r] = x0*w[0] + x1*w[2]
+		want[2*r+1] = x0*w[1] + x1*w[3]
+	}
+	expectF(t, "matmul const", got, []int{2, 3, 2}, want)
+}
