@@ -361,9 +361,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 		return nil, fmt.Errorf("group %d does not divide the %d output channels", group, w.Shape[0])
 	}
 	p := &convPlan{attrs: a, group: group, cout: w.Shape[0], cinG: w.Shape[1], wshape: w.Shape}
-	for _, k := range w.Shape[2:] {
-		p.kernel = append(p.kernel, k)
-	}
+	p.kernel = append(p.kernel, w.Shape[2:]...)
 	if a.kernel != nil {
 		if len(a.kernel) != len(p.kernel) {
 			return nil, fmt.Errorf("kernel_shape %v does not match weights %v", a.kernel, w.Shape)

@@ -12,7 +12,7 @@ import (
 // with per-channel scale, bias, mean and var (Ioffe & Szegedy 2015).
 func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 2 {
-		return nil, fmt.Errorf("input %s: want float32 N×C×...", x)
+		return nil, fmt.Errorf("input %s: want float32 of rank ≥ 2 (N×C×…)", x)
 	}
 	C := x.Shape[1]
 	for _, p := range []*Tensor{scale, bias, mean, variance} {

@@ -143,7 +143,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 // keeping the spatial dimensions as 1s.
 func globalPool(x *Tensor, kind poolKind, ar *arena) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 2 {
-		return nil, fmt.Errorf("input %s: want float32 N×C×...", x)
+		return nil, fmt.Errorf("input %s: want float32 of rank ≥ 2 (N×C×…)", x)
 	}
 	shape := []int{x.Shape[0], x.Shape[1]}
 	for range x.Shape[2:] {
