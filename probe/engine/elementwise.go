@@ -475,3 +475,15 @@ func reluInPlace(x []float32) {
 		x[i] = max(v, 0)
 	}
 }
+
+// reluTensor applies max(·, 0) in place to a freshly computed tensor of
+// either type.
+func reluTensor(t *Tensor) {
+	if t.DType == Int64 {
+		for i, v := range t.I {
+			t.I[i] = max(v, 0)
+		}
+		return
+	}
+	reluInPlace(t.F)
+}

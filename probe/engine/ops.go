@@ -245,7 +245,11 @@ func prepBatchNorm(c *nodeCtx) (kernel, error) {
 		}
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar)
+		y, err := batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar)
+		if err == nil && r.fuseRelu {
+			reluTensor(y)
+		}
+		return y, err
 	}), nil
 }
 
@@ -358,7 +362,11 @@ func prepBinary(op binOp) func(c *nodeCtx) (kernel, error) {
 				// tensor with an integer constant; compute in float.
 				a, b = toFloat(a), toFloat(b)
 			}
-			return binary(op, a, b, r.ar)
+			y, err := binary(op, a, b, r.ar)
+			if err == nil && r.fuseRelu {
+				reluTensor(y)
+			}
+			return y, err
 		}), nil
 	}
 }

@@ -583,7 +583,7 @@ func TestLargeElementwiseParallel(t *testing.T) {
 	}
 }
 
-// TestReluFusion compares Conv→Relu, MaxPool→Relu and Gemm→Relu run fused
+// TestReluFusion compares Conv→Relu, MaxPool→Relu, Gemm→Relu and Add→Relu run fused
 // (only the Relu outputs requested) with the unfused run (the inputs of the
 // Relus requested too, so nothing is fused).
 func TestReluFusion(t *testing.T) {
@@ -601,28 +601,30 @@ func TestReluFusion(t *testing.T) {
 	g.node("Relu", []string{"m"}, []string{"r2"})
 	g.node("Flatten", []string{"r2"}, []string{"f"})
 	g.node("Gemm", []string{"f", "fw", "fb"}, []string{"gm"}, onnxio.AttrInt("transB", 1))
-	g.node("Relu", []string{"gm"}, []string{"r3"})
+	g.node("Relu", []string{"gm"}, []string{"g3"})
+	g.node("Add", []string{"g3", "fb"}, []string{"ad"})
+	g.node("Relu", []string{"ad"}, []string{"r3"})
 	p := g.prepare(t)
 	x := NewFloat([]int{3, 2, 5, 5}, make([]float32, 150))
 	for i := range x.F {
 		x.F[i] = float32((i*37)%11) - 5
 	}
 	ctx := context.Background()
-	plain, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"c", "r1", "m", "r2", "gm", "r3"})
+	plain, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"c", "r1", "m", "r2", "gm", "g3", "ad", "r3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, _ := p.planFor([]string{"r1", "r2", "r3"})
+	pl, _ := p.planFor([]string{"r1", "r2", "g3", "r3"})
 	n := 0
 	for _, a := range pl.absorbed {
 		if a {
 			n++
 		}
 	}
-	if n != 3 {
-		t.Fatalf("%d Relus fused, want 3", n)
+	if n != 4 {
+		t.Fatalf("%d Relus fused, want 4", n)
 	}
-	fused, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"r1", "r2", "r3"})
+	fused, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"r1", "r2", "g3", "r3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -635,7 +637,7 @@ func TestReluFusion(t *testing.T) {
 	if negatives == 0 {
 		t.Fatal("test data never exercises the Relu")
 	}
-	for _, name := range []string{"r1", "r2", "r3"} {
+	for _, name := range []string{"r1", "r2", "g3", "r3"} {
 		expectF(t, name, fused[name], plain[name].Shape, plain[name].F)
 	}
 }

@@ -30,13 +30,13 @@ type kernel func(r *runCtx, in []*Tensor) ([]*Tensor, error)
 type runCtx struct {
 	ar *arena
 	ws []*workspace
-	// fuseRelu asks the kernel (Conv, MaxPool, AveragePool, Gemm) to apply
+	// fuseRelu asks the kernel (Conv, pooling, Gemm, Add, BatchNormalization) to apply
 	// max(·, 0) to its output: a following Relu was fused into it.
 	fuseRelu bool
 }
 
 // reluFusable lists the ops whose kernels honour runCtx.fuseRelu.
-var reluFusable = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "Gemm": true}
+var reluFusable = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "Gemm": true, "Add": true, "BatchNormalization": true}
 
 type node struct {
 	index   int
@@ -354,7 +354,8 @@ func (p *Program) planFor(want []string) (*plan, error) {
 }
 
 // fuseRelus marks Relu nodes whose input comes straight from a fusable node
-// (Conv, pooling, Gemm), is consumed by nothing else and is not requested:
+// (Conv, pooling, Gemm, Add, BatchNormalization), is consumed by nothing else
+// and is not requested:
 // the producer then applies the Relu itself and emits the Relu's output.
 func (p *Program) fuseRelus(pl *plan, wanted map[string]bool) {
 	pl.fusedOut = make([]string, len(p.nodes))
