@@ -412,6 +412,9 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	if err != nil {
 		return nil, err
 	}
+	// Only the latest run's outputs can be recycled; forgetting older ones
+	// keeps this map from pinning buffers the caller has dropped.
+	clear(p.lent)
 	env := make(map[string]*Tensor, len(p.inputs)+8)
 	var key strings.Builder
 	for _, s := range p.inputs {
@@ -534,9 +537,6 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			return nil, fmt.Errorf("tensor %q was not computed", w)
 		}
 		if t.buf != nil && t.buf.refs == 1 && len(t.F) > 0 {
-			if len(p.lent) > 4096 {
-				clear(p.lent)
-			}
 			if p.lent == nil {
 				p.lent = make(map[*float32]int)
 			}
@@ -554,12 +554,13 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	return out, nil
 }
 
-// Recycle hands the buffers of tensors returned by Run back to the Program
-// for reuse by later runs, sparing the garbage collector when large tensors
-// are hooked batch after batch. Only buffers the Program itself allocated
-// and lent out are taken; anything else (inputs, copies, tensors already
-// recycled) is ignored. The caller must not use the tensors afterwards:
-// their data slices are set to nil.
+// Recycle hands the buffers of tensors returned by the latest Run back to
+// the Program for reuse by later runs, sparing the garbage collector when
+// large tensors are hooked batch after batch. Only buffers the Program itself
+// allocated and lent out in that run are taken; anything else (inputs,
+// copies, tensors from earlier runs, tensors already recycled) is ignored.
+// The caller must not use the tensors afterwards: their data slices are set
+// to nil.
 func (p *Program) Recycle(ts map[string]*Tensor) {
 	for _, t := range ts {
 		if t == nil || len(t.F) == 0 {
