@@ -371,19 +371,25 @@ func TestFreesIntermediates(t *testing.T) {
 	}
 	// The returned tensor is detached: a second run must not overwrite it.
 	before := out["t4"].F[10]
-	if _, err := p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 4096}, make([]float32, 4096))}, nil); err != nil {
+	out2, err := p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 4096}, make([]float32, 4096))}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if out["t4"].F[10] != before {
 		t.Fatal("a later run overwrote a returned tensor")
 	}
-	// Recycle takes the lent buffer back once; inputs are never taken.
+	// Recycle takes the latest run's lent buffer back once; outputs of
+	// earlier runs and inputs are never taken.
 	pooled := p.ar.pooled
 	p.Recycle(map[string]*Tensor{"t4": out["t4"], "x": x})
-	if out["t4"].F != nil || p.ar.pooled != pooled+4096 || x.F == nil {
-		t.Fatalf("Recycle: pooled %d → %d, output data nil %v, input data nil %v", pooled, p.ar.pooled, out["t4"].F == nil, x.F == nil)
+	if out["t4"].F == nil || x.F == nil || p.ar.pooled != pooled {
+		t.Fatal("Recycle took an earlier run's output or an input")
 	}
-	p.Recycle(map[string]*Tensor{"t4": out["t4"]})
+	p.Recycle(out2)
+	if out2["t4"].F != nil || p.ar.pooled != pooled+4096 {
+		t.Fatalf("Recycle: pooled %d → %d, output data nil %v", pooled, p.ar.pooled, out2["t4"].F == nil)
+	}
+	p.Recycle(out2)
 	if p.ar.pooled != pooled+4096 {
 		t.Fatal("Recycle took a buffer twice")
 	}
