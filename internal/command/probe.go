@@ -197,6 +197,7 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 		}
 		return err
 	}
+	fmt.Fprintf(o.Log, "conceptcells: rendering the report…\n")
 	rpt := reports.New(res)
 	rpt.Timings = append(rpt.Timings, reports.Timing{Step: "total (before writing the report)", Seconds: time.Since(start).Seconds()})
 	var html bytes.Buffer
