@@ -20,6 +20,11 @@ import (
 // CollectOptions.BatchSize is zero.
 const DefaultBatchSize = 256
 
+// MaxOutputUnits bounds the values per sample of a graph output that
+// Collect keeps in Activations.Output (a classifier's scores are far fewer);
+// a larger output, such as a decoder's image, is computed but not kept.
+const MaxOutputUnits = 10000
+
 // Reductions accepted by CollectOptions.Reduce.
 const (
 	// ReduceNone keeps every value of a sample: units = C×H×W (flattened in C
@@ -88,7 +93,8 @@ type Activations struct {
 	// of CollectOptions.Hooks.
 	Tensors []*Activation
 	// Output is the model's first graph output as an N×Units matrix (nil
-	// with SkipOutput, or when it has no batch axis).
+	// with SkipOutput, when it has no batch axis, or when it has more than
+	// MaxOutputUnits values per sample).
 	Output *Activation
 	// Predictions is the argmax of Output per sample when Output is a
 	// vector of two or more scores per sample (logits, probabilities or log
@@ -276,7 +282,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		}
 		if out != nil {
 			t := outs[outName]
-			if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows {
+			if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows && t.Len() <= rows*MaxOutputUnits {
 				if err := out.take(t, start, b, rows, n); err != nil {
 					return nil, err
 				}
