@@ -3,6 +3,7 @@ package dataset
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -39,5 +40,13 @@ func TestOpen(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), b, 0o644)
 	if _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "mnist-test") {
 		t.Errorf("IDX folder: %v", err)
+	}
+}
+
+func TestGather(t *testing.T) {
+	s := &Set{N: 3, Shape: []int{2}, X: []float32{0, 1, 10, 11, 20, 21}}
+	got := s.Gather(nil, []int{2, 0, 2})
+	if want := []float32{20, 21, 0, 1, 20, 21}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Gather = %v, want %v", got, want)
 	}
 }

@@ -257,6 +257,14 @@ func TestLoadMNISTReference(t *testing.T) {
 	if len(m.Inputs) != 1 || m.Inputs[0].GetName() != "input" || m.Outputs[0].GetName() != "log_probs" {
 		t.Errorf("inputs %v outputs %v", m.Inputs, m.Outputs)
 	}
+	data, err := Encode(m.Proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Decode(data)
+	if err != nil || !proto.Equal(m.Proto, m2.Proto) {
+		t.Errorf("round trip: %v", err)
+	}
 }
 
 func TestBackendModelsRoundTrip(t *testing.T) {

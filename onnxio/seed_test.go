@@ -51,10 +51,54 @@ func tinyCNN() *onnxpb.ModelProto {
 	return NewModel(g, 13, "conceptcells-test")
 }
 
+// tinyDyn builds the dynamic-batch flatten chain of PyTorch exports
+// (x.view(x.size(0), -1)) around a strided, padded, dilated Conv and a
+// ceil-mode MaxPool:
+//
+//	x[N,3,9,9] -> Conv(4×3×3×3, stride 2, pad 1, dilation 2) -> MaxPool(3, stride 2, ceil)
+//	-> Transpose(0,2,3,1) -> Shape -> Gather(0) -> Unsqueeze(0) -> Concat(·, [-1])
+//	-> Reshape -> MatMul(W[?,5]) ; also Pad, Flatten, Squeeze, GlobalAveragePool, Concat.
+func tinyDyn() *onnxpb.ModelProto {
+	g := &onnxpb.GraphProto{
+		Name: "tiny_dyn",
+		Node: []*onnxpb.NodeProto{
+			NewNode("Conv", "conv", []string{"x", "w"}, []string{"c"},
+				AttrInts("strides", 2, 2), AttrInts("pads", 1, 1, 1, 1), AttrInts("dilations", 2, 2)),
+			NewNode("MaxPool", "pool", []string{"c"}, []string{"p"},
+				AttrInts("kernel_shape", 3, 3), AttrInts("strides", 2, 2), AttrInt("ceil_mode", 1)),
+			NewNode("Transpose", "nhwc", []string{"p"}, []string{"t"}, AttrInts("perm", 0, 2, 3, 1)),
+			NewNode("Shape", "shape", []string{"t"}, []string{"s"}),
+			NewNode("Gather", "batch", []string{"s", "zero"}, []string{"b"}, AttrInt("axis", 0)),
+			NewNode("Unsqueeze", "batch1", []string{"b", "axes0"}, []string{"b1"}),
+			NewNode("Concat", "target", []string{"b1", "minus1"}, []string{"shape2"}, AttrInt("axis", 0)),
+			NewNode("Reshape", "flat", []string{"t", "shape2"}, []string{"r"}),
+			NewNode("MatMul", "fc", []string{"r", "fcw"}, []string{"y"}),
+			NewNode("Pad", "pad", []string{"x", "pads"}, []string{"xp"}),
+			NewNode("Flatten", "flatten", []string{"xp"}, []string{"f"}, AttrInt("axis", 2)),
+			NewNode("GlobalAveragePool", "gap", []string{"c"}, []string{"g"}),
+			NewNode("Squeeze", "squeeze", []string{"g", "axes23"}, []string{"gs"}),
+			NewNode("Concat", "cat", []string{"gs", "y"}, []string{"z"}, AttrInt("axis", 1)),
+		},
+		Initializer: []*onnxpb.TensorProto{
+			FloatTensor("w", []int64{4, 3, 3, 3}, make([]float32, 108)),
+			FloatTensor("fcw", []int64{16, 5}, make([]float32, 80)),
+			Int64Tensor("zero", []int64{}, []int64{0}),
+			Int64Tensor("axes0", []int64{1}, []int64{0}),
+			Int64Tensor("axes23", []int64{2}, []int64{2, 3}),
+			Int64Tensor("minus1", []int64{1}, []int64{-1}),
+			Int64Tensor("pads", []int64{8}, []int64{0, 0, 1, 2, 0, 0, 3, 4}),
+		},
+		Input:  []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{-1, 3, 9, 9}, "N")},
+		Output: []*onnxpb.ValueInfoProto{ValueInfo("z", Float, []int64{-1, 9}, "N"), ValueInfo("f", Float, []int64{-1, 195}, "N")},
+	}
+	return NewModel(g, 13, "conceptcells-test")
+}
+
 // seedModels are the fuzz seeds and checker samples kept in testdata.
 var seedModels = map[string]func() *onnxpb.ModelProto{
 	"tiny_mlp.onnx": tinyMLP,
 	"tiny_cnn.onnx": tinyCNN,
+	"tiny_dyn.onnx": tinyDyn,
 }
 
 // TestSeedModels keeps testdata/*.onnx equal to what Encode writes for the

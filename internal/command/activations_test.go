@@ -15,15 +15,6 @@ import (
 	"github.com/conceptcells/conceptcells/internal/testenv"
 )
 
-func runApp(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	app := App()
-	var out, errOut bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &errOut
-	err := app.Run(append([]string{"conceptcells"}, args...))
-	return out.String() + errOut.String(), err
-}
-
 // TestActivationsReference: `activations` reproduces ONNX Runtime's layer 6
 // and layer 7 of the reference CNN for its 1,000 images (input.npy is
 // already normalised, so it is fed as stored) to ≤1e-4 absolute, the
@@ -31,7 +22,7 @@ func runApp(t *testing.T, args ...string) (string, error) {
 func TestActivationsReference(t *testing.T) {
 	ref := testenv.Shared(t, "reference", "mnist-cnn")
 	out := filepath.Join(t.TempDir(), "acts")
-	msg, err := runApp(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
+	msg, err := runAppOutput(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
 		"--data", filepath.Join(ref, "input.npy"), "--labels", filepath.Join(ref, "labels.npy"),
 		"--layers", "/Relu_2_output_0, /fc2/Gemm_output_0", "--batch", "300", "--out", out)
 	if err != nil {
@@ -110,14 +101,14 @@ func TestActivationsReference(t *testing.T) {
 	before, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
 	args := []string{"activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
 		"--data", filepath.Join(ref, "input.npy"), "--layer", "/Relu_2", "--limit", "10", "--quiet", "--out", out}
-	if _, err := runApp(t, args...); !errors.Is(err, fsutil.ErrExists) {
+	if _, err := runAppOutput(t, args...); !errors.Is(err, fsutil.ErrExists) {
 		t.Fatalf("existing --out without --force: err = %v, want ErrExists", err)
 	}
 	if after, _ := os.ReadFile(filepath.Join(out, "manifest.json")); !bytes.Equal(before, after) {
 		t.Error("refused run changed the folder")
 	}
 	// With --force it is replaced as a whole: the old files are gone.
-	if msg, err := runApp(t, append(args, "--force")...); err != nil {
+	if msg, err := runAppOutput(t, append(args, "--force")...); err != nil {
 		t.Fatalf("--force: %v\n%s", err, msg)
 	}
 	entries, _ := os.ReadDir(out)
@@ -141,7 +132,7 @@ func TestActivationsRefusesForeignDir(t *testing.T) {
 	if err := os.WriteFile(precious, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := runApp(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
+	_, err := runAppOutput(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
 		"--data", filepath.Join(ref, "input.npy"), "--layers", "/Relu_2", "--limit", "5", "--quiet", "--force", "--out", dir)
 	if err == nil || !strings.Contains(err.Error(), "not an activations folder") {
 		t.Fatalf("--force onto a folder that is not ours: err = %v", err)
@@ -165,7 +156,7 @@ func TestActivationsErrors(t *testing.T) {
 		{[]string{"--layers", "/Relu_2", "--reduce", "max", "--out", out}, "--reduce"},
 		{[]string{"--layers", "/Relu_2", "--batch", "0", "--out", out}, "--batch"},
 	} {
-		_, err := runApp(t, append([]string{"activations", "--model", model, "--quiet"}, c.args...)...)
+		_, err := runAppOutput(t, append([]string{"activations", "--model", model, "--quiet"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want %q", c.args, err, c.want)
 		}

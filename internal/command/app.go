@@ -19,7 +19,10 @@ func App() *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			// Commands are registered here once they work.
+			Layers,
 			Activations,
+			Cells,
+			Embed,
 		},
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"unsafe"
 )
 
 // window describes a sliding window over up to three spatial dimensions.
@@ -130,52 +131,138 @@ func (w *window) outShape() []int {
 // the packed-B layout of a (channels·kSz) × outSize matrix: row
 // l = (c, kd, kh, kw), column j = output position, element (l, j) at
 // (j/gemmNR)·gemmNR·K + l·gemmNR + j%gemmNR. Out-of-image taps are 0.
-func im2colPacked(dst []float32, x []float32, channels int, w *window) packedB {
+//
+// The image is first copied into a zero-bordered buffer (when there is
+// padding), so that every tap is a gather x[rowOff[l] + colOff[j]] with both
+// offset tables computed once per call. Columns past outSize in the last
+// panel are filled with tap 0 and ignored by gemmPacked.
+func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *workspace) packedB {
 	K := channels * w.kSz
 	n := w.outSize
-	size := roundUp(n, gemmNR) * K
+	panels := (n + gemmNR - 1) / gemmNR
+	size := panels * gemmNR * K
 	if cap(dst) < size {
 		dst = make([]float32, size)
 	}
 	dst = dst[:size]
-	if n%gemmNR != 0 {
-		// Zero the padding columns of the last panel.
-		q := n / gemmNR
-		clear(dst[q*gemmNR*K:])
+	// Padded input geometry.
+	var pin [3]int
+	padded := false
+	for d := 0; d < 3; d++ {
+		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
+		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
 	}
-	OD, OH, OW := w.out[0], w.out[1], w.out[2]
-	ID, IH, IW := w.in[0], w.in[1], w.in[2]
-	sd, sh, sw := w.stride[0], w.stride[1], w.stride[2]
-	dd, dh, dw := w.dilation[0], w.dilation[1], w.dilation[2]
-	pd, ph, pw := w.padBegin[0], w.padBegin[1], w.padBegin[2]
+	pinSize := pin[0] * pin[1] * pin[2]
+	src := x
+	if padded {
+		need := channels * pinSize
+		if cap(ws.pad) < need {
+			ws.pad = make([]float32, need)
+		}
+		src = ws.pad[:need]
+		clear(src)
+		for c := 0; c < channels; c++ {
+			for id := 0; id < w.in[0]; id++ {
+				for ih := 0; ih < w.in[1]; ih++ {
+					so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
+					do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
+					copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
+				}
+			}
+		}
+	} else {
+		src = x[:channels*pinSize]
+	}
+	// Column offsets (output position → top-left tap in the padded input).
+	if cap(ws.colOff) < panels*gemmNR {
+		ws.colOff = make([]int32, panels*gemmNR)
+	}
+	colOff := ws.colOff[:panels*gemmNR]
+	j := 0
+	for od := 0; od < w.out[0]; od++ {
+		for oh := 0; oh < w.out[1]; oh++ {
+			base := (od*w.stride[0]*pin[1] + oh*w.stride[1]) * pin[2]
+			for ow := 0; ow < w.out[2]; ow++ {
+				colOff[j] = int32(base + ow*w.stride[2])
+				j++
+			}
+		}
+	}
+	for ; j < len(colOff); j++ {
+		colOff[j] = 0
+	}
+	// Row offsets (row l → offset of its tap relative to the top-left).
+	if cap(ws.rowOff) < K {
+		ws.rowOff = make([]int32, K)
+	}
+	rowOff := ws.rowOff[:K]
 	l := 0
 	for c := 0; c < channels; c++ {
-		xc := x[c*w.inSize : (c+1)*w.inSize]
 		for kd := 0; kd < w.kernel[0]; kd++ {
 			for kh := 0; kh < w.kernel[1]; kh++ {
 				for kw := 0; kw < w.kernel[2]; kw++ {
-					rowOff := l * gemmNR
-					j := 0
-					for od := 0; od < OD; od++ {
-						id := od*sd - pd + kd*dd
-						for oh := 0; oh < OH; oh++ {
-							ih := oh*sh - ph + kh*dh
-							inside := id >= 0 && id < ID && ih >= 0 && ih < IH
-							base := (id*IH + ih) * IW
-							iw := -pw + kw*dw
-							for ow := 0; ow < OW; ow++ {
-								v := float32(0)
-								if inside && iw >= 0 && iw < IW {
-									v = xc[base+iw]
-								}
-								dst[(j/gemmNR)*gemmNR*K+rowOff+j%gemmNR] = v
-								j++
-								iw += sw
-							}
-						}
-					}
+					rowOff[l] = int32(c*pinSize + (kd*w.dilation[0]*pin[1]+kh*w.dilation[1])*pin[2] + kw*w.dilation[2])
 					l++
 				}
+			}
+		}
+	}
+	// Every gather below reads src[rowOff[l]+colOff[j]]; both tables are
+	// bounded by construction, but check the extremes once so the unsafe
+	// loads cannot leave src.
+	maxRow, maxCol := int32(0), int32(0)
+	for _, v := range rowOff {
+		maxRow = max(maxRow, v)
+	}
+	for _, v := range colOff {
+		maxCol = max(maxCol, v)
+	}
+	if int(maxRow)+int(maxCol) >= len(src) || len(src) == 0 {
+		panic(fmt.Sprintf("engine: im2col offsets %d+%d outside input of %d values", maxRow, maxCol, len(src)))
+	}
+	sp := unsafe.Pointer(&src[0])
+	for q := 0; q < panels; q++ {
+		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
+		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
+		// Eight strictly increasing offsets spanning 7 are contiguous: a
+		// run along one output row of a stride-1 window. Copy such halves
+		// as blocks instead of gathering.
+		lo := co[7]-co[0] == 7
+		hi := co[15]-co[8] == 7
+		switch {
+		case lo && hi:
+			for l, ro := range rowOff {
+				out := panel[l*gemmNR : l*gemmNR+gemmNR]
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				s0 := unsafe.Add(b, uintptr(co[0])*4)
+				s8 := unsafe.Add(b, uintptr(co[8])*4)
+				// 16-byte blocks compile to vector moves (32-byte ones
+				// call memmove).
+				*(*[4]float32)(out) = *(*[4]float32)(s0)
+				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
+				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
+				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+			}
+		default:
+			for l, ro := range rowOff {
+				out := (*[gemmNR]float32)(panel[l*gemmNR:])
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
+				out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
+				out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
+				out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
+				out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
+				out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
+				out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
+				out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
+				out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
+				out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
+				out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
+				out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
+				out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
+				out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
+				out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
+				out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
 			}
 		}
 	}
@@ -271,11 +358,14 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			if colReady {
 				pb = packedB{k: K, n: P, data: wk.col}
 			} else {
-				pb = im2colPacked(wk.col, xs, p.cinG, &win)
+				pb = im2colPacked(wk.col, xs, p.cinG, &win, wk)
 				wk.col = pb.data
 			}
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
+		}
+		if p.haveBias && q0 == 0 {
+			p.addBias(y.F[n*p.cout*P:(n+1)*p.cout*P], P) // while still in cache
 		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
@@ -287,7 +377,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 		})
 	} else {
 		// One image: build its columns once, split the column panels.
-		pb := im2colPacked(ws[0].col, x.F[:C*win.inSize], p.cinG, &win)
+		pb := im2colPacked(ws[0].col, x.F[:C*win.inSize], p.cinG, &win, ws[0])
 		ws[0].col = pb.data
 		panels := (P + gemmNR - 1) / gemmNR
 		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
@@ -295,19 +385,19 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
 	}
-	if p.haveBias {
-		nw := workers(N, float64(p.cout*P))
-		parallelFor(N, nw, func(_, lo, hi int) {
-			for n := lo; n < hi; n++ {
-				for m := 0; m < p.cout; m++ {
-					b := p.bias[m]
-					row := y.F[(n*p.cout+m)*P : (n*p.cout+m+1)*P]
-					for i := range row {
-						row[i] += b
-					}
-				}
-			}
-		})
+	if p.haveBias && !(nw > 1 || N > 1 || p.group > 1) {
+		p.addBias(y.F, P)
 	}
 	return y, nil
+}
+
+// addBias adds the per-channel bias to one image's output (cout × P).
+func (p *convPlan) addBias(y []float32, P int) {
+	for m := 0; m < p.cout; m++ {
+		b := p.bias[m]
+		row := y[m*P : (m+1)*P]
+		for i := range row {
+			row[i] += b
+		}
+	}
 }

@@ -428,13 +428,12 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 	return y, nil
 }
 
+// relu is max(x, 0) elementwise (NaN stays NaN), branch-free.
 func relu(x *Tensor, ar *arena) *Tensor {
 	y := ar.get(append([]int(nil), x.Shape...))
+	ys := y.F[:len(x.F)]
 	for i, v := range x.F {
-		if v < 0 {
-			v = 0
-		}
-		y.F[i] = v
+		ys[i] = max(v, 0)
 	}
 	return y
 }

@@ -847,6 +847,9 @@ func prepConstantOfShape(c *nodeCtx) (kernel, error) {
 			}
 			shape[i] = int(d)
 		}
+		if err := checkElements(shape); err != nil {
+			return nil, err
+		}
 		if v.DType == Int64 {
 			out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
 			for i := range out.I {
@@ -1036,6 +1039,9 @@ func prepRange(c *nodeCtx) (kernel, error) {
 				return nil, fmt.Errorf("delta 0")
 			}
 			n := max(0, int64(math.Ceil(float64(l-s)/float64(dd))))
+			if n > maxElements {
+				return nil, fmt.Errorf("Range of %d elements", n)
+			}
 			out := make([]int64, n)
 			for i := range out {
 				out[i] = s + int64(i)*dd
@@ -1047,6 +1053,9 @@ func prepRange(c *nodeCtx) (kernel, error) {
 			return nil, fmt.Errorf("delta 0")
 		}
 		n := max(0, int(math.Ceil(float64(l-s)/float64(dd))))
+		if n > maxElements {
+			return nil, fmt.Errorf("Range of %d elements", n)
+		}
 		out := make([]float32, n)
 		for i := range out {
 			out[i] = s + float32(i)*dd

@@ -91,4 +91,7 @@ func detach(t *Tensor) {
 type workspace struct {
 	gemmA, gemmB []float32
 	col          []float32
+	pad          []float32 // zero-bordered copy of one image
+	colOff       []int32
+	rowOff       []int32
 }

@@ -42,6 +42,14 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 	y := ar.get(append([]int{N, C}, w.outShape()...))
 	planes := N * C
 	nw := workers(planes, float64(w.outSize*w.kSz))
+	if inside(&w) {
+		parallelFor(planes, nw, func(_, lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				poolInside(y.F[pl*w.outSize:(pl+1)*w.outSize], x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+			}
+		})
+		return y, nil
+	}
 	parallelFor(planes, nw, func(_, lo, hi int) {
 		// Per output position along each dimension: first tap index and
 		// the valid tap range, precomputed.
@@ -159,4 +167,76 @@ func globalPool(x *Tensor, kind poolKind, ar *arena) (*Tensor, error) {
 		}
 	}
 	return y, nil
+}
+
+// inside reports whether every window of a 2-D (or lower) pooling lies
+// within the input: no padding and no ceil-mode overhang.
+func inside(w *window) bool {
+	if w.in[0] != 1 || w.kernel[0] != 1 {
+		return false
+	}
+	for d := 1; d < 3; d++ {
+		if w.padBegin[d] != 0 || w.padEnd[d] != 0 {
+			return false
+		}
+		if (w.out[d]-1)*w.stride[d]+w.dilation[d]*(w.kernel[d]-1)+1 > w.in[d] {
+			return false
+		}
+	}
+	return true
+}
+
+// poolInside pools one plane whose windows are all inside the input.
+func poolInside(y, x []float32, w *window, kind poolKind) {
+	IW := w.in[2]
+	KH, KW := w.kernel[1], w.kernel[2]
+	sh, sw := w.stride[1], w.stride[2]
+	dh, dw := w.dilation[1], w.dilation[2]
+	inv := 1 / float32(KH*KW)
+	if kind == poolMax && KH == 2 && KW == 2 && dh == 1 && dw == 1 {
+		for oh := 0; oh < w.out[1]; oh++ {
+			r0 := x[oh*sh*IW : oh*sh*IW+IW]
+			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
+			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
+			for ow := range yr {
+				i := ow * sw
+				yr[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
+			}
+		}
+		return
+	}
+	j := 0
+	for oh := 0; oh < w.out[1]; oh++ {
+		for ow := 0; ow < w.out[2]; ow++ {
+			base := oh*sh*IW + ow*sw
+			if kind == poolMax {
+				m := x[base]
+				for kh := 0; kh < KH; kh++ {
+					row := x[base+kh*dh*IW:]
+					for kw := 0; kw < KW; kw++ {
+						if v := row[kw*dw]; v > m || v != v {
+							m = v
+						}
+					}
+				}
+				y[j] = m
+			} else {
+				var s float32
+				for kh := 0; kh < KH; kh++ {
+					row := x[base+kh*dh*IW:]
+					for kw := 0; kw < KW; kw++ {
+						s += row[kw*dw]
+					}
+				}
+				y[j] = s * inv
+			}
+			j++
+		}
+	}
+}
+
+// max4 is the NaN-propagating maximum of four values (Go's built-in max
+// returns NaN when any argument is NaN).
+func max4(a, b, c, d float32) float32 {
+	return max(max(a, b), max(c, d))
 }

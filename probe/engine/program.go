@@ -512,7 +512,7 @@ func (s inputSpec) check(t *Tensor) error {
 	}
 	n := numel(t.Shape)
 	if (t.DType == Float32 && len(t.F) != n) || (t.DType == Int64 && len(t.I) != n) {
-		return fmt.Errorf("input %q: shape %v needs %d values, have %d", s.name, t.Shape, n, len(t.F)+len(t.I))
+		return fmt.Errorf("input %q: shape %s needs %d values, have %d", s.name, shapeString(t.Shape), n, len(t.F)+len(t.I))
 	}
 	if !s.known {
 		return nil
@@ -522,7 +522,7 @@ func (s inputSpec) check(t *Tensor) error {
 		ok = s.dims[i] < 0 || int64(t.Shape[i]) == s.dims[i]
 	}
 	if !ok {
-		return fmt.Errorf("input %q: got shape %v, the model expects %s", s.name, t.Shape, s.shapeString())
+		return fmt.Errorf("input %q: got shape %s, the model expects %s", s.name, shapeString(t.Shape), s.shapeString())
 	}
 	return nil
 }
@@ -548,4 +548,42 @@ func (p *Program) InputShape(name string) []int64 {
 		}
 	}
 	return nil
+}
+
+// Resolve maps a hook name to a tensor name: a tensor of the model (graph
+// input, initializer or node output) is returned as is; otherwise a node
+// name resolves to the node's first output. Unknown names are an error that
+// lists how to find valid ones.
+func (p *Program) Resolve(name string) (string, error) {
+	if p.HasTensor(name) {
+		return name, nil
+	}
+	for i, np := range p.model.Nodes {
+		nn := np.GetName()
+		if nn == "" {
+			nn = fmt.Sprintf("#%d %s", i, np.GetOpType())
+		}
+		if nn == name {
+			for _, o := range np.GetOutput() {
+				if o != "" {
+					return o, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no tensor or node named %q in the model (use the names `layers` prints)", name)
+}
+
+// TensorNames returns every tensor Run can return, in graph order: graph
+// inputs, then node outputs (initializers are left out).
+func (p *Program) TensorNames() []string {
+	out := p.InputNames()
+	for _, np := range p.model.Nodes {
+		for _, o := range np.GetOutput() {
+			if o != "" {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }

@@ -64,6 +64,9 @@ func resize(x *Tensor, out []int, scales []float64, a resizeAttrs, ar *arena) (*
 	if len(out) != len(x.Shape) {
 		return nil, fmt.Errorf("output shape %v for input %s", out, x)
 	}
+	if err := checkElements(out); err != nil {
+		return nil, err
+	}
 	cur := x
 	for ax := range out {
 		s := scales[ax]

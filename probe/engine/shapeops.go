@@ -445,11 +445,15 @@ func expand(x *Tensor, shape []int, ar *arena) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkElements(out); err != nil {
+		return nil, err
+	}
 	return broadcastTo(x, out, ar), nil
 }
 
 // broadcastTo copies x into a tensor of shape out (x must broadcast to it).
 func broadcastTo(x *Tensor, out []int, ar *arena) *Tensor {
+	// callers check the size with checkElements
 	y := newLike(x.DType, out, ar)
 	it := newBcastIter(out, x.Shape)
 	n := it.inner
@@ -481,7 +485,13 @@ func tile(x *Tensor, repeats []int64, ar *arena) (*Tensor, error) {
 		if v < 0 {
 			return nil, fmt.Errorf("negative repeats %v", repeats)
 		}
+		if v > maxElements {
+			return nil, fmt.Errorf("repeats %v too large", repeats)
+		}
 		shape[i] = x.Shape[i] * int(v)
+	}
+	if err := checkElements(shape); err != nil {
+		return nil, err
 	}
 	y := newLike(x.DType, shape, ar)
 	n := y.Len()
@@ -541,6 +551,9 @@ func pad(x *Tensor, pads []int64, mode padMode, value float32, ar *arena) (*Tens
 			return nil, fmt.Errorf("edge padding of an empty axis in %s", x)
 		}
 	}
+	if err := checkElements(shape); err != nil {
+		return nil, err
+	}
 	y := newLike(x.DType, shape, ar)
 	n := y.Len()
 	xs := strides(x.Shape)
@@ -598,4 +611,23 @@ func pad(x *Tensor, pads []int64, mode padMode, value float32, ar *arena) (*Tens
 		}
 	}
 	return y, nil
+}
+
+// maxElements bounds tensors whose size comes from data (ConstantOfShape,
+// Expand, Tile, Pad, Resize, Range), so that a hostile model fails with an
+// error instead of exhausting memory.
+const maxElements = 1 << 31
+
+func checkElements(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("negative dimension in %v", shape)
+		}
+		if d != 0 && n > maxElements/d {
+			return fmt.Errorf("shape %v has more than %d elements", shape, maxElements)
+		}
+		n *= d
+	}
+	return nil
 }

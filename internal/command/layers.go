@@ -1,0 +1,181 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/conceptcells/conceptcells/onnxio"
+)
+
+// Layers is `conceptcells layers MODEL`: every hookable tensor of a model
+// with its inferred shape and parameter count.
+var Layers = &cli.Command{
+	Name:      "layers",
+	Usage:     "list every hookable tensor of an ONNX model with its shape and parameter count",
+	ArgsUsage: "MODEL.onnx",
+	Description: "Lists each node output (the tensors probe can hook): node name, op type, output tensor,\n" +
+		"shape inferred for the input shape, and the number of weights the node reads.\n" +
+		"A dynamic batch dimension shows as N (-1 in JSON).",
+	Flags: []cli.Flag{
+		&cli.StringFlag{
+			Name:  "input-shape",
+			Usage: "input shape, e.g. 1,1,28,28 (N or -1 for dynamic); NAME=SHAPE;NAME=SHAPE for several inputs (default: the model's declared shape)",
+		},
+		&cli.BoolFlag{Name: "json", Usage: "write JSON instead of a table"},
+	},
+	Action: func(c *cli.Context) error {
+		if c.NArg() != 1 {
+			return fmt.Errorf("layers: expected one MODEL argument, got %d", c.NArg())
+		}
+		m, err := onnxio.Load(c.Args().First())
+		if err != nil {
+			return err
+		}
+		inputs, err := parseInputShapes(m, c.String("input-shape"))
+		if err != nil {
+			return fmt.Errorf("layers: --input-shape: %w", err)
+		}
+		rep, inferErr := newLayersReport(m, inputs)
+		if rep == nil {
+			return inferErr
+		}
+		if inferErr != nil {
+			fmt.Fprintf(c.App.ErrWriter, "conceptcells layers: warning: shapes incomplete: %v\n", inferErr)
+		}
+		if c.Bool("json") {
+			enc := json.NewEncoder(c.App.Writer)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		}
+		return rep.writeText(c.App.Writer)
+	},
+}
+
+// parseInputShapes reads --input-shape: a bare shape for a model with one
+// input, or NAME=SHAPE entries separated by ';'.
+func parseInputShapes(m *onnxio.Model, spec string) (map[string][]int64, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, nil
+	}
+	out := make(map[string][]int64)
+	for _, part := range strings.Split(spec, ";") {
+		name, shape, named := strings.Cut(part, "=")
+		if !named {
+			if len(m.Inputs) != 1 {
+				return nil, fmt.Errorf("the model has %d inputs; write NAME=SHAPE", len(m.Inputs))
+			}
+			name, shape = m.Inputs[0].GetName(), part
+		}
+		dims, err := onnxio.ParseShape(shape)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.TrimSpace(name)] = dims
+	}
+	return out, nil
+}
+
+// layersReport is the JSON document of `layers --json`.
+type layersReport struct {
+	Model       string           `json:"model"`
+	SHA256      string           `json:"sha256"`
+	IRVersion   int64            `json:"ir_version"`
+	Opsets      map[string]int64 `json:"opsets"`
+	Producer    string           `json:"producer"`
+	Inputs      []tensorJSON     `json:"inputs"`
+	Outputs     []tensorJSON     `json:"outputs"`
+	Layers      []layerJSON      `json:"layers"`
+	TotalParams int64            `json:"total_params"`
+}
+
+type tensorJSON struct {
+	Name  string  `json:"name"`
+	DType string  `json:"dtype"`
+	Shape []int64 `json:"shape"`
+}
+
+type layerJSON struct {
+	Index  int     `json:"index"`
+	Node   string  `json:"node"`
+	Op     string  `json:"op"`
+	Output string  `json:"output"`
+	DType  string  `json:"dtype"`
+	Shape  []int64 `json:"shape"`
+	Params int64   `json:"params"`
+}
+
+func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport, error) {
+	layers, err := onnxio.Layers(m, inputs)
+	if layers == nil && err != nil {
+		return nil, err
+	}
+	shapes, _ := onnxio.InferShapes(m, inputs)
+	rep := &layersReport{
+		Model:       m.Path,
+		SHA256:      m.SHA256,
+		IRVersion:   m.IRVersion,
+		Opsets:      make(map[string]int64),
+		Producer:    strings.TrimSpace(m.Proto.GetProducerName() + " " + m.Proto.GetProducerVersion()),
+		Layers:      []layerJSON{},
+		TotalParams: m.TotalParams(),
+	}
+	for d, v := range m.Opsets {
+		if d == "" {
+			d = "ai.onnx"
+		}
+		rep.Opsets[d] = v
+	}
+	for _, vi := range m.Inputs {
+		rep.Inputs = append(rep.Inputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), shapes[vi.GetName()]})
+	}
+	for _, vi := range m.Outputs {
+		rep.Outputs = append(rep.Outputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), shapes[vi.GetName()]})
+	}
+	for _, l := range layers {
+		dt := ""
+		if l.DType != onnxio.Undefined {
+			dt = l.DType.String()
+		}
+		rep.Layers = append(rep.Layers, layerJSON{l.Index, l.Node, l.Op, l.Output, dt, l.Shape, l.Params})
+	}
+	return rep, err
+}
+
+func (r *layersReport) writeText(w io.Writer) error {
+	var opsets []string
+	for d, v := range r.Opsets {
+		opsets = append(opsets, fmt.Sprintf("%s %d", d, v))
+	}
+	sort.Strings(opsets)
+	fmt.Fprintf(w, "model   %s\n", filepath.Base(r.Model))
+	fmt.Fprintf(w, "sha256  %s\n", r.SHA256)
+	fmt.Fprintf(w, "format  IR %d, opset %s", r.IRVersion, strings.Join(opsets, ", "))
+	if r.Producer != "" {
+		fmt.Fprintf(w, ", producer %s", r.Producer)
+	}
+	fmt.Fprintln(w)
+	for _, t := range r.Inputs {
+		fmt.Fprintf(w, "input   %s %s %s\n", t.Name, t.DType, onnxio.FormatShape(t.Shape))
+	}
+	for _, t := range r.Outputs {
+		fmt.Fprintf(w, "output  %s %s %s\n", t.Name, t.DType, onnxio.FormatShape(t.Shape))
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tnode\top\toutput\tshape\tdtype\tparams")
+	for _, l := range r.Layers {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", l.Index, l.Node, l.Op, l.Output, onnxio.FormatShape(l.Shape), l.DType, l.Params)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d tensors, %d parameters\n", len(r.Layers), r.TotalParams)
+	return err
+}

@@ -1,0 +1,265 @@
+package embed
+
+import (
+	"math"
+)
+
+// gridRepulsion evaluates the t-SNE repulsive field of a 2-D point set by
+// polynomial interpolation on a regular grid and FFT convolution, as in
+// FIt-SNE (Linderman, Rachh, Hoskins, Steinerberger & Kluger 2019,
+// doi:10.1038/s41592-018-0308-4). For each point i it returns
+//
+//	φ₁(i) = Σ_j K₂(yᵢ−yⱼ),  φ_y(i) = Σ_j K₂(yᵢ−yⱼ) yⱼ,  ψ(i) = Σ_j K₁(yᵢ−yⱼ)
+//
+// (sums include j = i) with K₁(r) = 1/(1+|r|²) and K₂ = K₁². Charges are
+// spread to the G×G grid nodes of spacing h with tensor-product cubic
+// Lagrange weights on the 4×4 nodes around each point, convolved with the
+// kernels sampled on the grid (zero-padded circular convolution of size
+// M = 2G, M a power of two), and interpolated back with the same weights.
+// The interpolation error is O(h⁴) relative to the kernel's length scale 1.
+type gridRepulsion struct {
+	maxSpacing float64
+	order      int // interpolation nodes per dimension (even, ≥ 4)
+	m, g       int
+	h          float64
+	f          *fft
+	k1, k2     []float64 // real kernel spectra, M×M
+	a, b       []complex128
+	tmp        [][]complex128
+}
+
+const minGrid = 64 // minimum number of nodes per dimension
+
+// prepare sizes the grid for points spanning [lo, lo+extent] in both axes.
+func (gr *gridRepulsion) prepare(extent float64) {
+	if gr.order == 0 {
+		gr.order = 4
+	}
+	margin := gr.order + 2
+	g := minGrid
+	for float64(g-margin)*gr.maxSpacing < extent {
+		g *= 2
+	}
+	// Use the whole grid (finer spacing is more accurate and costs
+	// nothing), but only spacings on the ladder maxSpacing·1.05^−j, so the
+	// kernel spectra are recomputed only when the extent crosses a rung.
+	h := gr.maxSpacing
+	if need := extent / float64(g-margin); need < h && need > 0 {
+		j := math.Floor(math.Log(h/need) / math.Log(1.05))
+		h *= math.Pow(1.05, -j)
+		for h < need {
+			h *= 1.05
+		}
+	}
+	if h <= 0 || math.IsNaN(h) {
+		h = 1e-12
+	}
+	m := 2 * g
+	if gr.m == m && gr.h == h {
+		return
+	}
+	if gr.m != m {
+		gr.m, gr.g = m, g
+		gr.f = newFFT(m)
+		gr.k1 = make([]float64, m*m)
+		gr.k2 = make([]float64, m*m)
+		gr.a = make([]complex128, m*m)
+		gr.b = make([]complex128, m*m)
+	}
+	gr.h = h
+	// Both kernels are real and even, so their spectra are real: transform
+	// K₁ + iK₂ once and split real and imaginary parts.
+	buf := gr.a
+	for r := 0; r < m; r++ {
+		dy := float64(r)
+		if r > g {
+			dy = float64(r - m)
+		}
+		for c := 0; c < m; c++ {
+			dx := float64(c)
+			if c > g {
+				dx = float64(c - m)
+			}
+			q := 1 / (1 + h*h*(dx*dx+dy*dy))
+			buf[r*m+c] = complex(q, q*q)
+		}
+	}
+	gr.fft2(buf, m, m)
+	for i, v := range buf {
+		gr.k1[i] = real(v)
+		gr.k2[i] = imag(v)
+	}
+}
+
+// fft2 transforms rows [0, rowsIn) then all columns (forward). Rows at or
+// beyond rowsIn must be zero.
+func (gr *gridRepulsion) fft2(a []complex128, rowsIn, _ int) {
+	m := gr.m
+	parallelFor(rowsIn, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			gr.f.transform(a[r*m:(r+1)*m], false)
+		}
+	})
+	gr.columns(a, false)
+}
+
+// ifft2 inverse-transforms all columns then rows [0, rowsOut), unscaled.
+func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
+	m := gr.m
+	gr.columns(a, true)
+	parallelFor(rowsOut, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			gr.f.transform(a[r*m:(r+1)*m], true)
+		}
+	})
+}
+
+func (gr *gridRepulsion) columns(a []complex128, inverse bool) {
+	m := gr.m
+	const width = 8 // columns gathered together for cache use
+	parallelFor(m/width, func(lo, hi int) {
+		buf := make([]complex128, width*m)
+		for cb := lo; cb < hi; cb++ {
+			c0 := cb * width
+			for r := 0; r < m; r++ {
+				row := a[r*m+c0 : r*m+c0+width]
+				for w, v := range row {
+					buf[w*m+r] = v
+				}
+			}
+			for w := 0; w < width; w++ {
+				gr.f.transform(buf[w*m:(w+1)*m], inverse)
+			}
+			for r := 0; r < m; r++ {
+				row := a[r*m+c0 : r*m+c0+width]
+				for w := range row {
+					row[w] = buf[w*m+r]
+				}
+			}
+		}
+	})
+}
+
+// lagrangeWeights fills w (length p, p even) with the Lagrange weights of
+// the nodes −(p/2−1), …, p/2 evaluated at u ∈ [0, 1).
+func lagrangeWeights(u float64, w []float64) {
+	p := len(w)
+	off := p/2 - 1
+	for a := 0; a < p; a++ {
+		xa := float64(a - off)
+		v := 1.0
+		for b := 0; b < p; b++ {
+			if b == a {
+				continue
+			}
+			xb := float64(b - off)
+			v *= (u - xb) / (xa - xb)
+		}
+		w[a] = v
+	}
+}
+
+// compute fills phi1, phix, phiy, psi (each length n) for the points y
+// (n×2 row-major).
+func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []float64) {
+	minX, maxX := math.Inf(1), math.Inf(-1)
+	minY, maxY := math.Inf(1), math.Inf(-1)
+	for i := 0; i < n; i++ {
+		x0, y0 := y[2*i], y[2*i+1]
+		minX, maxX = math.Min(minX, x0), math.Max(maxX, x0)
+		minY, maxY = math.Min(minY, y0), math.Max(maxY, y0)
+	}
+	extent := math.Max(maxX-minX, maxY-minY)
+	gr.prepare(extent)
+	m, g, h := gr.m, gr.g, gr.h
+	// Grid origin: two nodes of margin below the minimum, centred.
+	ox := (minX+maxX)/2 - h*float64(g-1)/2
+	oy := (minY+maxY)/2 - h*float64(g-1)/2
+	// Per-point base node and weights.
+	p := gr.order
+	off := p/2 - 1
+	bx := make([]int32, n)
+	by := make([]int32, n)
+	wts := make([]float64, 2*p*n)
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			tx := (y[2*i] - ox) / h
+			ty := (y[2*i+1] - oy) / h
+			fx, fy := math.Floor(tx), math.Floor(ty)
+			ix, iy := int(fx)-off, int(fy)-off
+			ix = max(0, min(ix, g-p))
+			iy = max(0, min(iy, g-p))
+			bx[i], by[i] = int32(ix), int32(iy)
+			w := wts[2*p*i : 2*p*(i+1)]
+			lagrangeWeights(tx-float64(ix+off), w[:p])
+			lagrangeWeights(ty-float64(iy+off), w[p:])
+		}
+	})
+	a, b := gr.a, gr.b
+	clear(a)
+	clear(b)
+	// Spread charges (sequential: deterministic and cheap).
+	for i := 0; i < n; i++ {
+		w := wts[2*p*i : 2*p*(i+1)]
+		yx, yy := y[2*i], y[2*i+1]
+		base := int(by[i])*m + int(bx[i])
+		for r := 0; r < p; r++ {
+			wy := w[p+r]
+			rowA := a[base+r*m : base+r*m+p]
+			rowB := b[base+r*m : base+r*m+p]
+			for c := range rowA {
+				ww := wy * w[c]
+				rowA[c] += complex(ww, ww*yx)
+				rowB[c] += complex(ww*yy, 0)
+			}
+		}
+	}
+	gr.fft2(a, g, m)
+	gr.fft2(b, g, m)
+	k1, k2 := gr.k1, gr.k2
+	// B ← FB·K̂₂ + i·FQ₁·K̂₁, with FQ₁ = (FA(k) + conj FA(−k))/2 the spectrum
+	// of the unit charges (the real part of A); then A ← FA·K̂₂.
+	parallelFor(m, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			nr := (m - r) % m
+			for c := 0; c < m; c++ {
+				nc := (m - c) % m
+				fa := a[r*m+c]
+				fan := a[nr*m+nc]
+				q1 := (fa + complex(real(fan), -imag(fan))) / 2
+				b[r*m+c] = b[r*m+c]*complex(k2[r*m+c], 0) + complex(0, 1)*q1*complex(k1[r*m+c], 0)
+			}
+		}
+	})
+	parallelFor(len(a), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			a[i] *= complex(k2[i], 0)
+		}
+	})
+	gr.ifft2(a, g)
+	gr.ifft2(b, g)
+	scale := 1 / float64(m*m)
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			w := wts[2*p*i : 2*p*(i+1)]
+			base := int(by[i])*m + int(bx[i])
+			var s1, sx, sy, sp float64
+			for r := 0; r < p; r++ {
+				wy := w[p+r]
+				rowA := a[base+r*m : base+r*m+p]
+				rowB := b[base+r*m : base+r*m+p]
+				for c := range rowA {
+					ww := wy * w[c]
+					s1 += ww * real(rowA[c])
+					sx += ww * imag(rowA[c])
+					sy += ww * real(rowB[c])
+					sp += ww * imag(rowB[c])
+				}
+			}
+			phi1[i] = s1 * scale
+			phix[i] = sx * scale
+			phiy[i] = sy * scale
+			psi[i] = sp * scale
+		}
+	})
+}

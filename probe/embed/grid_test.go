@@ -1,0 +1,80 @@
+package embed
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestGridRepulsionMatchesExact compares the FFT-interpolated repulsion with
+// direct summation on clustered point sets of small and large extent.
+func TestGridRepulsionMatchesExact(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		spread float64
+		order  int
+		h      float64
+	}{
+		{"tiny", 1500, 1e-3, 4, 0.5},
+		{"unit", 1500, 1, 4, 0.5},
+		{"wide", 1500, 30, 4, 0.5},
+		{"wide6", 1500, 30, 6, 0.5},
+		{"wide6h1", 1500, 30, 6, 1},
+		{"wide8h1", 1500, 30, 8, 1},
+		{"wide8h.75", 1500, 30, 8, .75},
+		{"wide10h1", 1500, 30, 10, 1},
+		{"huge8h1", 1500, 100, 8, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			y := make([]float64, 2*tc.n)
+			for i := 0; i < tc.n; i++ {
+				c := float64(i % 7)
+				y[2*i] = tc.spread * (math.Cos(c) + 0.1*rng.NormFloat64())
+				y[2*i+1] = tc.spread * (math.Sin(c) + 0.1*rng.NormFloat64())
+			}
+			ex := make([]float64, 2*tc.n)
+			zEx := exactRepulsion(y, tc.n, ex)
+			var fr fftRepulsion
+			fr.grid.maxSpacing = tc.h
+			fr.grid.order = tc.order
+			ap := make([]float64, 2*tc.n)
+			zAp := fftRepulsionCompute(&fr, y, tc.n, ap)
+			var num, den float64
+			for i := range ex {
+				num += (ex[i] - ap[i]) * (ex[i] - ap[i])
+				den += ex[i] * ex[i]
+			}
+			relF := math.Sqrt(num / den)
+			relZ := math.Abs(zAp-zEx) / zEx
+			t.Logf("%s: grid %d h %.3g: force rel err %.2e, Z rel err %.2e", tc.name, fr.grid.g, fr.grid.h, relF, relZ)
+			if relF > 1e-2 || relZ > 1e-3 {
+				t.Errorf("force rel err %.3g (want ≤ 1e-2), Z rel err %.3g (want ≤ 1e-3)", relF, relZ)
+			}
+		})
+	}
+}
+
+func fftRepulsionCompute(f *fftRepulsion, y []float64, n int, rep []float64) float64 {
+	return f.compute(y, n, rep)
+}
+
+func BenchmarkGridRepulsion10k(b *testing.B) {
+	n := 10000
+	rng := rand.New(rand.NewPCG(1, 2))
+	y := make([]float64, 2*n)
+	for i := range y {
+		y[i] = 20 * rng.NormFloat64()
+	}
+	var fr fftRepulsion
+	fr.grid.maxSpacing = 0.5
+	rep := make([]float64, 2*n)
+	fr.compute(y, n, rep)
+	b.Logf("grid %d", fr.grid.g)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		y[0] += 1e-9 // keep the spacing cache valid
+		fr.compute(y, n, rep)
+	}
+}

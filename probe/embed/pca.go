@@ -1,0 +1,188 @@
+package embed
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// PCAResult holds a principal component analysis of an n×d data matrix.
+type PCAResult struct {
+	// Mean is the column mean of the data (length d).
+	Mean []float64
+	// Components is k×d; row i is the unit direction of the i-th largest
+	// variance. Each row's sign is fixed so that its entry of largest
+	// magnitude is positive (scikit-learn's component-based svd_flip).
+	Components *mat.Dense
+	// ExplainedVariance[i] is the variance along component i, with the
+	// unbiased 1/(n-1) normalisation (as scikit-learn).
+	ExplainedVariance []float64
+	// ExplainedVarianceRatio[i] is ExplainedVariance[i] divided by the total
+	// variance (the trace of the covariance matrix).
+	ExplainedVarianceRatio []float64
+	// Projection is n×k: the centred data times Componentsᵀ.
+	Projection *mat.Dense
+	// TotalVariance is the trace of the covariance matrix.
+	TotalVariance float64
+}
+
+// ErrNonFinite is wrapped by errors about NaN or infinite input values.
+var ErrNonFinite = errors.New("non-finite value")
+
+// PCA computes the first k principal components of the n×d row-major matrix
+// x (x[i*d+j] is feature j of sample i).
+//
+// With X the column-centred data, the covariance is C = XᵀX/(n-1); its
+// eigenvalues λ₁ ≥ … ≥ λ_d are the explained variances, λᵢ/tr(C) the
+// ratios, and the eigenvectors the components (Jolliffe, Principal
+// Component Analysis, 2002). When d > n the n×n Gram matrix XXᵀ is
+// decomposed instead. Computation is in float64.
+//
+// Preconditions: n ≥ 2, 1 ≤ k ≤ min(n, d), len(x) = n·d, all values finite.
+// Violations of the first three panic; non-finite data returns an error
+// wrapping ErrNonFinite.
+func PCA(x []float32, n, d, k int) (*PCAResult, error) {
+	if n < 2 || d < 1 {
+		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
+	}
+	if len(x) != n*d {
+		panic(fmt.Sprintf("embed: PCA data length %d != %d×%d", len(x), n, d))
+	}
+	if k < 1 || k > n || k > d {
+		return nil, fmt.Errorf("embed: PCA asks for %d components of %d×%d data (need 1 ≤ k ≤ min(n, d))", k, n, d)
+	}
+	if i := firstNonFinite(x); i >= 0 {
+		return nil, fmt.Errorf("embed: PCA input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+	}
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		row := x[i*d : (i+1)*d]
+		for j, v := range row {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	xc := mat.NewDense(n, d, nil)
+	raw := xc.RawMatrix()
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst := raw.Data[i*raw.Stride : i*raw.Stride+d]
+			for j, v := range x[i*d : (i+1)*d] {
+				dst[j] = float64(v) - mean[j]
+			}
+		}
+	})
+	return pcaCentred(xc, mean, k)
+}
+
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// pcaCentred runs PCA on already centred data xc (n×d).
+func pcaCentred(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
+	n, d := xc.Dims()
+	comps := mat.NewDense(k, d, nil)
+	vars := make([]float64, k)
+	var total float64
+	if d <= n {
+		var c mat.Dense
+		c.Mul(xc.T(), xc)
+		cov := mat.NewSymDense(d, nil)
+		for i := 0; i < d; i++ {
+			for j := i; j < d; j++ {
+				cov.SetSym(i, j, c.At(i, j)/float64(n-1))
+			}
+			total += cov.At(i, i)
+		}
+		var eig mat.EigenSym
+		if !eig.Factorize(cov, true) {
+			return nil, errors.New("embed: PCA eigendecomposition did not converge")
+		}
+		vals := eig.Values(nil) // ascending
+		var vecs mat.Dense
+		eig.VectorsTo(&vecs)
+		for c := 0; c < k; c++ {
+			src := d - 1 - c
+			vars[c] = math.Max(vals[src], 0)
+			for j := 0; j < d; j++ {
+				comps.Set(c, j, vecs.At(j, src))
+			}
+		}
+	} else {
+		var g mat.Dense
+		g.Mul(xc, xc.T())
+		gram := mat.NewSymDense(n, nil)
+		for i := 0; i < n; i++ {
+			for j := i; j < n; j++ {
+				gram.SetSym(i, j, g.At(i, j))
+			}
+			total += gram.At(i, i) / float64(n-1)
+		}
+		var eig mat.EigenSym
+		if !eig.Factorize(gram, true) {
+			return nil, errors.New("embed: PCA eigendecomposition did not converge")
+		}
+		vals := eig.Values(nil)
+		var vecs mat.Dense
+		eig.VectorsTo(&vecs)
+		u := make([]float64, n)
+		for c := 0; c < k; c++ {
+			src := n - 1 - c
+			lam := math.Max(vals[src], 0)
+			vars[c] = lam / float64(n-1)
+			for i := range u {
+				u[i] = vecs.At(i, src)
+			}
+			// v = Xᵀu / ‖Xᵀu‖.
+			v := mat.NewVecDense(d, nil)
+			v.MulVec(xc.T(), mat.NewVecDense(n, u))
+			nv := mat.Norm(v, 2)
+			if nv > 0 {
+				v.ScaleVec(1/nv, v)
+			}
+			comps.SetRow(c, v.RawVector().Data)
+		}
+	}
+	// Sign convention: the entry of largest magnitude is positive.
+	for c := 0; c < k; c++ {
+		row := comps.RawRowView(c)
+		best := 0
+		for j := range row {
+			if math.Abs(row[j]) > math.Abs(row[best]) {
+				best = j
+			}
+		}
+		if row[best] < 0 {
+			for j := range row {
+				row[j] = -row[j]
+			}
+		}
+	}
+	ratio := make([]float64, k)
+	for c := range ratio {
+		if total > 0 {
+			ratio[c] = vars[c] / total
+		}
+	}
+	proj := mat.NewDense(n, k, nil)
+	proj.Mul(xc, comps.T())
+	return &PCAResult{
+		Mean:                   mean,
+		Components:             comps,
+		ExplainedVariance:      vars,
+		ExplainedVarianceRatio: ratio,
+		Projection:             proj,
+		TotalVariance:          total,
+	}, nil
+}

@@ -1,0 +1,437 @@
+package embed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// TSNEOptions configures TSNE. The zero value of a field means its default
+// (see DefaultTSNE), so TSNEOptions{} is usable.
+type TSNEOptions struct {
+	// Perplexity of the input affinities (default 30). Each point's
+	// neighbourhood is its k = ⌊3·Perplexity⌋ nearest neighbours. If
+	// N < k+1, the perplexity is lowered to (N−1)/3 with a warning.
+	Perplexity float64
+	// Iterations is the total number of gradient steps, early exaggeration
+	// included (default 750).
+	Iterations int
+	// EarlyExaggeration multiplies P during the first EarlyIterations steps
+	// (defaults 12 and 250).
+	EarlyExaggeration float64
+	EarlyIterations   int
+	// LearningRate of gradient descent; 0 means max(200, N/12) (Belkina et
+	// al. 2019).
+	LearningRate float64
+	// Momentum during early exaggeration and after it (defaults 0.5, 0.8).
+	Momentum, FinalMomentum float64
+	// PCA, if > 0, first reduces the data to that many principal components
+	// and computes the affinities there (the usual "PCA-50" preprocessing).
+	// With 0 (the default) the affinities use exact nearest neighbours in
+	// the input space; a PCA projection then only serves to prune the exact
+	// search.
+	PCA int
+	// Method is "auto" (default: "exact" for N ≤ ExactMaxN, else "fft"),
+	// "exact" (O(N²) repulsion) or "fft" (grid interpolation).
+	Method string
+	// ExactMaxN is the largest N for which "auto" picks exact (default 2000).
+	ExactMaxN int
+	// KNNExactMaxN is the largest N for which the neighbour search is exact
+	// (default 30000); above it a random-projection forest with neighbour
+	// refinement is used.
+	KNNExactMaxN int
+	// GridSpacing is the largest node spacing of the FFT grid, in embedding
+	// units (default 0.5), and GridOrder the interpolation nodes per
+	// dimension (default 4, cubic).
+	GridSpacing float64
+	GridOrder   int
+	// Init is "pca" (default: the first two principal components, scaled so
+	// that the first has standard deviation 1e-4) or "random" (Gaussian,
+	// standard deviation 1e-4, from Seed).
+	Init string
+	// Seed drives every random choice (random initialisation, approximate
+	// neighbour search). Default 1.
+	Seed uint64
+	// Progress, if not nil, receives one line per ProgressEvery iterations
+	// (default 50) with the iteration and the KL divergence.
+	Progress      io.Writer
+	ProgressEvery int
+}
+
+// DefaultTSNE holds the documented defaults.
+var DefaultTSNE = TSNEOptions{
+	Perplexity:        30,
+	Iterations:        750,
+	EarlyExaggeration: 12,
+	EarlyIterations:   250,
+	Momentum:          0.5,
+	FinalMomentum:     0.8,
+	Method:            "auto",
+	ExactMaxN:         2000,
+	KNNExactMaxN:      30000,
+	GridSpacing:       0.5,
+	GridOrder:         4,
+	Init:              "pca",
+	Seed:              1,
+	ProgressEvery:     50,
+}
+
+func (o TSNEOptions) withDefaults() TSNEOptions {
+	d := DefaultTSNE
+	if o.Perplexity == 0 {
+		o.Perplexity = d.Perplexity
+	}
+	if o.Iterations == 0 {
+		o.Iterations = d.Iterations
+	}
+	if o.EarlyExaggeration == 0 {
+		o.EarlyExaggeration = d.EarlyExaggeration
+	}
+	if o.EarlyIterations == 0 {
+		o.EarlyIterations = d.EarlyIterations
+	}
+	if o.Momentum == 0 {
+		o.Momentum = d.Momentum
+	}
+	if o.FinalMomentum == 0 {
+		o.FinalMomentum = d.FinalMomentum
+	}
+	if o.Method == "" {
+		o.Method = d.Method
+	}
+	if o.ExactMaxN == 0 {
+		o.ExactMaxN = d.ExactMaxN
+	}
+	if o.KNNExactMaxN == 0 {
+		o.KNNExactMaxN = d.KNNExactMaxN
+	}
+	if o.GridSpacing == 0 {
+		o.GridSpacing = d.GridSpacing
+	}
+	if o.GridOrder == 0 {
+		o.GridOrder = d.GridOrder
+	}
+	if o.Init == "" {
+		o.Init = d.Init
+	}
+	if o.Seed == 0 {
+		o.Seed = d.Seed
+	}
+	if o.ProgressEvery == 0 {
+		o.ProgressEvery = d.ProgressEvery
+	}
+	return o
+}
+
+// Result is a t-SNE embedding.
+type Result struct {
+	// Y is the N×2 embedding, row-major: point i is (Y[2i], Y[2i+1]).
+	Y []float64
+	N int
+	// KL is the final KL(P‖Q) over the sparse input affinities P, with Q's
+	// normaliser Z = Σ_{k≠l} 1/(1+|y_k−y_l|²) computed exactly by direct
+	// summation (KLExactZ true) or, for N > 100,000, by the FFT grid.
+	KL       float64
+	KLExactZ bool
+	// Iterations run, the repulsion method used ("exact" or "fft"), the
+	// perplexity used and whether the neighbour search was exact.
+	Iterations int
+	Method     string
+	Perplexity float64
+	ExactKNN   bool
+	// Warnings about the input or the run (lowered perplexity, duplicate
+	// points, constant columns, unconverged calibrations).
+	Warnings []string
+	// Timings of the stages.
+	Timings map[string]time.Duration
+}
+
+// TSNE embeds the n×d row-major data x in 2-D with t-distributed stochastic
+// neighbour embedding (van der Maaten & Hinton 2008, JMLR 9:2579), as
+// described in the package documentation. It minimises
+//
+//	KL(P‖Q) = Σ_{i≠j} p_ij ln(p_ij/q_ij),  q_ij = w_ij / Z,  w_ij = 1/(1+|yᵢ−yⱼ|²),
+//
+// by gradient descent on ∂KL/∂yᵢ = 4 Σ_j (α p_ij − q_ij) w_ij (yᵢ−yⱼ), α
+// the exaggeration. The result depends only on x, n, d and opts.
+//
+// Errors: fewer than 4 points, non-finite values (wrapping ErrNonFinite),
+// bad options, or ctx cancelled.
+func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result, error) {
+	o := opts.withDefaults()
+	if len(x) != n*d {
+		panic(fmt.Sprintf("embed: TSNE data length %d != %d×%d", len(x), n, d))
+	}
+	if n < 4 {
+		return nil, fmt.Errorf("embed: t-SNE needs at least 4 points, have %d", n)
+	}
+	if d < 1 {
+		return nil, errors.New("embed: t-SNE needs at least 1 feature")
+	}
+	if !(o.Perplexity > 0) || o.Iterations < 0 || o.EarlyIterations < 0 || o.LearningRate < 0 || o.PCA < 0 {
+		return nil, fmt.Errorf("embed: bad t-SNE options (perplexity %v, iterations %d, early iterations %d, learning rate %v, pca %d)",
+			o.Perplexity, o.Iterations, o.EarlyIterations, o.LearningRate, o.PCA)
+	}
+	if !(o.GridSpacing > 0) || o.GridOrder < 4 || o.GridOrder%2 != 0 {
+		return nil, fmt.Errorf("embed: bad grid options (spacing %v, order %d: need spacing > 0 and an even order ≥ 4)", o.GridSpacing, o.GridOrder)
+	}
+	if i := firstNonFinite(x); i >= 0 {
+		return nil, fmt.Errorf("embed: t-SNE input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+	}
+	res := &Result{N: n, Timings: map[string]time.Duration{}}
+	warn := func(format string, a ...any) { res.Warnings = append(res.Warnings, fmt.Sprintf(format, a...)) }
+	perp := o.Perplexity
+	if k := int(3 * perp); k > n-1 {
+		perp = float64(n-1) / 3
+		warn("perplexity %g needs at least %d points; lowered to %.4g for %d points", o.Perplexity, k+1, perp, n)
+	}
+	res.Perplexity = perp
+	k := int(3 * perp)
+	if k < 1 {
+		k = 1
+	}
+	if c := constantColumns(x, n, d); c > 0 {
+		warn("%d of %d input columns are constant", c, d)
+	}
+
+	// PCA: for the initialisation, for pruning the exact neighbour search,
+	// and optionally as preprocessing.
+	t0 := time.Now()
+	data, dd := x, d
+	m := min(50, d, n)
+	if o.PCA > 0 {
+		m = min(o.PCA, d, n)
+	}
+	var pca *PCAResult
+	if d > 1 {
+		var err error
+		pca, err = PCA(x, n, d, max(m, 2))
+		if err != nil {
+			return nil, err
+		}
+		if o.PCA > 0 && o.PCA < d {
+			proj := pca.Projection.RawMatrix()
+			dd = pca.Projection.RawMatrix().Cols
+			data = make([]float32, n*dd)
+			for i := 0; i < n; i++ {
+				for j := 0; j < dd; j++ {
+					data[i*dd+j] = float32(proj.Data[i*proj.Stride+j])
+				}
+			}
+		}
+	}
+	res.Timings["pca"] = time.Since(t0)
+
+	// Nearest neighbours.
+	t0 = time.Now()
+	var nb *neighbors
+	var err error
+	switch {
+	case n > o.KNNExactMaxN:
+		nb, err = knnApprox(ctx, data, n, dd, k, o.Seed)
+	case dd <= 32 || pca == nil || data != nil && dd != d:
+		// Low dimension (or already reduced): brute force is cheap enough.
+		nb, err = knnBrute(ctx, data, n, dd, k)
+		res.ExactKNN = true
+	default:
+		nb, err = knnPruned(ctx, data, n, dd, k, newProjected(data, n, dd, pca), nil)
+		res.ExactKNN = true
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Timings["knn"] = time.Since(t0)
+
+	t0 = time.Now()
+	dups := 0
+	for i := 0; i < n; i++ {
+		if nb.d2[i*k] == 0 {
+			dups++
+		}
+	}
+	if dups == n {
+		warn("all %d points are identical: the embedding is meaningless", n)
+	} else if dups > 0 {
+		warn("%d points have an exact duplicate", dups)
+	}
+	pc, fails := conditionalP(nb, perp)
+	if fails > 0 {
+		warn("perplexity calibration did not converge for %d points", fails)
+	}
+	P := symmetrize(nb, pc)
+	res.Timings["affinities"] = time.Since(t0)
+
+	// Initialisation.
+	y := make([]float64, 2*n)
+	rng := rand.New(rand.NewPCG(o.Seed, 0x74534e45))
+	initDone := false
+	if o.Init == "pca" && pca != nil {
+		pr := pca.Projection.RawMatrix()
+		for i := 0; i < n; i++ {
+			y[2*i] = pr.Data[i*pr.Stride]
+			y[2*i+1] = pr.Data[i*pr.Stride+1]
+		}
+		sd := colStd(y, n, 0)
+		if sd > 0 {
+			for i := range y {
+				y[i] *= 1e-4 / sd
+			}
+			initDone = true
+		} else {
+			warn("PCA initialisation is degenerate (zero variance); using a random initialisation")
+		}
+	} else if o.Init != "pca" && o.Init != "random" {
+		return nil, fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
+	}
+	if !initDone {
+		for i := range y {
+			y[i] = 1e-4 * rng.NormFloat64()
+		}
+	}
+
+	method := o.Method
+	switch method {
+	case "auto":
+		method = "fft"
+		if n <= o.ExactMaxN {
+			method = "exact"
+		}
+	case "exact", "fft":
+	default:
+		return nil, fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
+	}
+	res.Method = method
+
+	lr := o.LearningRate
+	if lr == 0 {
+		lr = math.Max(200, float64(n)/12)
+	}
+	var plogp float64
+	for _, v := range P.val {
+		if v > 0 {
+			plogp += v * math.Log(v)
+		}
+	}
+	t0 = time.Now()
+	grad := make([]float64, 2*n)
+	rep := make([]float64, 2*n)
+	update := make([]float64, 2*n)
+	gains := make([]float64, 2*n)
+	for i := range gains {
+		gains[i] = 1
+	}
+	fr := &fftRepulsion{grid: gridRepulsion{maxSpacing: o.GridSpacing, order: o.GridOrder}}
+	for it := 0; it < o.Iterations; it++ {
+		if it%10 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		exag, mom := 1.0, o.FinalMomentum
+		if it < o.EarlyIterations {
+			exag, mom = o.EarlyExaggeration, o.Momentum
+		}
+		report := o.Progress != nil && ((it+1)%o.ProgressEvery == 0 || it == o.Iterations-1)
+		var z float64
+		if method == "exact" {
+			z = exactRepulsion(y, n, rep)
+		} else {
+			z = fr.compute(y, n, rep)
+		}
+		clear(grad)
+		slw := attractive(P, y, exag, grad, report)
+		invZ := 1 / z
+		for i := range grad {
+			g := 4 * (grad[i] - rep[i]*invZ)
+			if (g > 0) != (update[i] > 0) {
+				gains[i] += 0.2
+			} else {
+				gains[i] *= 0.8
+			}
+			if gains[i] < 0.01 {
+				gains[i] = 0.01
+			}
+			update[i] = mom*update[i] - lr*gains[i]*g
+			y[i] += update[i]
+		}
+		centre(y, n)
+		if report {
+			kl := plogp - slw + math.Log(z)
+			fmt.Fprintf(o.Progress, "t-SNE iteration %4d/%d  KL %.4f  (%s, exaggeration %g)\n", it+1, o.Iterations, kl, method, exag)
+		}
+	}
+	res.Iterations = o.Iterations
+	res.Timings["optimise"] = time.Since(t0)
+	for _, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errors.New("embed: t-SNE diverged (non-finite coordinates); try a smaller learning rate")
+		}
+	}
+
+	// Final KL with the exact normaliser where affordable.
+	t0 = time.Now()
+	var z float64
+	if n <= 100000 {
+		z = exactZ(y, n)
+		res.KLExactZ = true
+	} else {
+		z = fr.compute(y, n, rep)
+	}
+	clear(grad)
+	slw := attractive(P, y, 1, grad, true)
+	res.KL = plogp - slw + math.Log(z)
+	res.Timings["kl"] = time.Since(t0)
+	res.Y = y
+	return res, nil
+}
+
+func centre(y []float64, n int) {
+	var m0, m1 float64
+	for i := 0; i < n; i++ {
+		m0 += y[2*i]
+		m1 += y[2*i+1]
+	}
+	m0 /= float64(n)
+	m1 /= float64(n)
+	for i := 0; i < n; i++ {
+		y[2*i] -= m0
+		y[2*i+1] -= m1
+	}
+}
+
+func colStd(y []float64, n, c int) float64 {
+	var m float64
+	for i := 0; i < n; i++ {
+		m += y[2*i+c]
+	}
+	m /= float64(n)
+	var s float64
+	for i := 0; i < n; i++ {
+		v := y[2*i+c] - m
+		s += v * v
+	}
+	return math.Sqrt(s / float64(n))
+}
+
+// constantColumns counts the columns of x with a single value.
+func constantColumns(x []float32, n, d int) int {
+	c := 0
+	for j := 0; j < d; j++ {
+		v := x[j]
+		same := true
+		for i := 1; i < n; i++ {
+			if x[i*d+j] != v {
+				same = false
+				break
+			}
+		}
+		if same {
+			c++
+		}
+	}
+	return c
+}
