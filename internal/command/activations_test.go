@@ -200,7 +200,7 @@ func TestTensorFile(t *testing.T) {
 func TestActivationsSpatialMean(t *testing.T) {
 	ref := testenv.Shared(t, "reference", "mnist-cnn")
 	out := filepath.Join(t.TempDir(), "acts")
-	if msg, err := runApp(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
+	if msg, err := runAppOutput(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
 		"--data", filepath.Join(ref, "input.npy"), "--layer", "/Relu_1", "--reduce", "spatial-mean",
 		"--limit", "20", "--quiet", "--out", out); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
