@@ -41,8 +41,8 @@ const (
 type CollectOptions struct {
 	// Hooks names the tensors to capture, each either a tensor name (as
 	// `conceptcells layers` prints it, e.g. "/Relu_2_output_0") or a node
-	// name (e.g. "/Relu_2"), which stands for the node's first output. A
-	// graph input may be hooked too.
+	// name (e.g. "/Relu_2", or "#3 Relu" for an unnamed node), which
+	// stands for the node's first output. A graph input may be hooked too.
 	Hooks []string
 	// BatchSize is the number of samples run at once (DefaultBatchSize when
 	// zero). Models whose input declares a fixed batch size run in batches
@@ -428,11 +428,11 @@ func newGraphIndex(m *onnxio.Model) *graphIndex {
 	for _, vi := range m.Inputs {
 		x.order = append(x.order, vi.GetName())
 	}
-	for _, nd := range m.Nodes {
-		if nd.GetName() != "" {
-			if _, dup := x.nodes[nd.GetName()]; !dup {
-				x.nodes[nd.GetName()] = nd
-			}
+	for i, nd := range m.Nodes {
+		// Unnamed nodes go by "#i OpType", as `layers` and errors name them.
+		label := onnxio.NodeLabel(nd, i)
+		if _, dup := x.nodes[label]; !dup {
+			x.nodes[label] = nd
 		}
 		for _, o := range nd.Output {
 			if o != "" {

@@ -413,3 +413,29 @@ func TestCollectEarlyHookMemory(t *testing.T) {
 	}
 	t.Logf("early hook with SkipOutput allocated %d kB", alloc>>10)
 }
+
+// TestCollectUnnamedNode: an unnamed node is hooked as "#i OpType", the
+// label `layers` and error messages use.
+func TestCollectUnnamedNode(t *testing.T) {
+	m := tinyModel(t, []int64{-1, 4}, []*onnxpb.NodeProto{
+		onnxio.NewNode("Neg", "", []string{"x"}, []string{"a"}),
+		onnxio.NewNode("Relu", "", []string{"a"}, []string{"y"}),
+	}, "y", []int64{-1, 4})
+	data := zeros(3, 4)
+	for i := range data.X {
+		data.X[i] = float32(i) - 5
+	}
+	acts, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"#0 Neg", "#1 Relu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg, relu := acts.Tensor("#0 Neg"), acts.Tensor("#1 Relu")
+	if neg == nil || neg.Name != "a" || relu == nil || relu.Name != "y" {
+		t.Fatalf("resolved %+v and %+v", neg, relu)
+	}
+	for i, x := range data.X {
+		if neg.Data[i] != -x || relu.Data[i] != max(-x, 0) {
+			t.Fatalf("value %d: Neg %g, Relu %g for x = %g", i, neg.Data[i], relu.Data[i], x)
+		}
+	}
+}
