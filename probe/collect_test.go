@@ -381,23 +381,7 @@ func TestCollectFixedBatch(t *testing.T) {
 // after the hook (Tile ×1024, then two more nodes): running them for 2,000
 // samples would allocate ≥ 3 × 32 MB, the hook's matrix is 32 kB.
 func TestCollectEarlyHookMemory(t *testing.T) {
-	reps := onnxio.Int64Tensor("reps", []int64{2}, []int64{1, 1024})
-	g := &onnxpb.GraphProto{
-		Name: "wide",
-		Node: []*onnxpb.NodeProto{
-			onnxio.NewNode("Relu", "early", []string{"x"}, []string{"a"}),
-			onnxio.NewNode("Tile", "tile", []string{"a", "reps"}, []string{"b"}),
-			onnxio.NewNode("Sigmoid", "s", []string{"b"}, []string{"c"}),
-			onnxio.NewNode("Neg", "n", []string{"c"}, []string{"y"}),
-		},
-		Initializer: []*onnxpb.TensorProto{reps},
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 4}, "batch")},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 4096}, "batch")},
-	}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := wideModel(t)
 	data := zeros(2000, 4)
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -437,5 +421,48 @@ func TestCollectUnnamedNode(t *testing.T) {
 		if neg.Data[i] != -x || relu.Data[i] != max(-x, 0) {
 			t.Fatalf("value %d: Neg %g, Relu %g for x = %g", i, neg.Data[i], relu.Data[i], x)
 		}
+	}
+}
+
+// wideModel is x [batch,4] → Relu a → Tile b [batch,4096] → Sigmoid → Neg y.
+func wideModel(t *testing.T) *onnxio.Model {
+	t.Helper()
+	reps := onnxio.Int64Tensor("reps", []int64{2}, []int64{1, 1024})
+	g := &onnxpb.GraphProto{
+		Name: "wide",
+		Node: []*onnxpb.NodeProto{
+			onnxio.NewNode("Relu", "early", []string{"x"}, []string{"a"}),
+			onnxio.NewNode("Tile", "tile", []string{"a", "reps"}, []string{"b"}),
+			onnxio.NewNode("Sigmoid", "s", []string{"b"}, []string{"c"}),
+			onnxio.NewNode("Neg", "n", []string{"c"}, []string{"y"}),
+		},
+		Initializer: []*onnxpb.TensorProto{reps},
+		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 4}, "batch")},
+		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 4096}, "batch")},
+	}
+	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestCollectMemoryLimit: 1,000 samples × 4096 units × 4 bytes = 16.4 MB
+// for hook b is refused under a 10 MB limit after one batch, naming b.
+func TestCollectMemoryLimit(t *testing.T) {
+	batches := 0
+	_, err := Collect(context.Background(), wideModel(t), zeros(1000, 4), CollectOptions{
+		Hooks: []string{"a", "b"}, SkipOutput: true, MaxBytes: 10e6, BatchSize: 100,
+		Progress: func(int, int) { batches++ },
+	})
+	if err == nil || !strings.Contains(err.Error(), `need 16.4 MB for 1000 samples (largest "b", 16.4 MB), over the 10.0 MB limit`) {
+		t.Fatalf("err = %v, want the memory limit with sizes, naming tensor b", err)
+	}
+	if batches != 0 {
+		t.Errorf("%d batches completed before the limit was reported", batches)
+	}
+	if _, err := Collect(context.Background(), wideModel(t), zeros(1000, 4), CollectOptions{
+		Hooks: []string{"a", "b"}, SkipOutput: true, MaxBytes: 20e6, BatchSize: 100}); err != nil {
+		t.Errorf("under a 20 MB limit: %v", err)
 	}
 }
