@@ -23,7 +23,7 @@ const DefaultBatchSize = 256
 // MaxOutputUnits bounds the values per sample of a graph output that
 // Collect keeps in Activations.Output (a classifier's scores are far fewer);
 // a larger output, such as a decoder's image, is computed but not kept.
-const MaxOutputUnits = 10000
+const MaxOutputUnits = 4096
 
 // Reductions accepted by CollectOptions.Reduce.
 const (
