@@ -50,3 +50,17 @@ func TestGather(t *testing.T) {
 		t.Errorf("Gather = %v, want %v", got, want)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	t.Setenv(EnvData, "")
+	s, err := Open("mnist-test", Options{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Describe(), "mnist-test[:3]: 3 × [1 28 28] float32, 10 classes labelled, pixels/255, normalised 0.1307/0.3081"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	if got := s.InputShape(8); !reflect.DeepEqual(got, []int{8, 1, 28, 28}) {
+		t.Errorf("InputShape(8) = %v", got)
+	}
+}

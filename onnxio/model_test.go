@@ -180,6 +180,14 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(filepath.Join(dir, "missing.onnx")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
+	for _, p := range []string{dir, os.DevNull} {
+		if _, err := Load(p); err == nil {
+			t.Errorf("Load(%s) accepted", p)
+		}
+		if _, err := ReadTensorFile(p); err == nil {
+			t.Errorf("ReadTensorFile(%s) accepted", p)
+		}
+	}
 	// Every prefix of a valid model either decodes to a valid model (a cut
 	// on a field boundary) or gives a FormatError; never a panic. Cuts
 	// inside the graph field always fail: the graph's length prefix then

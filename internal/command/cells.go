@@ -36,7 +36,7 @@ behind them as JSON (--out) and CSV (--csv, default: --out with .csv). Defaults 
 		&cli.StringFlag{Name: "range", Usage: "square frame `xmin,xmax,ymin,ymax` (default: square bounding box of the points)"},
 		&cli.IntFlag{Name: "shuffles", Value: 200, Usage: "activation permutations per unit (SI and CSI nulls)"},
 		&cli.IntFlag{Name: "field-shuffles", Value: 100, Usage: "field shuffles per unit (gridness null)"},
-		&cli.BoolFlag{Name: "field-shuffle-all", Usage: "run the field shuffle for every unit, not only those with gridness ≥ --weak-grid"},
+		&cli.BoolFlag{Name: "all-nulls", Usage: "compute every null for every unit (default: skip the field shuffle below --weak-grid and the within-class null below --concept-csi, where they cannot change a label)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of every shuffle"},
 		&cli.IntFlag{Name: "workers", Usage: "parallel workers (default: all cores)"},
 		&cli.StringFlag{Name: "compat", Value: "spec", Usage: "`spec` or deepmind (zero-filled empty bins as DeepMind's GridScorer; for comparison only)"},
@@ -115,7 +115,7 @@ func cellsOptions(c *cli.Context) (cells.Options, error) {
 	o.Bins = c.Int("bins")
 	o.Permutations = c.Int("shuffles")
 	o.FieldShuffles = c.Int("field-shuffles")
-	o.FieldShuffleAll = c.Bool("field-shuffle-all")
+	o.AllNulls = c.Bool("all-nulls")
 	o.Seed = c.Uint64("seed")
 	o.Workers = c.Int("workers")
 	o.MinCount = c.Int("min-count")

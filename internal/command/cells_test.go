@@ -125,6 +125,23 @@ func TestCellsMap(t *testing.T) {
 	if r.Units[0].Scores["csi"] != nil {
 		t.Error("csi of a map should be null")
 	}
+	// DeepMind-compat mode: dm_gs60_minmax 1.54371 and dm_gs60_mean
+	// 1.54401 in scores.csv (DeepMind's scores.py), reproduced to 0.005.
+	out = filepath.Join(dir, "dm.json")
+	if _, _, err := runApp(t, "cells", "--map", m, "--compat", "deepmind", "--out", out, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	r = readCellsJSON(t, out)
+	s := r.Units[0].Scores
+	if g := s["gridness"]; g == nil || *g < 1.53871 || *g > 1.54871 {
+		t.Errorf("deepmind gridness %v, want 1.54371 ± 0.005", g)
+	}
+	if g := s["gridness_mean"]; g == nil || *g < 1.53901 || *g > 1.54901 {
+		t.Errorf("deepmind gridness_mean %v, want 1.54401 ± 0.005", g)
+	}
+	if r.Params["compat"] != "deepmind" {
+		t.Errorf("params.compat %v", r.Params["compat"])
+	}
 }
 
 func TestCellsErrors(t *testing.T) {

@@ -27,8 +27,11 @@ func sane(t *testing.T, name string, r *Result) {
 		if len(u.Labels) == 0 {
 			t.Errorf("%s: unit %d has no labels", name, u.Unit)
 		}
+		if m := 2*u.N - 1; u.N > 0 && (len(u.Raw) != u.N*u.N || len(u.Smooth) != u.N*u.N || len(u.SAC) != m*m) {
+			t.Errorf("%s: unit %d: N = %d but maps of %d, %d, %d values", name, u.Unit, u.N, len(u.Raw), len(u.Smooth), len(u.SAC))
+		}
 		for _, rs := range u.Reasons {
-			if rs.Pass && (math.IsNaN(rs.Value) || math.IsNaN(rs.Threshold)) && rs.Label != "silent" {
+			if rs.Pass && (math.IsNaN(rs.Value) || math.IsNaN(rs.Threshold)) {
 				t.Errorf("%s: unit %d: check %v passed on an undefined value", name, u.Unit, rs)
 			}
 		}
@@ -204,6 +207,9 @@ func TestDegeneratePoints(t *testing.T) {
 	if _, err := NewFrame(xs, ys, 20, &Range{0, 1, 0, 2}); err == nil || !strings.Contains(err.Error(), "square") {
 		t.Errorf("non-square range: error %v", err)
 	}
+	if _, err := NewFrame([]float64{-1e308, 1e308}, []float64{0, 1}, 20, nil); err == nil {
+		t.Error("overflowing extent: no error")
+	}
 	same := []float64{1, 1, 1}
 	if _, err := NewFrame(same, same, 20, nil); err == nil {
 		t.Error("zero extent: no error")
@@ -295,5 +301,43 @@ func TestScoreMapReference(t *testing.T) {
 		if g := ref.num(t, e.ID, "given", "spec_gs60"); math.Abs(u.Scores.Gridness-g) > 0.01 {
 			t.Errorf("%s: gridness %v want %v", e.ID, u.Scores.Gridness, g)
 		}
+	}
+}
+
+// TestAllNullsSameLabels: skipping the nulls that cannot change a label
+// (the default) gives the same labels as computing them all.
+func TestAllNullsSameLabels(t *testing.T) {
+	xs, ys, cols, labels := synthetic(3000, 9, 11)
+	// make unit 1 a class cell so the within-class null runs
+	for i := range cols[1] {
+		cols[1][i] = 0.01 * float64(i%3)
+		if labels[i] == 4 {
+			cols[1][i] += 1
+		}
+	}
+	f, err := NewFrame(xs, ys, 20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [2]*Result
+	for i, all := range []bool{false, true} {
+		o := fastOpts()
+		o.Permutations = 100
+		o.AllNulls = all
+		if got[i], err = ScoreUnits(context.Background(), f, cols, labels, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range got[0].Units {
+		a, b := got[0].Units[i], got[1].Units[i]
+		if !slices.Equal(a.Labels, b.Labels) {
+			t.Errorf("unit %d: labels %v by default, %v with AllNulls", i, a.Labels, b.Labels)
+		}
+		if math.IsNaN(b.Scores.GridnessP95) || (labels != nil && math.IsNaN(b.Scores.WithinClassSIP)) {
+			t.Errorf("unit %d: AllNulls left a null undefined: %+v", i, b.Scores)
+		}
+	}
+	if !slices.Contains(got[0].Units[1].Labels, "concept") {
+		t.Errorf("class unit: labels %v, want concept", got[0].Units[1].Labels)
 	}
 }

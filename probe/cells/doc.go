@@ -24,7 +24,8 @@
 //     MinOverlap valid pairs, from FFT sums (§2);
 //   - gridness: min(r60,r120) − max(r30,r90,r150) and the mean form, the
 //     90° scores, bilinear rotation, DeepMind's ten rings, maximum over
-//     rings and the best ring (§3);
+//     rings and the best ring (§3); lattice spacing and orientation from
+//     the autocorrelogram peaks (LatticeGeometry);
 //   - Skaggs spatial information in bits per unit activation and per
 //     sample with count occupancy, sparsity, selectivity (§4);
 //   - place fields: 4-connected, ≥ 0.2·peak, ≥ 9 bins, on the smoothed map (§5);
@@ -35,7 +36,8 @@
 //     within-class permutations tells a place field inside a cluster from a
 //     whole-class cell (§6); FieldShuffles Barry & Burgess field shuffles
 //     give the gridness null (by default only for units whose gridness
-//     reaches the weakly-grid threshold; FieldShuffleAll for every unit);
+//     reaches the weakly-grid threshold, the within-class null only when
+//     the CSI reaches the concept threshold; AllNulls for every unit);
 //     the density control is the gridness of the count map (§9);
 //   - the classification (§8, §11): grid, weakly-grid, place, concept, or
 //     none; silent for constant activations; undefined for non-finite

@@ -33,6 +33,9 @@ func SquareBounds(xs, ys []float64) (Range, error) {
 		y0, y1 = math.Min(y0, y), math.Max(y1, y)
 	}
 	ex, ey := x1-x0, y1-y0
+	if math.IsInf(ex, 0) || math.IsInf(ey, 0) {
+		return Range{}, fmt.Errorf("cells: the points span [%g, %g] × [%g, %g]: extent overflows", x0, x1, y0, y1)
+	}
 	if !(ex > 0) && !(ey > 0) {
 		return Range{}, fmt.Errorf("cells: all %d points are at the same position (%g, %g): the frame has zero extent", len(xs), x0, y0)
 	}
@@ -76,8 +79,8 @@ func NewFrame(xs, ys []float64, bins int, r *Range) (*Frame, error) {
 	if len(xs) == 0 {
 		return nil, errors.New("cells: no points")
 	}
-	if bins < 3 || bins > 4096 {
-		return nil, fmt.Errorf("cells: %d bins per side: want 3…4096", bins)
+	if bins < 3 || bins > MaxBins {
+		return nil, fmt.Errorf("cells: %d bins per side: want 3…%d", bins, MaxBins)
 	}
 	var rg Range
 	if r == nil {
@@ -93,7 +96,7 @@ func NewFrame(xs, ys []float64, bins int, r *Range) (*Frame, error) {
 			}
 		}
 		ex, ey := rg.XMax-rg.XMin, rg.YMax-rg.YMin
-		if !(ex > 0) || !(ey > 0) {
+		if !(ex > 0) || !(ey > 0) || math.IsInf(ex, 0) || math.IsInf(ey, 0) {
 			return nil, fmt.Errorf("cells: range %v: want xmin < xmax and ymin < ymax", rg)
 		}
 		if math.Abs(ex-ey) > 1e-9*math.Max(ex, ey) {

@@ -101,17 +101,19 @@ type Options struct {
 	FieldThreshold float64 // field threshold as a fraction of the peak (0.2)
 	FieldMinBins   int     // minimum bins per field (9)
 
-	Permutations  int // activation permutations per unit for SI and CSI (200)
+	Permutations  int // activation permutations per unit for SI and CSI, and within-class permutations (200)
 	FieldShuffles int // field shuffles per unit for the gridness null (100)
-	// FieldShuffleAll runs the field shuffle for every unit. By default it
-	// runs only when the unit's gridness reaches Thresholds.WeakGrid: below
-	// that no grid label is possible whatever the null, and the shuffle is
-	// most of the cost of a unit (gridness_p95 is then null).
-	FieldShuffleAll bool
-	Percentile      float64 // null percentile (95)
-	Seed            uint64  // seed of every shuffle (1)
-	Workers         int     // parallel workers; 0 = GOMAXPROCS
-	Signed          SignedMode
+	// AllNulls computes every null for every unit. By default a null that
+	// cannot change a label is skipped (its percentile and p-value are
+	// then null): the field shuffle runs only when gridness reaches
+	// Thresholds.WeakGrid (it is most of the cost of a unit), the
+	// within-class permutation only when the CSI reaches
+	// Thresholds.ConceptCSI.
+	AllNulls   bool
+	Percentile float64 // null percentile (95)
+	Seed       uint64  // seed of every shuffle (1)
+	Workers    int     // parallel workers; 0 = GOMAXPROCS
+	Signed     SignedMode
 
 	Thresholds Thresholds
 
@@ -160,8 +162,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("cells: option %s = %v: want %s", name, v, want)
 	}
 	switch {
-	case o.Bins < 3 || o.Bins > 4096:
-		return bad("Bins", o.Bins, "3…4096")
+	case o.Bins < 3 || o.Bins > MaxBins:
+		return bad("Bins", o.Bins, fmt.Sprintf("3…%d", MaxBins))
 	case o.MinCount < 1:
 		return bad("MinCount", o.MinCount, "≥ 1")
 	case !(o.SmoothSigma >= 0) || o.SmoothSigma > float64(o.Bins):
@@ -211,3 +213,7 @@ func (o *Options) Validate() error {
 	}
 	return nil
 }
+
+// MaxBins bounds the bins per side: the ring and rotation tables and the FFT
+// buffers grow with N² (about 100 MB per worker at 256).
+const MaxBins = 256

@@ -32,7 +32,8 @@ func (v jcount) MarshalJSON() ([]byte, error) {
 
 // scoreKeys are the JSON keys of Scores, in output order (also the CSV columns).
 var scoreKeys = []string{
-	"gridness", "gridness_mean", "gridness90", "gridness90_mean", "best_ring", "gridness_p95", "gridness_p",
+	"gridness", "gridness_mean", "gridness90", "gridness90_mean", "best_ring", "grid_spacing", "grid_orientation",
+	"gridness_p95", "gridness_p",
 	"spatial_info", "spatial_info_per_sample", "spatial_info_p95", "spatial_info_p",
 	"within_class_si_p95", "within_class_si_p", "sparsity", "selectivity",
 	"n_fields", "field_frac", "csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
@@ -41,7 +42,8 @@ var scoreKeys = []string{
 
 func (s *Scores) values() []any {
 	return []any{
-		jnum(s.Gridness), jnum(s.GridnessMean), jnum(s.Gridness90), jnum(s.Gridness90Mean), jnum(s.BestRing), jnum(s.GridnessP95), jnum(s.GridnessP),
+		jnum(s.Gridness), jnum(s.GridnessMean), jnum(s.Gridness90), jnum(s.Gridness90Mean), jnum(s.BestRing),
+		jnum(s.GridSpacing), jnum(s.GridOrientation), jnum(s.GridnessP95), jnum(s.GridnessP),
 		jnum(s.SpatialInfo), jnum(s.SpatialInfoPerSample), jnum(s.SpatialInfoP95), jnum(s.SpatialInfoP),
 		jnum(s.WithinClassSIP95), jnum(s.WithinClassSIP), jnum(s.Sparsity), jnum(s.Selectivity),
 		jcount(s.NFields), jnum(s.FieldFrac), jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
@@ -115,7 +117,7 @@ type jsonParams struct {
 	FieldMinBins    int        `json:"field_min_bins"`
 	Permutations    int        `json:"permutations"`
 	FieldShuffles   int        `json:"field_shuffles"`
-	FieldShuffleAll bool       `json:"field_shuffle_all"`
+	AllNulls        bool       `json:"all_nulls"`
 	Percentile      float64    `json:"percentile"`
 	Seed            uint64     `json:"seed"`
 	Labels          bool       `json:"labels"`
@@ -153,7 +155,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		Points: p.Points, PointsInFrame: p.PointsInFrame, ValidBins: p.ValidBins, FracEmpty: jnum(p.FracEmpty),
 		MinCount: p.MinCount, SmoothSigma: p.SmoothSigma, MinOverlap: p.MinOverlap, RingInner: p.RingInner,
 		RingOuter: p.RingOuter, Compat: p.Compat, FieldThreshold: p.FieldThreshold, FieldMinBins: p.FieldMinBins,
-		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, FieldShuffleAll: p.FieldShuffleAll,
+		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
 		Percentile: p.Percentile, Seed: p.Seed, Labels: p.Labels, DensityGridness: jnum(p.DensityGridness),
 		Thresholds: jsonThr{t.Grid, t.WeakGrid, t.DensityMargin, t.PlaceMaxGridness, t.PlaceFields, t.PlaceMaxFieldFrac,
 			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP},

@@ -3,8 +3,6 @@ package cells
 import (
 	"math"
 	"math/cmplx"
-
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // fastLen returns the smallest m ≥ n whose only prime factors are 2, 3
@@ -29,8 +27,8 @@ func fastLen(n int) int {
 // when the mask changes.
 type sacPlan struct {
 	n, p       int
-	fft        *fourier.CmplxFFT
-	col        []complex128
+	fft        *cfft
+	scratch    []complex128
 	z, w1, w2  []complex128
 	vspec      []complex128 // spectrum of the current mask
 	svv        []float64    // overlap counts per lag ((2N−1)², rounded)
@@ -46,7 +44,7 @@ func newSACPlan(n, minOverlap int) *sacPlan {
 	p := fastLen(2*n - 1)
 	m := 2*n - 1
 	return &sacPlan{
-		n: n, p: p, fft: fourier.NewCmplxFFT(p), col: make([]complex128, p),
+		n: n, p: p, fft: newCFFT(p), scratch: make([]complex128, p*p),
 		z: make([]complex128, p*p), w1: make([]complex128, p*p), w2: make([]complex128, p*p),
 		vspec: make([]complex128, p*p), svv: make([]float64, m*m), mask: make([]bool, n*n),
 		x: make([]float64, n*n), q: make([]float64, n*n),
@@ -56,46 +54,29 @@ func newSACPlan(n, minOverlap int) *sacPlan {
 }
 
 // fft2 transforms the p×p buffer in place: rows (only the first rows rows,
-// the others being zero) then all columns. inverse uses the backward
-// transform (unnormalised).
+// the others being zero) then all columns at once (interleaved). inverse
+// uses the backward transform (unnormalised), columns first, then only the
+// rows holding lags |dy| < n.
 func (s *sacPlan) fft2(buf []complex128, rows int, inverse bool) {
 	p := s.p
 	if !inverse {
 		for r := 0; r < rows; r++ {
-			row := buf[r*p : r*p+p]
-			s.fft.Coefficients(row, row)
+			s.fft.transform(buf[r*p:r*p+p], s.scratch[:p], 1, false)
 		}
-		for c := 0; c < p; c++ {
-			for r := 0; r < p; r++ {
-				s.col[r] = buf[r*p+c]
-			}
-			s.fft.Coefficients(s.col, s.col)
-			for r := 0; r < p; r++ {
-				buf[r*p+c] = s.col[r]
-			}
-		}
+		s.fft.transform(buf, s.scratch, p, false)
 		return
 	}
-	// inverse: columns first, then only the rows holding lags |dy| < n.
-	for c := 0; c < p; c++ {
-		for r := 0; r < p; r++ {
-			s.col[r] = buf[r*p+c]
-		}
-		s.fft.Sequence(s.col, s.col)
-		for r := 0; r < p; r++ {
-			buf[r*p+c] = s.col[r]
-		}
-	}
+	s.fft.transform(buf, s.scratch, p, true)
 	for r := 0; r < p; r++ {
 		if r >= s.n && r <= p-s.n {
 			continue
 		}
-		row := buf[r*p : r*p+p]
-		s.fft.Sequence(row, row)
+		s.fft.transform(buf[r*p:r*p+p], s.scratch[:p], 1, true)
 	}
 }
 
-// lagIndex maps the SAC index (dy+N−1, dx+N−1) to the buffer index of lag (dy, dx).
+// lag returns the entry of lag (dy, dx) of an inverse-transformed buffer
+// (negative lags wrap around the period p).
 func (s *sacPlan) lag(buf []complex128, dy, dx int) complex128 {
 	p := s.p
 	return buf[((dy+p)%p)*p+(dx+p)%p]
@@ -216,8 +197,8 @@ func (s *sacPlan) autocorr(dst, m []float64, compat Compat) {
 			mx := (p - kx) % p
 			zk := s.z[ky*p+kx]
 			zm := cmplx.Conj(s.z[my*p+mx])
-			X := (zk + zm) / 2
-			Q := (zk - zm) / complex(0, 2)
+			X := (zk + zm) * 0.5
+			Q := mulI(zk-zm, -1) * 0.5 // (zk − zm)/(2i)
 			V := s.vspec[ky*p+kx]
 			cx := cmplx.Conj(X)
 			s.w1[ky*p+kx] = cx*V + complex(0, 1)*(cmplx.Conj(Q)*V)

@@ -14,13 +14,15 @@ import (
 // Scores are the per-unit (or per-part) scores. NaN means undefined (null
 // in JSON); counts are −1 when undefined.
 type Scores struct {
-	Gridness       float64 // min/max 60° gridness of the raw map, max over rings (spec §3)
-	GridnessMean   float64 // mean-form 60° gridness (DeepMind default)
-	Gridness90     float64 // r90 − max(r45, r135), report only
-	Gridness90Mean float64 // r90 − (r45 + r135)/2
-	BestRing       float64 // outer radius (fraction of N) of the best 60° ring
-	GridnessP95    float64 // field-shuffle null percentile (Barry & Burgess 2017)
-	GridnessP      float64 // field-shuffle p-value
+	Gridness        float64 // min/max 60° gridness of the raw map, max over rings (spec §3)
+	GridnessMean    float64 // mean-form 60° gridness (DeepMind default)
+	Gridness90      float64 // r90 − max(r45, r135), report only
+	Gridness90Mean  float64 // r90 − (r45 + r135)/2
+	BestRing        float64 // outer radius (fraction of N) of the best 60° ring
+	GridSpacing     float64 // lattice spacing in bins from the autocorrelogram peaks (LatticeGeometry)
+	GridOrientation float64 // lattice orientation in degrees, [−30, 30)
+	GridnessP95     float64 // field-shuffle null percentile (Barry & Burgess 2017)
+	GridnessP       float64 // field-shuffle p-value
 
 	SpatialInfo          float64 // bits per unit activation (raw map, count occupancy)
 	SpatialInfoPerSample float64 // bits per sample
@@ -48,7 +50,7 @@ type Scores struct {
 
 func nanScores() Scores {
 	n := math.NaN()
-	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, 0}
+	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, 0}
 }
 
 // Unit is the result for one unit, or for one signed part of it.
@@ -58,7 +60,7 @@ type Unit struct {
 	Labels  []string // subset of grid, weakly-grid, place, concept; or none, silent, undefined
 	Reasons []Reason // every check behind the labels
 	Scores  Scores
-	N       int       // bins per side
+	N       int       // bins per side; 0 when no maps were made (undefined)
 	Raw     []float64 // N×N binned mean (NaN = empty), row = y
 	Smooth  []float64 // N×N smooth-then-divide map
 	SAC     []float64 // (2N−1)² autocorrelogram of Raw
@@ -133,7 +135,7 @@ type Params struct {
 	FieldMinBins    int
 	Permutations    int
 	FieldShuffles   int
-	FieldShuffleAll bool
+	AllNulls        bool
 	Percentile      float64
 	Seed            uint64
 	DensityGridness float64
@@ -343,7 +345,7 @@ func (p *prepared) params() Params {
 		FracEmpty: 1 - float64(p.nValid)/float64(n*n), MinCount: o.MinCount, SmoothSigma: o.SmoothSigma,
 		MinOverlap: o.MinOverlap, RingInner: o.RingInner, RingOuter: o.RingOuter, Compat: o.Compat.String(),
 		FieldThreshold: o.FieldThreshold, FieldMinBins: o.FieldMinBins, Permutations: o.Permutations,
-		FieldShuffles: o.FieldShuffles, FieldShuffleAll: o.FieldShuffleAll, Percentile: o.Percentile, Seed: o.Seed, DensityGridness: p.density,
+		FieldShuffles: o.FieldShuffles, AllNulls: o.AllNulls, Percentile: o.Percentile, Seed: o.Seed, DensityGridness: p.density,
 		Labels: p.labels != nil, Thresholds: o.Thresholds, Source: "points",
 	}
 }
@@ -363,8 +365,10 @@ func (p *prepared) newWorker() *worker {
 	}
 }
 
-// rng returns the generator of one shuffle stream of one unit part.
-func (p *prepared) rng(unit int, part string, stream uint64) *rand.Rand {
+// rng returns the source of one shuffle stream of one unit part: PCG
+// seeded with (Seed, unit·256 + part·16 + stream), so results do not depend
+// on the order in which workers take the units.
+func (p *prepared) rng(unit int, part string, stream uint64) *rand.PCG {
 	var pc uint64
 	switch part {
 	case "pos":
@@ -372,7 +376,39 @@ func (p *prepared) rng(unit int, part string, stream uint64) *rand.Rand {
 	case "neg":
 		pc = 2
 	}
-	return rand.New(rand.NewPCG(p.opts.Seed, uint64(unit)<<8|pc<<4|stream))
+	return rand.NewPCG(p.opts.Seed, uint64(unit)<<8|pc<<4|stream)
+}
+
+// shuffle permutes a in place (Fisher–Yates). Each 64-bit draw gives two
+// indices by Lemire's multiply-shift on 32-bit halves; the bias, below
+// len(a)/2³², is immaterial for a permutation test.
+func shuffle(src *rand.PCG, a []float64) {
+	for i := len(a) - 1; i > 0; {
+		x := src.Uint64()
+		j := int(((x >> 32) * uint64(i+1)) >> 32)
+		a[i], a[j] = a[j], a[i]
+		i--
+		if i > 0 {
+			j = int(((x & 0xffffffff) * uint64(i+1)) >> 32)
+			a[i], a[j] = a[j], a[i]
+			i--
+		}
+	}
+}
+
+// shuffleAt permutes the values of a at the positions idx among themselves.
+func shuffleAt(src *rand.PCG, a []float64, idx []int32) {
+	for i := len(idx) - 1; i > 0; {
+		x := src.Uint64()
+		j := int(((x >> 32) * uint64(i+1)) >> 32)
+		a[idx[i]], a[idx[j]] = a[idx[j]], a[idx[i]]
+		i--
+		if i > 0 {
+			j = int(((x & 0xffffffff) * uint64(i+1)) >> 32)
+			a[idx[i]], a[idx[j]] = a[idx[j]], a[idx[i]]
+			i--
+		}
+	}
 }
 
 // score scores one unit part whose activations are in a (len K).
@@ -388,8 +424,9 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	lo, hi, sum, cnt := math.Inf(1), math.Inf(-1), 0.0, 0
 	for k, v := range a {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
+			u.N = 0 // no maps
 			u.Labels = []string{"undefined"}
-			u.Reasons = []Reason{{Label: "undefined", Score: "finite_activations", Value: float64(k), Op: "==", Threshold: -1}}
+			u.Reasons = []Reason{{Label: "undefined", Score: "first_nonfinite_activation_point", Value: float64(k), Op: ">=", Threshold: 0, Pass: true}}
 			return u
 		}
 		if p.f.Bin[k] >= 0 {
@@ -399,16 +436,12 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 		}
 	}
 	if cnt == 0 || p.nValid == 0 {
+		u.N = 0 // no maps
 		u.Labels = []string{"undefined"}
-		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: float64(p.nValid), Op: ">", Threshold: 0}}
+		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: float64(p.nValid), Op: "==", Threshold: 0, Pass: true}}
 		return u
 	}
 	s.MeanActivation = sum / float64(cnt)
-	if hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)) {
-		u.Labels = []string{"silent"}
-		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
-		return u
-	}
 	// maps
 	u.Raw = make([]float64, n*n)
 	p.f.BinSums(w.sums, a)
@@ -431,12 +464,22 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 			u.Smooth[i] = math.NaN()
 		}
 	}
-	// gridness
 	u.SAC = make([]float64, len(w.sac))
+	if hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)) {
+		for i := range u.SAC {
+			u.SAC[i] = math.NaN()
+		}
+		u.Labels = []string{"silent"}
+		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
+		return u
+	}
+	// gridness
 	w.plan.autocorr(u.SAC, u.Raw, o.Compat)
 	gs := p.geom.score(u.SAC, w.corr)
 	s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
 		gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
+	geo := LatticeGeometry(u.SAC, n, 15)
+	s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
 	// information
 	info := SpatialInfo(u.Raw, p.count)
 	s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
@@ -483,40 +526,52 @@ func (w *worker) permutations(a []float64, unit int, part string, s *Scores) {
 	r := p.rng(unit, part, 1)
 	copy(w.buf, a)
 	siNull, csiNull := w.null[:0], w.null2[:0]
+	bins := p.f.Bin
 	for it := 0; it < o.Permutations; it++ {
-		r.Shuffle(len(w.buf), func(i, j int) { w.buf[i], w.buf[j] = w.buf[j], w.buf[i] })
-		p.f.BinSums(w.sums, w.buf)
-		siNull = append(siNull, siFromSums(w.sums, p.count, mc))
+		shuffle(r, w.buf)
+		clear(w.sums)
 		if p.labels != nil {
 			clear(w.csum)
-			for k, l := range p.labels {
-				if l >= 0 {
-					w.csum[l] += w.buf[k]
+			for k, v := range w.buf {
+				if b := bins[k]; b >= 0 {
+					w.sums[b] += v
+				}
+				if l := p.labels[k]; l >= 0 {
+					w.csum[l] += v
 				}
 			}
 			csiNull = append(csiNull, csiFromSums(w.csum, p.classCnt))
+		} else {
+			for k, v := range w.buf {
+				if b := bins[k]; b >= 0 {
+					w.sums[b] += v
+				}
+			}
 		}
+		siNull = append(siNull, siFromSums(w.sums, p.count, mc))
 	}
 	s.SpatialInfoP95, s.SpatialInfoP = nullStats(siNull, s.SpatialInfo, o.Percentile)
-	if p.labels != nil {
-		s.CSIP95, s.CSIP = nullStats(csiNull, s.CSI, o.Percentile)
-		// within-class permutation: activations move only among points of
-		// the same class (spec §6)
-		r = p.rng(unit, part, 2)
-		copy(w.buf, a)
-		siNull = w.null[:0]
-		for it := 0; it < o.Permutations; it++ {
-			for _, g := range p.groups {
-				r.Shuffle(len(g), func(i, j int) {
-					gi, gj := g[i], g[j]
-					w.buf[gi], w.buf[gj] = w.buf[gj], w.buf[gi]
-				})
-			}
-			p.f.BinSums(w.sums, w.buf)
-			siNull = append(siNull, siFromSums(w.sums, p.count, mc))
-		}
-		s.WithinClassSIP95, s.WithinClassSIP = nullStats(siNull, s.SpatialInfo, o.Percentile)
+	if p.labels == nil {
+		return
 	}
+	s.CSIP95, s.CSIP = nullStats(csiNull, s.CSI, o.Percentile)
+	// Within-class permutation: activations move only among points of the
+	// same class (spec §6). It only decides the concept label, so by
+	// default it runs only when the CSI reaches the concept threshold.
+	if !o.AllNulls && !(o.Thresholds.ConceptWithinClassP > 0 && s.CSI >= o.Thresholds.ConceptCSI) {
+		return
+	}
+	r = p.rng(unit, part, 2)
+	copy(w.buf, a)
+	siNull = w.null[:0]
+	for it := 0; it < o.Permutations; it++ {
+		for _, g := range p.groups {
+			shuffleAt(r, w.buf, g)
+		}
+		p.f.BinSums(w.sums, w.buf)
+		siNull = append(siNull, siFromSums(w.sums, p.count, mc))
+	}
+	s.WithinClassSIP95, s.WithinClassSIP = nullStats(siNull, s.SpatialInfo, o.Percentile)
 }
 
 // fieldShuffles builds the Barry & Burgess (2017) field-shuffle null of
@@ -530,11 +585,11 @@ func (w *worker) fieldShuffles(u *Unit) {
 	if o.FieldShuffles == 0 || math.IsNaN(u.Scores.Gridness) {
 		return
 	}
-	if !o.FieldShuffleAll && !(u.Scores.Gridness >= o.Thresholds.WeakGrid) {
+	if !o.AllNulls && !(u.Scores.Gridness >= o.Thresholds.WeakGrid) {
 		return
 	}
 	n := p.f.N
-	r := p.rng(u.Unit, u.Part, 3)
+	r := rand.New(p.rng(u.Unit, u.Part, 3))
 	inField := w.occ
 	clear(inField)
 	// fields, largest first, as row/col offsets

@@ -17,8 +17,8 @@ import (
 // the place and grid labels are decided without it; class selectivity and
 // the density control are undefined. opts.Bins is ignored.
 func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, error) {
-	if n < 3 || n > 4096 {
-		return nil, fmt.Errorf("cells: map of %d×%d bins: want 3…4096 per side", n, n)
+	if n < 3 || n > MaxBins {
+		return nil, fmt.Errorf("cells: map of %d×%d bins: want 3…%d per side", n, n, MaxBins)
 	}
 	if len(m) != n*n {
 		return nil, fmt.Errorf("cells: map has %d values, want %d×%d", len(m), n, n)
@@ -58,10 +58,17 @@ func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, e
 	}
 	switch {
 	case p.nValid == 0:
+		u.N = 0
 		u.Labels = []string{"undefined"}
-		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: 0, Op: ">", Threshold: 0}}
+		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: 0, Op: "==", Threshold: 0, Pass: true}}
 	case hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)):
 		s.MeanActivation = sum / float64(p.nValid)
+		u.Raw = append([]float64(nil), m...)
+		u.Smooth = u.Raw
+		u.SAC = make([]float64, (2*n-1)*(2*n-1))
+		for i := range u.SAC {
+			u.SAC[i] = math.NaN()
+		}
 		u.Labels = []string{"silent"}
 		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
 	default:
@@ -73,6 +80,8 @@ func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, e
 		gs := p.geom.score(u.SAC, w.corr)
 		s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
 			gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
+		geo := LatticeGeometry(u.SAC, n, 15)
+		s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
 		info := SpatialInfo(m, nil)
 		s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
 		u.Fields = PlaceFields(m, n, opts.FieldThreshold, opts.FieldMinBins)
