@@ -8,6 +8,7 @@ pass.
 
   /usr/bin/python3 train/pytorch_ref.py --epochs 1 [--seed 1] [--data DIR]
   /usr/bin/python3 train/pytorch_ref.py --check model.onnx   # needs python3-onnx
+  /usr/bin/python3 train/pytorch_ref.py --grad DIR           # after TRAIN_DUMP=DIR go test ./train -run ManualDump
 
 DIR holds the official MNIST .gz files (default: the GoMNIST module in the
 Go module cache, as `conceptcells train` uses).
@@ -80,6 +81,33 @@ def check(path, d):
           f"(metadata says {meta.get('test_accuracy')})")
 
 
+def grad(d):
+    """Recompute the Go trainer's loss and gradients on its dumped weights,
+    batch and dropout masks, with the masks applied as Dropout2d/dropout do."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(os.path.join(d, "model.onnx"))
+    w = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in m.graph.initializer}
+    net = Net()
+    net.load_state_dict(w)
+    x = torch.from_numpy(np.load(os.path.join(d, "x.npy")))
+    y = torch.from_numpy(np.load(os.path.join(d, "labels.npy")))
+    m2 = torch.from_numpy(np.load(os.path.join(d, "mask2d.npy")))
+    mf = torch.from_numpy(np.load(os.path.join(d, "maskfc.npy")))
+    h = F.relu(F.max_pool2d(net.conv1(x), 2))
+    h = F.relu(F.max_pool2d(net.conv2(h) * m2[:, :, None, None], 2))
+    h = F.relu(net.fc1(h.view(-1, 320))) * mf
+    loss = F.nll_loss(F.log_softmax(net.fc2(h), dim=1), y)
+    loss.backward()
+    go_loss = float(np.load(os.path.join(d, "loss.npy"))[0])
+    print(f"loss: pytorch {loss.item():.7f}, go {go_loss:.7f}, diff {abs(loss.item() - go_loss):.2g}")
+    for name, p in net.named_parameters():
+        g = np.load(os.path.join(d, "grad_" + name + ".npy"))
+        ref = p.grad.numpy()
+        diff = np.abs(g - ref).max()
+        print(f"{name:13s} max |go - pytorch| {diff:.2g} (max |grad| {np.abs(ref).max():.2g})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=10)
@@ -89,11 +117,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", default="")
     ap.add_argument("--check", default="")
+    ap.add_argument("--grad", default="")
     a = ap.parse_args()
     d = a.data or gomnist_dir()
     torch.set_num_threads(a.threads)
     if a.check:
         check(a.check, d)
+        return
+    if a.grad:
+        grad(a.grad)
         return
     torch.manual_seed(a.seed)
     x, y = load(d, "train")

@@ -4,10 +4,12 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"testing"
 
+	"github.com/conceptcells/conceptcells/dataset"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -117,4 +119,73 @@ func BenchmarkNativeConvBias(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestManualDumpForPyTorch writes, when TRAIN_DUMP is a folder, the initial
+// seed-1 weights (model.onnx), the first training batch of epoch 1 with its
+// dropout masks, and our loss and gradients (PyTorch layouts), for
+// `train/pytorch_ref.py --grad DIR` to recompute in PyTorch. Manual only.
+func TestManualDumpForPyTorch(t *testing.T) {
+	dir := os.Getenv("TRAIN_DUMP")
+	if dir == "" {
+		t.Skip("set TRAIN_DUMP to a folder to run")
+	}
+	tr := loadMNIST(t, "test", 0) // any labelled images will do
+	_, rng := newRNG(1)
+	p := InitParams(rng)
+	if err := Save(filepath.Join(dir, "model.onnx"), true, p, Metadata{}); err != nil {
+		t.Fatal(err)
+	}
+	const B = 128
+	perm := rng.Perm(tr.Len())
+	b := newBatch(B)
+	b.fill(tr, perm, 0, B, rng)
+	loss, grads := lossAndGrads(t, p, b, Fast)
+	labels := make([]int64, B)
+	m2 := make([]float32, B*C2)
+	for r := 0; r < B; r++ {
+		for k := 0; k < Classes; k++ {
+			if b.target[r*Classes+k] != 0 {
+				labels[r] = int64(k)
+			}
+		}
+		for c := 0; c < C2; c++ {
+			m2[r*C2+c] = b.mask2d[(r*C2+c)*H2*W2]
+		}
+	}
+	write := func(name string, shape []int, data any) {
+		if err := dataset.WriteNpy(filepath.Join(dir, name), true, shape, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("x.npy", []int{B, 1, InH, InW}, b.x)
+	write("labels.npy", []int{B}, labels)
+	write("mask2d.npy", []int{B, C2}, m2)
+	write("maskfc.npy", []int{B, Hidden}, b.maskFC)
+	write("loss.npy", []int{1}, []float32{loss})
+	for i, prm := range NewParams().List() {
+		g := grads[i]
+		shape := prm.Shape
+		switch len(shape) {
+		case 2:
+			if shape[0] == 1 { // bias (1, out)
+				shape = []int{shape[1]}
+			} else { // dense weight (in, out) → (out, in)
+				in, out := shape[0], shape[1]
+				tg := make([]float32, len(g))
+				for a := 0; a < in; a++ {
+					for o := 0; o < out; o++ {
+						tg[o*in+a] = g[a*out+o]
+					}
+				}
+				g, shape = tg, []int{out, in}
+			}
+		case 4:
+			if shape[0] == 1 { // conv bias (1, C, 1, 1)
+				shape = []int{shape[1]}
+			}
+		}
+		write("grad_"+prm.Name+".npy", shape, g)
+	}
+	t.Logf("loss %.7f; wrote %s", loss, dir)
 }
