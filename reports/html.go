@@ -119,6 +119,18 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return err
 }
 
+// runTime sums the step timings (a "total" step, when present, wins).
+func runTime(ts []Timing) string {
+	sum := 0.0
+	for _, t := range ts {
+		if strings.HasPrefix(t.Step, "total") {
+			return fmt.Sprintf("%.1f s", t.Seconds)
+		}
+		sum += t.Seconds
+	}
+	return fmt.Sprintf("%.1f s (see Run details)", sum)
+}
+
 func fmtScore(v *float64) string {
 	if v == nil || !finite(*v) {
 		return "–"
@@ -237,6 +249,7 @@ func buildPage(r *Report) (*pageView, error) {
 		{"Normalisation", r.Dataset.Normalisation},
 		{"Accuracy", acc},
 		{"Tool", r.Tool + " " + r.Version},
+		{"Run time", runTime(r.Timings)},
 		{"Created", r.Created},
 	}
 	for _, k := range slices.Sorted(mapsKeys(r.Model.Metadata)) {
