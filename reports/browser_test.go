@@ -193,6 +193,10 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 		t.Errorf("%d images did not decode with the shared colour scale", broken)
 	}
 
+	if v := eval[string](t, ctx, `String(window.__xss)`); v != "undefined" {
+		t.Errorf("a script from the data ran: window.__xss = %s", v)
+	}
+
 	if out := os.Getenv("CONCEPTCELLS_SCREENSHOT_DIR"); out != "" {
 		shots := []struct {
 			name string
