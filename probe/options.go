@@ -29,6 +29,10 @@ type Options struct {
 	Bins          int
 	Shuffles      int
 	FieldShuffles int
+	// RobustSeeds, when positive, re-embeds each space with that many more
+	// t-SNE seeds and keeps a grid or weakly-grid label only when it holds
+	// in a majority of the embeddings (cell-metrics spec §9.4).
+	RobustSeeds int
 	// Seed is the base seed; every step derives its own seed from it and
 	// Result.Seeds records them.
 	Seed int64

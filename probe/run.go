@@ -217,6 +217,7 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 
 	// Cell scores: every unit and PC of every layer, in both spaces.
 	nc := nclasses(data)
+	cands := make([][]candidate, len(res.Spaces)) // grid candidates per space
 	for si := range res.Spaces {
 		s := &res.Spaces[si]
 		for _, l := range res.Layers {
@@ -265,6 +266,7 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 				}
 			}
 			res.CellParams = params
+			base := len(res.Scores)
 			for j, p := range parts {
 				it := &items[owner[j]]
 				if it.Signed {
@@ -273,13 +275,122 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 						p.Sign = "-"
 					}
 				}
+				if hasGridLabel(p.Labels) {
+					cands[si] = append(cands[si], candidate{item: base + owner[j], part: len(it.Parts), signal: signals[j]})
+				}
 				it.Parts = append(it.Parts, p)
 			}
 			res.Scores = append(res.Scores, items...)
 		}
 	}
+
+	// Robustness (cell-metrics spec §9.4): a grid label must hold in most
+	// of 1 + RobustSeeds t-SNE embeddings of the same data.
+	if o.RobustSeeds > 0 {
+		for si := range res.Spaces {
+			if err := robustness(ctx, res, si, spaces[si].x, spaces[si].d, spaces[si].seed, cands[si], nc, o, st, sp, log); err != nil {
+				return nil, err
+			}
+		}
+	}
 	res.Timings = sp.timings
 	return res, nil
+}
+
+// candidate is a scored part labelled grid or weakly-grid, with its signal.
+type candidate struct {
+	item, part int // index in Result.Scores and in its Parts
+	signal     []float32
+}
+
+func hasGridLabel(labels []string) bool {
+	return slices.Contains(labels, "grid") || slices.Contains(labels, "weakly-grid")
+}
+
+// robustSeedStep separates the seeds of the robustness embeddings from
+// the main ones: run r of a space uses the space's seed + r·robustSeedStep.
+const robustSeedStep = 100
+
+// robustness re-embeds space si with o.RobustSeeds more t-SNE seeds,
+// rescores the grid candidates there, and keeps a grid (weakly-grid) label
+// only when the part has it in a majority of the 1 + RobustSeeds
+// embeddings; the counts become the scores robust_runs, robust_grid_runs
+// and robust_weak_grid_runs, and the decision a reason.
+func robustness(ctx context.Context, res *Result, si int, x []float32, d int, seed0 int64, cands []candidate, nc int, o Options, st stages, sp *stepper, log io.Writer) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	s := &res.Spaces[si]
+	n := res.Data.N
+	grid := make([]int, len(cands))
+	weak := make([]int, len(cands)) // grid or weakly-grid
+	signals := make([][]float32, len(cands))
+	for j, c := range cands {
+		signals[j] = c.signal
+		p := &res.Scores[c.item].Parts[c.part]
+		if slices.Contains(p.Labels, "grid") {
+			grid[j]++
+		}
+		weak[j]++
+	}
+	for r := 1; r <= o.RobustSeeds; r++ {
+		seed := seed0 + int64(r*robustSeedStep)
+		res.Seeds[fmt.Sprintf("tsne_%s_robust%d", s.Name, r)] = seed
+		sp.begin("robustness %d/%d: t-SNE of %s with seed %d, rescoring %d grid candidates", r, o.RobustSeeds, s.Source, seed, len(cands))
+		xy, _, _, err := st.tsne(ctx, x, n, d, o, seed, log)
+		if err != nil {
+			return fmt.Errorf("probe: robustness t-SNE of %s (seed %d): %w", s.Source, seed, err)
+		}
+		parts, _, err := st.score(ctx, xy, SquareFrame(xy), signals, res.Data.Labels, nc, o, o.Seed+seedCells)
+		if err != nil {
+			return fmt.Errorf("probe: robustness scoring in %s space (seed %d): %w", s.Name, seed, err)
+		}
+		if len(parts) != len(signals) {
+			return fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
+		}
+		for j, p := range parts {
+			if slices.Contains(p.Labels, "grid") {
+				grid[j]++
+			}
+			if hasGridLabel(p.Labels) {
+				weak[j]++
+			}
+		}
+		sp.end()
+	}
+	total := o.RobustSeeds + 1
+	need := total/2 + 1
+	for j, c := range cands {
+		p := &res.Scores[c.item].Parts[c.part]
+		if p.Scores == nil {
+			p.Scores = map[string]*float64{}
+		}
+		t, g, w := float64(total), float64(grid[j]), float64(weak[j])
+		p.Scores["robust_runs"], p.Scores["robust_grid_runs"], p.Scores["robust_weak_grid_runs"] = &t, &g, &w
+		keep := func(label string, runs int) {
+			if !slices.Contains(p.Labels, label) {
+				return
+			}
+			mark := "pass"
+			if runs < need {
+				mark = "fail"
+				p.Labels = slices.DeleteFunc(p.Labels, func(l string) bool { return l == label })
+			}
+			p.Reasons = append(p.Reasons, fmt.Sprintf("%s: robust over t-SNE seeds: in %d of %d embeddings >= %d (%s)", label, runs, total, need, mark))
+		}
+		hadGrid := slices.Contains(p.Labels, "grid")
+		keep("grid", grid[j])
+		if hadGrid && !slices.Contains(p.Labels, "grid") && weak[j] >= need {
+			p.Labels = append(p.Labels, "weakly-grid")
+			p.Reasons = append(p.Reasons, fmt.Sprintf("weakly-grid: grid or weakly-grid in %d of %d embeddings >= %d (pass)", weak[j], total, need))
+		} else {
+			keep("weakly-grid", weak[j])
+		}
+		if len(p.Labels) == 0 {
+			p.Labels = []string{"none"}
+		}
+	}
+	return nil
 }
 
 func prod(s []int) int {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -255,5 +256,46 @@ func TestRunCollectAndTSNE(t *testing.T) {
 	t.Logf("1-NN accuracy: image space %.3f, network space %.3f", img, net)
 	if net < 0.9 || img < 0.7 {
 		t.Errorf("1-NN accuracy image %.3f (want ≥ 0.7), network %.3f (want ≥ 0.9)", img, net)
+	}
+}
+
+// gridIfSmallX labels a signal grid when the embedding's first x is below
+// 50: with fakeTSNE that holds for the main seeds (x shifted by 5 or 6)
+// and not for the robustness seeds (shifted by ≥ 105).
+func gridIfSmallX(ctx context.Context, xy []float64, f [4]float64, signals [][]float32, l []int, nc int, o Options, seed int64) ([]PartScores, map[string]any, error) {
+	parts, params, err := fakeScore(ctx, xy, f, signals, l, nc, o, seed)
+	for i := range parts {
+		if xy[0] < 50 {
+			parts[i].Labels = []string{"grid", "place"}
+		}
+	}
+	return parts, params, err
+}
+
+func TestRobustness(t *testing.T) {
+	m, data, dir := referenceSet(t, 100)
+	st := stages{collect: referenceCollect(dir), tsne: fakeTSNE, score: gridIfSmallX}
+	res, err := run(context.Background(), m, data, Options{Seed: 5, RobustSeeds: 2, Quiet: true}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seeds of the extra embeddings: the space's seed + 100·r.
+	if res.Seeds["tsne_network_robust1"] != 106 || res.Seeds["tsne_image_robust2"] != 205 {
+		t.Errorf("robustness seeds %v", res.Seeds)
+	}
+	// Every part was grid+place in the main run only: 1 of 3 embeddings,
+	// less than the majority of 2, so grid is dropped and place stays.
+	for _, u := range res.Scores {
+		for _, p := range u.Parts {
+			if slices.Contains(p.Labels, "grid") || !slices.Contains(p.Labels, "place") {
+				t.Fatalf("%s %s %d: labels %v, want place without grid", u.Layer, u.Kind, u.Index, p.Labels)
+			}
+			if r, g := p.Scores["robust_runs"], p.Scores["robust_grid_runs"]; r == nil || *r != 3 || g == nil || *g != 1 {
+				t.Fatalf("robust counts %v %v, want 3 runs, 1 grid", r, g)
+			}
+			if last := p.Reasons[len(p.Reasons)-1]; !strings.Contains(last, "in 1 of 3 embeddings >= 2 (fail)") {
+				t.Fatalf("reason %q", last)
+			}
+		}
 	}
 }

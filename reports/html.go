@@ -268,6 +268,7 @@ func buildPage(r *Report) (*pageView, error) {
 		{"bins per side", fmt.Sprint(p.Bins)},
 		{"permutation shuffles", fmt.Sprint(p.Shuffles)},
 		{"field shuffles", fmt.Sprint(p.FieldShuffles)},
+		{"robustness t-SNE seeds", fmt.Sprint(p.RobustSeeds)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {

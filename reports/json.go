@@ -119,6 +119,7 @@ var scoreOrder = []string{
 	"spatial_info", "spatial_info_p95", "spatial_info_p", "within_class_si_p95", "within_class_si_p", "spatial_info_per_sample",
 	"sparsity", "selectivity", "n_fields", "field_frac",
 	"csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top", "mean_activation", "valid_bins",
+	"robust_runs", "robust_grid_runs", "robust_weak_grid_runs",
 }
 
 // scoreColumns returns the score names present in r, in table order.

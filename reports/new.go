@@ -66,7 +66,7 @@ func New(res *probe.Result) *Report {
 	}
 	r.Params = Params{Layers: o.Layers, LayersChosen: res.LayersChosen, SpaceLayer: o.SpaceLayer, Limit: o.Limit,
 		BatchSize: o.BatchSize, PCs: pcs, PCVariance: o.PCVariance, Perplexity: o.Perplexity, Iterations: o.Iterations,
-		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, Seed: o.Seed,
+		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, RobustSeeds: o.RobustSeeds, Seed: o.Seed,
 		Cells: res.CellParams}
 	for _, t := range res.Timings {
 		r.Timings = append(r.Timings, Timing{Step: t.Step, Seconds: t.Seconds})

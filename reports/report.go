@@ -87,6 +87,7 @@ type Params struct {
 	Bins          int      `json:"bins"`
 	Shuffles      int      `json:"shuffles"`
 	FieldShuffles int      `json:"field_shuffles"`
+	RobustSeeds   int      `json:"robust_seeds"` // extra t-SNE seeds for the grid robustness check
 	Seed          int64    `json:"seed"`
 	// Cells holds the classification thresholds and other cell-scoring
 	// options, by name.

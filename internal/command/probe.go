@@ -38,6 +38,7 @@ func analysisFlags() []cli.Flag {
 		&cli.IntFlag{Name: "bins", Value: d.Bins, Usage: "rate-map bins per side"},
 		&cli.IntFlag{Name: "shuffles", Value: d.Shuffles, Usage: "activation permutations per unit (spatial information, CSI)"},
 		&cli.IntFlag{Name: "field-shuffles", Value: d.FieldShuffles, Usage: "field shuffles per unit (gridness null)"},
+		&cli.IntFlag{Name: "robust", Usage: "re-embed each space with N more t-SNE seeds and keep a grid label only when it holds in most embeddings (spec §9.4; adds N t-SNE runs per space)"},
 		&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "base seed (≥ 1); every step's seed derives from it and is recorded"},
 	}
 }
@@ -134,6 +135,7 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	o.Shuffles = c.Int("shuffles")
 	o.FieldShuffles = c.Int("field-shuffles")
 	o.Seed = c.Int64("seed")
+	o.RobustSeeds = c.Int("robust")
 	o.Quiet = c.Bool(quietFlag.Name)
 	o.Log = progress.Writer(o.Quiet)
 	switch pcs := c.String("pcs"); pcs {
@@ -166,6 +168,8 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 		return o, bad("shuffles", o.Shuffles, "≥ 1")
 	case o.FieldShuffles < 1:
 		return o, bad("field-shuffles", o.FieldShuffles, "≥ 1")
+	case o.RobustSeeds < 0 || o.RobustSeeds > 20:
+		return o, bad("robust", o.RobustSeeds, "0…20")
 	case o.Seed < 1:
 		return o, bad("seed", o.Seed, "≥ 1")
 	}
