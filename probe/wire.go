@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -92,11 +91,8 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 	}
 	out := make([]PartScores, len(r.Units))
 	for i, u := range r.Units {
-		sm, err := scoreMap(u.Scores)
-		if err != nil {
-			return nil, nil, fmt.Errorf("probe: scores of signal %d: %w", i, err)
-		}
-		p := PartScores{Labels: u.Labels, Scores: sm}
+		// Scores by the JSON names of `conceptcells cells`; nil = undefined.
+		p := PartScores{Labels: u.Labels, Scores: u.Scores.Map()}
 		for _, re := range u.Reasons {
 			p.Reasons = append(p.Reasons, re.String())
 		}
@@ -125,18 +121,4 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 		spacePrefix + "points_in_frame": float64(pr.PointsInFrame),
 	}
 	return out, params, nil
-}
-
-// scoreMap names the cell scores exactly as the JSON of `conceptcells
-// cells` does (cells.Scores.MarshalJSON); undefined scores are nil.
-func scoreMap(s cells.Scores) (map[string]*float64, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]*float64
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
 }
