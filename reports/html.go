@@ -155,7 +155,7 @@ func seriesID(layer int, u *Unit) string {
 
 // primaryLabel picks the label that colours a tile's border.
 func primaryLabel(set map[string]bool) string {
-	for _, l := range []string{LabelGrid, LabelWeaklyGrid, LabelPlace, LabelConcept, LabelSilent} {
+	for _, l := range []string{LabelGrid, LabelWeaklyGrid, LabelPlace, LabelConcept, LabelClusterGrid, LabelSilent} {
 		if set[l] {
 			return l
 		}

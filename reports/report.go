@@ -163,7 +163,7 @@ type Unit struct {
 // Part is the scoring of one non-negative signal.
 type Part struct {
 	Sign    string   `json:"sign"`
-	Labels  []string `json:"labels"`  // subset of grid, weakly-grid, place, concept; or none / silent
+	Labels  []string `json:"labels"`  // subset of grid, weakly-grid or cluster-grid, place, concept; or none / silent
 	Reasons []string `json:"reasons"` // the scores and thresholds that decided each label
 	// Scores by name; nil for an undefined score.
 	Scores map[string]*float64 `json:"scores"`
@@ -290,17 +290,22 @@ type Verdict struct {
 const (
 	LabelGrid       = "grid"
 	LabelWeaklyGrid = "weakly-grid"
-	LabelPlace      = "place"
-	LabelConcept    = "concept"
-	LabelNone       = "none"
-	LabelSilent     = "silent"
+	// LabelClusterGrid marks a unit that passes the grid or weakly-grid
+	// tests but whose pattern is the layout of the class clusters (its
+	// class-mean map is grid-like and its fields lie in several classes):
+	// not interpretable as a grid cell (cell-metrics spec §9.4).
+	LabelClusterGrid = "cluster-grid"
+	LabelPlace       = "place"
+	LabelConcept     = "concept"
+	LabelNone        = "none"
+	LabelSilent      = "silent"
 	// LabelUndefined marks a part whose scores could not be computed; the
 	// summary counts it as none.
 	LabelUndefined = "undefined"
 )
 
 // SummaryLabels lists the labels the summary counts, in display order.
-var SummaryLabels = []string{LabelPlace, LabelGrid, LabelWeaklyGrid, LabelConcept, LabelNone, LabelSilent}
+var SummaryLabels = []string{LabelPlace, LabelGrid, LabelWeaklyGrid, LabelClusterGrid, LabelConcept, LabelNone, LabelSilent}
 
 // squareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of
 // the finite points: extent E = max(x range, y range), centred on the data

@@ -139,6 +139,9 @@ func (r *Report) verdicts() []Verdict {
 			if g := r.describeUnits(pre.Name, sp.Name, func(set map[string]bool) bool { return set[LabelGrid] }); g != "" {
 				part += " (grid: " + g + ")"
 			}
+			if n := s.Counts[LabelClusterGrid]; n > 0 {
+				part += fmt.Sprintf("; %d cluster-grid (grid pattern of the class clusters, not interpretable, spec §9.4)", n)
+			}
 			parts = append(parts, part)
 		}
 		if tested {
@@ -164,6 +167,9 @@ func (r *Report) verdicts() []Verdict {
 					tested = true
 					grids += s.Counts[LabelGrid]
 					v.Finding += fmt.Sprintf("; %s space: %d grid, %d weakly-grid, %d place", sp.Name, s.Counts[LabelGrid], s.Counts[LabelWeaklyGrid], s.Counts[LabelPlace])
+					if n := s.Counts[LabelClusterGrid]; n > 0 {
+						v.Finding += fmt.Sprintf(", %d cluster-grid", n)
+					}
 				}
 			}
 			v.Finding += "."

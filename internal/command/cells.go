@@ -56,7 +56,10 @@ behind them as JSON (--out) and CSV (--csv, default: --out with .csv). Defaults 
 		&cli.Float64Flag{Name: "concept-p", Value: 0.01, Usage: "concept: label-permutation p < this"},
 		&cli.IntFlag{Name: "concept-max-classes", Value: 2, Usage: "concept: at most this many classes with mean ≥ --concept-class-frac × top mean"},
 		&cli.Float64Flag{Name: "concept-class-frac", Value: 0.5, Usage: "see --concept-max-classes"},
-		&cli.Float64Flag{Name: "within-class-p", Value: 0.01, Usage: "concept: within-class SI permutation p ≥ this (0 disables)"},
+		&cli.Float64Flag{Name: "concept-coverage", Value: 0.78, Usage: "concept: fraction of the top class's points with activation ≥ --concept-class-frac × top mean ≥ this (0 disables; spec §6)"},
+		&cli.Float64Flag{Name: "within-class-p", Value: 0, Usage: "concept: within-class SI permutation p ≥ this (0 disables; the test is always reported)"},
+		&cli.Float64Flag{Name: "cluster-gridness", Value: 0.4, Usage: "with labels: a grid whose class-mean map has gridness ≥ this and whose fields lie in ≥ --cluster-min-classes classes is labelled cluster-grid, not grid (0 disables; spec §9.4)"},
+		&cli.IntFlag{Name: "cluster-min-classes", Value: 2, Usage: "see --cluster-gridness"},
 		quietFlag, forceFlag,
 	},
 	Action: runCells,
@@ -149,6 +152,9 @@ func cellsOptions(c *cli.Context) (cells.Options, error) {
 	t.ConceptMaxClasses = c.Int("concept-max-classes")
 	t.ConceptClassFrac = c.Float64("concept-class-frac")
 	t.ConceptWithinClassP = c.Float64("within-class-p")
+	t.ConceptCoverage = c.Float64("concept-coverage")
+	t.ClusterGridness = c.Float64("cluster-gridness")
+	t.ClusterMinClasses = c.Int("cluster-min-classes")
 	if err := o.Validate(); err != nil {
 		return o, fmt.Errorf("%w (check the flags)", err)
 	}

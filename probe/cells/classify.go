@@ -1,6 +1,11 @@
 package cells
 
-// classify applies the rules of spec §8/§11 to the scores. hasLabels: class
+// classify applies the rules of spec §8/§11 to the scores, with two rules
+// for t-SNE concept spaces (spec §9.4, §9.6): with class labels, a grid or
+// weakly-grid unit whose class-mean map is grid-like
+// (class_gridness ≥ ClusterGridness) and whose fields lie in at least
+// ClusterMinClasses classes is labelled cluster-grid instead; concept needs
+// top_class_coverage ≥ ConceptCoverage. hasLabels: class
 // labels were given (concept is tested); hasField: the field-shuffle null
 // exists; hasPerm: the activation-permutation null of SI exists (not for a
 // map scored without points). An undefined score never passes a check.
@@ -31,16 +36,33 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 	}
 	grid := append([]Reason{check("grid", "gridness", s.Gridness, ">=", t.Grid)}, gridCommon("grid")...)
 	reasons = append(reasons, grid...)
+	gridLabel := ""
 	if all(grid) {
-		labels = append(labels, "grid")
+		gridLabel = "grid"
 	} else {
 		weak := []Reason{check("weakly-grid", "gridness", s.Gridness, ">=", t.WeakGrid),
 			check("weakly-grid", "gridness", s.Gridness, "<", t.Grid)}
 		weak = append(weak, gridCommon("weakly-grid")...)
 		reasons = append(reasons, weak...)
 		if all(weak) {
-			labels = append(labels, "weakly-grid")
+			gridLabel = "weakly-grid"
 		}
+	}
+	// A grid pattern that the class layout reproduces spans the class
+	// clusters, whose placement t-SNE makes arbitrary: not interpretable
+	// (spec §9.4).
+	if gridLabel != "" && hasLabels && t.ClusterGridness > 0 {
+		cl := []Reason{
+			check("cluster-grid", "class_gridness", s.ClassGridness, ">=", t.ClusterGridness),
+			check("cluster-grid", "grid_clusters", float64(s.GridClusters), ">=", float64(t.ClusterMinClasses)),
+		}
+		reasons = append(reasons, cl...)
+		if all(cl) {
+			gridLabel = "cluster-grid"
+		}
+	}
+	if gridLabel != "" {
+		labels = append(labels, gridLabel)
 	}
 	var place []Reason
 	if hasPerm {
@@ -59,6 +81,9 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 			check("concept", "csi", s.CSI, ">=", t.ConceptCSI),
 			check("concept", "csi_p", s.CSIP, "<", t.ConceptP),
 			check("concept", "classes_near_top", float64(s.NearTop), "<=", float64(t.ConceptMaxClasses)),
+		}
+		if t.ConceptCoverage > 0 {
+			concept = append(concept, check("concept", "top_class_coverage", s.TopClassCoverage, ">=", t.ConceptCoverage))
 		}
 		if t.ConceptWithinClassP > 0 {
 			concept = append(concept, check("concept", "within_class_si_p", s.WithinClassSIP, ">=", t.ConceptWithinClassP))

@@ -59,8 +59,8 @@ func TestReferenceClassification(t *testing.T) {
 		}
 		u := res.Units[0]
 		s := u.Scores
-		t.Logf("%s %-22s %v gs %.3f p95 %.3f dens %.3f si %.3f p95 %.3f wc_p %.3f nf %d frac %.2f csi %.3f p %.3f near %d",
-			e.ID, e.Params.Expected, u.Labels, s.Gridness, s.GridnessP95, s.DensityGridness, s.SpatialInfo, s.SpatialInfoP95, s.WithinClassSIP, s.NFields, s.FieldFrac, s.CSI, s.CSIP, s.NearTop)
+		t.Logf("%s %-22s %v cgs %.2f gc %d cov %.3f gs %.3f p95 %.3f dens %.3f si %.3f p95 %.3f wc_p %.3f nf %d frac %.2f csi %.3f p %.3f near %d",
+			e.ID, e.Params.Expected, u.Labels, s.ClassGridness, s.GridClusters, s.TopClassCoverage, s.Gridness, s.GridnessP95, s.DensityGridness, s.SpatialInfo, s.SpatialInfoP95, s.WithinClassSIP, s.NFields, s.FieldFrac, s.CSI, s.CSIP, s.NearTop)
 		exp, ok := expectedLabels[e.Params.Expected]
 		if !ok {
 			t.Fatalf("%s: unknown expected kind %q", e.ID, e.Params.Expected)
@@ -75,6 +75,25 @@ func TestReferenceClassification(t *testing.T) {
 			if slices.Contains(u.Labels, l) {
 				t.Errorf("%s (%s): labels %v must not contain %q; reasons %v", e.ID, e.Params.Expected, u.Labels, l, u.Reasons)
 				errs++
+			}
+		}
+		// The t-SNE rules (spec §9.4, §9.6) must decide with a margin, not
+		// by a hair: ≥ 0.05 on either side of ConceptCoverage for the
+		// class clouds (measured 0.854–0.867 vs 0.710), ≥ 0.1 below
+		// ClusterGridness for the grid inside clusters (measured 0.19).
+		th := opts.Thresholds
+		switch e.Params.Expected {
+		case "place+concept", "multi_field+concept2":
+			if !(s.TopClassCoverage >= th.ConceptCoverage+0.05) {
+				t.Errorf("%s: top_class_coverage %.3f: want ≥ %.2f + 0.05", e.ID, s.TopClassCoverage, th.ConceptCoverage)
+			}
+		case "place_within_class":
+			if !(s.TopClassCoverage <= th.ConceptCoverage-0.05) {
+				t.Errorf("%s: top_class_coverage %.3f: want ≤ %.2f − 0.05", e.ID, s.TopClassCoverage, th.ConceptCoverage)
+			}
+		case "grid_in_clusters":
+			if !(s.ClassGridness <= th.ClusterGridness-0.1) {
+				t.Errorf("%s: class_gridness %.3f: want ≤ %.2f − 0.1", e.ID, s.ClassGridness, th.ClusterGridness)
 			}
 		}
 		if want := ref.num(t, e.ID, "raw", "csi"); !sameNaN(s.CSI, want, 1e-5*math.Abs(want)+1e-6) {

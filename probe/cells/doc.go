@@ -29,7 +29,11 @@
 //   - Skaggs spatial information in bits per unit activation and per
 //     sample with count occupancy, sparsity, selectivity (§4);
 //   - place fields: 4-connected, ≥ 0.2·peak, ≥ 9 bins, on the smoothed map (§5);
-//   - with class labels, the class selectivity index of Morcos et al. (§6);
+//   - with class labels, the class selectivity index of Morcos et al. (§6),
+//     the top-class coverage (fraction of the top class's points at or
+//     above ConceptClassFrac·μ_max), the gridness of the class-mean map
+//     (activations replaced by their class means) and the number of
+//     classes that dominate the fields (§9.4, §9.6);
 //   - nulls (§7): Permutations activation permutations (seeded) give the
 //     95th percentile and p-value of spatial information and CSI (the
 //     latter is the label-permutation test); the same number of
@@ -41,7 +45,16 @@
 //     the density control is the gridness of the count map (§9);
 //   - the classification (§8, §11): grid, weakly-grid, place, concept, or
 //     none; silent for constant activations; undefined for non-finite
-//     activations or an empty frame. Every check is reported as a Reason
+//     activations or an empty frame. Two rules make it hold on t-SNE
+//     concept spaces: concept needs top-class coverage ≥ ConceptCoverage
+//     (a whole-class cell, not a field inside the class cluster; §6, §9.6;
+//     the within-class permutation p is reported, and only gates concept
+//     when ConceptWithinClassP > 0, because with 10,000 points any smooth
+//     gradient inside a class is significant); and with labels a grid or
+//     weakly-grid unit whose class-mean map has gridness ≥ ClusterGridness
+//     and whose fields lie in ≥ ClusterMinClasses classes is labelled
+//     cluster-grid instead: its pattern is the layout of the class
+//     clusters, which is not interpretable (§9.4). Every check is reported as a Reason
 //     (score, value, operator, threshold, pass); an undefined score never
 //     passes a check.
 //

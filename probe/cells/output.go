@@ -37,6 +37,7 @@ var scoreKeys = []string{
 	"spatial_info", "spatial_info_per_sample", "spatial_info_p95", "spatial_info_p",
 	"within_class_si_p95", "within_class_si_p", "sparsity", "selectivity",
 	"n_fields", "field_frac", "csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
+	"top_class_coverage", "class_gridness", "grid_clusters",
 	"density_gridness", "mean_activation", "valid_bins",
 }
 
@@ -47,6 +48,7 @@ func (s *Scores) values() []any {
 		jnum(s.SpatialInfo), jnum(s.SpatialInfoPerSample), jnum(s.SpatialInfoP95), jnum(s.SpatialInfoP),
 		jnum(s.WithinClassSIP95), jnum(s.WithinClassSIP), jnum(s.Sparsity), jnum(s.Selectivity),
 		jcount(s.NFields), jnum(s.FieldFrac), jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
+		jnum(s.TopClassCoverage), jnum(s.ClassGridness), jcount(s.GridClusters),
 		jnum(s.DensityGridness), jnum(s.MeanActivation), jcount(s.ValidBins),
 	}
 }
@@ -137,6 +139,9 @@ type jsonThr struct {
 	ConceptMaxClasses   int     `json:"concept_max_classes"`
 	ConceptClassFrac    float64 `json:"concept_class_frac"`
 	ConceptWithinClassP float64 `json:"concept_within_class_p"`
+	ConceptCoverage     float64 `json:"concept_coverage"`
+	ClusterGridness     float64 `json:"cluster_gridness"`
+	ClusterMinClasses   int     `json:"cluster_min_classes"`
 }
 
 // WriteJSON writes the result as
@@ -158,7 +163,8 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
 		Percentile: p.Percentile, Seed: p.Seed, Labels: p.Labels, DensityGridness: jnum(p.DensityGridness),
 		Thresholds: jsonThr{t.Grid, t.WeakGrid, t.DensityMargin, t.PlaceMaxGridness, t.PlaceFields, t.PlaceMaxFieldFrac,
-			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP},
+			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP,
+			t.ConceptCoverage, t.ClusterGridness, t.ClusterMinClasses},
 	}}
 	for _, u := range r.Units {
 		ju := jsonUnit{Unit: u.Unit, Part: u.Part, Labels: u.Labels, Reasons: []jsonReason{}, Scores: u.Scores, Fields: []jsonField{}, ClassMeans: []jnum{}}

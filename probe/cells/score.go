@@ -43,6 +43,19 @@ type Scores struct {
 	TopShare float64 // μ_max / Σ μ_c
 	NearTop  int     // classes with μ_c ≥ ConceptClassFrac·μ_max (−1 if no labels)
 
+	// TopClassCoverage is the fraction of the points of the top class
+	// whose activation is ≥ ConceptClassFrac·μ_max: a whole-class (concept)
+	// cell responds to most images of its class, a place field inside the
+	// class cluster to a part of them (spec §6, §9.6).
+	TopClassCoverage float64
+	// ClassGridness is the 60° gridness of the class-mean map (every
+	// point's activation replaced by the mean of its class): the grid
+	// pattern that the class layout alone produces (spec §9.4).
+	ClassGridness float64
+	// GridClusters is the number of distinct classes that dominate (hold the
+	// most points of) the unit's fields (−1 without labels or fields).
+	GridClusters int
+
 	DensityGridness float64 // gridness of the count map (density control, spec §9)
 	MeanActivation  float64 // mean activation over the points in the frame
 	ValidBins       int     // bins with C_i ≥ MinCount
@@ -50,14 +63,14 @@ type Scores struct {
 
 func nanScores() Scores {
 	n := math.NaN()
-	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, 0}
+	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, -1, n, n, 0}
 }
 
 // Unit is the result for one unit, or for one signed part of it.
 type Unit struct {
 	Unit    int      // column index in the activations
 	Part    string   // "" (as given), "pos" = max(a,0) or "neg" = max(−a,0)
-	Labels  []string // subset of grid, weakly-grid, place, concept; or none, silent, undefined
+	Labels  []string // subset of grid, weakly-grid or cluster-grid, place, concept; or none, silent, undefined
 	Reasons []Reason // every check behind the labels
 	Scores  Scores
 	N       int       // bins per side; 0 when no maps were made (undefined)
@@ -501,6 +514,7 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 		cs := classScores(w.csum, p.classCnt, o.Thresholds.ConceptClassFrac)
 		u.Class = &cs
 		s.CSI, s.TopClass, s.TopShare, s.NearTop = cs.CSI, cs.TopClass, cs.TopShare, cs.NearTop
+		w.classLayout(a, &u)
 	}
 	if ctx.Err() != nil {
 		return u
@@ -512,6 +526,92 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	w.fieldShuffles(&u)
 	u.Labels, u.Reasons = classify(s, o.Thresholds, p.labels != nil, o.FieldShuffles > 0, true)
 	return u
+}
+
+// classLayout computes the class scores that need the points (spec §6,
+// §9.4, §9.6).
+//
+// TopClassCoverage = #{k : l_k = c*, a_k ≥ f·μ_c*} / #{k : l_k = c*}, with
+// c* the top class, μ_c* its mean and f = ConceptClassFrac (NaN if μ_c* ≤ 0).
+//
+// ClassGridness is the 60° gridness (spec §3) of the class-mean map: the raw
+// binned mean of a'_k = μ_{l_k} (points without a class form one more
+// group). It is the grid score the unit would have if its activation
+// depended on the class only, i.e. the part of a grid pattern that the
+// layout of the class clusters explains.
+//
+// GridClusters counts the distinct classes that hold the most points of at
+// least one field.
+//
+// Preconditions: labels given; u.Raw, u.Fields and s.TopClass set.
+func (w *worker) classLayout(a []float64, u *Unit) {
+	p := w.p
+	s := &u.Scores
+	n := p.f.N
+	ng := len(p.groups)
+	if c := s.TopClass; c >= 0 && c < p.nClass {
+		idx := p.groups[c]
+		sum := 0.0
+		for _, k := range idx {
+			sum += a[k]
+		}
+		if mu := sum / float64(len(idx)); len(idx) > 0 && mu > 0 {
+			thr, above := p.opts.Thresholds.ConceptClassFrac*mu, 0
+			for _, k := range idx {
+				if a[k] >= thr {
+					above++
+				}
+			}
+			s.TopClassCoverage = float64(above) / float64(len(idx))
+		}
+	}
+	for _, idx := range p.groups {
+		sum := 0.0
+		for _, k := range idx {
+			sum += a[k]
+		}
+		mean := sum / float64(max(len(idx), 1))
+		for _, k := range idx {
+			w.buf[k] = mean
+		}
+	}
+	p.f.BinSums(w.sums, w.buf)
+	rawFromSums(w.shufMap, w.sums, p.count, p.opts.MinCount)
+	w.plan.autocorr(w.sac, w.shufMap, p.opts.Compat)
+	s.ClassGridness = p.geom.score(w.sac, w.corr).Gridness60
+	if len(u.Fields) == 0 {
+		return
+	}
+	fieldOf := make([]int32, n*n)
+	for i := range fieldOf {
+		fieldOf[i] = -1
+	}
+	for j, fl := range u.Fields {
+		for _, b := range fl.Bins {
+			fieldOf[b] = int32(j)
+		}
+	}
+	cnt := make([]int, len(u.Fields)*ng)
+	for k, b := range p.f.Bin {
+		if b < 0 || fieldOf[b] < 0 || p.labels[k] < 0 {
+			continue
+		}
+		cnt[int(fieldOf[b])*ng+p.labels[k]]++
+	}
+	seen := make([]bool, ng)
+	s.GridClusters = 0
+	for j := range u.Fields {
+		best, bg := 0, -1
+		for g := 0; g < p.nClass; g++ {
+			if c := cnt[j*ng+g]; c > best {
+				best, bg = c, g
+			}
+		}
+		if bg >= 0 && !seen[bg] {
+			seen[bg] = true
+			s.GridClusters++
+		}
+	}
 }
 
 // permutations runs the activation-permutation null of SI and CSI and the
@@ -556,9 +656,9 @@ func (w *worker) permutations(a []float64, unit int, part string, s *Scores) {
 	}
 	s.CSIP95, s.CSIP = nullStats(csiNull, s.CSI, o.Percentile)
 	// Within-class permutation: activations move only among points of the
-	// same class (spec §6). It only decides the concept label, so by
+	// same class (spec §6, §9.6: reported next to the concept label). By
 	// default it runs only when the CSI reaches the concept threshold.
-	if !o.AllNulls && !(o.Thresholds.ConceptWithinClassP > 0 && s.CSI >= o.Thresholds.ConceptCSI) {
+	if !o.AllNulls && !(s.CSI >= o.Thresholds.ConceptCSI) {
 		return
 	}
 	r = p.rng(unit, part, 2)
