@@ -45,7 +45,7 @@ type TSNEOptions struct {
 	// refinement is used.
 	KNNExactMaxN int
 	// GridSpacing is the largest node spacing of the FFT grid, in embedding
-	// units (default 0.5), and GridOrder the interpolation nodes per
+	// units (default 0.75), and GridOrder the interpolation nodes per
 	// dimension (default 4, cubic).
 	GridSpacing float64
 	GridOrder   int
@@ -73,7 +73,7 @@ var DefaultTSNE = TSNEOptions{
 	Method:            "auto",
 	ExactMaxN:         2000,
 	KNNExactMaxN:      30000,
-	GridSpacing:       0.5,
+	GridSpacing:       0.75,
 	GridOrder:         4,
 	Init:              "pca",
 	Seed:              1,
