@@ -232,13 +232,13 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	var err error
 	switch {
 	case n > o.KNNExactMaxN:
-		nb, err = knnApprox(ctx, data, n, dd, k, o.Seed)
-	case dd <= 32 || pca == nil || data != nil && dd != d:
-		// Low dimension (or already reduced): brute force is cheap enough.
+		nb, err = knnApprox(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), o.Seed)
+	case dd <= 32 || pca == nil:
+		// Low dimension: brute force is cheap enough.
 		nb, err = knnBrute(ctx, data, n, dd, k)
 		res.ExactKNN = true
 	default:
-		nb, err = knnPruned(ctx, data, n, dd, k, newProjected(data, n, dd, pca), nil)
+		nb, err = knnPruned(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), nil)
 		res.ExactKNN = true
 	}
 	if err != nil {
@@ -387,6 +387,27 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	res.Timings["kl"] = time.Since(t0)
 	res.Y = y
 	return res, nil
+}
+
+// boundsFor returns the projection used to bound distances between rows of
+// data (n×dd). When data is the original input (dd = d) it is the PCA
+// projection; when data is already the PCA projection it is data itself
+// (exact, no residual).
+func boundsFor(data []float32, n, dd, d int, pca *PCAResult) *projected {
+	if dd == d && pca != nil {
+		return newProjected(data, n, dd, pca)
+	}
+	p := &projected{n: n, m: dd, z: make([]float64, n*dd), zz: make([]float64, n), r: make([]float64, n)}
+	for i := 0; i < n; i++ {
+		var s float64
+		for j := 0; j < dd; j++ {
+			v := float64(data[i*dd+j])
+			p.z[i*dd+j] = v
+			s += v * v
+		}
+		p.zz[i] = s
+	}
+	return p
 }
 
 func centre(y []float64, n int) {
