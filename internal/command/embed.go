@@ -102,7 +102,7 @@ var Embed = &cli.Command{
 			Seconds: wall.Seconds(), Warnings: res.Warnings,
 		}
 		if labels != nil {
-			q, err := embed.Quality(c.Context, x, n, d, res.Y, 2, labels, embed.QualityOptions{Perplexity: opts.Perplexity})
+			q, err := embed.Quality(c.Context, x, n, d, res.Y, 2, labels, embed.QualityOptions{Perplexity: res.Perplexity})
 			if err != nil {
 				return fmt.Errorf("embed: quality: %w", err)
 			}

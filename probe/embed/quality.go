@@ -13,7 +13,8 @@ type QualityOptions struct {
 	// K is the neighbourhood size of kNN preservation and trustworthiness.
 	K int
 	// Perplexity of the affinities P used for the KL divergence
-	// (⌊3·Perplexity⌋ exact nearest neighbours, as in TSNE).
+	// (⌊3·Perplexity⌋ exact nearest neighbours, as in TSNE; lowered to
+	// (N−1)/3 when N is too small, as in TSNE).
 	Perplexity float64
 }
 
@@ -57,7 +58,10 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 		return nil, fmt.Errorf("embed: %d labels for %d points", len(labels), n)
 	}
 	k := opts.K
-	kp := min(n-1, int(3*opts.Perplexity))
+	if int(3*opts.Perplexity) > n-1 {
+		opts.Perplexity = float64(n-1) / 3 // as TSNE does
+	}
+	kp := max(1, int(3*opts.Perplexity))
 	if k < 1 || k > n-2 {
 		return nil, fmt.Errorf("embed: quality needs 1 ≤ K ≤ N−2, have K=%d, N=%d", k, n)
 	}
@@ -70,8 +74,6 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 		}
 	}
 	// Low-dimensional neighbours, exact.
-	y32 := make([]float32, len(y)) // only for the shape of the search
-	_ = y32
 	ylo, err := knnFloat64(ctx, y, n, dy, k)
 	if err != nil {
 		return nil, err
@@ -197,7 +199,6 @@ func trustPenalty(ctx context.Context, x []float32, n, d int, pr *projected, hi,
 			gram = pr.gramBlock(b0, b1, gram)
 		}
 		parallelFor(b1-b0, func(rlo, rhi int) {
-			exact := make([]float64, n)
 			var pen, shr int64
 			for r := rlo; r < rhi; r++ {
 				i := b0 + r
@@ -255,7 +256,6 @@ func trustPenalty(ctx context.Context, x []float32, n, d int, pr *projected, hi,
 						}
 					}
 				}
-				_ = exact
 				for _, c := range counts {
 					if rank := c + 1; rank > int64(k) {
 						pen += rank - int64(k)
