@@ -99,7 +99,10 @@ var Embed = &cli.Command{
 		sum := embedSummary{
 			N: n, D: d, Out: out, Method: res.Method, Perplexity: res.Perplexity,
 			Iterations: res.Iterations, KL: res.KL, KLExactZ: res.KLExactZ, ExactKNN: res.ExactKNN,
-			Seconds: wall.Seconds(), Warnings: res.Warnings,
+			Seconds: wall.Seconds(), Warnings: res.Warnings, Timings: map[string]float64{},
+		}
+		for k, v := range res.Timings {
+			sum.Timings[k] = v.Seconds()
 		}
 		if labels != nil {
 			q, err := embed.Quality(c.Context, x, n, d, res.Y, 2, labels, embed.QualityOptions{Perplexity: res.Perplexity})
@@ -130,18 +133,19 @@ type embedQuality struct {
 }
 
 type embedSummary struct {
-	N          int           `json:"n"`
-	D          int           `json:"d"`
-	Out        string        `json:"out"`
-	Method     string        `json:"method"`
-	Perplexity float64       `json:"perplexity"`
-	Iterations int           `json:"iterations"`
-	KL         float64       `json:"kl_divergence"`
-	KLExactZ   bool          `json:"kl_exact_normaliser"`
-	ExactKNN   bool          `json:"exact_knn"`
-	Seconds    float64       `json:"seconds"`
-	Warnings   []string      `json:"warnings,omitempty"`
-	Quality    *embedQuality `json:"quality,omitempty"`
+	N          int                `json:"n"`
+	D          int                `json:"d"`
+	Out        string             `json:"out"`
+	Method     string             `json:"method"`
+	Perplexity float64            `json:"perplexity"`
+	Iterations int                `json:"iterations"`
+	KL         float64            `json:"kl_divergence"`
+	KLExactZ   bool               `json:"kl_exact_normaliser"`
+	ExactKNN   bool               `json:"exact_knn"`
+	Seconds    float64            `json:"seconds"`
+	Timings    map[string]float64 `json:"stage_seconds"`
+	Warnings   []string           `json:"warnings,omitempty"`
+	Quality    *embedQuality      `json:"quality,omitempty"`
 }
 
 func (s embedSummary) writeText(c *cli.Context) error {
