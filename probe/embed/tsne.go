@@ -225,6 +225,7 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		}
 	}
 	res.Timings["pca"] = time.Since(t0)
+	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, res.Timings["pca"].Seconds())
 
 	// Nearest neighbours.
 	t0 = time.Now()
@@ -245,6 +246,7 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		return nil, err
 	}
 	res.Timings["knn"] = time.Since(t0)
+	o.logf("t-SNE: %d nearest neighbours (exact: %v): %.1f s\n", k, res.ExactKNN, res.Timings["knn"].Seconds())
 
 	t0 = time.Now()
 	dups := 0
@@ -408,6 +410,12 @@ func boundsFor(data []float32, n, dd, d int, pca *PCAResult) *projected {
 		p.zz[i] = s
 	}
 	return p
+}
+
+func (o TSNEOptions) logf(format string, a ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format, a...)
+	}
 }
 
 func centre(y []float64, n int) {
