@@ -26,6 +26,7 @@ func addSeeds(f *testing.F, pattern string) {
 // the input, and that accepted arrays are self-consistent.
 func FuzzDecodeNpy(f *testing.F) {
 	addSeeds(f, "npy/*.npy")
+	addSeeds(f, "numpy/*.npy")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := DecodeNpy(b)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 // Limits on untrusted images: the declared size is checked (DecodeConfig)
 // before the image is decoded.
 const (
-	maxImagePixels = 64 << 20 // per image
+	maxImagePixels = 16 << 20 // per image (4096×4096)
 	maxImageSide   = 1 << 15
 )
 

@@ -1,6 +1,9 @@
 package dataset
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -9,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -171,5 +175,29 @@ func TestImageFolderColour(t *testing.T) {
 	}
 	if _, err := ImageFolder(dir, 1, 28, 28, &Normalization{Mean: []float64{0, 0}, Std: []float64{1, 1}}); err == nil {
 		t.Error("2 means for 1 channel: no error")
+	}
+}
+
+// A PNG whose header declares 100000×100000 pixels is refused from its
+// header, before any pixel memory is allocated.
+func TestImageFolderHugeDeclaredSize(t *testing.T) {
+	var ihdr bytes.Buffer
+	ihdr.WriteString("IHDR")
+	binary.Write(&ihdr, binary.BigEndian, []uint32{100000, 100000})
+	ihdr.Write([]byte{8, 0, 0, 0, 0}) // 8-bit gray
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	binary.Write(&b, binary.BigEndian, uint32(13))
+	b.Write(ihdr.Bytes())
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(ihdr.Bytes()))
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a", "huge.png")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ImageFolder(dir, 1, 28, 28, nil)
+	if err == nil || !strings.Contains(err.Error(), "100000×100000") {
+		t.Errorf("huge PNG: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"codeberg.org/sbinet/npyio/npy"
+
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/testenv"
 )
@@ -310,5 +312,34 @@ func TestNpyNumpyFiles(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// Our writer's output parses with npyio's own reader straight from the file
+// (its header parser and decoder), not only with ReadNpy.
+func TestWriteNpyReadableByNpyio(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.npy")
+	want := []float64{1, -2.5, 3, 1e300, 5, 6}
+	if err := WriteNpy(p, false, []int{1, 2, 3}, want); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := npy.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Header.Descr.Shape, []int{1, 2, 3}) || r.Header.Descr.Type != "'<f8'" || r.Header.Descr.Fortran {
+		t.Errorf("npyio sees header %+v", r.Header.Descr)
+	}
+	var got []float64
+	if err := r.Read(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("npyio read %v, want %v", got, want)
 	}
 }

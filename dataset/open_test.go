@@ -3,6 +3,7 @@ package dataset
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -39,5 +40,27 @@ func TestOpen(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), b, 0o644)
 	if _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "mnist-test") {
 		t.Errorf("IDX folder: %v", err)
+	}
+}
+
+func TestGather(t *testing.T) {
+	s := &Set{N: 3, Shape: []int{2}, X: []float32{0, 1, 10, 11, 20, 21}}
+	got := s.Gather(nil, []int{2, 0, 2})
+	if want := []float32{20, 21, 0, 1, 20, 21}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Gather = %v, want %v", got, want)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	t.Setenv(EnvData, "")
+	s, err := Open("mnist-test", Options{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Describe(), "mnist-test[:3]: 3 × [1 28 28] float32, 10 classes labelled, pixels/255, normalised 0.1307/0.3081"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	if got := s.InputShape(8); !reflect.DeepEqual(got, []int{8, 1, 28, 28}) {
+		t.Errorf("InputShape(8) = %v", got)
 	}
 }

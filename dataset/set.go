@@ -64,6 +64,21 @@ func (s *Set) Batch(start, end int) []float32 {
 	return s.X[start*k : end*k : end*k]
 }
 
+// Gather copies the samples idx[0], idx[1], … into dst (len(idx) ×
+// SampleSize values) and returns dst, allocating it when nil or too short;
+// for shuffled mini-batches. Indices must be in [0, N).
+func (s *Set) Gather(dst []float32, idx []int) []float32 {
+	k := s.SampleSize()
+	if cap(dst) < len(idx)*k {
+		dst = make([]float32, len(idx)*k)
+	}
+	dst = dst[:len(idx)*k]
+	for j, i := range idx {
+		copy(dst[j*k:(j+1)*k], s.X[i*k:(i+1)*k])
+	}
+	return dst
+}
+
 // Limit returns a view of the first n samples (all of them when n ≤ 0 or
 // n ≥ N). X and Labels are shared with s, not copied.
 func (s *Set) Limit(n int) *Set {

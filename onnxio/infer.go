@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
@@ -35,6 +36,12 @@ const maxConstLen = 1 << 16
 type ValueType struct {
 	DType DType
 	Shape []int64
+	// Dims names each dimension for display: the size in decimal, "N"
+	// for the dynamic first dimension of a graph input (the batch) and
+	// every dimension equal to it, the dim_param name for other dynamic
+	// input dimensions, and "?" for dynamic sizes computed from them
+	// (such as 3N).
+	Dims []string
 }
 
 // InferShapes infers the shape of every tensor of m (graph inputs,
@@ -96,6 +103,7 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		syms[fmt.Sprintf("#%d", len(syms))] = v
 		return v
 	}
+	s.symNames = make(map[int64]string)
 	for name := range inputs {
 		found := false
 		for _, vi := range m.Inputs {
@@ -143,11 +151,20 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 			} else {
 				dims[i] = fresh()
 			}
+			name := "N"
+			if i > 0 && i < len(params) && params[i] != "" {
+				name = params[i]
+			} else if i > 0 {
+				name = "?"
+			}
+			if _, ok := s.symNames[dims[i]]; !ok {
+				s.symNames[dims[i]] = name
+			}
 		}
-		s.types[name] = ValueType{ValueDType(vi), dims}
+		s.types[name] = ValueType{DType: ValueDType(vi), Shape: dims}
 	}
 	for name, t := range m.Initializers {
-		s.types[name] = ValueType{t.DType, append([]int64{}, t.Dims...)}
+		s.types[name] = ValueType{DType: t.DType, Shape: append([]int64{}, t.Dims...)}
 		s.setConst(name, t)
 	}
 	var firstErr error
@@ -168,7 +185,7 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 			switch {
 			case out == "":
 			case ok && err != errSkip:
-				s.types[out] = ValueType{ValueDType(vi), dims}
+				s.types[out] = ValueType{DType: ValueDType(vi), Shape: dims}
 			default:
 				s.skipped[out] = true
 				if firstErr == nil && isUnsupported {
@@ -186,8 +203,17 @@ var errSkip = errors.New("input shape unknown")
 // result returns the inferred types with every negative size as Unknown.
 func (s *inferState) result() map[string]ValueType {
 	for name, t := range s.types {
+		t.Shape = append([]int64{}, t.Shape...) // shapes may share storage
+		t.Dims = make([]string, len(t.Shape))
 		for i, d := range t.Shape {
-			if d < 0 {
+			switch {
+			case d >= 0:
+				t.Dims[i] = strconv.FormatInt(d, 10)
+			case s.symNames[d] != "":
+				t.Dims[i] = s.symNames[d]
+				t.Shape[i] = Unknown
+			default:
+				t.Dims[i] = "?"
 				t.Shape[i] = Unknown
 			}
 		}
@@ -197,11 +223,12 @@ func (s *inferState) result() map[string]ValueType {
 }
 
 type inferState struct {
-	m       *Model
-	types   map[string]ValueType
-	ivals   map[string][]int64   // known integer values (unknownVal for unknown entries)
-	skipped map[string]bool      // outputs of nodes inference could not handle
-	fvals   map[string][]float32 // known small float values
+	m        *Model
+	types    map[string]ValueType
+	ivals    map[string][]int64   // known integer values (unknownVal for unknown entries)
+	skipped  map[string]bool      // outputs of nodes inference could not handle
+	symNames map[int64]string     // display names of input symbols
+	fvals    map[string][]float32 // known small float values
 }
 
 func (s *inferState) setConst(name string, t *Tensor) {
@@ -295,10 +322,8 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 	}
 	set := func(i int, dt DType, shape []int64) {
 		if i < len(n.GetOutput()) && n.GetOutput()[i] != "" {
-			if shape == nil {
-				shape = []int64{}
-			}
-			s.types[n.GetOutput()[i]] = ValueType{dt, shape}
+			shape = append([]int64{}, shape...)
+			s.types[n.GetOutput()[i]] = ValueType{DType: dt, Shape: shape}
 		}
 	}
 	setVal := func(i int, v []int64) {
@@ -1212,6 +1237,13 @@ func reshape(in, target []int64, allowzero bool) ([]int64, error) {
 	}
 	if infer >= 0 {
 		switch {
+		case rest == 1 && inKnown == outKnown:
+			// [N,20,4,4] -> [-1,320]: the -1 is the one symbol left.
+			for sym, k := range inSyms {
+				if k == 1 {
+					out[infer] = sym
+				}
+			}
 		case rest > 0:
 			out[infer] = Unknown
 		case outKnown == 0 || inKnown%outKnown != 0:

@@ -52,6 +52,15 @@ func TestInferMNIST(t *testing.T) {
 			}
 		}
 	}
+	types, err := InferTypes(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range mnistShapes {
+		if got, w := FormatDims(types[name].Dims), FormatShape(want); got != w {
+			t.Errorf("%s dims %s, want %s", name, got, w)
+		}
+	}
 	if _, err := InferShapes(m, map[string][]int64{"input": {1, 3, 28, 28}}); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("3-channel input: %v", err)
 	}
@@ -78,17 +87,21 @@ func TestInferTinyCNN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]ValueType{
-		"/conv/Conv_output_0": {Float, []int64{-1, 2, 6, 6}},
-		"/Relu_output_0":      {Float, []int64{-1, 2, 6, 6}},
-		"/MaxPool_output_0":   {Float, []int64{-1, 2, 3, 3}},
-		"/Constant_output_0":  {Int64, []int64{2}},
-		"/Reshape_output_0":   {Float, []int64{-1, 18}},
-		"/fc/Gemm_output_0":   {Float, []int64{-1, 3}},
-		"log_probs":           {Float, []int64{-1, 3}},
+	want := map[string]struct {
+		dt   DType
+		dims string
+	}{
+		"/conv/Conv_output_0": {Float, "[N,2,6,6]"},
+		"/Relu_output_0":      {Float, "[N,2,6,6]"},
+		"/MaxPool_output_0":   {Float, "[N,2,3,3]"},
+		"/Constant_output_0":  {Int64, "[2]"},
+		"/Reshape_output_0":   {Float, "[N,18]"}, // onnx: [unk__0,18]; N×18 elements / 18 = N
+		"/fc/Gemm_output_0":   {Float, "[N,3]"},
+		"log_probs":           {Float, "[N,3]"},
 	}
 	for name, w := range want {
-		if got := types[name]; got.DType != w.DType || !equalSlices(got.Shape, w.Shape) {
+		got := types[name]
+		if got.DType != w.dt || FormatDims(got.Dims) != w.dims || FormatShape(got.Shape) != w.dims {
 			t.Errorf("%s = %v, want %v", name, got, w)
 		}
 	}
@@ -174,6 +187,15 @@ func TestInferTinyDyn(t *testing.T) {
 			}
 		}
 	}
+	types, err := InferTypes(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"r": "[N,16]", "f": "[?,195]", "z": "[N,9]", "b": "[]"} {
+		if got := FormatDims(types[name].Dims); got != want {
+			t.Errorf("%s dims %s, want %s", name, got, want)
+		}
+	}
 }
 
 func TestReshapeRule(t *testing.T) {
@@ -184,9 +206,9 @@ func TestReshapeRule(t *testing.T) {
 		err              string
 	}{
 		{[]int64{2, 3, 4}, []int64{0, -1}, []int64{2, 12}, false, ""},
-		{[]int64{n, 3, 4}, []int64{0, -1}, []int64{n, 12}, false, ""}, // 0 copies the symbolic batch, so -1 is known
-		{[]int64{n, 3, 4}, []int64{n, -1}, []int64{n, 12}, false, ""}, // x.view(x.size(0), -1)
-		{[]int64{n, 3, 4}, []int64{-1, 12}, []int64{-1, 12}, false, ""},
+		{[]int64{n, 3, 4}, []int64{0, -1}, []int64{n, 12}, false, ""},   // 0 copies the symbolic batch, so -1 is known
+		{[]int64{n, 3, 4}, []int64{n, -1}, []int64{n, 12}, false, ""},   // x.view(x.size(0), -1)
+		{[]int64{n, 3, 4}, []int64{-1, 12}, []int64{n, 12}, false, ""},  // 12N / 12 = N
 		{[]int64{n, 3, 4}, []int64{-1, 5}, []int64{-1, 5}, false, ""},   // N×12/5 may be whole: not decidable
 		{[]int64{-1, 3, 4}, []int64{0, -1}, []int64{-1, -1}, false, ""}, // anonymous unknown: nothing cancels
 		{[]int64{2, 3, 4}, []int64{4, 0, 2}, []int64{4, 3, 2}, false, ""},

@@ -8,14 +8,16 @@ import (
 
 // Layer is one hookable tensor: an output of a node.
 type Layer struct {
-	Index  int     // the node's position in Model.Nodes (topological order)
-	Node   string  // node name ("#index op" if the node has none)
-	Op     string  // operator type; prefixed with "domain:" outside the default domain
-	Output string  // output tensor name
-	DType  DType   // inferred element type (Undefined if unknown)
-	Shape  []int64 // inferred shape, Unknown (-1) for dynamic sizes; nil if not inferred
-	// Params counts the elements of the initializers the node reads
-	// (weights and biases); every output of a node repeats it.
+	Index  int      // the node's position in Model.Nodes (topological order)
+	Node   string   // node name ("#index op" if the node has none)
+	Op     string   // operator type; prefixed with "domain:" outside the default domain
+	Output string   // output tensor name
+	DType  DType    // inferred element type (Undefined if unknown)
+	Shape  []int64  // inferred shape, Unknown (-1) for dynamic sizes; nil if not inferred
+	Dims   []string // display names of the dimensions (see ValueType.Dims)
+	// Params counts the elements of the floating-point initializers the
+	// node reads (weights and biases; integer constants such as axes or
+	// shapes are not parameters). Every output of a node repeats it.
 	Params int64
 }
 
@@ -32,7 +34,7 @@ func Layers(m *Model, inputs map[string][]int64) ([]Layer, error) {
 		var params int64
 		seen := make(map[string]bool)
 		for _, in := range n.GetInput() {
-			if t, ok := m.Initializers[in]; ok && !seen[in] {
+			if t, ok := m.Initializers[in]; ok && !seen[in] && t.DType.IsFloat() {
 				seen[in] = true
 				params += int64(t.Len())
 			}
@@ -47,7 +49,7 @@ func Layers(m *Model, inputs map[string][]int64) ([]Layer, error) {
 			}
 			l := Layer{Index: i, Node: NodeLabel(n, i), Op: op, Output: out, Params: params}
 			if t, ok := types[out]; ok {
-				l.DType, l.Shape = t.DType, t.Shape
+				l.DType, l.Shape, l.Dims = t.DType, t.Shape, t.Dims
 			}
 			layers = append(layers, l)
 		}
@@ -55,14 +57,14 @@ func Layers(m *Model, inputs map[string][]int64) ([]Layer, error) {
 	return layers, err
 }
 
-// TotalParams counts the elements of the initializers that nodes read,
-// each initializer once.
+// TotalParams counts the elements of the floating-point initializers that
+// nodes read, each initializer once.
 func (m *Model) TotalParams() int64 {
 	used := make(map[string]bool)
 	var total int64
 	for _, n := range m.Nodes {
 		for _, in := range n.GetInput() {
-			if t, ok := m.Initializers[in]; ok && !used[in] {
+			if t, ok := m.Initializers[in]; ok && !used[in] && t.DType.IsFloat() {
 				used[in] = true
 				total += int64(t.Len())
 			}
@@ -89,6 +91,15 @@ func FormatShape(shape []int64) string {
 		}
 	}
 	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// FormatDims writes display dimensions (ValueType.Dims) as "[N,10,24,24]",
+// or "?" for an unknown shape.
+func FormatDims(dims []string) string {
+	if dims == nil {
+		return "?"
+	}
+	return "[" + strings.Join(dims, ",") + "]"
 }
 
 // ParseShape reads a shape written as "1,1,28,28" (also "[1,1,28,28]" or

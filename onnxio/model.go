@@ -62,6 +62,10 @@ func Load(path string) (*Model, error) {
 	if st.IsDir() {
 		return nil, &FormatError{Stage: "reading model", File: path, Msg: "is a folder, not an ONNX file"}
 	}
+	if !st.Mode().IsRegular() {
+		// Devices and pipes may never end (think /dev/zero).
+		return nil, &FormatError{Stage: "reading model", File: path, Msg: "is not a regular file"}
+	}
 	if st.Size() > MaxModelBytes {
 		return nil, &FormatError{Stage: "reading model", File: path, Msg: fmt.Sprintf("%d bytes, more than the 2 GiB a protobuf can hold", st.Size())}
 	}

@@ -180,6 +180,14 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(filepath.Join(dir, "missing.onnx")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
+	for _, p := range []string{dir, os.DevNull} {
+		if _, err := Load(p); err == nil {
+			t.Errorf("Load(%s) accepted", p)
+		}
+		if _, err := ReadTensorFile(p); err == nil {
+			t.Errorf("ReadTensorFile(%s) accepted", p)
+		}
+	}
 	// Every prefix of a valid model either decodes to a valid model (a cut
 	// on a field boundary) or gives a FormatError; never a panic. Cuts
 	// inside the graph field always fail: the graph's length prefix then
@@ -256,6 +264,14 @@ func TestLoadMNISTReference(t *testing.T) {
 	}
 	if len(m.Inputs) != 1 || m.Inputs[0].GetName() != "input" || m.Outputs[0].GetName() != "log_probs" {
 		t.Errorf("inputs %v outputs %v", m.Inputs, m.Outputs)
+	}
+	data, err := Encode(m.Proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Decode(data)
+	if err != nil || !proto.Equal(m.Proto, m2.Proto) {
+		t.Errorf("round trip: %v", err)
 	}
 }
 

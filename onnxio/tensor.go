@@ -474,12 +474,19 @@ func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) 
 // format of the ONNX backend test data (test_data_set_*/input_*.pb), and
 // decodes it. External data is resolved against the file's folder.
 func ReadTensorFile(path string) (*Tensor, error) {
-	data, err := os.ReadFile(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading tensor: %w", err)
 	}
-	if len(data) > MaxBytes+1<<20 {
+	if !st.Mode().IsRegular() {
+		return nil, &FormatError{Stage: "reading tensor", File: path, Msg: "is not a regular file"}
+	}
+	if st.Size() > MaxBytes+1<<20 {
 		return nil, &FormatError{Stage: "reading tensor", File: path, Msg: "file larger than the tensor size limit"}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading tensor: %w", err)
 	}
 	tp := new(onnxpb.TensorProto)
 	if err := proto.Unmarshal(data, tp); err != nil {

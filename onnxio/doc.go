@@ -1,0 +1,22 @@
+// Package onnxio is the one package of conceptcells that knows the ONNX file
+// format: it reads, validates, inspects and writes ONNX models.
+//
+// Load (or Decode) parses a model with the generated types of package onnxpb
+// and validates it (see FromProto): the graph must sort topologically, every
+// node input must be defined, initializer sizes must match their dims, and
+// opset imports are recorded. The result is a Model with its nodes in
+// topological order and its initializers decoded into Tensors.
+//
+// DecodeTensor decodes one TensorProto (raw little-endian data, the typed
+// fields, float16/bfloat16, and external data confined to the model's
+// folder); ReadTensorFile reads the standalone .pb files of the ONNX test
+// data. Encode and Save write models (Save atomically). InferShapes infers
+// static shapes, and Layers lists every hookable tensor.
+//
+// Errors are *FormatError for malformed input and *UnsupportedError for
+// valid features conceptcells does not handle; both name the stage, and the
+// node, tensor or attribute involved.
+//
+// Reference: the ONNX IR specification (docs/IR.md) and operator
+// specification (docs/Operators.md) of the ONNX project.
+package onnxio

@@ -1,0 +1,158 @@
+package cells
+
+import "math"
+
+// cfft is a mixed-radix (4, 2, 3, 5) complex FFT of one length n in the
+// self-sorting Stockham form (decimation in frequency): stage by stage,
+// with radix r and current length nc = r·m,
+//
+//	y[q + s(r·p + u)] = w_nc^(p·u) · Σ_t x[q + s(p + t·m)] · ω_r^(t·u)
+//
+// for p < m, q < s, u < r, after which nc ← m and s ← s·r (ping-pong
+// buffers, no bit reversal). Starting with s = s0 > 1 transforms s0
+// interleaved sequences at once: with s0 = P the P columns of a row-major
+// P×P array, with unit-stride inner loops. Forward uses ω = e^(−2πi/r);
+// both directions are unnormalised (as gonum's dsp/fourier). Only lengths
+// whose prime factors are 2, 3 and 5 are supported (see fastLen).
+type cfft struct {
+	n       int
+	radices []int
+	tw      [][]complex128 // per stage: w_nc^(p·u), p < m, u = 1…r−1
+	twInv   [][]complex128
+}
+
+func newCFFT(n int) *cfft {
+	f := &cfft{n: n}
+	k := n
+	for k%4 == 0 {
+		f.radices = append(f.radices, 4)
+		k /= 4
+	}
+	for _, r := range []int{2, 3, 5} {
+		for k%r == 0 {
+			f.radices = append(f.radices, r)
+			k /= r
+		}
+	}
+	if k != 1 {
+		panic("cells: FFT length with a prime factor above 5") // fastLen never yields one
+	}
+	nc := n
+	for _, r := range f.radices {
+		m := nc / r
+		tw := make([]complex128, m*(r-1))
+		ti := make([]complex128, m*(r-1))
+		for p := 0; p < m; p++ {
+			for u := 1; u < r; u++ {
+				a := -2 * math.Pi * float64(p*u) / float64(nc)
+				s, c := math.Sincos(a)
+				tw[p*(r-1)+u-1] = complex(c, s)
+				ti[p*(r-1)+u-1] = complex(c, -s)
+			}
+		}
+		f.tw = append(f.tw, tw)
+		f.twInv = append(f.twInv, ti)
+		nc = m
+	}
+	return f
+}
+
+// mulI returns i·z (sign +1) or −i·z (sign −1).
+func mulI(z complex128, sign float64) complex128 {
+	return complex(-sign*imag(z), sign*real(z))
+}
+
+var (
+	sin60 = math.Sqrt(3) / 2
+	c5a   = math.Cos(2 * math.Pi / 5)
+	c5b   = math.Cos(4 * math.Pi / 5)
+	s5a   = math.Sin(2 * math.Pi / 5)
+	s5b   = math.Sin(4 * math.Pi / 5)
+)
+
+// transform computes the DFT of the s0 interleaved sequences in x (length
+// n·s0, element t of sequence q at x[q + s0·t]) in place; y is scratch of
+// the same length.
+func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
+	src, dst := x, y
+	nc, s := f.n, s0
+	sign := -1.0 // forward: multiply by −i where ω_4 appears
+	if inverse {
+		sign = 1
+	}
+	for st, r := range f.radices {
+		m := nc / r
+		tw := f.tw[st]
+		if inverse {
+			tw = f.twInv[st]
+		}
+		switch r {
+		case 4:
+			for p := 0; p < m; p++ {
+				w1, w2, w3 := tw[3*p], tw[3*p+1], tw[3*p+2]
+				i0, i1, i2, i3 := s*p, s*(p+m), s*(p+2*m), s*(p+3*m)
+				o0, o1, o2, o3 := s*4*p, s*(4*p+1), s*(4*p+2), s*(4*p+3)
+				for q := 0; q < s; q++ {
+					a0, a1, a2, a3 := src[i0+q], src[i1+q], src[i2+q], src[i3+q]
+					t0, t1 := a0+a2, a0-a2
+					t2, t3 := a1+a3, mulI(a1-a3, sign)
+					dst[o0+q] = t0 + t2
+					dst[o1+q] = (t1 + t3) * w1
+					dst[o2+q] = (t0 - t2) * w2
+					dst[o3+q] = (t1 - t3) * w3
+				}
+			}
+		case 2:
+			for p := 0; p < m; p++ {
+				w1 := tw[p]
+				i0, i1 := s*p, s*(p+m)
+				o0, o1 := s*2*p, s*(2*p+1)
+				for q := 0; q < s; q++ {
+					a0, a1 := src[i0+q], src[i1+q]
+					dst[o0+q] = a0 + a1
+					dst[o1+q] = (a0 - a1) * w1
+				}
+			}
+		case 3:
+			for p := 0; p < m; p++ {
+				w1, w2 := tw[2*p], tw[2*p+1]
+				i0, i1, i2 := s*p, s*(p+m), s*(p+2*m)
+				o0, o1, o2 := s*3*p, s*(3*p+1), s*(3*p+2)
+				for q := 0; q < s; q++ {
+					a0, a1, a2 := src[i0+q], src[i1+q], src[i2+q]
+					t1 := a1 + a2
+					t2 := a0 - t1/2
+					t3 := mulI(a1-a2, sign) * complex(sin60, 0)
+					dst[o0+q] = a0 + t1
+					dst[o1+q] = (t2 + t3) * w1
+					dst[o2+q] = (t2 - t3) * w2
+				}
+			}
+		case 5:
+			for p := 0; p < m; p++ {
+				w1, w2, w3, w4 := tw[4*p], tw[4*p+1], tw[4*p+2], tw[4*p+3]
+				i0, i1, i2, i3, i4 := s*p, s*(p+m), s*(p+2*m), s*(p+3*m), s*(p+4*m)
+				o0, o1, o2, o3, o4 := s*5*p, s*(5*p+1), s*(5*p+2), s*(5*p+3), s*(5*p+4)
+				for q := 0; q < s; q++ {
+					a0, a1, a2, a3, a4 := src[i0+q], src[i1+q], src[i2+q], src[i3+q], src[i4+q]
+					b1, b2 := a1+a4, a2+a3
+					d1, d2 := a1-a4, a2-a3
+					t1 := a0 + complex(c5a, 0)*b1 + complex(c5b, 0)*b2
+					t2 := a0 + complex(c5b, 0)*b1 + complex(c5a, 0)*b2
+					u1 := mulI(complex(s5a, 0)*d1+complex(s5b, 0)*d2, sign)
+					u2 := mulI(complex(s5b, 0)*d1-complex(s5a, 0)*d2, sign)
+					dst[o0+q] = a0 + b1 + b2
+					dst[o1+q] = (t1 + u1) * w1
+					dst[o2+q] = (t2 + u2) * w2
+					dst[o3+q] = (t2 - u2) * w3
+					dst[o4+q] = (t1 - u1) * w4
+				}
+			}
+		}
+		src, dst = dst, src
+		nc, s = m, s*r
+	}
+	if &src[0] != &x[0] {
+		copy(x, src[:len(x)])
+	}
+}

@@ -1,0 +1,244 @@
+package cells
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// jnum is a float that encodes NaN and ±Inf as JSON null.
+type jnum float64
+
+func (v jnum) MarshalJSON() ([]byte, error) {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// jcount is a count that encodes −1 (undefined) as null.
+type jcount int
+
+func (v jcount) MarshalJSON() ([]byte, error) {
+	if v < 0 {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(nil, int64(v), 10), nil
+}
+
+// scoreKeys are the JSON keys of Scores, in output order (also the CSV columns).
+var scoreKeys = []string{
+	"gridness", "gridness_mean", "gridness90", "gridness90_mean", "best_ring", "grid_spacing", "grid_orientation",
+	"gridness_p95", "gridness_p",
+	"spatial_info", "spatial_info_per_sample", "spatial_info_p95", "spatial_info_p",
+	"within_class_si_p95", "within_class_si_p", "sparsity", "selectivity",
+	"n_fields", "field_frac", "csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
+	"density_gridness", "mean_activation", "valid_bins",
+}
+
+func (s *Scores) values() []any {
+	return []any{
+		jnum(s.Gridness), jnum(s.GridnessMean), jnum(s.Gridness90), jnum(s.Gridness90Mean), jnum(s.BestRing),
+		jnum(s.GridSpacing), jnum(s.GridOrientation), jnum(s.GridnessP95), jnum(s.GridnessP),
+		jnum(s.SpatialInfo), jnum(s.SpatialInfoPerSample), jnum(s.SpatialInfoP95), jnum(s.SpatialInfoP),
+		jnum(s.WithinClassSIP95), jnum(s.WithinClassSIP), jnum(s.Sparsity), jnum(s.Selectivity),
+		jcount(s.NFields), jnum(s.FieldFrac), jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
+		jnum(s.DensityGridness), jnum(s.MeanActivation), jcount(s.ValidBins),
+	}
+}
+
+// MarshalJSON writes the scores as an object with the keys of scoreKeys in
+// that order; undefined values are null.
+func (s Scores) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range s.values() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(scoreKeys[i])
+		b.Write(k)
+		b.WriteByte(':')
+		x, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(x)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+type jsonReason struct {
+	Label     string `json:"label"`
+	Score     string `json:"score"`
+	Value     jnum   `json:"value"`
+	Op        string `json:"op"`
+	Threshold jnum   `json:"threshold"`
+	Pass      bool   `json:"pass"`
+}
+
+type jsonField struct {
+	Area int     `json:"area"`
+	Peak jnum    `json:"peak"`
+	Row  float64 `json:"row"`
+	Col  float64 `json:"col"`
+}
+
+type jsonUnit struct {
+	Unit       int          `json:"unit"`
+	Part       string       `json:"part"`
+	Labels     []string     `json:"labels"`
+	Reasons    []jsonReason `json:"reasons"`
+	Scores     Scores       `json:"scores"`
+	Fields     []jsonField  `json:"fields"`
+	ClassMeans []jnum       `json:"class_means"`
+}
+
+type jsonParams struct {
+	Source          string     `json:"source"`
+	Bins            int        `json:"bins"`
+	Range           [4]float64 `json:"range"`
+	Points          int        `json:"points"`
+	PointsInFrame   int        `json:"points_in_frame"`
+	ValidBins       int        `json:"valid_bins"`
+	FracEmpty       jnum       `json:"frac_empty"`
+	MinCount        int        `json:"min_count"`
+	SmoothSigma     float64    `json:"smooth_sigma"`
+	MinOverlap      int        `json:"min_overlap"`
+	RingInner       float64    `json:"ring_inner"`
+	RingOuter       []float64  `json:"ring_outer"`
+	Compat          string     `json:"compat"`
+	FieldThreshold  float64    `json:"field_threshold"`
+	FieldMinBins    int        `json:"field_min_bins"`
+	Permutations    int        `json:"permutations"`
+	FieldShuffles   int        `json:"field_shuffles"`
+	AllNulls        bool       `json:"all_nulls"`
+	Percentile      float64    `json:"percentile"`
+	Seed            uint64     `json:"seed"`
+	Labels          bool       `json:"labels"`
+	DensityGridness jnum       `json:"density_gridness"`
+	Thresholds      jsonThr    `json:"thresholds"`
+}
+
+type jsonThr struct {
+	Grid                float64 `json:"grid"`
+	WeakGrid            float64 `json:"weak_grid"`
+	DensityMargin       float64 `json:"density_margin"`
+	PlaceMaxGridness    float64 `json:"place_max_gridness"`
+	PlaceFields         int     `json:"place_fields"`
+	PlaceMaxFieldFrac   float64 `json:"place_max_field_frac"`
+	ConceptCSI          float64 `json:"concept_csi"`
+	ConceptP            float64 `json:"concept_p"`
+	ConceptMaxClasses   int     `json:"concept_max_classes"`
+	ConceptClassFrac    float64 `json:"concept_class_frac"`
+	ConceptWithinClassP float64 `json:"concept_within_class_p"`
+}
+
+// WriteJSON writes the result as
+//
+//	{"units": [{"unit", "part", "labels", "reasons", "scores", "fields", "class_means"}], "params": {…}}
+//
+// with null for every undefined score (see the README for the keys).
+func (r *Result) WriteJSON(w io.Writer) error {
+	p := r.Params
+	t := p.Thresholds
+	out := struct {
+		Units  []jsonUnit `json:"units"`
+		Params jsonParams `json:"params"`
+	}{Units: make([]jsonUnit, 0, len(r.Units)), Params: jsonParams{
+		Source: p.Source, Bins: p.Bins, Range: [4]float64{p.Range.XMin, p.Range.XMax, p.Range.YMin, p.Range.YMax},
+		Points: p.Points, PointsInFrame: p.PointsInFrame, ValidBins: p.ValidBins, FracEmpty: jnum(p.FracEmpty),
+		MinCount: p.MinCount, SmoothSigma: p.SmoothSigma, MinOverlap: p.MinOverlap, RingInner: p.RingInner,
+		RingOuter: p.RingOuter, Compat: p.Compat, FieldThreshold: p.FieldThreshold, FieldMinBins: p.FieldMinBins,
+		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
+		Percentile: p.Percentile, Seed: p.Seed, Labels: p.Labels, DensityGridness: jnum(p.DensityGridness),
+		Thresholds: jsonThr{t.Grid, t.WeakGrid, t.DensityMargin, t.PlaceMaxGridness, t.PlaceFields, t.PlaceMaxFieldFrac,
+			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP},
+	}}
+	for _, u := range r.Units {
+		ju := jsonUnit{Unit: u.Unit, Part: u.Part, Labels: u.Labels, Reasons: []jsonReason{}, Scores: u.Scores, Fields: []jsonField{}, ClassMeans: []jnum{}}
+		for _, rs := range u.Reasons {
+			ju.Reasons = append(ju.Reasons, jsonReason{rs.Label, rs.Score, jnum(rs.Value), rs.Op, jnum(rs.Threshold), rs.Pass})
+		}
+		for _, f := range u.Fields {
+			ju.Fields = append(ju.Fields, jsonField{f.Area, jnum(f.Peak), f.Row, f.Col})
+		}
+		if u.Class != nil {
+			for _, m := range u.Class.Means {
+				ju.ClassMeans = append(ju.ClassMeans, jnum(m))
+			}
+		}
+		out.Units = append(out.Units, ju)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(out)
+}
+
+// WriteCSV writes one row per unit part: unit, part, labels (joined by
+// "+"), then the score columns in the order of the JSON keys; an undefined
+// score is an empty cell.
+func (r *Result) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{"unit", "part", "labels"}, scoreKeys...)); err != nil {
+		return err
+	}
+	for _, u := range r.Units {
+		row := []string{strconv.Itoa(u.Unit), u.Part, strings.Join(u.Labels, "+")}
+		for _, v := range u.Scores.values() {
+			switch x := v.(type) {
+			case jnum:
+				f := float64(x)
+				if math.IsNaN(f) || math.IsInf(f, 0) {
+					row = append(row, "")
+				} else {
+					row = append(row, strconv.FormatFloat(f, 'g', -1, 64))
+				}
+			case jcount:
+				if x < 0 {
+					row = append(row, "")
+				} else {
+					row = append(row, strconv.Itoa(int(x)))
+				}
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ScoreKeys returns the names of the scores, in the order of the JSON
+// object and the CSV columns of `conceptcells cells`.
+func ScoreKeys() []string { return append([]string(nil), scoreKeys...) }
+
+// Map returns the scores by their JSON names (ScoreKeys); undefined scores
+// (NaN, or −1 for counts) are nil.
+func (s Scores) Map() map[string]*float64 {
+	m := make(map[string]*float64, len(scoreKeys))
+	for i, v := range s.values() {
+		var f float64
+		switch x := v.(type) {
+		case jnum:
+			f = float64(x)
+		case jcount:
+			f = float64(x)
+			if x < 0 {
+				f = math.NaN()
+			}
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			m[scoreKeys[i]] = nil
+			continue
+		}
+		m[scoreKeys[i]] = &f
+	}
+	return m
+}

@@ -1,0 +1,101 @@
+package cells
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// ScoreMap scores a rate map given directly (for example from a rodent
+// recording or another tool): m is n×n, row-major with row = y, NaN = empty
+// bin. It runs every score that needs no points: autocorrelogram and
+// gridness (both forms, 60° and 90°), the field-shuffle null of gridness,
+// spatial information, sparsity and selectivity with uniform occupancy over
+// the valid bins, and place fields found on the map as given (it is not
+// smoothed again). Spatial information has no permutation null without
+// points (with uniform occupancy it is invariant to permuting bins), so
+// the place and grid labels are decided without it; class selectivity and
+// the density control are undefined. opts.Bins is ignored.
+func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, error) {
+	if n < 3 || n > MaxBins {
+		return nil, fmt.Errorf("cells: map of %d×%d bins: want 3…%d per side", n, n, MaxBins)
+	}
+	if len(m) != n*n {
+		return nil, fmt.Errorf("cells: map has %d values, want %d×%d", len(m), n, n)
+	}
+	opts.Bins = n
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	for i, v := range m {
+		if math.IsInf(v, 0) {
+			return nil, fmt.Errorf("cells: map bin %d (row %d, col %d) is infinite", i, i/n, i%n)
+		}
+	}
+	f := &Frame{N: n, Count: make([]float64, n*n)}
+	for i, v := range m {
+		if !math.IsNaN(v) {
+			f.Count[i] = 1
+			f.In++
+		}
+	}
+	p := &prepared{f: f, opts: opts, valid: f.Valid(1), count: f.Count, density: math.NaN()}
+	p.nValid = f.In
+	p.geom = newGridGeom(n, opts.RingInner, opts.RingOuter, opts.Compat)
+	w := p.newWorker()
+	u := Unit{N: n, Scores: nanScores()}
+	s := &u.Scores
+	s.ValidBins = p.nValid
+	res := &Result{Params: p.params()}
+	res.Params.Source = "map"
+	res.Params.SmoothSigma = 0
+	lo, hi, sum := math.Inf(1), math.Inf(-1), 0.0
+	for _, v := range m {
+		if !math.IsNaN(v) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			sum += v
+		}
+	}
+	switch {
+	case p.nValid == 0:
+		u.N = 0
+		u.Labels = []string{"undefined"}
+		u.Reasons = []Reason{{Label: "undefined", Score: "valid_bins", Value: 0, Op: "==", Threshold: 0, Pass: true}}
+	case hi-lo <= 1e-12*math.Max(math.Abs(hi), math.Abs(lo)):
+		s.MeanActivation = sum / float64(p.nValid)
+		u.Raw = append([]float64(nil), m...)
+		u.Smooth = u.Raw
+		u.SAC = make([]float64, (2*n-1)*(2*n-1))
+		for i := range u.SAC {
+			u.SAC[i] = math.NaN()
+		}
+		u.Labels = []string{"silent"}
+		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
+	default:
+		s.MeanActivation = sum / float64(p.nValid)
+		u.Raw = append([]float64(nil), m...)
+		u.Smooth = u.Raw
+		u.SAC = make([]float64, (2*n-1)*(2*n-1))
+		w.plan.autocorr(u.SAC, u.Raw, opts.Compat)
+		gs := p.geom.score(u.SAC, w.corr)
+		s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
+			gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
+		geo := LatticeGeometry(u.SAC, n, 15)
+		s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
+		info := SpatialInfo(m, nil)
+		s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
+		u.Fields = PlaceFields(m, n, opts.FieldThreshold, opts.FieldMinBins)
+		s.NFields = len(u.Fields)
+		s.FieldFrac = 0
+		for _, fl := range u.Fields {
+			s.FieldFrac = math.Max(s.FieldFrac, float64(fl.Area)/float64(p.nValid))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		w.fieldShuffles(&u)
+		u.Labels, u.Reasons = classify(s, opts.Thresholds, false, opts.FieldShuffles > 0, false)
+	}
+	res.Units = []Unit{u}
+	return res, nil
+}

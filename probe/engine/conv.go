@@ -1,0 +1,403 @@
+package engine
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// window describes a sliding window over up to three spatial dimensions.
+// Lower-rank data is handled as 3-D with leading dimensions of size 1.
+type window struct {
+	rank                 int    // true number of spatial dimensions (1..3)
+	in, out              [3]int // spatial sizes (padded to 3-D)
+	kernel               [3]int
+	stride, dilation     [3]int
+	padBegin, padEnd     [3]int
+	inSize, outSize, kSz int // products of in, out, kernel
+}
+
+// autoPad values as in the ONNX Conv and pooling operators.
+const (
+	autoPadNotSet    = "NOTSET"
+	autoPadValid     = "VALID"
+	autoPadSameUpper = "SAME_UPPER"
+	autoPadSameLower = "SAME_LOWER"
+)
+
+// spatialAttrs are the window attributes of Conv, ConvTranspose and pooling,
+// as given in the model (nil slices mean "default").
+type spatialAttrs struct {
+	kernel, strides, dilations, pads []int64
+	autoPad                          string
+	ceil                             bool
+}
+
+// makeWindow computes the output size of a window over spatial input sizes
+// in (length 1..3):
+//
+//	out = ⌊(in + padBegin + padEnd − dilation·(kernel−1) − 1) / stride⌋ + 1
+//
+// (⌈·⌉ with ceil mode, dropping a last window that would start in the end
+// padding), or out = ⌈in / stride⌉ for SAME_UPPER/SAME_LOWER, whose total
+// padding is split evenly with the odd element at the end (upper) or the
+// beginning (lower); VALID means no padding. See the ONNX Conv/MaxPool specs.
+func makeWindow(in []int, kernel []int, a spatialAttrs) (window, error) {
+	var w window
+	r := len(in)
+	if r < 1 || r > 3 {
+		return w, fmt.Errorf("%d spatial dimensions (1 to 3 supported)", r)
+	}
+	if len(kernel) != r {
+		return w, fmt.Errorf("kernel has %d dimensions, input has %d spatial dimensions", len(kernel), r)
+	}
+	w.rank = r
+	off := 3 - r
+	for i := 0; i < 3; i++ {
+		w.in[i], w.out[i], w.kernel[i], w.stride[i], w.dilation[i] = 1, 1, 1, 1, 1
+	}
+	for i := 0; i < r; i++ {
+		d := off + i
+		w.in[d] = in[i]
+		w.kernel[d] = kernel[i]
+		if w.kernel[d] < 1 {
+			return w, fmt.Errorf("kernel size %d < 1", kernel[i])
+		}
+		if a.strides != nil {
+			if len(a.strides) != r {
+				return w, fmt.Errorf("strides %v: want %d values", a.strides, r)
+			}
+			w.stride[d] = int(a.strides[i])
+		}
+		if a.dilations != nil {
+			if len(a.dilations) != r {
+				return w, fmt.Errorf("dilations %v: want %d values", a.dilations, r)
+			}
+			w.dilation[d] = int(a.dilations[i])
+		}
+		if w.stride[d] < 1 || w.dilation[d] < 1 {
+			return w, fmt.Errorf("strides %v / dilations %v must be ≥ 1", a.strides, a.dilations)
+		}
+		if a.pads != nil && (a.autoPad == "" || a.autoPad == autoPadNotSet) {
+			if len(a.pads) != 2*r {
+				return w, fmt.Errorf("pads %v: want %d values", a.pads, 2*r)
+			}
+			w.padBegin[d] = int(a.pads[i])
+			w.padEnd[d] = int(a.pads[i+r])
+			if w.padBegin[d] < 0 || w.padEnd[d] < 0 {
+				return w, fmt.Errorf("negative pads %v", a.pads)
+			}
+		}
+		ext := w.dilation[d]*(w.kernel[d]-1) + 1
+		switch a.autoPad {
+		case autoPadSameUpper, autoPadSameLower:
+			w.out[d] = (w.in[d] + w.stride[d] - 1) / w.stride[d]
+			total := max(0, (w.out[d]-1)*w.stride[d]+ext-w.in[d])
+			if a.autoPad == autoPadSameUpper {
+				w.padBegin[d] = total / 2
+			} else {
+				w.padBegin[d] = total - total/2
+			}
+			w.padEnd[d] = total - w.padBegin[d]
+		case autoPadValid:
+			w.padBegin[d], w.padEnd[d] = 0, 0
+			fallthrough
+		default:
+			span := w.in[d] + w.padBegin[d] + w.padEnd[d] - ext
+			if span < 0 {
+				return w, fmt.Errorf("kernel extent %d larger than padded input %d", ext, w.in[d]+w.padBegin[d]+w.padEnd[d])
+			}
+			if a.ceil {
+				w.out[d] = (span+w.stride[d]-1)/w.stride[d] + 1
+				if (w.out[d]-1)*w.stride[d] >= w.in[d]+w.padBegin[d] {
+					w.out[d]--
+				}
+			} else {
+				w.out[d] = span/w.stride[d] + 1
+			}
+		}
+	}
+	w.inSize = w.in[0] * w.in[1] * w.in[2]
+	w.outSize = w.out[0] * w.out[1] * w.out[2]
+	w.kSz = w.kernel[0] * w.kernel[1] * w.kernel[2]
+	return w, nil
+}
+
+// outShape returns the spatial output shape (true rank).
+func (w *window) outShape() []int {
+	return append([]int(nil), w.out[3-w.rank:]...)
+}
+
+// im2colPacked writes the patches of one image x (channels × w.inSize) into
+// the packed-B layout of a (channels·kSz) × outSize matrix: row
+// l = (c, kd, kh, kw), column j = output position, element (l, j) at
+// (j/gemmNR)·gemmNR·K + l·gemmNR + j%gemmNR. Out-of-image taps are 0.
+//
+// The image is first copied into a zero-bordered buffer (when there is
+// padding), so that every tap is a gather x[rowOff[l] + colOff[j]] with both
+// offset tables computed once per call. Columns past outSize in the last
+// panel are filled with tap 0 and ignored by gemmPacked.
+func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *workspace) packedB {
+	K := channels * w.kSz
+	n := w.outSize
+	panels := (n + gemmNR - 1) / gemmNR
+	size := panels * gemmNR * K
+	if cap(dst) < size {
+		dst = make([]float32, size)
+	}
+	dst = dst[:size]
+	// Padded input geometry.
+	var pin [3]int
+	padded := false
+	for d := 0; d < 3; d++ {
+		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
+		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
+	}
+	pinSize := pin[0] * pin[1] * pin[2]
+	src := x
+	if padded {
+		need := channels * pinSize
+		if cap(ws.pad) < need {
+			ws.pad = make([]float32, need)
+		}
+		src = ws.pad[:need]
+		clear(src)
+		for c := 0; c < channels; c++ {
+			for id := 0; id < w.in[0]; id++ {
+				for ih := 0; ih < w.in[1]; ih++ {
+					so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
+					do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
+					copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
+				}
+			}
+		}
+	} else {
+		src = x[:channels*pinSize]
+	}
+	// Column offsets (output position → top-left tap in the padded input).
+	if cap(ws.colOff) < panels*gemmNR {
+		ws.colOff = make([]int32, panels*gemmNR)
+	}
+	colOff := ws.colOff[:panels*gemmNR]
+	j := 0
+	for od := 0; od < w.out[0]; od++ {
+		for oh := 0; oh < w.out[1]; oh++ {
+			base := (od*w.stride[0]*pin[1] + oh*w.stride[1]) * pin[2]
+			for ow := 0; ow < w.out[2]; ow++ {
+				colOff[j] = int32(base + ow*w.stride[2])
+				j++
+			}
+		}
+	}
+	for ; j < len(colOff); j++ {
+		colOff[j] = 0
+	}
+	// Row offsets (row l → offset of its tap relative to the top-left).
+	if cap(ws.rowOff) < K {
+		ws.rowOff = make([]int32, K)
+	}
+	rowOff := ws.rowOff[:K]
+	l := 0
+	for c := 0; c < channels; c++ {
+		for kd := 0; kd < w.kernel[0]; kd++ {
+			for kh := 0; kh < w.kernel[1]; kh++ {
+				for kw := 0; kw < w.kernel[2]; kw++ {
+					rowOff[l] = int32(c*pinSize + (kd*w.dilation[0]*pin[1]+kh*w.dilation[1])*pin[2] + kw*w.dilation[2])
+					l++
+				}
+			}
+		}
+	}
+	// Every gather below reads src[rowOff[l]+colOff[j]]; both tables are
+	// bounded by construction, but check the extremes once so the unsafe
+	// loads cannot leave src.
+	maxRow, maxCol := int32(0), int32(0)
+	for _, v := range rowOff {
+		maxRow = max(maxRow, v)
+	}
+	for _, v := range colOff {
+		maxCol = max(maxCol, v)
+	}
+	if int(maxRow)+int(maxCol) >= len(src) || len(src) == 0 {
+		panic(fmt.Sprintf("engine: im2col offsets %d+%d outside input of %d values", maxRow, maxCol, len(src)))
+	}
+	sp := unsafe.Pointer(&src[0])
+	for q := 0; q < panels; q++ {
+		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
+		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
+		// Eight strictly increasing offsets spanning 7 are contiguous: a
+		// run along one output row of a stride-1 window. Copy such halves
+		// as blocks instead of gathering.
+		lo := co[7]-co[0] == 7
+		hi := co[15]-co[8] == 7
+		switch {
+		case lo && hi:
+			for l, ro := range rowOff {
+				out := panel[l*gemmNR : l*gemmNR+gemmNR]
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				s0 := unsafe.Add(b, uintptr(co[0])*4)
+				s8 := unsafe.Add(b, uintptr(co[8])*4)
+				// 16-byte blocks compile to vector moves (32-byte ones
+				// call memmove).
+				*(*[4]float32)(out) = *(*[4]float32)(s0)
+				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
+				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
+				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+			}
+		default:
+			for l, ro := range rowOff {
+				out := (*[gemmNR]float32)(panel[l*gemmNR:])
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
+				out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
+				out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
+				out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
+				out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
+				out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
+				out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
+				out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
+				out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
+				out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
+				out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
+				out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
+				out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
+				out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
+				out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
+				out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
+			}
+		}
+	}
+	return packedB{k: K, n: n, data: dst}
+}
+
+// convPlan is a prepared convolution: the weights of each group packed for
+// the GEMM once, at Prepare time.
+type convPlan struct {
+	attrs    spatialAttrs
+	group    int
+	cout     int // output channels
+	cinG     int // input channels per group
+	kernel   []int
+	weights  []packedA // one per group, (cout/group) × (cinG·kSz)
+	bias     []float32 // nil without bias
+	wshape   []int
+	haveBias bool
+}
+
+// newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
+func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan, error) {
+	if w.DType != Float32 || len(w.Shape) < 3 || len(w.Shape) > 5 {
+		return nil, fmt.Errorf("weights %s: want float32 of rank 3 to 5", w)
+	}
+	if group < 1 || w.Shape[0]%group != 0 {
+		return nil, fmt.Errorf("group %d does not divide the %d output channels", group, w.Shape[0])
+	}
+	p := &convPlan{attrs: a, group: group, cout: w.Shape[0], cinG: w.Shape[1], wshape: w.Shape}
+	for _, k := range w.Shape[2:] {
+		p.kernel = append(p.kernel, k)
+	}
+	if a.kernel != nil {
+		if len(a.kernel) != len(p.kernel) {
+			return nil, fmt.Errorf("kernel_shape %v does not match weights %v", a.kernel, w.Shape)
+		}
+		for i, k := range a.kernel {
+			if int(k) != p.kernel[i] {
+				return nil, fmt.Errorf("kernel_shape %v does not match weights %v", a.kernel, w.Shape)
+			}
+		}
+	}
+	coutG := p.cout / group
+	K := p.cinG * numel(p.kernel)
+	for g := 0; g < group; g++ {
+		p.weights = append(p.weights, packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K))
+	}
+	if bias != nil {
+		if bias.DType != Float32 || len(bias.F) != p.cout {
+			return nil, fmt.Errorf("bias %s: want float32[%d]", bias, p.cout)
+		}
+		p.bias = bias.F
+		p.haveBias = true
+	}
+	return p, nil
+}
+
+// run computes the convolution of x (N × C × spatial...):
+//
+//	Y[n, g·M+m, o] = b[g·M+m] + Σ_{c,k} W[g·M+m, c, k] · X[n, g·C'+c, o·s − p + k·d]
+//
+// with M = cout/group and C' = C/group, by im2col and GEMM per image and
+// group; images are shared among GOMAXPROCS goroutines.
+func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
+	if x.DType != Float32 || len(x.Shape) != len(p.wshape) {
+		return nil, fmt.Errorf("input %s: want float32 of rank %d for weights %v", x, len(p.wshape), p.wshape)
+	}
+	N, C := x.Shape[0], x.Shape[1]
+	if C != p.cinG*p.group {
+		return nil, fmt.Errorf("input %s has %d channels, weights %v want %d", x, C, p.wshape, p.cinG*p.group)
+	}
+	win, err := makeWindow(x.Shape[2:], p.kernel, p.attrs)
+	if err != nil {
+		return nil, err
+	}
+	oshape := append([]int{N, p.cout}, win.outShape()...)
+	y := ar.get(oshape)
+	if N == 0 || win.outSize == 0 {
+		return y, nil
+	}
+	coutG := p.cout / p.group
+	K := p.cinG * win.kSz
+	P := win.outSize
+	perImage := 2 * float64(p.cout) * float64(K) * float64(P)
+	nw := workers(N, perImage)
+	if nw > len(ws) {
+		nw = len(ws)
+	}
+	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
+		for g := 0; g < p.group; g++ {
+			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
+			var pb packedB
+			if colReady {
+				pb = packedB{k: K, n: P, data: wk.col}
+			} else {
+				pb = im2colPacked(wk.col, xs, p.cinG, &win, wk)
+				wk.col = pb.data
+			}
+			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
+			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
+		}
+		if p.haveBias && q0 == 0 {
+			p.addBias(y.F[n*p.cout*P:(n+1)*p.cout*P], P) // while still in cache
+		}
+	}
+	if nw > 1 || N > 1 || p.group > 1 {
+		parallelFor(N, nw, func(wi, lo, hi int) {
+			wk := ws[wi]
+			for n := lo; n < hi; n++ {
+				image(wk, n, 0, (P+gemmNR-1)/gemmNR, false)
+			}
+		})
+	} else {
+		// One image: build its columns once, split the column panels.
+		pb := im2colPacked(ws[0].col, x.F[:C*win.inSize], p.cinG, &win, ws[0])
+		ws[0].col = pb.data
+		panels := (P + gemmNR - 1) / gemmNR
+		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
+		parallelFor(panels, pw, func(_, lo, hi int) {
+			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
+		})
+	}
+	if p.haveBias && !(nw > 1 || N > 1 || p.group > 1) {
+		p.addBias(y.F, P)
+	}
+	return y, nil
+}
+
+// addBias adds the per-channel bias to one image's output (cout × P).
+func (p *convPlan) addBias(y []float32, P int) {
+	for m := 0; m < p.cout; m++ {
+		b := p.bias[m]
+		row := y[m*P : (m+1)*P]
+		for i := range row {
+			row[i] += b
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+)
+
+// The GEMM below follows the usual packed design (Goto & van de Geijn,
+// "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008):
+// A is packed into panels of gemmMR rows and B into panels of gemmNR columns,
+// each stored k-major, and a micro-kernel computes one gemmMR×gemmNR tile of C
+// from one A panel and one B panel. Panels are zero-padded at the edges.
+const (
+	gemmMR = 6
+	gemmNR = 16
+)
+
+// packedA is an m×k matrix packed into ceil(m/gemmMR) row panels.
+type packedA struct {
+	m, k int
+	data []float32 // panel p, element (i, l) at p*gemmMR*k + l*gemmMR + i
+}
+
+// packedB is a k×n matrix packed into ceil(n/gemmNR) column panels.
+type packedB struct {
+	k, n int
+	data []float32 // panel q, element (l, j) at q*gemmNR*k + l*gemmNR + j
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA packs alpha·op(A) where op(A) is m×k: A is row-major with leading
+// dimension lda, transposed (A stored k×m) when trans is set. dst is reused
+// when large enough.
+func packA(dst []float32, trans bool, m, k int, alpha float32, a []float32, lda int) packedA {
+	size := roundUp(m, gemmMR) * k
+	if cap(dst) < size {
+		dst = make([]float32, size)
+	}
+	dst = dst[:size]
+	for p := 0; p*gemmMR < m; p++ {
+		panel := dst[p*gemmMR*k : (p+1)*gemmMR*k]
+		i0 := p * gemmMR
+		rows := min(gemmMR, m-i0)
+		if rows < gemmMR {
+			clear(panel)
+		}
+		for i := 0; i < rows; i++ {
+			if trans {
+				for l := 0; l < k; l++ {
+					panel[l*gemmMR+i] = alpha * a[l*lda+i0+i]
+				}
+			} else {
+				row := a[(i0+i)*lda : (i0+i)*lda+k]
+				for l, v := range row {
+					panel[l*gemmMR+i] = alpha * v
+				}
+			}
+		}
+	}
+	return packedA{m: m, k: k, data: dst}
+}
+
+// packB packs op(B), k×n: B is row-major with leading dimension ldb,
+// transposed (B stored n×k) when trans is set.
+func packB(dst []float32, trans bool, k, n int, b []float32, ldb int) packedB {
+	size := roundUp(n, gemmNR) * k
+	if cap(dst) < size {
+		dst = make([]float32, size)
+	}
+	dst = dst[:size]
+	for q := 0; q*gemmNR < n; q++ {
+		panel := dst[q*gemmNR*k : (q+1)*gemmNR*k]
+		j0 := q * gemmNR
+		cols := min(gemmNR, n-j0)
+		if cols < gemmNR {
+			clear(panel)
+		}
+		if trans {
+			for j := 0; j < cols; j++ {
+				row := b[(j0+j)*ldb : (j0+j)*ldb+k]
+				for l, v := range row {
+					panel[l*gemmNR+j] = v
+				}
+			}
+		} else {
+			for l := 0; l < k; l++ {
+				copy(panel[l*gemmNR:l*gemmNR+cols], b[l*ldb+j0:l*ldb+j0+cols])
+			}
+		}
+	}
+	return packedB{k: k, n: n, data: dst}
+}
+
+// gemmPacked computes C[i, j] (+)= Σ_l A[i, l]·B[l, j] for the packed A
+// (m×k) and the column panels q0 ≤ q < q1 of the packed B (k×n). C is
+// row-major with leading dimension ldc. When acc is false C is overwritten.
+func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool) {
+	k := a.k
+	var tile [gemmMR * gemmNR]float32
+	for q := q0; q < q1; q++ {
+		bp := b.data[q*gemmNR*k : (q+1)*gemmNR*k]
+		j0 := q * gemmNR
+		cols := min(gemmNR, b.n-j0)
+		for p := 0; p*gemmMR < a.m; p++ {
+			ap := a.data[p*gemmMR*k : (p+1)*gemmMR*k]
+			i0 := p * gemmMR
+			rows := min(gemmMR, a.m-i0)
+			if rows == gemmMR && cols == gemmNR {
+				microKernel(k, ap, bp, c[i0*ldc+j0:], ldc, acc)
+				continue
+			}
+			microKernel(k, ap, bp, tile[:], gemmNR, false)
+			for i := 0; i < rows; i++ {
+				crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
+				trow := tile[i*gemmNR : i*gemmNR+cols]
+				if acc {
+					for j, v := range trow {
+						crow[j] += v
+					}
+				} else {
+					copy(crow, trow)
+				}
+			}
+		}
+	}
+}
+
+// microKernelGo computes the gemmMR×gemmNR tile C (+)= A·B from one packed A
+// panel and one packed B panel of depth k.
+func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool) {
+	var t [gemmMR][gemmNR]float32
+	a = a[:k*gemmMR]
+	b = b[:k*gemmNR]
+	for l := 0; l < k; l++ {
+		bl := (*[gemmNR]float32)(b[l*gemmNR:])
+		al := (*[gemmMR]float32)(a[l*gemmMR:])
+		for i := 0; i < gemmMR; i++ {
+			ai := al[i]
+			ti := &t[i]
+			for j := 0; j < gemmNR; j++ {
+				ti[j] += ai * bl[j]
+			}
+		}
+	}
+	for i := 0; i < gemmMR; i++ {
+		crow := c[i*ldc : i*ldc+gemmNR]
+		if acc {
+			for j := range crow {
+				crow[j] += t[i][j]
+			}
+		} else {
+			copy(crow, t[i][:])
+		}
+	}
+}
+
+// workers returns how many goroutines to use for n independent items of
+// roughly cost flops each: at most GOMAXPROCS, and 1 for small work.
+func workers(n int, cost float64) int {
+	w := runtime.GOMAXPROCS(0)
+	if w > n {
+		w = n
+	}
+	const minWork = 1 << 16 // flops per goroutine worth spawning for
+	if t := float64(n) * cost / minWork; float64(w) > t {
+		w = int(t)
+	}
+	if w < 1 {
+		w = 1
+	}
+	return w
+}
+
+// parallelFor calls f(worker, lo, hi) over [0, n) split into w contiguous
+// chunks (worker = 0..w-1), concurrently when w > 1, and waits for all.
+func parallelFor(n, w int, f func(worker, lo, hi int)) {
+	if w <= 1 || n <= 1 {
+		f(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < w; i++ {
+		lo, hi := i*n/w, (i+1)*n/w
+		if lo == hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// sgemm computes C = alpha·op(A)·op(B) + beta·C for op(A) m×k, op(B) k×n,
+// all row-major, splitting the columns of C (or its rows, when n is small)
+// across GOMAXPROCS goroutines. Scratch space comes from ws (may be nil).
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ws *workspace) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(c, m, n, ldc, beta)
+		return
+	}
+	acc := beta != 0
+	if acc && beta != 1 {
+		scaleRows(c, m, n, ldc, beta)
+	}
+	var abuf, bbuf []float32
+	if ws != nil {
+		abuf, bbuf = ws.gemmA, ws.gemmB
+	}
+	pa := packA(abuf, transA, m, k, alpha, a, lda)
+	pb := packB(bbuf, transB, k, n, b, ldb)
+	if ws != nil {
+		ws.gemmA, ws.gemmB = pa.data, pb.data
+	}
+	panels := (n + gemmNR - 1) / gemmNR
+	w := workers(panels, 2*float64(m)*float64(k)*gemmNR)
+	if w > 1 && panels >= w {
+		parallelFor(panels, w, func(_, lo, hi int) { gemmPacked(pa, pb, lo, hi, c, ldc, acc) })
+		return
+	}
+	// Few column panels: split the rows instead (whole A panels).
+	rp := (m + gemmMR - 1) / gemmMR
+	w = workers(rp, 2*float64(gemmMR)*float64(k)*float64(n))
+	parallelFor(rp, w, func(_, lo, hi int) {
+		sub := packedA{m: min(hi*gemmMR, m) - lo*gemmMR, k: k, data: pa.data[lo*gemmMR*k : hi*gemmMR*k]}
+		gemmPacked(sub, pb, 0, panels, c[lo*gemmMR*ldc:], ldc, acc)
+	})
+}
+
+// scaleRows sets C = beta·C for the m×n matrix C (C = 0 when beta is 0, so
+// that NaNs in uninitialised memory do not survive).
+func scaleRows(c []float32, m, n, ldc int, beta float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// microKernel is the tile kernel in use (assembly where the CPU allows).
+var microKernel = microKernelGo

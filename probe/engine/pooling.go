@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+)
+
+// poolKind selects the reduction of a pooling window.
+type poolKind int
+
+const (
+	poolMax poolKind = iota
+	poolAvg
+)
+
+// poolAttrs are the attributes of MaxPool and AveragePool.
+type poolAttrs struct {
+	spatialAttrs
+	kind            poolKind
+	countIncludePad bool
+}
+
+// pool computes MaxPool or AveragePool of x (N × C × spatial...) over the
+// windows of a (see makeWindow): the maximum of the taps inside the input
+// (padding never wins), or their mean. The mean divides by the number of taps
+// inside the input, or with count_include_pad by the taps inside the padded
+// input (never counting taps beyond the end padding that ceil mode adds), as
+// PyTorch and ONNX Runtime do.
+func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
+	if x.DType != Float32 || len(x.Shape) < 3 {
+		return nil, fmt.Errorf("input %s: want float32 N×C×spatial", x)
+	}
+	k := make([]int, len(a.kernel))
+	for i, v := range a.kernel {
+		k[i] = int(v)
+	}
+	w, err := makeWindow(x.Shape[2:], k, a.spatialAttrs)
+	if err != nil {
+		return nil, err
+	}
+	N, C := x.Shape[0], x.Shape[1]
+	y := ar.get(append([]int{N, C}, w.outShape()...))
+	planes := N * C
+	nw := workers(planes, float64(w.outSize*w.kSz))
+	if inside(&w) {
+		parallelFor(planes, nw, func(_, lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				poolInside(y.F[pl*w.outSize:(pl+1)*w.outSize], x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+			}
+		})
+		return y, nil
+	}
+	parallelFor(planes, nw, func(_, lo, hi int) {
+		// Per output position along each dimension: first tap index and
+		// the valid tap range, precomputed.
+		var lo3, hi3, cnt3 [3][]int
+		for d := 0; d < 3; d++ {
+			lo3[d] = make([]int, w.out[d])
+			hi3[d] = make([]int, w.out[d])
+			cnt3[d] = make([]int, w.out[d])
+			for o := 0; o < w.out[d]; o++ {
+				start := o*w.stride[d] - w.padBegin[d]
+				t0, t1 := w.kernel[d], 0
+				padCount := 0
+				for t := 0; t < w.kernel[d]; t++ {
+					pos := start + t*w.dilation[d]
+					if pos >= 0 && pos < w.in[d] {
+						t0 = min(t0, t)
+						t1 = max(t1, t+1)
+					}
+					if pos >= -w.padBegin[d] && pos < w.in[d]+w.padEnd[d] {
+						padCount++
+					}
+				}
+				if t1 < t0 {
+					t0, t1 = 0, 0
+				}
+				lo3[d][o], hi3[d][o] = t0, t1
+				cnt3[d][o] = padCount
+			}
+		}
+		for pl := lo; pl < hi; pl++ {
+			xp := x.F[pl*w.inSize : (pl+1)*w.inSize]
+			yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+			j := 0
+			for od := 0; od < w.out[0]; od++ {
+				sd := od*w.stride[0] - w.padBegin[0]
+				for oh := 0; oh < w.out[1]; oh++ {
+					sh := oh*w.stride[1] - w.padBegin[1]
+					for ow := 0; ow < w.out[2]; ow++ {
+						sw := ow*w.stride[2] - w.padBegin[2]
+						m := float32(math.Inf(-1))
+						var s float32
+						n := 0
+						for td := lo3[0][od]; td < hi3[0][od]; td++ {
+							id := sd + td*w.dilation[0]
+							for th := lo3[1][oh]; th < hi3[1][oh]; th++ {
+								ih := sh + th*w.dilation[1]
+								base := (id*w.in[1] + ih) * w.in[2]
+								for tw := lo3[2][ow]; tw < hi3[2][ow]; tw++ {
+									iw := sw + tw*w.dilation[2]
+									if iw < 0 || iw >= w.in[2] || ih < 0 || ih >= w.in[1] || id < 0 || id >= w.in[0] {
+										continue
+									}
+									v := xp[base+iw]
+									if v > m || v != v {
+										m = v
+									}
+									s += v
+									n++
+								}
+							}
+						}
+						if a.kind == poolMax {
+							yp[j] = m
+						} else {
+							if a.countIncludePad {
+								n = cnt3[0][od] * cnt3[1][oh] * cnt3[2][ow]
+							}
+							if n > 0 {
+								yp[j] = s / float32(n)
+							} else {
+								yp[j] = 0
+							}
+						}
+						j++
+					}
+				}
+			}
+		}
+	})
+	return y, nil
+}
+
+// globalPool reduces every N×C plane of x to one value (mean or max),
+// keeping the spatial dimensions as 1s.
+func globalPool(x *Tensor, kind poolKind, ar *arena) (*Tensor, error) {
+	if x.DType != Float32 || len(x.Shape) < 2 {
+		return nil, fmt.Errorf("input %s: want float32 N×C×...", x)
+	}
+	shape := []int{x.Shape[0], x.Shape[1]}
+	for range x.Shape[2:] {
+		shape = append(shape, 1)
+	}
+	y := ar.get(shape)
+	planes := x.Shape[0] * x.Shape[1]
+	sz := 1
+	if planes > 0 {
+		sz = len(x.F) / planes
+	}
+	for pl := 0; pl < planes; pl++ {
+		p := x.F[pl*sz : (pl+1)*sz]
+		if kind == poolMax {
+			m := float32(math.Inf(-1))
+			for _, v := range p {
+				if v > m || v != v {
+					m = v
+				}
+			}
+			y.F[pl] = m
+		} else {
+			var s float64
+			for _, v := range p {
+				s += float64(v)
+			}
+			y.F[pl] = float32(s / float64(sz))
+		}
+	}
+	return y, nil
+}
+
+// inside reports whether every window of a 2-D (or lower) pooling lies
+// within the input: no padding and no ceil-mode overhang.
+func inside(w *window) bool {
+	if w.in[0] != 1 || w.kernel[0] != 1 {
+		return false
+	}
+	for d := 1; d < 3; d++ {
+		if w.padBegin[d] != 0 || w.padEnd[d] != 0 {
+			return false
+		}
+		if (w.out[d]-1)*w.stride[d]+w.dilation[d]*(w.kernel[d]-1)+1 > w.in[d] {
+			return false
+		}
+	}
+	return true
+}
+
+// poolInside pools one plane whose windows are all inside the input.
+func poolInside(y, x []float32, w *window, kind poolKind) {
+	IW := w.in[2]
+	KH, KW := w.kernel[1], w.kernel[2]
+	sh, sw := w.stride[1], w.stride[2]
+	dh, dw := w.dilation[1], w.dilation[2]
+	inv := 1 / float32(KH*KW)
+	if kind == poolMax && KH == 2 && KW == 2 && dh == 1 && dw == 1 {
+		for oh := 0; oh < w.out[1]; oh++ {
+			r0 := x[oh*sh*IW : oh*sh*IW+IW]
+			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
+			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
+			for ow := range yr {
+				i := ow * sw
+				yr[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
+			}
+		}
+		return
+	}
+	j := 0
+	for oh := 0; oh < w.out[1]; oh++ {
+		for ow := 0; ow < w.out[2]; ow++ {
+			base := oh*sh*IW + ow*sw
+			if kind == poolMax {
+				m := x[base]
+				for kh := 0; kh < KH; kh++ {
+					row := x[base+kh*dh*IW:]
+					for kw := 0; kw < KW; kw++ {
+						if v := row[kw*dw]; v > m || v != v {
+							m = v
+						}
+					}
+				}
+				y[j] = m
+			} else {
+				var s float32
+				for kh := 0; kh < KH; kh++ {
+					row := x[base+kh*dh*IW:]
+					for kw := 0; kw < KW; kw++ {
+						s += row[kw*dw]
+					}
+				}
+				y[j] = s * inv
+			}
+			j++
+		}
+	}
+}
+
+// max4 is the NaN-propagating maximum of four values (Go's built-in max
+// returns NaN when any argument is NaN).
+func max4(a, b, c, d float32) float32 {
+	return max(max(a, b), max(c, d))
+}

@@ -1,0 +1,589 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+)
+
+// MaxOpset is the newest default-domain opset version accepted.
+const MaxOpset = 22
+
+// Options configures Prepare. The zero value is ready to use.
+type Options struct {
+	// NoConstantFolding disables evaluating nodes whose inputs are all
+	// constants once at Prepare time.
+	NoConstantFolding bool
+}
+
+// kernel runs one prepared node on its inputs (nil for absent optional
+// inputs) and returns its outputs (nil for outputs it does not produce).
+type kernel func(r *runCtx, in []*Tensor) ([]*Tensor, error)
+
+// runCtx is what kernels may use while running: the buffer arena and one
+// workspace per worker goroutine.
+type runCtx struct {
+	ar *arena
+	ws []*workspace
+}
+
+type node struct {
+	index   int
+	name    string // node name, or "#index OpType" when unnamed
+	op      string
+	inputs  []string
+	outputs []string
+	run     kernel
+	static  bool // outputs depend only on the graph inputs' shapes
+	nin     int  // length of the input slice the kernel receives
+}
+
+// inputSpec is a graph input as declared: dims −1 are dynamic.
+type inputSpec struct {
+	name  string
+	dtype DType
+	dims  []int64
+	known bool // declared shape present
+}
+
+// Program is a prepared model, ready to Run. It is not safe for concurrent
+// use: it reuses buffers and caches between runs.
+type Program struct {
+	model   *onnxio.Model
+	opset   int64
+	inputs  []inputSpec
+	outputs []string
+	consts  map[string]*Tensor
+	nodes   []*node
+	produce map[string]int // tensor name → producing node index
+
+	plans      map[string]*plan
+	shapeCache map[string]map[string]*Tensor
+
+	ar arena
+	ws []*workspace
+}
+
+// plan is the schedule for one set of requested tensors: which nodes run and
+// which tensors can be released after each node.
+type plan struct {
+	want    []string
+	run     []bool
+	release [][]string
+}
+
+// Prepare checks every node of m against the model's default-domain opset
+// and builds a Program. An operator, attribute, attribute value or opset that
+// the engine does not handle is an *onnxio.UnsupportedError naming the op,
+// node, opset and attribute; nothing is left to fail midway through a
+// dataset for that reason.
+func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
+	opset, ok := m.Opsets[""]
+	if !ok {
+		return nil, &onnxio.UnsupportedError{Msg: "the model imports no default-domain (ai.onnx) opset"}
+	}
+	if opset > MaxOpset || opset < 1 {
+		return nil, &onnxio.UnsupportedError{Opset: opset, Msg: fmt.Sprintf("default-domain opset %d (1 to %d supported)", opset, MaxOpset)}
+	}
+	p := &Program{
+		model:      m,
+		opset:      opset,
+		consts:     make(map[string]*Tensor),
+		produce:    make(map[string]int),
+		plans:      make(map[string]*plan),
+		shapeCache: make(map[string]map[string]*Tensor),
+	}
+	for name, t := range m.Initializers {
+		et, err := FromONNX(t)
+		if err != nil {
+			return nil, fmt.Errorf("initializer %q: %w", name, err)
+		}
+		p.consts[name] = et
+	}
+	for _, vi := range m.Inputs {
+		spec := inputSpec{name: vi.GetName()}
+		tt := vi.GetType().GetTensorType()
+		if tt == nil {
+			return nil, &onnxio.UnsupportedError{Tensor: vi.GetName(), Msg: "graph input is not a tensor"}
+		}
+		dt, err := storageType(onnxio.DType(tt.GetElemType()))
+		if err != nil {
+			return nil, &onnxio.UnsupportedError{Tensor: vi.GetName(), Msg: err.Error()}
+		}
+		spec.dtype = dt
+		if sh := tt.GetShape(); sh != nil {
+			spec.known = true
+			for _, d := range sh.GetDim() {
+				if v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
+					spec.dims = append(spec.dims, v.DimValue)
+				} else {
+					spec.dims = append(spec.dims, -1)
+				}
+			}
+		}
+		p.inputs = append(p.inputs, spec)
+	}
+	for _, vi := range m.Outputs {
+		p.outputs = append(p.outputs, vi.GetName())
+	}
+	staticT := make(map[string]bool) // tensors known from input shapes alone
+	rc := &runCtx{ar: nil, ws: []*workspace{{}}}
+	var unsupported []error
+	for i, np := range m.Nodes {
+		nd := &node{index: i, name: np.GetName(), op: np.GetOpType(), inputs: np.GetInput(), outputs: np.GetOutput()}
+		if nd.name == "" {
+			nd.name = fmt.Sprintf("#%d %s", i, nd.op)
+		}
+		c := &nodeCtx{p: p, n: np, nd: nd, opset: opset, attrs: onnxio.Attrs(np), used: map[string]bool{}}
+		k, err := prepareNode(c)
+		if err != nil {
+			if _, ok := err.(*onnxio.UnsupportedError); ok {
+				unsupported = append(unsupported, err)
+				continue
+			}
+			return nil, err
+		}
+		nd.run = k
+		for _, o := range nd.outputs {
+			if o != "" {
+				p.produce[o] = i
+			}
+		}
+		// Constant folding and shape-only detection.
+		allConst, allStatic := true, true
+		for _, in := range nd.inputs {
+			if in == "" {
+				continue
+			}
+			if _, ok := p.consts[in]; !ok {
+				allConst = false
+				if !staticT[in] {
+					allStatic = false
+				}
+			}
+		}
+		if allConst && !opts.NoConstantFolding && len(unsupported) == 0 {
+			outs, err := p.runNode(context.Background(), rc, nd, p.consts)
+			if err != nil {
+				return nil, err
+			}
+			for j, o := range nd.outputs {
+				if o != "" && j < len(outs) && outs[j] != nil {
+					detach(outs[j])
+					p.consts[o] = outs[j]
+				}
+			}
+			continue
+		}
+		if nd.op == "Shape" || nd.op == "Size" || allStatic {
+			nd.static = true
+			for _, o := range nd.outputs {
+				staticT[o] = true
+			}
+		}
+		p.nodes = append(p.nodes, nd)
+	}
+	if len(unsupported) > 0 {
+		// Report the first; mention how many more.
+		if len(unsupported) > 1 {
+			if ue, ok := unsupported[0].(*onnxio.UnsupportedError); ok {
+				ue.Msg += fmt.Sprintf(" (and %d more unsupported nodes)", len(unsupported)-1)
+			}
+		}
+		return nil, unsupported[0]
+	}
+	p.ws = make([]*workspace, runtime.GOMAXPROCS(0))
+	for i := range p.ws {
+		p.ws[i] = &workspace{}
+	}
+	return p, nil
+}
+
+// storageType maps an ONNX element type to the engine's storage.
+func storageType(dt onnxio.DType) (DType, error) {
+	switch dt {
+	case onnxio.Float, onnxio.Double, onnxio.Float16, onnxio.BFloat16:
+		return Float32, nil
+	case onnxio.Int64, onnxio.Int32, onnxio.Int16, onnxio.Int8, onnxio.Uint8, onnxio.Uint16, onnxio.Uint32, onnxio.Bool:
+		return Int64, nil
+	}
+	return 0, fmt.Errorf("element type %s", dt)
+}
+
+// FromONNX converts a decoded ONNX tensor to an engine tensor: floating types
+// become float32, integer and bool types int64. Data is shared when already
+// float32 or int64.
+func FromONNX(t *onnxio.Tensor) (*Tensor, error) {
+	dt, err := storageType(t.DType)
+	if err != nil {
+		return nil, err
+	}
+	out := &Tensor{Shape: t.Shape(), DType: dt}
+	if dt == Float32 {
+		out.F = t.Float32()
+	} else {
+		out.I, err = t.Int64s()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if n := numel(out.Shape); len(out.F)+len(out.I) != n {
+		return nil, fmt.Errorf("tensor %q: %d values for shape %v", t.Name, len(out.F)+len(out.I), out.Shape)
+	}
+	return out, nil
+}
+
+// Model returns the model the program was prepared from.
+func (p *Program) Model() *onnxio.Model { return p.model }
+
+// Opset returns the default-domain opset version in force.
+func (p *Program) Opset() int64 { return p.opset }
+
+// InputNames returns the names of the graph inputs a caller must feed.
+func (p *Program) InputNames() []string {
+	out := make([]string, len(p.inputs))
+	for i, s := range p.inputs {
+		out[i] = s.name
+	}
+	return out
+}
+
+// OutputNames returns the graph outputs.
+func (p *Program) OutputNames() []string { return append([]string(nil), p.outputs...) }
+
+// HasTensor reports whether name is a tensor Run can return: a graph input,
+// an initializer or constant, or the output of a node.
+func (p *Program) HasTensor(name string) bool {
+	if _, ok := p.consts[name]; ok {
+		return true
+	}
+	if _, ok := p.produce[name]; ok {
+		return true
+	}
+	for _, s := range p.inputs {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// planFor returns (building and caching) the schedule for want.
+func (p *Program) planFor(want []string) (*plan, error) {
+	key := strings.Join(want, "\x00")
+	if pl, ok := p.plans[key]; ok {
+		return pl, nil
+	}
+	wanted := make(map[string]bool, len(want))
+	for _, w := range want {
+		if !p.HasTensor(w) {
+			return nil, fmt.Errorf("no tensor named %q in the model", w)
+		}
+		wanted[w] = true
+	}
+	pl := &plan{want: append([]string(nil), want...), run: make([]bool, len(p.nodes)), release: make([][]string, len(p.nodes))}
+	// Walk backwards: a node runs when one of its outputs is needed.
+	needed := make(map[string]bool, len(want))
+	for w := range wanted {
+		needed[w] = true
+	}
+	for i := len(p.nodes) - 1; i >= 0; i-- {
+		nd := p.nodes[i]
+		for _, o := range nd.outputs {
+			if o != "" && needed[o] {
+				pl.run[i] = true
+				break
+			}
+		}
+		if pl.run[i] {
+			for _, in := range nd.inputs {
+				if in != "" {
+					needed[in] = true
+				}
+			}
+		}
+	}
+	// Release each non-wanted tensor after its last consumer (or right after
+	// its producer when nothing consumes it).
+	last := make(map[string]int)
+	for i, nd := range p.nodes {
+		if !pl.run[i] {
+			continue
+		}
+		for _, o := range nd.outputs {
+			if o != "" {
+				last[o] = i
+			}
+		}
+		for _, in := range nd.inputs {
+			if _, isConst := p.consts[in]; in != "" && !isConst {
+				last[in] = i
+			}
+		}
+	}
+	for name, i := range last {
+		if !wanted[name] {
+			pl.release[i] = append(pl.release[i], name)
+		}
+	}
+	for i := range pl.release {
+		sort.Strings(pl.release[i])
+	}
+	if len(p.plans) > 64 {
+		clear(p.plans)
+	}
+	p.plans[key] = pl
+	return pl, nil
+}
+
+// Run feeds inputs (every graph input, by name) and returns the tensors
+// named in want — graph outputs, graph inputs, constants or any intermediate
+// tensor — or the graph outputs when want is empty. Only the nodes needed
+// for want run; each intermediate is freed (its buffer recycled) right after
+// its last consumer. Any batch size may be used from call to call; nodes
+// computing only from input shapes (Shape → Gather → … → Reshape targets) are
+// evaluated once per distinct set of input shapes. The context is checked
+// between nodes.
+//
+// Returned tensors belong to the caller; inputs are never modified. Run must
+// not be called concurrently on one Program.
+func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []string) (map[string]*Tensor, error) {
+	if len(want) == 0 {
+		want = p.outputs
+	}
+	pl, err := p.planFor(want)
+	if err != nil {
+		return nil, err
+	}
+	env := make(map[string]*Tensor, len(p.inputs)+8)
+	var key strings.Builder
+	for _, s := range p.inputs {
+		t, ok := inputs[s.name]
+		if !ok || t == nil {
+			return nil, fmt.Errorf("missing graph input %q", s.name)
+		}
+		if err := s.check(t); err != nil {
+			return nil, err
+		}
+		env[s.name] = t
+		key.WriteString(t.DType.String())
+		key.WriteString(shapeString(t.Shape))
+		key.WriteByte(';')
+	}
+	for name := range inputs {
+		found := false
+		for _, s := range p.inputs {
+			found = found || s.name == name
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown graph input %q (the model takes %v)", name, p.InputNames())
+		}
+	}
+	for len(p.ws) < runtime.GOMAXPROCS(0) {
+		p.ws = append(p.ws, &workspace{})
+	}
+	rc := &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}
+	cached, haveCache := p.shapeCache[key.String()]
+	var fresh map[string]*Tensor
+	if !haveCache {
+		fresh = make(map[string]*Tensor)
+	}
+	lookup := func(name string) *Tensor {
+		if t, ok := env[name]; ok {
+			return t
+		}
+		return p.consts[name]
+	}
+	cleanup := func() {
+		for name, t := range env {
+			if _, isInput := inputs[name]; !isInput {
+				rc.ar.release(t)
+			}
+		}
+	}
+	for i, nd := range p.nodes {
+		if !pl.run[i] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			cleanup()
+			return nil, err
+		}
+		if nd.static && haveCache {
+			for _, o := range nd.outputs {
+				if t, ok := cached[o]; ok {
+					env[o] = t
+				}
+			}
+		} else {
+			outs, err := p.runNode(ctx, rc, nd, nil, lookup)
+			if err != nil {
+				cleanup()
+				return nil, err
+			}
+			for j, o := range nd.outputs {
+				if o == "" || j >= len(outs) || outs[j] == nil {
+					continue
+				}
+				if nd.static {
+					detach(outs[j])
+					fresh[o] = outs[j]
+				}
+				env[o] = outs[j]
+			}
+		}
+		for _, name := range pl.release[i] {
+			if t, ok := env[name]; ok {
+				if _, isInput := inputs[name]; !isInput {
+					rc.ar.release(t)
+				}
+				delete(env, name)
+			}
+		}
+	}
+	if !haveCache {
+		if len(p.shapeCache) >= 16 {
+			clear(p.shapeCache)
+		}
+		p.shapeCache[key.String()] = fresh
+	}
+	out := make(map[string]*Tensor, len(want))
+	for _, w := range want {
+		t := lookup(w)
+		if t == nil {
+			cleanup()
+			return nil, fmt.Errorf("tensor %q was not computed", w)
+		}
+		detach(t)
+		out[w] = t
+	}
+	for name, t := range env {
+		if _, isInput := inputs[name]; isInput {
+			continue
+		}
+		if _, isOut := out[name]; !isOut {
+			rc.ar.release(t)
+		}
+	}
+	return out, nil
+}
+
+// runNode gathers a node's inputs and runs its kernel, wrapping errors with
+// the node's name and op.
+func (p *Program) runNode(ctx context.Context, rc *runCtx, nd *node, env map[string]*Tensor, lookup ...func(string) *Tensor) (outs []*Tensor, err error) {
+	defer func() {
+		// Kernels validate their inputs; a panic here is a bug, but a model
+		// is untrusted data, so report it as an error naming the node.
+		if r := recover(); r != nil {
+			outs, err = nil, fmt.Errorf("node %q (%s, opset %d): internal error: %v", nd.name, nd.op, p.opset, r)
+		}
+	}()
+	get := func(name string) *Tensor { return env[name] }
+	if len(lookup) > 0 {
+		get = lookup[0]
+	}
+	in := make([]*Tensor, max(len(nd.inputs), nd.nin))
+	for j, name := range nd.inputs {
+		if name == "" {
+			continue
+		}
+		t := get(name)
+		if t == nil {
+			return nil, fmt.Errorf("node %q (%s): input %q is not available", nd.name, nd.op, name)
+		}
+		in[j] = t
+	}
+	outs, err = nd.run(rc, in)
+	if err != nil {
+		return nil, fmt.Errorf("node %q (%s, opset %d): %w", nd.name, nd.op, p.opset, err)
+	}
+	return outs, nil
+}
+
+// check verifies t against the declared input type and shape.
+func (s inputSpec) check(t *Tensor) error {
+	if t.DType != s.dtype {
+		return fmt.Errorf("input %q: got %s data, the model expects %s", s.name, t.DType, s.dtype)
+	}
+	n := numel(t.Shape)
+	if (t.DType == Float32 && len(t.F) != n) || (t.DType == Int64 && len(t.I) != n) {
+		return fmt.Errorf("input %q: shape %s needs %d values, have %d", s.name, shapeString(t.Shape), n, len(t.F)+len(t.I))
+	}
+	if !s.known {
+		return nil
+	}
+	ok := len(t.Shape) == len(s.dims)
+	for i := 0; ok && i < len(s.dims); i++ {
+		ok = s.dims[i] < 0 || int64(t.Shape[i]) == s.dims[i]
+	}
+	if !ok {
+		return fmt.Errorf("input %q: got shape %s, the model expects %s", s.name, shapeString(t.Shape), s.shapeString())
+	}
+	return nil
+}
+
+func (s inputSpec) shapeString() string {
+	parts := make([]string, len(s.dims))
+	for i, d := range s.dims {
+		if d < 0 {
+			parts[i] = "?"
+		} else {
+			parts[i] = fmt.Sprint(d)
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// InputShape returns the declared shape of graph input name, −1 for dynamic
+// dimensions (nil when undeclared or unknown).
+func (p *Program) InputShape(name string) []int64 {
+	for _, s := range p.inputs {
+		if s.name == name && s.known {
+			return append([]int64(nil), s.dims...)
+		}
+	}
+	return nil
+}
+
+// Resolve maps a hook name to a tensor name: a tensor of the model (graph
+// input, initializer or node output) is returned as is; otherwise a node
+// name resolves to the node's first output. Unknown names are an error that
+// lists how to find valid ones.
+func (p *Program) Resolve(name string) (string, error) {
+	if p.HasTensor(name) {
+		return name, nil
+	}
+	for i, np := range p.model.Nodes {
+		nn := np.GetName()
+		if nn == "" {
+			nn = fmt.Sprintf("#%d %s", i, np.GetOpType())
+		}
+		if nn == name {
+			for _, o := range np.GetOutput() {
+				if o != "" {
+					return o, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no tensor or node named %q in the model (use the names `layers` prints)", name)
+}
+
+// TensorNames returns every tensor Run can return, in graph order: graph
+// inputs, then node outputs (initializers are left out).
+func (p *Program) TensorNames() []string {
+	out := p.InputNames()
+	for _, np := range p.model.Nodes {
+		for _, o := range np.GetOutput() {
+			if o != "" {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
