@@ -21,11 +21,12 @@ func TestGridRepulsionMatchesExact(t *testing.T) {
 		h          float64
 		tolF, tolZ float64
 	}{
-		{"tiny", 1500, 1e-3, 4, 0.75, 1e-12, 1e-12},   // 1e-15, 0
-		{"unit", 1500, 1, 4, 0.75, 5e-6, 2e-6},        // 2.8e-6, 1.2e-6
-		{"wide-h0.5", 1500, 30, 4, 0.5, 5e-3, 7e-4},   // h 0.31: 3.4e-3, 4.6e-4
-		{"wide-order6", 1500, 30, 6, 0.5, 2e-3, 3e-4}, // h 0.31: 1.4e-3, 1.6e-4
-		{"wide-h0.75", 1500, 30, 4, 0.75, 5e-2, 5e-3}, // h 0.65: 3.7e-2, 3.7e-3
+		{"tiny", 1500, 1e-3, 4, 0.75, 1e-12, 1e-12},                                       // 1e-15, 0
+		{"unit", 1500, 1, 4, 0.75, 5e-6, 2e-6},                                            // 2.8e-6, 1.2e-6
+		{"wide-h0.5", 1500, 30, 4, 0.5, 5e-3, 7e-4},                                       // h 0.31: 3.4e-3, 4.6e-4
+		{"wide-order6", 1500, 30, 6, 0.5, 2e-3, 3e-4},                                     // h 0.31: 1.4e-3, 1.6e-4
+		{"wide-h0.75", 1500, 30, 4, 0.75, 6e-2, 6e-3},                                     // h 0.68: 4.1e-2, 4.1e-3
+		{"default", 1500, 30, DefaultTSNE.GridOrder, DefaultTSNE.GridSpacing, 5e-2, 4e-3}, // h 0.68, order 6: 3.3e-2, 2.5e-3
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))

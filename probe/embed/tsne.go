@@ -46,7 +46,7 @@ type TSNEOptions struct {
 	KNNExactMaxN int
 	// GridSpacing is the largest node spacing of the FFT grid, in embedding
 	// units (default 0.75), and GridOrder the interpolation nodes per
-	// dimension (default 4, cubic).
+	// dimension (default 6, quintic).
 	GridSpacing float64
 	GridOrder   int
 	// Init is "pca" (default: the first two principal components, scaled so
@@ -74,7 +74,7 @@ var DefaultTSNE = TSNEOptions{
 	ExactMaxN:         2000,
 	KNNExactMaxN:      30000,
 	GridSpacing:       0.75,
-	GridOrder:         4,
+	GridOrder:         6,
 	Init:              "pca",
 	Seed:              1,
 	ProgressEvery:     50,
