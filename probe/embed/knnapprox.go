@@ -17,8 +17,8 @@ import (
 const (
 	rpTrees      = 8
 	rpLeafMin    = 64
-	refineTopK   = 15 // neighbours whose neighbours are proposed
-	refineRounds = 2
+	refineTopK   = 30 // neighbours whose neighbours are proposed
+	refineRounds = 3
 )
 
 // knnApprox finds approximate k nearest neighbours of the n rows of x. pr
@@ -51,7 +51,16 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 	xx := sqNorms(x, n, d)
 	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
 	var cancelled atomic.Bool
-	search := func(candidates func(i int, add func(int32))) {
+	// search ranks, for each point, the candidates proposed by candidates();
+	// with seeded, the point's current neighbours (distances known) start in
+	// the heap and are not measured again.
+	search := func(seeded bool, candidates func(i int, add func(int32))) {
+		var prevIdx []int32
+		var prevD2 []float64
+		if seeded {
+			prevIdx = append([]int32(nil), nb.idx...)
+			prevD2 = append([]float64(nil), nb.d2...)
+		}
 		parallelFor(n, func(lo, hi int) {
 			stamp := make([]int32, n)
 			for i := range stamp {
@@ -68,6 +77,13 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 				}
 				cand = cand[:0]
 				stamp[i] = int32(i)
+				h.reset(k)
+				if seeded {
+					for q, j := range prevIdx[i*k : (i+1)*k] {
+						stamp[j] = int32(i)
+						h.push(prevD2[i*k+q], j)
+					}
+				}
 				candidates(i, func(j int32) {
 					if stamp[j] != int32(i) {
 						stamp[j] = int32(i)
@@ -82,7 +98,6 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 				for q := range cand {
 					ord = append(ord, int32(q))
 				}
-				h.reset(k)
 				xi := x[i*d : (i+1)*d]
 				visitByBound(ord, lb, 2*k, func(q int32) bool {
 					if lb[q] > h.worst() {
@@ -104,7 +119,7 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 		})
 	}
 	// Round 1: leaf-mates in every tree.
-	search(func(i int, add func(int32)) {
+	search(false, func(i int, add func(int32)) {
 		for t := range leaves {
 			for _, j := range leaves[t][leafOf[t][i]] {
 				add(j)
@@ -119,10 +134,7 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 	top := min(refineTopK, k)
 	for round := 0; round < refineRounds; round++ {
 		prev := append([]int32(nil), nb.idx...)
-		search(func(i int, add func(int32)) {
-			for _, j := range prev[i*k : (i+1)*k] {
-				add(j)
-			}
+		search(true, func(i int, add func(int32)) {
 			for _, j := range prev[i*k : i*k+top] {
 				for _, l := range prev[int(j)*k : int(j)*k+top] {
 					add(l)
