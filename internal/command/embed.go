@@ -29,7 +29,7 @@ var Embed = &cli.Command{
 		&cli.IntFlag{Name: "pca", Usage: "reduce to this many principal components before the neighbour search (0: use all D)", Value: 0},
 		&cli.Float64Flag{Name: "perplexity", Usage: "perplexity (neighbourhood k = 3·perplexity)", Value: embed.DefaultTSNE.Perplexity},
 		&cli.IntFlag{Name: "iterations", Usage: "gradient steps in total, including 250 of early exaggeration", Value: embed.DefaultTSNE.Iterations},
-		&cli.Uint64Flag{Name: "seed", Usage: "random seed (random init, approximate neighbours for N > 30000)", Value: embed.DefaultTSNE.Seed},
+		&cli.Uint64Flag{Name: "seed", Usage: "random seed (random init, approximate neighbours for N > 15000)", Value: embed.DefaultTSNE.Seed},
 		&cli.StringFlag{Name: "method", Usage: "repulsion: auto, exact or fft", Value: "auto"},
 		&cli.StringFlag{Name: "labels", Usage: "N integer labels (.npy): print embedding quality"},
 		&cli.BoolFlag{Name: "json", Usage: "print the run summary (and quality) as JSON on stdout"},

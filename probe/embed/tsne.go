@@ -41,7 +41,7 @@ type TSNEOptions struct {
 	// ExactMaxN is the largest N for which "auto" picks exact (default 2000).
 	ExactMaxN int
 	// KNNExactMaxN is the largest N for which the neighbour search is exact
-	// (default 30000); above it a random-projection forest with neighbour
+	// (default 15000); above it a random-projection forest with neighbour
 	// refinement is used.
 	KNNExactMaxN int
 	// GridSpacing is the largest node spacing of the FFT grid, in embedding
@@ -72,7 +72,7 @@ var DefaultTSNE = TSNEOptions{
 	FinalMomentum:     0.8,
 	Method:            "auto",
 	ExactMaxN:         2000,
-	KNNExactMaxN:      30000,
+	KNNExactMaxN:      15000,
 	GridSpacing:       0.75,
 	GridOrder:         6,
 	Init:              "pca",
