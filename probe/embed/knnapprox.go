@@ -24,6 +24,45 @@ const (
 // knnApprox finds approximate k nearest neighbours of the n rows of x. pr
 // holds the projection used for the trees and the bounds.
 func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, seed uint64) (*neighbors, error) {
+	// Reorder the rows along the leaves of one tree first, so that the
+	// candidates of a point (mostly in nearby leaves) lie close together
+	// in memory: for large N the search is bound by memory traffic.
+	rng := rand.New(rand.NewPCG(seed, 0x6f72646572))
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	var perm []int32
+	for _, l := range rpSplit(pr, idx, max(rpLeafMin, 2*k), rng, nil) {
+		perm = append(perm, l...)
+	}
+	xp := make([]float32, n*d)
+	pp := &projected{n: n, m: pr.m, z: make([]float64, n*pr.m), zz: make([]float64, n), r: make([]float64, n)}
+	parallelFor(n, func(lo, hi int) {
+		for q := lo; q < hi; q++ {
+			i := int(perm[q])
+			copy(xp[q*d:(q+1)*d], x[i*d:(i+1)*d])
+			copy(pp.z[q*pr.m:(q+1)*pr.m], pr.z[i*pr.m:(i+1)*pr.m])
+			pp.zz[q], pp.r[q] = pr.zz[i], pr.r[i]
+		}
+	})
+	nbp, err := knnApproxOrdered(ctx, xp, n, d, k, pp, seed)
+	if err != nil {
+		return nil, err
+	}
+	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
+	for q := 0; q < n; q++ {
+		i := int(perm[q])
+		for c := 0; c < k; c++ {
+			nb.idx[i*k+c] = perm[nbp.idx[q*k+c]]
+			nb.d2[i*k+c] = nbp.d2[q*k+c]
+		}
+	}
+	return nb, nil
+}
+
+// knnApproxOrdered is knnApprox without the reordering.
+func knnApproxOrdered(ctx context.Context, x []float32, n, d, k int, pr *projected, seed uint64) (*neighbors, error) {
 	leaf := max(rpLeafMin, 2*k)
 	// Build the trees in parallel; each has its own seeded generator.
 	leaves := make([][][]int32, rpTrees)
