@@ -251,6 +251,26 @@ func shapeLen(shape []int64) int64 {
 	return n
 }
 
+// flatLen is shapeLen, except that one dynamic dimension among sizes of 1
+// keeps its symbol: Flatten of [N,20,4,4] at axis 1 is [N,320], not [?,320].
+func flatLen(shape []int64) int64 {
+	sym, rest := int64(0), int64(1)
+	for _, d := range shape {
+		switch {
+		case d >= 0:
+			rest *= d
+		case sym != 0:
+			return Unknown
+		default:
+			sym = d
+		}
+	}
+	if sym != 0 && rest == 1 {
+		return sym
+	}
+	return shapeLen(shape)
+}
+
 func normAxis(axis int64, rank int) (int, bool) {
 	if axis < 0 {
 		axis += int64(rank)
@@ -638,7 +658,7 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 		if axis < 0 || axis > int64(r) {
 			return fail("Flatten axis %d out of range for rank %d", axis, r)
 		}
-		set(0, v[0].DType, []int64{shapeLen(v[0].Shape[:axis]), shapeLen(v[0].Shape[axis:])})
+		set(0, v[0].DType, []int64{flatLen(v[0].Shape[:axis]), flatLen(v[0].Shape[axis:])})
 		return nil
 
 	case "Gemm":

@@ -20,6 +20,11 @@ import (
 // CollectOptions.BatchSize is zero.
 const DefaultBatchSize = 256
 
+// MaxOutputUnits bounds the values per sample of a graph output that
+// Collect keeps in Activations.Output (a classifier's scores are far fewer);
+// a larger output, such as a decoder's image, is computed but not kept.
+const MaxOutputUnits = 4096
+
 // Reductions accepted by CollectOptions.Reduce.
 const (
 	// ReduceNone keeps every value of a sample: units = C×H×W (flattened in C
@@ -36,8 +41,8 @@ const (
 type CollectOptions struct {
 	// Hooks names the tensors to capture, each either a tensor name (as
 	// `conceptcells layers` prints it, e.g. "/Relu_2_output_0") or a node
-	// name (e.g. "/Relu_2"), which stands for the node's first output. A
-	// graph input may be hooked too.
+	// name (e.g. "/Relu_2", or "#3 Relu" for an unnamed node), which
+	// stands for the node's first output. A graph input may be hooked too.
 	Hooks []string
 	// BatchSize is the number of samples run at once (DefaultBatchSize when
 	// zero). Models whose input declares a fixed batch size run in batches
@@ -55,7 +60,14 @@ type CollectOptions struct {
 	// Progress, when not nil, is called after each batch with the number of
 	// samples done so far and the total.
 	Progress func(done, total int)
+	// MaxBytes bounds the memory of the collected matrices (all hooks and
+	// the output together); DefaultMaxBytes when zero. Going over it is an
+	// error after the first batch, before the matrices are allocated.
+	MaxBytes int64
 }
+
+// DefaultMaxBytes is the default CollectOptions.MaxBytes: 4 GiB.
+const DefaultMaxBytes int64 = 4 << 30
 
 // Activation is one captured tensor: an N×Units matrix in row-major order,
 // row i holding sample i's values.
@@ -88,7 +100,8 @@ type Activations struct {
 	// of CollectOptions.Hooks.
 	Tensors []*Activation
 	// Output is the model's first graph output as an N×Units matrix (nil
-	// with SkipOutput, or when it has no batch axis).
+	// with SkipOutput, when it has no batch axis, or when it has more than
+	// MaxOutputUnits values per sample).
 	Output *Activation
 	// Predictions is the argmax of Output per sample when Output is a
 	// vector of two or more scores per sample (logits, probabilities or log
@@ -167,6 +180,10 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 	}
 	if opts.Limit < 0 {
 		return nil, fmt.Errorf("collect: limit %d: must not be negative", opts.Limit)
+	}
+	maxBytes := opts.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
 	}
 
 	n := data.N
@@ -269,6 +286,11 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 			}
 			return nil, fmt.Errorf("collect: samples %d–%d: %w", start, start+b-1, err)
 		}
+		if start == 0 {
+			if err := checkMemory(acts, outs, n, reduce, maxBytes); err != nil {
+				return nil, err
+			}
+		}
 		for _, a := range acts {
 			if err := a.take(outs[a.Name], start, b, rows, n); err != nil {
 				return nil, err
@@ -276,7 +298,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		}
 		if out != nil {
 			t := outs[outName]
-			if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows {
+			if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows && t.Len() <= rows*MaxOutputUnits {
 				if err := out.take(t, start, b, rows, n); err != nil {
 					return nil, err
 				}
@@ -313,6 +335,50 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		}
 	}
 	return res, nil
+}
+
+// checkMemory refuses to collect more than maxBytes of matrices: N samples
+// times the units of every hooked tensor, as the first batch shows them.
+func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, reduce string, maxBytes int64) error {
+	var total int64
+	var big string
+	var bigBytes int64
+	for _, a := range acts {
+		t := outs[a.Name]
+		if t == nil || len(t.Shape) == 0 {
+			continue // take reports it
+		}
+		units := int64(1)
+		for _, d := range t.Shape[1:] {
+			units *= int64(d)
+		}
+		if reduce == ReduceSpatialMean && len(t.Shape) >= 3 {
+			units = int64(t.Shape[1])
+		}
+		b := units * int64(n) * 4
+		total += b
+		if b > bigBytes {
+			big, bigBytes = a.Name, b
+		}
+	}
+	if total > maxBytes {
+		return fmt.Errorf("collect: the hooked tensors need %s for %d samples (largest %q, %s), over the %s limit: hook fewer or smaller tensors, use spatial-mean reduction, or fewer samples",
+			humanBytes(total), n, big, humanBytes(bigBytes), humanBytes(maxBytes))
+	}
+	return nil
+}
+
+// humanBytes formats a byte count in decimal units, e.g. "16.4 MB".
+func humanBytes(b int64) string {
+	switch {
+	case b >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(b)/1e9)
+	case b >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(b)/1e6)
+	case b >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(b)/1e3)
+	}
+	return fmt.Sprintf("%d B", b)
 }
 
 // take copies (and reduces) rows [0,b) of batch tensor t, whose batch axis
@@ -422,11 +488,11 @@ func newGraphIndex(m *onnxio.Model) *graphIndex {
 	for _, vi := range m.Inputs {
 		x.order = append(x.order, vi.GetName())
 	}
-	for _, nd := range m.Nodes {
-		if nd.GetName() != "" {
-			if _, dup := x.nodes[nd.GetName()]; !dup {
-				x.nodes[nd.GetName()] = nd
-			}
+	for i, nd := range m.Nodes {
+		// Unnamed nodes go by "#i OpType", as `layers` and errors name them.
+		label := onnxio.NodeLabel(nd, i)
+		if _, dup := x.nodes[label]; !dup {
+			x.nodes[label] = nd
 		}
 		for _, o := range nd.Output {
 			if o != "" {

@@ -381,6 +381,52 @@ func TestCollectFixedBatch(t *testing.T) {
 // after the hook (Tile ×1024, then two more nodes): running them for 2,000
 // samples would allocate ≥ 3 × 32 MB, the hook's matrix is 32 kB.
 func TestCollectEarlyHookMemory(t *testing.T) {
+	m := wideModel(t)
+	data := zeros(2000, 4)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	acts, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"a"}, SkipOutput: true})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	if acts.Tensors[0].Units != 4 || alloc > 4<<20 {
+		t.Errorf("early hook: allocated %d bytes (units %d); want < 4 MB, the later nodes allocate ≥ 96 MB", alloc, acts.Tensors[0].Units)
+	}
+	t.Logf("early hook with SkipOutput allocated %d kB", alloc>>10)
+}
+
+// TestCollectUnnamedNode: an unnamed node is hooked as "#i OpType", the
+// label `layers` and error messages use.
+func TestCollectUnnamedNode(t *testing.T) {
+	m := tinyModel(t, []int64{-1, 4}, []*onnxpb.NodeProto{
+		onnxio.NewNode("Neg", "", []string{"x"}, []string{"a"}),
+		onnxio.NewNode("Relu", "", []string{"a"}, []string{"y"}),
+	}, "y", []int64{-1, 4})
+	data := zeros(3, 4)
+	for i := range data.X {
+		data.X[i] = float32(i) - 5
+	}
+	acts, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"#0 Neg", "#1 Relu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg, relu := acts.Tensor("#0 Neg"), acts.Tensor("#1 Relu")
+	if neg == nil || neg.Name != "a" || relu == nil || relu.Name != "y" {
+		t.Fatalf("resolved %+v and %+v", neg, relu)
+	}
+	for i, x := range data.X {
+		if neg.Data[i] != -x || relu.Data[i] != max(-x, 0) {
+			t.Fatalf("value %d: Neg %g, Relu %g for x = %g", i, neg.Data[i], relu.Data[i], x)
+		}
+	}
+}
+
+// wideModel is x [batch,4] → Relu a → Tile b [batch,4096] → Sigmoid → Neg y.
+func wideModel(t *testing.T) *onnxio.Model {
+	t.Helper()
 	reps := onnxio.Int64Tensor("reps", []int64{2}, []int64{1, 1024})
 	g := &onnxpb.GraphProto{
 		Name: "wide",
@@ -398,18 +444,25 @@ func TestCollectEarlyHookMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := zeros(2000, 4)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	acts, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"a"}, SkipOutput: true})
-	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
+	return m
+}
+
+// TestCollectMemoryLimit: 1,000 samples × 4096 units × 4 bytes = 16.4 MB
+// for hook b is refused under a 10 MB limit after one batch, naming b.
+func TestCollectMemoryLimit(t *testing.T) {
+	batches := 0
+	_, err := Collect(context.Background(), wideModel(t), zeros(1000, 4), CollectOptions{
+		Hooks: []string{"a", "b"}, SkipOutput: true, MaxBytes: 10e6, BatchSize: 100,
+		Progress: func(int, int) { batches++ },
+	})
+	if err == nil || !strings.Contains(err.Error(), `need 16.4 MB for 1000 samples (largest "b", 16.4 MB), over the 10.0 MB limit`) {
+		t.Fatalf("err = %v, want the memory limit with sizes, naming tensor b", err)
 	}
-	alloc := after.TotalAlloc - before.TotalAlloc
-	if acts.Tensors[0].Units != 4 || alloc > 4<<20 {
-		t.Errorf("early hook: allocated %d bytes (units %d); want < 4 MB, the later nodes allocate ≥ 96 MB", alloc, acts.Tensors[0].Units)
+	if batches != 0 {
+		t.Errorf("%d batches completed before the limit was reported", batches)
 	}
-	t.Logf("early hook with SkipOutput allocated %d kB", alloc>>10)
+	if _, err := Collect(context.Background(), wideModel(t), zeros(1000, 4), CollectOptions{
+		Hooks: []string{"a", "b"}, SkipOutput: true, MaxBytes: 20e6, BatchSize: 100}); err != nil {
+		t.Errorf("under a 20 MB limit: %v", err)
+	}
 }

@@ -68,8 +68,10 @@ async function main() {
   const units = [50, 10];
 
   let correct = 0;
+  const cpu = [];
   async function once() {
     const outs = units.map((u) => new Float32Array(n * u));
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let s = 0; s < n; s += batch) {
       const b = Math.min(batch, n - s);
@@ -78,6 +80,8 @@ async function main() {
       fetches.forEach((f, k) => outs[k].set(r[f].data, s * units[k]));
     }
     const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cu = process.cpuUsage(c0);
+    cpu.push((cu.user + cu.system) / 1e6);
     correct = 0;
     const logits = outs[1];
     for (let i = 0; i < n; i++) {
@@ -89,6 +93,7 @@ async function main() {
   }
 
   await once(); // warm-up, not counted
+  cpu.length = 0;
   const times = [];
   for (let r = 0; r < reps; r++) times.push(await once());
   console.log(JSON.stringify({
@@ -100,6 +105,8 @@ async function main() {
     reps,
     seconds: times.map((t) => +t.toFixed(4)),
     median_seconds: +median(times).toFixed(4),
+    cpu_seconds: cpu.map((t) => +t.toFixed(4)),
+    median_cpu_seconds: +median(cpu).toFixed(4),
     accuracy: correct / n,
   }, null, 1));
 }

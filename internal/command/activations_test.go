@@ -194,3 +194,39 @@ func TestTensorFile(t *testing.T) {
 		t.Errorf("long name → %q (%d bytes)", long, len(long))
 	}
 }
+
+// TestActivationsSpatialMean: --reduce spatial-mean writes N×C, and the
+// manifest keeps the unreduced per-sample shape.
+func TestActivationsSpatialMean(t *testing.T) {
+	ref := testenv.Shared(t, "reference", "mnist-cnn")
+	out := filepath.Join(t.TempDir(), "acts")
+	if msg, err := runAppOutput(t, "activations", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
+		"--data", filepath.Join(ref, "input.npy"), "--layer", "/Relu_1", "--reduce", "spatial-mean",
+		"--limit", "20", "--quiet", "--out", out); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	raw, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+	var man Manifest
+	if err := json.Unmarshal(raw, &man); err != nil {
+		t.Fatal(err)
+	}
+	mt := man.Tensors[0]
+	if mt.Name != "/Relu_1_output_0" || mt.Hook != "/Relu_1" || mt.Reduce != "spatial-mean" ||
+		len(mt.Shape) != 2 || mt.Shape[0] != 20 || mt.Shape[1] != 20 || len(mt.SampleShape) != 3 {
+		t.Fatalf("manifest tensor %+v", mt)
+	}
+	got, err := dataset.ReadNpy(filepath.Join(out, mt.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := dataset.ReadNpy(filepath.Join(ref, "activations", "05_Relu_1_output_0.npy")) // N×20×4×4
+	for i := range 20 * 20 {
+		var s float64
+		for _, v := range full.F32[i*16 : (i+1)*16] {
+			s += float64(v)
+		}
+		if math.Abs(float64(got.F32[i])-s/16) > 1e-4 {
+			t.Fatalf("value %d: %g, want mean %g", i, got.F32[i], s/16)
+		}
+	}
+}

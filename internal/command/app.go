@@ -23,6 +23,7 @@ func App() *cli.App {
 			Activations,
 			Cells,
 			Embed,
+			Train,
 		},
 	}
 }

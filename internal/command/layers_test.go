@@ -114,3 +114,19 @@ func TestLayersErrors(t *testing.T) {
 		t.Errorf("tiny_dyn: %v\n%s", err, out)
 	}
 }
+
+// TestLayersBundledModel: the Go-trained model's Flatten keeps the batch
+// symbol, so the paper's layers show as [N,50] and [N,10] (train/export.go
+// names them fc1_relu and fc2).
+func TestLayersBundledModel(t *testing.T) {
+	model := filepath.Join(testenv.ModuleRoot(t), "testdata", "mnist_cnn_go.onnx")
+	out, _, err := runApp(t, "layers", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"flatten    Flatten     flatten    [N,320]", "fc1_relu   Relu        fc1_relu   [N,50]", "fc2        Gemm        fc2        [N,10]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("layers output lacks %q:\n%s", want, out)
+		}
+	}
+}

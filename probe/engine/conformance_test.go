@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
@@ -125,4 +126,65 @@ func TestBackendConformance(t *testing.T) {
 		}
 	}
 	t.Logf("ONNX backend conformance: %d passed, %d skipped, %d failed", passed, skipped, failed)
+}
+
+// TestBackendModelsRejectBadShapes feeds every backend model inputs with one
+// dimension changed (and a missing dimension): each run must return an error
+// or a result, and no kernel may panic (Run would report that as an
+// "internal error").
+func TestBackendModelsRejectBadShapes(t *testing.T) {
+	root := testenv.Shared(t, "reference", "onnx-backend")
+	dirs, _ := filepath.Glob(filepath.Join(root, "*", "test_*"))
+	rejected := 0
+	defer func() { t.Logf("%d bad-shape runs of %d models rejected with an error", rejected, len(dirs)) }()
+	for _, dir := range dirs {
+		m, err := onnxio.Load(filepath.Join(dir, "model.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Drop the declared shapes so that the kernels see the bad input.
+		for _, vi := range m.Inputs {
+			vi.GetType().GetTensorType().Shape = nil
+		}
+		p, err := Prepare(m, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for variant := 0; variant < 3; variant++ {
+			inputs := map[string]*Tensor{}
+			for i, name := range p.InputNames() {
+				ot, err := onnxio.ReadTensorFile(filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				x, err := FromONNX(ot)
+				if err != nil {
+					t.Fatal(err)
+				}
+				shape := append([]int(nil), x.Shape...)
+				switch {
+				case variant == 0 && len(shape) > 0:
+					shape[len(shape)-1]++
+				case variant == 1 && len(shape) > 1:
+					shape = shape[1:]
+				case variant == 2 && len(shape) > 1:
+					shape[1] += 2
+				}
+				n := numel(shape)
+				if x.DType == Int64 {
+					x = NewInt(shape, make([]int64, n))
+				} else {
+					x = NewFloat(shape, make([]float32, n))
+				}
+				inputs[name] = x
+			}
+			_, err := p.Run(context.Background(), inputs, nil)
+			if err != nil {
+				rejected++
+			}
+			if err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Errorf("%s variant %d: a kernel panicked: %v", filepath.Base(dir), variant, err)
+			}
+		}
+	}
 }

@@ -145,34 +145,8 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 		dst = make([]float32, size)
 	}
 	dst = dst[:size]
-	// Padded input geometry.
-	var pin [3]int
-	padded := false
-	for d := 0; d < 3; d++ {
-		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
-		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
-	}
+	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
-	src := x
-	if padded {
-		need := channels * pinSize
-		if cap(ws.pad) < need {
-			ws.pad = make([]float32, need)
-		}
-		src = ws.pad[:need]
-		clear(src)
-		for c := 0; c < channels; c++ {
-			for id := 0; id < w.in[0]; id++ {
-				for ih := 0; ih < w.in[1]; ih++ {
-					so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
-					do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
-					copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
-				}
-			}
-		}
-	} else {
-		src = x[:channels*pinSize]
-	}
 	// Column offsets (output position → top-left tap in the padded input).
 	if cap(ws.colOff) < panels*gemmNR {
 		ws.colOff = make([]int32, panels*gemmNR)
@@ -269,18 +243,113 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	return packedB{k: K, n: n, data: dst}
 }
 
+// padImage returns the channels of one image x with the window's zero
+// border added (x itself when there is no padding), and the padded sizes.
+func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [3]int) {
+	var pin [3]int
+	padded := false
+	for d := 0; d < 3; d++ {
+		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
+		padded = padded || w.padBegin[d] != 0 || w.padEnd[d] != 0
+	}
+	pinSize := pin[0] * pin[1] * pin[2]
+	if !padded {
+		return x[:channels*pinSize], pin
+	}
+	need := channels * pinSize
+	if cap(ws.pad) < need {
+		ws.pad = make([]float32, need)
+	}
+	src := ws.pad[:need]
+	clear(src)
+	for c := 0; c < channels; c++ {
+		for id := 0; id < w.in[0]; id++ {
+			for ih := 0; ih < w.in[1]; ih++ {
+				so := ((c*w.in[0]+id)*w.in[1] + ih) * w.in[2]
+				do := c*pinSize + ((id+w.padBegin[0])*pin[1]+ih+w.padBegin[1])*pin[2] + w.padBegin[2]
+				copy(src[do:do+w.in[2]], x[so:so+w.in[2]])
+			}
+		}
+	}
+	return src, pin
+}
+
+// depthwise computes a convolution with one input channel per group
+// (MobileNet's depthwise layers) directly, without im2col: for output channel
+// m of group c,
+//
+//	Y[n, m, o] = b[m] + Σ_k W[m, 0, k] · Xpad[n, c, o·s + k·d]
+//
+// with the planes shared among the workers.
+func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRelu bool) {
+	N, C := x.Shape[0], x.Shape[1]
+	mult := p.cout / p.group
+	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
+	parallelFor(N*C, nw, func(wi, lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			n, c := pl/C, pl%C
+			src, pin := padImage(x.F[pl*win.inSize:(pl+1)*win.inSize], 1, win, ws[wi])
+			for j := 0; j < mult; j++ {
+				m := c*mult + j
+				yp := y.F[(n*p.cout+m)*win.outSize : (n*p.cout+m+1)*win.outSize]
+				b := float32(0)
+				if p.bias != nil {
+					b = p.bias[m]
+				}
+				for i := range yp {
+					yp[i] = b
+				}
+				wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
+				t := 0
+				for kd := 0; kd < win.kernel[0]; kd++ {
+					for kh := 0; kh < win.kernel[1]; kh++ {
+						for kw := 0; kw < win.kernel[2]; kw++ {
+							wv := wm[t]
+							t++
+							o := 0
+							for od := 0; od < win.out[0]; od++ {
+								id := od*win.stride[0] + kd*win.dilation[0]
+								for oh := 0; oh < win.out[1]; oh++ {
+									ih := oh*win.stride[1] + kh*win.dilation[1]
+									row := src[(id*pin[1]+ih)*pin[2]+kw*win.dilation[2]:]
+									out := yp[o : o+win.out[2]]
+									sw := win.stride[2]
+									if sw == 1 {
+										row = row[:len(out)]
+										for ow := range out {
+											out[ow] += wv * row[ow]
+										}
+									} else {
+										for ow := range out {
+											out[ow] += wv * row[ow*sw]
+										}
+									}
+									o += win.out[2]
+								}
+							}
+						}
+					}
+				}
+				if fuseRelu {
+					reluInPlace(yp)
+				}
+			}
+		}
+	})
+}
+
 // convPlan is a prepared convolution: the weights of each group packed for
 // the GEMM once, at Prepare time.
 type convPlan struct {
-	attrs    spatialAttrs
-	group    int
-	cout     int // output channels
-	cinG     int // input channels per group
-	kernel   []int
-	weights  []packedA // one per group, (cout/group) × (cinG·kSz)
-	bias     []float32 // nil without bias
-	wshape   []int
-	haveBias bool
+	attrs   spatialAttrs
+	group   int
+	cout    int // output channels
+	cinG    int // input channels per group
+	kernel  []int
+	weights []packedA // one per group, (cout/group) × (cinG·kSz)
+	wshape  []int
+	wdata   []float32 // the weights as given (for the depthwise path)
+	bias    []float32 // nil without bias
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -292,9 +361,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 		return nil, fmt.Errorf("group %d does not divide the %d output channels", group, w.Shape[0])
 	}
 	p := &convPlan{attrs: a, group: group, cout: w.Shape[0], cinG: w.Shape[1], wshape: w.Shape}
-	for _, k := range w.Shape[2:] {
-		p.kernel = append(p.kernel, k)
-	}
+	p.kernel = append(p.kernel, w.Shape[2:]...)
 	if a.kernel != nil {
 		if len(a.kernel) != len(p.kernel) {
 			return nil, fmt.Errorf("kernel_shape %v does not match weights %v", a.kernel, w.Shape)
@@ -307,15 +374,26 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	}
 	coutG := p.cout / group
 	K := p.cinG * numel(p.kernel)
-	for g := 0; g < group; g++ {
-		p.weights = append(p.weights, packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K))
-	}
 	if bias != nil {
 		if bias.DType != Float32 || len(bias.F) != p.cout {
 			return nil, fmt.Errorf("bias %s: want float32[%d]", bias, p.cout)
 		}
+	}
+	if len(w.F) != p.cout*K {
+		return nil, fmt.Errorf("weights %s hold %d values", w, len(w.F))
+	}
+	p.wdata = w.F
+	if bias != nil {
 		p.bias = bias.F
-		p.haveBias = true
+	}
+	for g := 0; g < group; g++ {
+		pa := packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
+		if bias != nil {
+			// The micro-kernel starts its accumulators at the bias.
+			pa.bias = make([]float32, roundUp(coutG, gemmMR))
+			copy(pa.bias, bias.F[g*coutG:(g+1)*coutG])
+		}
+		p.weights = append(p.weights, pa)
 	}
 	return p, nil
 }
@@ -326,7 +404,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 //
 // with M = cout/group and C' = C/group, by im2col and GEMM per image and
 // group; images are shared among GOMAXPROCS goroutines.
-func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
+func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) != len(p.wshape) {
 		return nil, fmt.Errorf("input %s: want float32 of rank %d for weights %v", x, len(p.wshape), p.wshape)
 	}
@@ -341,6 +419,10 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 	oshape := append([]int{N, p.cout}, win.outShape()...)
 	y := ar.get(oshape)
 	if N == 0 || win.outSize == 0 {
+		return y, nil
+	}
+	if p.cinG == 1 && p.group > 1 {
+		p.depthwise(x, y, &win, ws, fuseRelu)
 		return y, nil
 	}
 	coutG := p.cout / p.group
@@ -364,8 +446,8 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
 		}
-		if p.haveBias && q0 == 0 {
-			p.addBias(y.F[n*p.cout*P:(n+1)*p.cout*P], P) // while still in cache
+		if fuseRelu && q0 == 0 {
+			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
 		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
@@ -384,20 +466,9 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace) (*Tensor, error) {
 		parallelFor(panels, pw, func(_, lo, hi int) {
 			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
-	}
-	if p.haveBias && !(nw > 1 || N > 1 || p.group > 1) {
-		p.addBias(y.F, P)
-	}
-	return y, nil
-}
-
-// addBias adds the per-channel bias to one image's output (cout × P).
-func (p *convPlan) addBias(y []float32, P int) {
-	for m := 0; m < p.cout; m++ {
-		b := p.bias[m]
-		row := y[m*P : (m+1)*P]
-		for i := range row {
-			row[i] += b
+		if fuseRelu {
+			reluInPlace(y.F)
 		}
 	}
+	return y, nil
 }

@@ -18,7 +18,7 @@ type convTransposeAttrs struct {
 //
 // The output size is s·(in−1) + output_padding + d·(k−1) + 1 − padBegin − padEnd,
 // or output_shape with the padding derived from it (ONNX ConvTranspose-11).
-func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws *workspace) (*Tensor, error) {
+func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*workspace) (*Tensor, error) {
 	if x.DType != Float32 || w.DType != Float32 {
 		return nil, fmt.Errorf("ConvTranspose needs float32 data, got %s and %s", x, w)
 	}
@@ -100,30 +100,37 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws *workspa
 
 	y := ar.getZero(append([]int{N, cout}, win.outShape()...))
 	rows := coutG * win.kSz
-	col := make([]float32, rows*win.inSize)
+	packs := make([]packedA, g)
 	for gi := 0; gi < g; gi++ {
 		wg := w.F[gi*cinG*rows : (gi+1)*cinG*rows] // cinG × rows
-		pa := packA(ws.gemmA, true, rows, cinG, 1, wg, rows)
-		ws.gemmA = pa.data
-		for n := 0; n < N; n++ {
-			xs := x.F[(n*C+gi*cinG)*win.inSize : (n*C+(gi+1)*cinG)*win.inSize]
-			pb := packB(ws.gemmB, false, cinG, win.inSize, xs, win.inSize)
-			ws.gemmB = pb.data
-			gemmPacked(pa, pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
-			ys := y.F[(n*cout+gi*coutG)*win.outSize : (n*cout+(gi+1)*coutG)*win.outSize]
-			col2im(ys, col, coutG, &win)
-		}
+		packs[gi] = packA(nil, true, rows, cinG, 1, wg, rows)
 	}
-	if b != nil {
-		for n := 0; n < N; n++ {
-			for m := 0; m < cout; m++ {
-				row := y.F[(n*cout+m)*win.outSize : (n*cout+m+1)*win.outSize]
-				for i := range row {
-					row[i] += b.F[m]
+	nw := min(len(ws), workers(N, 2*float64(cout)*float64(win.kSz)*float64(cinG)*float64(win.inSize)))
+	parallelFor(N, nw, func(wi, lo, hi int) {
+		wk := ws[wi]
+		if cap(wk.col) < rows*win.inSize {
+			wk.col = make([]float32, rows*win.inSize)
+		}
+		col := wk.col[:rows*win.inSize]
+		for n := lo; n < hi; n++ {
+			for gi := 0; gi < g; gi++ {
+				xs := x.F[(n*C+gi*cinG)*win.inSize : (n*C+(gi+1)*cinG)*win.inSize]
+				pb := packB(wk.gemmB, false, cinG, win.inSize, xs, win.inSize)
+				wk.gemmB = pb.data
+				gemmPacked(packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
+				ys := y.F[(n*cout+gi*coutG)*win.outSize : (n*cout+(gi+1)*coutG)*win.outSize]
+				col2im(ys, col, coutG, &win)
+			}
+			if b != nil {
+				for m := 0; m < cout; m++ {
+					row := y.F[(n*cout+m)*win.outSize : (n*cout+m+1)*win.outSize]
+					for i := range row {
+						row[i] += b.F[m]
+					}
 				}
 			}
 		}
-	}
+	})
 	return y, nil
 }
 

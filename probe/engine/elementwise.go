@@ -207,6 +207,15 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 		return out, nil
 	}
 	out := ar.get(shape)
+	if len(it.outer) == 0 && n >= 1<<15 {
+		// One long run (same shapes, or a scalar operand): split it.
+		chunks := (n + 8191) / 8192
+		parallelFor(chunks, workers(chunks, 8192), func(_, lo, hi int) {
+			i0, i1 := lo*8192, min(hi*8192, n)
+			floatRun(op, out.F[i0:i1], a.F[i0*sa:], sa, b.F[i0*sb:], sb)
+		})
+		return out, nil
+	}
 	it.each(func(o int, offs []int) {
 		floatRun(op, out.F[o:o+n], a.F[offs[0]:], sa, b.F[offs[1]:], sb)
 	})
@@ -431,10 +440,15 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 // relu is max(x, 0) elementwise (NaN stays NaN), branch-free.
 func relu(x *Tensor, ar *arena) *Tensor {
 	y := ar.get(append([]int(nil), x.Shape...))
-	ys := y.F[:len(x.F)]
-	for i, v := range x.F {
-		ys[i] = max(v, 0)
-	}
+	n := len(x.F)
+	chunks := (n + 4095) / 4096
+	parallelFor(chunks, workers(chunks, 4096), func(_, lo, hi int) {
+		xs := x.F[lo*4096 : min(hi*4096, n)]
+		ys := y.F[lo*4096 : min(hi*4096, n)]
+		for i, v := range xs {
+			ys[i] = max(v, 0)
+		}
+	})
 	return y
 }
 
@@ -452,4 +466,24 @@ func softplus(v float32) float32 {
 		return v
 	}
 	return float32(math.Log1p(math.Exp(x)))
+}
+
+// reluInPlace sets x = max(x, 0) (NaN stays NaN); used where a Relu is
+// fused into the node producing its input.
+func reluInPlace(x []float32) {
+	for i, v := range x {
+		x[i] = max(v, 0)
+	}
+}
+
+// reluTensor applies max(·, 0) in place to a freshly computed tensor of
+// either type.
+func reluTensor(t *Tensor) {
+	if t.DType == Int64 {
+		for i, v := range t.I {
+			t.I[i] = max(v, 0)
+		}
+		return
+	}
+	reluInPlace(t.F)
 }

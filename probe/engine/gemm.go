@@ -15,10 +15,41 @@ const (
 	gemmNR = 16
 )
 
-// packedA is an m×k matrix packed into ceil(m/gemmMR) row panels.
+// packedA is an m×k matrix packed into ceil(m/gemmMR) row panels: full
+// panels of gemmMR rows, element (i, l) of panel p at p·gemmMR·k + l·gemmMR + i,
+// and, when 1 ≤ m mod gemmMR ≤ gemmMR4, a last panel only gemmMR4 rows high
+// (element (i, l) at p·gemmMR·k + l·gemmMR4 + i) so that little work is
+// wasted on padding rows.
 type packedA struct {
 	m, k int
-	data []float32 // panel p, element (i, l) at p*gemmMR*k + l*gemmMR + i
+	data []float32
+	bias []float32 // optional per-row bias added to every product, padded to a multiple of gemmMR
+}
+
+// gemmMR4 is the height of the short last A panel.
+const gemmMR4 = 4
+
+// panelHeight is the packed height of panel p of an m-row packedA.
+func panelHeight(m, p int) int {
+	if r := m % gemmMR; r != 0 && r <= gemmMR4 && p == m/gemmMR {
+		return gemmMR4
+	}
+	return gemmMR
+}
+
+// packedASize is the number of floats an m×k packedA needs.
+func packedASize(m, k int) int {
+	if r := m % gemmMR; r != 0 && r <= gemmMR4 {
+		return (m/gemmMR)*gemmMR*k + gemmMR4*k
+	}
+	return roundUp(m, gemmMR) * k
+}
+
+// panel returns the data and height of panel p.
+func (a packedA) panel(p int) ([]float32, int) {
+	h := panelHeight(a.m, p)
+	off := p * gemmMR * a.k
+	return a.data[off : off+h*a.k], h
 }
 
 // packedB is a k×n matrix packed into ceil(n/gemmNR) column panels.
@@ -33,32 +64,33 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 // dimension lda, transposed (A stored k×m) when trans is set. dst is reused
 // when large enough.
 func packA(dst []float32, trans bool, m, k int, alpha float32, a []float32, lda int) packedA {
-	size := roundUp(m, gemmMR) * k
+	size := packedASize(m, k)
 	if cap(dst) < size {
 		dst = make([]float32, size)
 	}
 	dst = dst[:size]
+	pa := packedA{m: m, k: k, data: dst}
 	for p := 0; p*gemmMR < m; p++ {
-		panel := dst[p*gemmMR*k : (p+1)*gemmMR*k]
+		panel, h := pa.panel(p)
 		i0 := p * gemmMR
-		rows := min(gemmMR, m-i0)
-		if rows < gemmMR {
+		rows := min(h, m-i0)
+		if rows < h {
 			clear(panel)
 		}
 		for i := 0; i < rows; i++ {
 			if trans {
 				for l := 0; l < k; l++ {
-					panel[l*gemmMR+i] = alpha * a[l*lda+i0+i]
+					panel[l*h+i] = alpha * a[l*lda+i0+i]
 				}
 			} else {
 				row := a[(i0+i)*lda : (i0+i)*lda+k]
 				for l, v := range row {
-					panel[l*gemmMR+i] = alpha * v
+					panel[l*h+i] = alpha * v
 				}
 			}
 		}
 	}
-	return packedA{m: m, k: k, data: dst}
+	return pa
 }
 
 // packB packs op(B), k×n: B is row-major with leading dimension ldb,
@@ -103,14 +135,22 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 		j0 := q * gemmNR
 		cols := min(gemmNR, b.n-j0)
 		for p := 0; p*gemmMR < a.m; p++ {
-			ap := a.data[p*gemmMR*k : (p+1)*gemmMR*k]
+			ap, h := a.panel(p)
+			var bias []float32
+			if a.bias != nil {
+				bias = a.bias[p*gemmMR : p*gemmMR+h]
+			}
+			kern := microKernel
+			if h == gemmMR4 {
+				kern = microKernel4
+			}
 			i0 := p * gemmMR
-			rows := min(gemmMR, a.m-i0)
-			if rows == gemmMR && cols == gemmNR {
-				microKernel(k, ap, bp, c[i0*ldc+j0:], ldc, acc)
+			rows := min(h, a.m-i0)
+			if rows == h && cols == gemmNR {
+				kern(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
 				continue
 			}
-			microKernel(k, ap, bp, tile[:], gemmNR, false)
+			kern(k, ap, bp, tile[:], gemmNR, false, bias)
 			for i := 0; i < rows; i++ {
 				crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
 				trow := tile[i*gemmNR : i*gemmNR+cols]
@@ -126,24 +166,39 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 	}
 }
 
-// microKernelGo computes the gemmMR×gemmNR tile C (+)= A·B from one packed A
-// panel and one packed B panel of depth k.
-func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool) {
+// microKernelGo computes the gemmMR×gemmNR tile C (+)= bias + A·B from one
+// packed A panel and one packed B panel of depth k (bias per row, or nil).
+func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(gemmMR, k, a, b, c, ldc, acc, bias)
+}
+
+// microKernel4Go is microKernelGo for a gemmMR4-row panel.
+func microKernel4Go(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(gemmMR4, k, a, b, c, ldc, acc, bias)
+}
+
+func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	var t [gemmMR][gemmNR]float32
-	a = a[:k*gemmMR]
+	if bias != nil {
+		for i := 0; i < h; i++ {
+			for j := range t[i] {
+				t[i][j] = bias[i]
+			}
+		}
+	}
+	a = a[:k*h]
 	b = b[:k*gemmNR]
 	for l := 0; l < k; l++ {
 		bl := (*[gemmNR]float32)(b[l*gemmNR:])
-		al := (*[gemmMR]float32)(a[l*gemmMR:])
-		for i := 0; i < gemmMR; i++ {
-			ai := al[i]
+		al := a[l*h : l*h+h]
+		for i, ai := range al {
 			ti := &t[i]
 			for j := 0; j < gemmNR; j++ {
 				ti[j] += ai * bl[j]
 			}
 		}
 	}
-	for i := 0; i < gemmMR; i++ {
+	for i := 0; i < h; i++ {
 		crow := c[i*ldc : i*ldc+gemmNR]
 		if acc {
 			for j := range crow {
@@ -173,13 +228,17 @@ func workers(n int, cost float64) int {
 }
 
 // parallelFor calls f(worker, lo, hi) over [0, n) split into w contiguous
-// chunks (worker = 0..w-1), concurrently when w > 1, and waits for all.
+// chunks (worker = 0..w-1), concurrently when w > 1, and waits for all. A
+// panic in any chunk is re-raised in the calling goroutine (where Run turns
+// it into an error) instead of killing the process.
 func parallelFor(n, w int, f func(worker, lo, hi int)) {
 	if w <= 1 || n <= 1 {
 		f(0, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure any
 	for i := 0; i < w; i++ {
 		lo, hi := i*n/w, (i+1)*n/w
 		if lo == hi {
@@ -188,10 +247,20 @@ func parallelFor(n, w int, f func(worker, lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					failure = r
+					mu.Unlock()
+				}
+			}()
 			f(i, lo, hi)
 		}()
 	}
 	wg.Wait()
+	if failure != nil {
+		panic(failure)
+	}
 }
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C for op(A) m×k, op(B) k×n,
@@ -209,14 +278,29 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if acc && beta != 1 {
 		scaleRows(c, m, n, ldc, beta)
 	}
-	var abuf, bbuf []float32
+	var bbuf []float32
 	if ws != nil {
-		abuf, bbuf = ws.gemmA, ws.gemmB
+		bbuf = ws.gemmB
 	}
-	pa := packA(abuf, transA, m, k, alpha, a, lda)
 	pb := packB(bbuf, transB, k, n, b, ldb)
 	if ws != nil {
-		ws.gemmA, ws.gemmB = pa.data, pb.data
+		ws.gemmB = pb.data
+	}
+	sgemmB(transA, m, alpha, a, lda, pb, acc, c, ldc, ws)
+}
+
+// sgemmB computes C (+)= alpha·op(A)·B for an already packed B (k×n), C
+// accumulated when acc is set and overwritten otherwise; the work is split
+// over column panels of B or, when there are too few, row panels of A.
+func sgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb packedB, acc bool, c []float32, ldc int, ws *workspace) {
+	k, n := pb.k, pb.n
+	var abuf []float32
+	if ws != nil {
+		abuf = ws.gemmA
+	}
+	pa := packA(abuf, transA, m, k, alpha, a, lda)
+	if ws != nil {
+		ws.gemmA = pa.data
 	}
 	panels := (n + gemmNR - 1) / gemmNR
 	w := workers(panels, 2*float64(m)*float64(k)*gemmNR)
@@ -228,7 +312,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	rp := (m + gemmMR - 1) / gemmMR
 	w = workers(rp, 2*float64(gemmMR)*float64(k)*float64(n))
 	parallelFor(rp, w, func(_, lo, hi int) {
-		sub := packedA{m: min(hi*gemmMR, m) - lo*gemmMR, k: k, data: pa.data[lo*gemmMR*k : hi*gemmMR*k]}
+		sub := packedA{m: min(hi*gemmMR, m) - lo*gemmMR, k: k, data: pa.data[lo*gemmMR*k : min(hi*gemmMR*k, len(pa.data))]}
 		gemmPacked(sub, pb, 0, panels, c[lo*gemmMR*ldc:], ldc, acc)
 	})
 }
@@ -248,5 +332,9 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 	}
 }
 
-// microKernel is the tile kernel in use (assembly where the CPU allows).
-var microKernel = microKernelGo
+// microKernel and microKernel4 are the tile kernels in use for full and
+// short A panels (assembly where the CPU allows).
+var (
+	microKernel  = microKernelGo
+	microKernel4 = microKernel4Go
+)

@@ -3,7 +3,13 @@
 package engine
 
 //go:noescape
-func kernel6x16(k int, a, b, c *float32, ldc int, acc bool)
+func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
@@ -28,20 +34,52 @@ func hasAVX2FMA() bool {
 }
 
 // microKernelAVX2 is microKernelGo in AVX2/FMA assembly.
-func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool) {
-	// Bounds are checked here; the assembly trusts them.
-	if k < 1 {
-		microKernelGo(k, a, b, c, ldc, acc)
+func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || !kernelArgsOK(gemmMR, k, a, b, c, ldc, bias) {
+		microKernelGo(k, a, b, c, ldc, acc, bias)
 		return
 	}
-	if len(a) < k*gemmMR || len(b) < k*gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR || ldc < gemmNR {
-		panic("engine: micro-kernel operands too short")
+	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+}
+
+// microKernel4AVX2 is microKernel4Go in AVX2/FMA assembly.
+func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || !kernelArgsOK(gemmMR4, k, a, b, c, ldc, bias) {
+		microKernel4Go(k, a, b, c, ldc, acc, bias)
+		return
 	}
-	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc)
+	kernel4x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+}
+
+// kernelArgsOK checks the operand lengths the assembly relies on (the Go
+// kernel, which bounds-checks, handles anything else).
+func kernelArgsOK(h, k int, a, b, c []float32, ldc int, bias []float32) bool {
+	return len(a) >= k*h && len(b) >= k*gemmNR && ldc >= gemmNR && len(c) >= (h-1)*ldc+gemmNR && (bias == nil || len(bias) >= h)
+}
+
+func biasPtr(bias []float32) *float32 {
+	if bias == nil {
+		return nil
+	}
+	return &bias[0]
 }
 
 func init() {
 	if hasAVX2FMA() {
 		microKernel = microKernelAVX2
+		microKernel4 = microKernel4AVX2
+		maxPool2x2Row = maxPool2x2RowAVX2
 	}
+}
+
+// maxPool2x2RowAVX2 is maxPool2x2RowGo with the first n − n mod 4 outputs
+// in AVX2 assembly.
+func maxPool2x2RowAVX2(y, r0, r1 []float32) {
+	n := len(y) &^ 3
+	if n > 0 && len(r0) >= 2*n && len(r1) >= 2*n {
+		maxPool2x2AVX2(&y[0], &r0[0], &r1[0], n)
+	} else {
+		n = 0
+	}
+	maxPool2x2RowGo(y[n:], r0[2*n:], r1[2*n:])
 }

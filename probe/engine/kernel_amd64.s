@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 #include "textflag.h"
 
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -19,18 +21,37 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16(k int, a, b, c *float32, ldc int, acc bool)
+// func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 //
-// C[0:6][0:16] (+)= Σ_l a[l*6+i] · b[l*16+j], with C rows ldc floats apart.
+// C[0:6][0:16] (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j], with C rows ldc
+// floats apart (no bias when bias is nil).
 // Twelve YMM accumulators hold the tile; per l, two YMM loads of b and six
 // broadcasts of a feed twelve FMAs.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-41
+TEXT ·kernel6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE zero
+	VBROADCASTSS (R11), Y0
+	VMOVAPS Y0, Y1
+	VBROADCASTSS 4(R11), Y2
+	VMOVAPS Y2, Y3
+	VBROADCASTSS 8(R11), Y4
+	VMOVAPS Y4, Y5
+	VBROADCASTSS 12(R11), Y6
+	VMOVAPS Y6, Y7
+	VBROADCASTSS 16(R11), Y8
+	VMOVAPS Y8, Y9
+	VBROADCASTSS 20(R11), Y10
+	VMOVAPS Y10, Y11
+	JMP start
+
+zero:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -43,6 +64,8 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-41
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+
+start:
 	TESTQ CX, CX
 	JE store
 
@@ -112,5 +135,155 @@ write:
 	ADDQ R8, DX
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+//
+// kernel6x16 for a 4-row A panel (a advances 16 bytes per l).
+TEXT ·kernel4x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE zero4
+	VBROADCASTSS (R11), Y0
+	VMOVAPS Y0, Y1
+	VBROADCASTSS 4(R11), Y2
+	VMOVAPS Y2, Y3
+	VBROADCASTSS 8(R11), Y4
+	VMOVAPS Y4, Y5
+	VBROADCASTSS 12(R11), Y6
+	VMOVAPS Y6, Y7
+	JMP start4
+
+zero4:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+start4:
+	TESTQ CX, CX
+	JE store4
+
+loop4:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	ADDQ $16, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE loop4
+
+store4:
+	MOVBLZX acc+40(FP), R9
+	TESTQ R9, R9
+	JE write4
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	LEAQ (DX)(R8*1), R10
+	VADDPS (R10), Y2, Y2
+	VADDPS 32(R10), Y3, Y3
+	ADDQ R8, R10
+	VADDPS (R10), Y4, Y4
+	VADDPS 32(R10), Y5, Y5
+	ADDQ R8, R10
+	VADDPS (R10), Y6, Y6
+	VADDPS 32(R10), Y7, Y7
+
+write4:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+// func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
+//
+// dst[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for 0 ≤ i < n, n a
+// multiple of 4, with NaN propagated like Go's max: MAXPS returns its second
+// operand when either is NaN, so a NaN first operand is blended back in.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ CX, BX
+	SHRQ $3, CX
+	JE tail4
+
+loop8:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y4
+	VMOVUPS 32(DX), Y5
+	VMAXPS Y4, Y0, Y6
+	VCMPPS $3, Y0, Y0, Y8
+	VBLENDVPS Y8, Y0, Y6, Y6
+	VMAXPS Y5, Y1, Y7
+	VCMPPS $3, Y1, Y1, Y8
+	VBLENDVPS Y8, Y1, Y7, Y7
+	VSHUFPS $0x88, Y7, Y6, Y0
+	VSHUFPS $0xDD, Y7, Y6, Y1
+	VMAXPS Y1, Y0, Y2
+	VCMPPS $3, Y0, Y0, Y8
+	VBLENDVPS Y8, Y0, Y2, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNE loop8
+
+tail4:
+	ANDQ $4, BX
+	JE done
+	VMOVUPS (SI), X0
+	VMOVUPS 16(SI), X1
+	VMOVUPS (DX), X4
+	VMOVUPS 16(DX), X5
+	VMAXPS X4, X0, X6
+	VCMPPS $3, X0, X0, X8
+	VBLENDVPS X8, X0, X6, X6
+	VMAXPS X5, X1, X7
+	VCMPPS $3, X1, X1, X8
+	VBLENDVPS X8, X1, X7, X7
+	VSHUFPS $0x88, X7, X6, X0
+	VSHUFPS $0xDD, X7, X6, X1
+	VMAXPS X1, X0, X2
+	VCMPPS $3, X0, X0, X8
+	VBLENDVPS X8, X0, X2, X2
+	VMOVUPS X2, (DI)
+
+done:
 	VZEROUPPER
 	RET

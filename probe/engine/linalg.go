@@ -5,7 +5,10 @@ import "fmt"
 // gemmOp computes Gemm: Y = alpha·op(A)·op(B) + beta·C with op(A) M×K,
 // op(B) K×N (transposed when transA/transB) and C unidirectionally
 // broadcast to M×N (ONNX Gemm).
-func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, ar *arena, ws *workspace) (*Tensor, error) {
+//
+// pre, when not nil, is B already packed (a constant weight, packed at
+// Prepare time); b is then only used for its shape.
+func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 || len(a.Shape) != 2 || len(b.Shape) != 2 {
 		return nil, fmt.Errorf("Gemm needs two float32 matrices, got %s and %s", a, b)
 	}
@@ -40,13 +43,22 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, ar *arena
 	} else {
 		beta = 0
 	}
+	if pre != nil && m > 0 && n > 0 && k > 0 && alpha != 0 {
+		if beta != 0 && beta != 1 {
+			scaleRows(y.F, m, n, n, beta)
+		}
+		sgemmB(transA, m, alpha, a.F, a.Shape[1], *pre, beta != 0, y.F, n, ws)
+		return y, nil
+	}
 	sgemm(transA, transB, m, n, k, alpha, a.F, a.Shape[1], b.F, b.Shape[1], beta, y.F, n, ws)
 	return y, nil
 }
 
 // matmul is NumPy matmul: 1-D operands are promoted (and the added axis
 // removed), leading batch dimensions broadcast.
-func matmul(a, b *Tensor, ar *arena, ws *workspace) (*Tensor, error) {
+//
+// pre, when not nil, is the 2-D b already packed (a constant weight).
+func matmul(a, b *Tensor, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 {
 		return nil, fmt.Errorf("MatMul needs float32 inputs, got %s and %s", a, b)
 	}
@@ -91,7 +103,11 @@ func matmul(a, b *Tensor, ar *arena, ws *workspace) (*Tensor, error) {
 		if nb > 1 {
 			rows = m * nb
 		}
-		sgemm(false, false, rows, n, k, 1, a.F[aoff[0]:], k, b.F[boff[0]:], n, 0, y.F, n, ws)
+		if pre != nil && len(bs) == 2 && !dropB {
+			sgemmB(false, rows, 1, a.F[aoff[0]:], k, *pre, false, y.F, n, ws)
+		} else {
+			sgemm(false, false, rows, n, k, 1, a.F[aoff[0]:], k, b.F[boff[0]:], n, 0, y.F, n, ws)
+		}
 	} else {
 		for i := 0; i < nb; i++ {
 			sgemm(false, false, m, n, k, 1, a.F[aoff[i]:], k, b.F[boff[i]:], n, 0, y.F[i*m*n:], n, ws)

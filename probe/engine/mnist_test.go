@@ -120,3 +120,47 @@ func TestMNISTReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMNISTReferenceFused requests only layer 6, layer 7 and the output,
+// so that MaxPool→Relu and Gemm→Relu are fused, and checks them against
+// ONNX Runtime's values as TestMNISTReference does (≤ 1e-4 abs).
+func TestMNISTReferenceFused(t *testing.T) {
+	dir, p, input := loadMNISTReference(t)
+	want := map[string]string{
+		"/Relu_2_output_0":   "activations/09_Relu_2_output_0.npy",
+		"/fc2/Gemm_output_0": "activations/10_fc2.Gemm_output_0.npy",
+		"log_probs":          "activations/11_log_probs.npy",
+	}
+	names := []string{"/Relu_2_output_0", "/fc2/Gemm_output_0", "log_probs"}
+	pl, err := p.planFor(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fused := 0
+	for _, a := range pl.absorbed {
+		if a {
+			fused++
+		}
+	}
+	if fused != 3 {
+		t.Fatalf("%d Relus fused, want 3 (after both MaxPools and fc1)", fused)
+	}
+	out, err := p.Run(context.Background(), map[string]*Tensor{"input": input}, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, file := range want {
+		ref, err := readNpy(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i, v := range ref.F {
+			worst = max(worst, math.Abs(float64(out[name].F[i])-float64(v)))
+		}
+		t.Logf("%-22s max|diff| %.3g", name, worst)
+		if worst > 1e-4 {
+			t.Errorf("%s: max |diff| %.3g > 1e-4", name, worst)
+		}
+	}
+}

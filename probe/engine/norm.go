@@ -12,7 +12,7 @@ import (
 // with per-channel scale, bias, mean and var (Ioffe & Szegedy 2015).
 func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 2 {
-		return nil, fmt.Errorf("input %s: want float32 N×C×...", x)
+		return nil, fmt.Errorf("input %s: want float32 of rank ≥ 2 (N×C×…)", x)
 	}
 	C := x.Shape[1]
 	for _, p := range []*Tensor{scale, bias, mean, variance} {
@@ -23,17 +23,17 @@ func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (
 	y := ar.get(append([]int(nil), x.Shape...))
 	N := x.Shape[0]
 	sz := numel(x.Shape[2:])
-	for c := 0; c < C; c++ {
-		a := scale.F[c] / float32(math.Sqrt(float64(variance.F[c])+float64(eps)))
-		b := bias.F[c] - a*mean.F[c]
-		for n := 0; n < N; n++ {
-			o := (n*C + c) * sz
-			xs, ys := x.F[o:o+sz], y.F[o:o+sz]
+	parallelFor(N*C, workers(N*C, 2*float64(sz)), func(_, lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			c := pl % C
+			a := scale.F[c] / float32(math.Sqrt(float64(variance.F[c])+float64(eps)))
+			b := bias.F[c] - a*mean.F[c]
+			xs, ys := x.F[pl*sz:(pl+1)*sz], y.F[pl*sz:(pl+1)*sz]
 			for i, v := range xs {
 				ys[i] = a*v + b
 			}
 		}
-	}
+	})
 	return y, nil
 }
 

@@ -98,6 +98,7 @@ func init() {
 		"Upsample": {7, 1, 2, prepUpsample},
 		"Resize":   {10, 1, 4, prepResize},
 	}
+	registerExtraOps()
 }
 
 func f64(f func(float64) float64) func(float32) float32 {
@@ -155,14 +156,14 @@ func prepConv(c *nodeCtx) (kernel, error) {
 		if err != nil {
 			return nil, c.invalid("", "%v", err)
 		}
-		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return plan.run(in[0], r.ar, r.ws) }), nil
+		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return plan.run(in[0], r.ar, r.ws, r.fuseRelu) }), nil
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 		plan, err := newConvPlan(in[1], in[2], group, a)
 		if err != nil {
 			return nil, err
 		}
-		return plan.run(in[0], r.ar, r.ws)
+		return plan.run(in[0], r.ar, r.ws, r.fuseRelu)
 	}), nil
 }
 
@@ -175,7 +176,7 @@ func prepConvTranspose(c *nodeCtx) (kernel, error) {
 	a := convTransposeAttrs{spatialAttrs: sa, group: int(c.int("group", 1)),
 		outputPadding: c.ints("output_padding", nil), outputShape: c.ints("output_shape", nil)}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return convTranspose(in[0], in[1], in[2], a, r.ar, r.ws[0])
+		return convTranspose(in[0], in[1], in[2], a, r.ar, r.ws)
 	}), nil
 }
 
@@ -211,7 +212,7 @@ func prepPool(kind poolKind) func(c *nodeCtx) (kernel, error) {
 			}
 		}
 		a.spatialAttrs = sa
-		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return pool(in[0], a, r.ar) }), nil
+		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return pool(in[0], a, r.ar, r.fuseRelu) }), nil
 	}
 }
 
@@ -244,7 +245,11 @@ func prepBatchNorm(c *nodeCtx) (kernel, error) {
 		}
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar)
+		y, err := batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar)
+		if err == nil && r.fuseRelu {
+			reluTensor(y)
+		}
+		return y, err
 	}), nil
 }
 
@@ -282,13 +287,31 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 	if c.opset < 11 && !c.hasInput(2) {
 		return nil, c.invalid("", "input C is required before opset 11")
 	}
+	var pre *packedB
+	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) {
+		k, n := w.Shape[0], w.Shape[1]
+		if tb {
+			k, n = n, k
+		}
+		pb := packB(nil, tb, k, n, w.F, w.Shape[1])
+		pre = &pb
+	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		return gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, r.ar, r.ws[0])
+		y, err := gemmOp(in[0], in[1], in[2], ta, tb, alpha, beta, pre, r.ar, r.ws[0])
+		if err == nil && r.fuseRelu {
+			reluInPlace(y.F)
+		}
+		return y, err
 	}), nil
 }
 
 func prepMatMul(c *nodeCtx) (kernel, error) {
-	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return matmul(in[0], in[1], r.ar, r.ws[0]) }), nil
+	var pre *packedB
+	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) && w.Len() > 0 {
+		pb := packB(nil, false, w.Shape[0], w.Shape[1], w.F, w.Shape[1])
+		pre = &pb
+	}
+	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return matmul(in[0], in[1], pre, r.ar, r.ws[0]) }), nil
 }
 
 // legacyBroadcast reads the pre-opset-7 broadcast/axis attributes and
@@ -339,7 +362,11 @@ func prepBinary(op binOp) func(c *nodeCtx) (kernel, error) {
 				// tensor with an integer constant; compute in float.
 				a, b = toFloat(a), toFloat(b)
 			}
-			return binary(op, a, b, r.ar)
+			y, err := binary(op, a, b, r.ar)
+			if err == nil && r.fuseRelu {
+				reluTensor(y)
+			}
+			return y, err
 		}), nil
 	}
 }
@@ -454,6 +481,9 @@ func prepIntOrFloat(fi func(int64) int64, ff func(float32) float32) func(c *node
 					out.I[i] = fi(v)
 				}
 				return out, nil
+			}
+			if ff == nil {
+				return nil, fmt.Errorf("input %s: want a bool/integer tensor", x)
 			}
 			return unary(x, r.ar, ff)
 		}), nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -370,11 +371,27 @@ func TestFreesIntermediates(t *testing.T) {
 	}
 	// The returned tensor is detached: a second run must not overwrite it.
 	before := out["t4"].F[10]
-	if _, err := p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 4096}, make([]float32, 4096))}, nil); err != nil {
+	out2, err := p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 4096}, make([]float32, 4096))}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if out["t4"].F[10] != before {
 		t.Fatal("a later run overwrote a returned tensor")
+	}
+	// Recycle takes the latest run's lent buffer back once; outputs of
+	// earlier runs and inputs are never taken.
+	pooled := p.ar.pooled
+	p.Recycle(map[string]*Tensor{"t4": out["t4"], "x": x})
+	if out["t4"].F == nil || x.F == nil || p.ar.pooled != pooled {
+		t.Fatal("Recycle took an earlier run's output or an input")
+	}
+	p.Recycle(out2)
+	if out2["t4"].F != nil || p.ar.pooled != pooled+4096 {
+		t.Fatalf("Recycle: pooled %d → %d, output data nil %v", pooled, p.ar.pooled, out2["t4"].F == nil)
+	}
+	p.Recycle(out2)
+	if p.ar.pooled != pooled+4096 {
+		t.Fatal("Recycle took a buffer twice")
 	}
 }
 
@@ -483,4 +500,231 @@ func TestResolveAndLimits(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Fatalf("got %v, want a size error", err)
 	}
+}
+
+func TestExtraOpsHandComputed(t *testing.T) {
+	x := NewFloat([]int{2, 3}, []float32{1, 5, 5, 7, 2, 7})
+	expectI(t, "argmax", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1)), []int{2, 1}, []int64{1, 0})
+	expectI(t, "argmax last", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1), onnxio.AttrInt("select_last_index", 1), onnxio.AttrInt("keepdims", 0)), []int{2}, []int64{2, 2})
+	expectI(t, "argmin", runOne(t, 13, "ArgMin", x, nil, onnxio.AttrInt("axis", 0)), []int{1, 3}, []int64{0, 1, 0})
+	// DepthToSpace DCR, blocksize 2 on 1×4×1×1 [a b c d] → 1×1×2×2 [a b; c d].
+	d := NewFloat([]int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
+	expectF(t, "depthtospace", runOne(t, 13, "DepthToSpace", d, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	s := NewFloat([]int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	expectF(t, "spacetodepth", runOne(t, 13, "SpaceToDepth", s, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
+	// LayerNorm over the last axis of [1 3] → [−1 1], ×2 + 1.
+	ln := runOne(t, 17, "LayerNormalization", NewFloat([]int{1, 2}, []float32{1, 3}), []*onnxpb.TensorProto{onnxio.FloatTensor("g", []int64{2}, []float32{2, 2}), onnxio.FloatTensor("b", []int64{2}, []float32{1, 1})}, onnxio.AttrFloat("epsilon", 0))
+	expectF(t, "layernorm", ln, []int{1, 2}, []float32{-1, 3})
+	expectI(t, "mod", runOne(t, 13, "Mod", NewInt([]int{2}, []int64{-7, 7}), []*onnxpb.TensorProto{onnxio.Int64Tensor("m", []int64{1}, []int64{3})}), []int{2}, []int64{2, 1})
+	expectF(t, "sign", runOne(t, 13, "Sign", NewFloat([]int{3}, []float32{-2, 0, 3}), nil), []int{3}, []float32{-1, 0, 1})
+}
+
+// TestShapeCacheAcrossPlans requests a tensor that needs no shape node
+// first, then one that does, with the same input shape: the second run must
+// compute the shape nodes the first one skipped.
+func TestShapeCacheAcrossPlans(t *testing.T) {
+	g := &graph{opset: 13, outs: []string{"y"}}
+	g.input("x", onnxio.Float, -1, 4).initInt("m1", []int64{1}, []int64{-1})
+	g.node("Relu", []string{"x"}, []string{"r"})
+	g.node("Shape", []string{"x"}, []string{"s"})
+	g.node("Concat", []string{"s", "m1"}, []string{"shape"}, onnxio.AttrInt("axis", 0))
+	g.node("Reshape", []string{"r", "shape"}, []string{"y"})
+	p := g.prepare(t)
+	x := NewFloat([]int{2, 4}, seq(8))
+	if _, err := p.Run(context.Background(), map[string]*Tensor{"x": x}, []string{"r"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Run(context.Background(), map[string]*Tensor{"x": x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "reshape", out["y"], []int{2, 4, 1}, seq(8))
+	out, err = p.Run(context.Background(), map[string]*Tensor{"x": x}, []string{"shape"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["shape"].I[0] = 99 // the caller's copy; the cache must be unaffected
+	out, err = p.Run(context.Background(), map[string]*Tensor{"x": x}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "reshape after mutation", out["y"], []int{2, 4, 1}, seq(8))
+}
+
+// TestLargeElementwiseParallel checks the split path of same-shape and
+// scalar binary ops (≥ 32768 elements) against the serial formula.
+func TestLargeElementwiseParallel(t *testing.T) {
+	n := 100000
+	a, b := make([]float32, n), make([]float32, n)
+	for i := range a {
+		a[i], b[i] = float32(i%97)-48, float32(i%13)+1
+	}
+	x, y := NewFloat([]int{n}, a), NewFloat([]int{n}, b)
+	var ar arena
+	for _, op := range []binOp{opAdd, opSub, opMul, opDiv} {
+		got, err := binary(op, x, y, &ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := binary(op, x, NewFloat(nil, []float32{3}), &ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			var w, ws float32
+			switch op {
+			case opAdd:
+				w, ws = a[i]+b[i], a[i]+3
+			case opSub:
+				w, ws = a[i]-b[i], a[i]-3
+			case opMul:
+				w, ws = a[i]*b[i], a[i]*3
+			case opDiv:
+				w, ws = a[i]/b[i], a[i]/3
+			}
+			if got.F[i] != w || sc.F[i] != ws {
+				t.Fatalf("op %d element %d: got %v, %v want %v, %v", op, i, got.F[i], sc.F[i], w, ws)
+			}
+		}
+	}
+}
+
+// TestReluFusion compares Conv→Relu, MaxPool→Relu, Gemm→Relu and Add→Relu run fused
+// (only the Relu outputs requested) with the unfused run (the inputs of the
+// Relus requested too, so nothing is fused).
+func TestReluFusion(t *testing.T) {
+	g := &graph{opset: 13, outs: []string{"r3"}}
+	g.input("x", onnxio.Float, -1, 2, 5, 5)
+	w := make([]float32, 3*2*3*3)
+	for i := range w {
+		w[i] = float32(i%5) - 2
+	}
+	g.init("w", []int64{3, 2, 3, 3}, w).init("b", []int64{3}, []float32{-1, 0, 1})
+	g.init("fw", []int64{4, 3}, []float32{1, -1, 0.5, -2, 1, 0, 0, 3, -1, 1, 1, 1}).init("fb", []int64{4}, []float32{0, -5, 5, 0})
+	g.node("Conv", []string{"x", "w", "b"}, []string{"c"}, onnxio.AttrInts("pads", 1, 1, 1, 1))
+	g.node("Relu", []string{"c"}, []string{"r1"})
+	g.node("MaxPool", []string{"r1"}, []string{"m"}, onnxio.AttrInts("kernel_shape", 5, 5))
+	g.node("Relu", []string{"m"}, []string{"r2"})
+	g.node("Flatten", []string{"r2"}, []string{"f"})
+	g.node("Gemm", []string{"f", "fw", "fb"}, []string{"gm"}, onnxio.AttrInt("transB", 1))
+	g.node("Relu", []string{"gm"}, []string{"g3"})
+	g.node("Add", []string{"g3", "fb"}, []string{"ad"})
+	g.node("Relu", []string{"ad"}, []string{"r3"})
+	p := g.prepare(t)
+	x := NewFloat([]int{3, 2, 5, 5}, make([]float32, 150))
+	for i := range x.F {
+		x.F[i] = float32((i*37)%11) - 5
+	}
+	ctx := context.Background()
+	plain, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"c", "r1", "m", "r2", "gm", "g3", "ad", "r3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, _ := p.planFor([]string{"r1", "r2", "g3", "r3"})
+	n := 0
+	for _, a := range pl.absorbed {
+		if a {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Fatalf("%d Relus fused, want 4", n)
+	}
+	fused, err := p.Run(ctx, map[string]*Tensor{"x": x}, []string{"r1", "r2", "g3", "r3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	negatives := 0
+	for _, v := range plain["c"].F {
+		if v < 0 {
+			negatives++
+		}
+	}
+	if negatives == 0 {
+		t.Fatal("test data never exercises the Relu")
+	}
+	for _, name := range []string{"r1", "r2", "g3", "r3"} {
+		expectF(t, name, fused[name], plain[name].Shape, plain[name].F)
+	}
+}
+
+// TestConvTransposeGroupsAndOutputShape checks group=2 against two separate
+// group-1 ConvTransposes, and output_shape against the equivalent pads.
+func TestConvTransposeGroupsAndOutputShape(t *testing.T) {
+	x := NewFloat([]int{1, 4, 2, 2}, seq(16))
+	w := make([]float32, 4*1*2*2) // C=4 in, 1 out per group, k 2×2
+	for i := range w {
+		w[i] = float32(i%3) - 1
+	}
+	got := runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{4, 1, 2, 2}, w)}, onnxio.AttrInt("group", 2), onnxio.AttrInts("strides", 2, 2))
+	if !sameShape(got.Shape, []int{1, 2, 4, 4}) {
+		t.Fatalf("shape %v", got.Shape)
+	}
+	for g := 0; g < 2; g++ {
+		xg := NewFloat([]int{1, 2, 2, 2}, x.F[g*8:(g+1)*8])
+		wg := onnxio.FloatTensor("w", []int64{2, 1, 2, 2}, w[g*8:(g+1)*8])
+		ref := runOne(t, 13, "ConvTranspose", xg, []*onnxpb.TensorProto{wg}, onnxio.AttrInts("strides", 2, 2))
+		expectF(t, fmt.Sprintf("group %d", g), NewFloat([]int{1, 1, 4, 4}, got.F[g*16:(g+1)*16]), ref.Shape, ref.F)
+	}
+	// 1-D: x=[1 2], kernel [1 1 1], stride 2 gives [1 1 3 2 2]; output_shape 3
+	// trims total padding 2 as pads (1, 1) → [1 3 2].
+	x1 := NewFloat([]int{1, 1, 2}, []float32{1, 2})
+	w1 := onnxio.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
+	expectF(t, "output_shape", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrInts("output_shape", 3)), []int{1, 1, 3}, []float32{1, 3, 2})
+	// SAME_UPPER: output = input·stride = 4, total padding 1 at the end.
+	expectF(t, "same_upper", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 4}, []float32{1, 1, 3, 2})
+}
+
+func TestResizeLinearHalfPixel(t *testing.T) {
+	// [1 3] upsampled ×2 with half_pixel: source x = (o+0.5)/2 − 0.5 =
+	// −0.25, 0.25, 0.75, 1.25 → clamped/interpolated 1, 1.5, 2.5, 3.
+	x := NewFloat([]int{1, 1, 1, 2}, []float32{1, 3})
+	got := runOne(t, 13, "Resize", x, []*onnxpb.TensorProto{nil, onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxio.AttrString("mode", "linear"))
+	expectF(t, "half_pixel", got, []int{1, 1, 1, 4}, []float32{1, 1.5, 2.5, 3})
+	// Upsample-9 nearest ×2 (asymmetric, floor): [1 1 3 3].
+	up := runOne(t, 9, "Upsample", x, []*onnxpb.TensorProto{onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})})
+	expectF(t, "upsample", up, []int{1, 1, 1, 4}, []float32{1, 1, 3, 3})
+}
+
+// TestMaxPool2x2Row compares the active 2×2/stride-2 row kernel with the Go
+// one on widths 1..21 (vector and tail paths), including NaNs in every
+// position of a window and signed zeros.
+func TestMaxPool2x2Row(t *testing.T) {
+	nan := float32(math.NaN())
+	for n := 1; n <= 21; n++ {
+		r0, r1 := make([]float32, 2*n+1), make([]float32, 2*n+1)
+		for i := range r0 {
+			r0[i] = float32((i*7)%11) - 5
+			r1[i] = float32((i*5)%13) - 6
+		}
+		if n > 3 {
+			r0[0], r0[3], r1[4], r1[7] = nan, nan, nan, nan // windows 0, 1, 2, 3
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		maxPool2x2Row(got, r0, r1)
+		maxPool2x2RowGo(want, r0, r1)
+		for i := range want {
+			if !(got[i] == want[i] || (got[i] != got[i] && want[i] != want[i])) {
+				t.Fatalf("width %d, output %d: got %v, want %v", n, i, got[i], want[i])
+			}
+			if i < 4 && n > 3 && got[i] == got[i] {
+				t.Fatalf("width %d, output %d: NaN not propagated (%v)", n, i, got[i])
+			}
+		}
+	}
+}
+
+// TestMatMulConstantWeights covers the prepacked-weight path: a batched
+// [2,3,2] input times a constant [2,2] matrix folds the batch into rows.
+func TestMatMulConstantWeights(t *testing.T) {
+	a := NewFloat([]int{2, 3, 2}, seq(12))
+	w := []float32{1, 2, -1, 0.5}
+	got := runOne(t, 13, "MatMul", a, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{2, 2}, w)})
+	want := make([]float32, 12)
+	for r := 0; r < 6; r++ {
+		x0, x1 := a.F[2*r], a.F[2*r+1]
+		want[2*r] = x0*w[0] + x1*w[2]
+		want[2*r+1] = x0*w[1] + x1*w[3]
+	}
+	expectF(t, "matmul const", got, []int{2, 3, 2}, want)
 }

@@ -14,7 +14,7 @@ type arena struct {
 	pooled int
 }
 
-const maxPooled = 64 << 20 // float32 values (256 MB) at most kept for reuse
+const maxPooled = 32 << 20 // float32 values (128 MB) at most kept for reuse
 
 // get returns a tensor of the given shape whose data may hold stale values.
 func (a *arena) get(shape []int) *Tensor {

@@ -26,7 +26,7 @@ type poolAttrs struct {
 // inside the input, or with count_include_pad by the taps inside the padded
 // input (never counting taps beyond the end padding that ceil mode adds), as
 // PyTorch and ONNX Runtime do.
-func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
+func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 3 {
 		return nil, fmt.Errorf("input %s: want float32 N×C×spatial", x)
 	}
@@ -45,7 +45,11 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 	if inside(&w) {
 		parallelFor(planes, nw, func(_, lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
-				poolInside(y.F[pl*w.outSize:(pl+1)*w.outSize], x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+				if fuseRelu {
+					reluInPlace(yp)
+				}
 			}
 		})
 		return y, nil
@@ -127,6 +131,9 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 					}
 				}
 			}
+			if fuseRelu {
+				reluInPlace(yp)
+			}
 		}
 	})
 	return y, nil
@@ -136,7 +143,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena) (*Tensor, error) {
 // keeping the spatial dimensions as 1s.
 func globalPool(x *Tensor, kind poolKind, ar *arena) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 2 {
-		return nil, fmt.Errorf("input %s: want float32 N×C×...", x)
+		return nil, fmt.Errorf("input %s: want float32 of rank ≥ 2 (N×C×…)", x)
 	}
 	shape := []int{x.Shape[0], x.Shape[1]}
 	for range x.Shape[2:] {
@@ -198,6 +205,10 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 			r0 := x[oh*sh*IW : oh*sh*IW+IW]
 			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
 			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
+			if sw == 2 {
+				maxPool2x2Row(yr, r0, r1)
+				continue
+			}
 			for ow := range yr {
 				i := ow * sw
 				yr[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
@@ -240,3 +251,14 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 func max4(a, b, c, d float32) float32 {
 	return max(max(a, b), max(c, d))
 }
+
+// maxPool2x2RowGo computes one output row of a 2×2, stride-2 max pool from
+// input rows r0 and r1: y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]).
+func maxPool2x2RowGo(y, r0, r1 []float32) {
+	for i := range y {
+		y[i] = max4(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
+	}
+}
+
+// maxPool2x2Row is the row kernel in use (assembly where the CPU allows).
+var maxPool2x2Row = maxPool2x2RowGo

@@ -30,7 +30,13 @@ type kernel func(r *runCtx, in []*Tensor) ([]*Tensor, error)
 type runCtx struct {
 	ar *arena
 	ws []*workspace
+	// fuseRelu asks the kernel (Conv, pooling, Gemm, Add, BatchNormalization) to apply
+	// max(·, 0) to its output: a following Relu was fused into it.
+	fuseRelu bool
 }
+
+// reluFusable lists the ops whose kernels honour runCtx.fuseRelu.
+var reluFusable = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "Gemm": true, "Add": true, "BatchNormalization": true}
 
 type node struct {
 	index   int
@@ -65,8 +71,9 @@ type Program struct {
 	plans      map[string]*plan
 	shapeCache map[string]map[string]*Tensor
 
-	ar arena
-	ws []*workspace
+	ar   arena
+	ws   []*workspace
+	lent map[*float32]int // buffers returned by Run that Recycle may take back
 }
 
 // plan is the schedule for one set of requested tensors: which nodes run and
@@ -75,6 +82,10 @@ type plan struct {
 	want    []string
 	run     []bool
 	release [][]string
+	// fusedOut[i] is the output name of a Relu fused into node i ("" when
+	// none); absorbed[j] marks that Relu, which then does not run itself.
+	fusedOut []string
+	absorbed []bool
 }
 
 // Prepare checks every node of m against the model's default-domain opset
@@ -101,7 +112,7 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
 		if err != nil {
-			return nil, fmt.Errorf("initializer %q: %w", name, err)
+			return nil, &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
 		}
 		p.consts[name] = et
 	}
@@ -331,6 +342,7 @@ func (p *Program) planFor(want []string) (*plan, error) {
 			pl.release[i] = append(pl.release[i], name)
 		}
 	}
+	p.fuseRelus(pl, wanted)
 	for i := range pl.release {
 		sort.Strings(pl.release[i])
 	}
@@ -339,6 +351,46 @@ func (p *Program) planFor(want []string) (*plan, error) {
 	}
 	p.plans[key] = pl
 	return pl, nil
+}
+
+// fuseRelus marks Relu nodes whose input comes straight from a fusable node
+// (Conv, pooling, Gemm, Add, BatchNormalization), is consumed by nothing else
+// and is not requested:
+// the producer then applies the Relu itself and emits the Relu's output.
+func (p *Program) fuseRelus(pl *plan, wanted map[string]bool) {
+	pl.fusedOut = make([]string, len(p.nodes))
+	pl.absorbed = make([]bool, len(p.nodes))
+	consumers := make(map[string]int)
+	for i, nd := range p.nodes {
+		if !pl.run[i] {
+			continue
+		}
+		for _, in := range nd.inputs {
+			consumers[in]++
+		}
+	}
+	at := make(map[string]int) // output name → index in p.nodes
+	for i, nd := range p.nodes {
+		for _, o := range nd.outputs {
+			at[o] = i
+		}
+	}
+	for j, nd := range p.nodes {
+		if !pl.run[j] || nd.op != "Relu" || len(nd.inputs) != 1 || len(nd.outputs) != 1 {
+			continue
+		}
+		t := nd.inputs[0]
+		i, ok := at[t]
+		if !ok || wanted[t] || consumers[t] != 1 {
+			continue
+		}
+		prod := p.nodes[i]
+		if !pl.run[i] || prod.static || !reluFusable[prod.op] || len(prod.outputs) != 1 || pl.fusedOut[i] != "" {
+			continue
+		}
+		pl.fusedOut[i] = nd.outputs[0]
+		pl.absorbed[j] = true
+	}
 }
 
 // Run feeds inputs (every graph input, by name) and returns the tensors
@@ -360,6 +412,9 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	if err != nil {
 		return nil, err
 	}
+	// Only the latest run's outputs can be recycled; forgetting older ones
+	// keeps this map from pinning buffers the caller has dropped.
+	clear(p.lent)
 	env := make(map[string]*Tensor, len(p.inputs)+8)
 	var key strings.Builder
 	for _, s := range p.inputs {
@@ -388,10 +443,13 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		p.ws = append(p.ws, &workspace{})
 	}
 	rc := &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}
-	cached, haveCache := p.shapeCache[key.String()]
-	var fresh map[string]*Tensor
-	if !haveCache {
-		fresh = make(map[string]*Tensor)
+	cached := p.shapeCache[key.String()]
+	if cached == nil {
+		if len(p.shapeCache) >= 16 {
+			clear(p.shapeCache)
+		}
+		cached = make(map[string]*Tensor)
+		p.shapeCache[key.String()] = cached
 	}
 	lookup := func(name string) *Tensor {
 		if t, ok := env[name]; ok {
@@ -414,17 +472,32 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			cleanup()
 			return nil, err
 		}
-		if nd.static && haveCache {
+		hit := nd.static
+		for _, o := range nd.outputs {
+			if _, ok := cached[o]; hit && o != "" && !ok {
+				hit = false // not computed yet for these input shapes
+			}
+		}
+		switch {
+		case pl.absorbed[i]:
+			// A Relu fused into the node producing its input.
+		case hit:
 			for _, o := range nd.outputs {
 				if t, ok := cached[o]; ok {
 					env[o] = t
 				}
 			}
-		} else {
+		default:
+			rc.fuseRelu = pl.fusedOut[i] != ""
 			outs, err := p.runNode(ctx, rc, nd, nil, lookup)
+			rc.fuseRelu = false
 			if err != nil {
 				cleanup()
 				return nil, err
+			}
+			if pl.fusedOut[i] != "" && len(outs) == 1 {
+				env[pl.fusedOut[i]] = outs[0]
+				break
 			}
 			for j, o := range nd.outputs {
 				if o == "" || j >= len(outs) || outs[j] == nil {
@@ -432,7 +505,7 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 				}
 				if nd.static {
 					detach(outs[j])
-					fresh[o] = outs[j]
+					cached[o] = outs[j]
 				}
 				env[o] = outs[j]
 			}
@@ -446,31 +519,61 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			}
 		}
 	}
-	if !haveCache {
-		if len(p.shapeCache) >= 16 {
-			clear(p.shapeCache)
+	wantSet := make(map[string]bool, len(want))
+	for _, w := range want {
+		wantSet[w] = true
+	}
+	// Release what the caller did not ask for first, so that a requested
+	// tensor whose buffer nothing else shares can be lent out (see Recycle).
+	for name, t := range env {
+		if _, isInput := inputs[name]; !isInput && !wantSet[name] {
+			rc.ar.release(t)
 		}
-		p.shapeCache[key.String()] = fresh
 	}
 	out := make(map[string]*Tensor, len(want))
 	for _, w := range want {
 		t := lookup(w)
 		if t == nil {
-			cleanup()
 			return nil, fmt.Errorf("tensor %q was not computed", w)
 		}
+		if t.buf != nil && t.buf.refs == 1 && len(t.F) > 0 {
+			if p.lent == nil {
+				p.lent = make(map[*float32]int)
+			}
+			p.lent[&t.F[0]] = len(t.F)
+		}
 		detach(t)
+		_, isConst := p.consts[w]
+		if pi, ok := p.produce[w]; isConst || (ok && p.nodeStatic(pi)) {
+			// Constants and cached shape results are shared between runs:
+			// hand out a copy the caller may modify.
+			t = t.Clone()
+		}
 		out[w] = t
 	}
-	for name, t := range env {
-		if _, isInput := inputs[name]; isInput {
+	return out, nil
+}
+
+// Recycle hands the buffers of tensors returned by the latest Run back to
+// the Program for reuse by later runs, sparing the garbage collector when
+// large tensors are hooked batch after batch. Only buffers the Program itself
+// allocated and lent out in that run are taken; anything else (inputs,
+// copies, tensors from earlier runs, tensors already recycled) is ignored.
+// The caller must not use the tensors afterwards: their data slices are set
+// to nil.
+func (p *Program) Recycle(ts map[string]*Tensor) {
+	for _, t := range ts {
+		if t == nil || len(t.F) == 0 {
 			continue
 		}
-		if _, isOut := out[name]; !isOut {
-			rc.ar.release(t)
+		key := &t.F[0]
+		if n, ok := p.lent[key]; ok && n == len(t.F) {
+			delete(p.lent, key)
+			b := &buffer{refs: 1, data: t.F}
+			p.ar.release(&Tensor{F: t.F, buf: b})
+			t.F = nil
 		}
 	}
-	return out, nil
 }
 
 // runNode gathers a node's inputs and runs its kernel, wrapping errors with
@@ -586,4 +689,24 @@ func (p *Program) TensorNames() []string {
 		}
 	}
 	return out
+}
+
+// nodeStatic reports whether the node at model index i is a shape-only node.
+func (p *Program) nodeStatic(i int) bool {
+	for _, nd := range p.nodes {
+		if nd.index == i {
+			return nd.static
+		}
+	}
+	return false
+}
+
+// FreeBuffers drops the buffers and scratch space the Program keeps for
+// reuse between runs (they are rebuilt on demand by later runs).
+func (p *Program) FreeBuffers() {
+	p.ar = arena{}
+	for i := range p.ws {
+		p.ws[i] = &workspace{}
+	}
+	clear(p.lent)
 }

@@ -45,6 +45,8 @@ func (a resizeAttrs) nearest(v float64) int {
 		return int(math.Floor(v))
 	case "ceil":
 		return int(math.Ceil(v))
+	case "simple":
+		return int(math.Floor(v)) // upsampling; downsampling handled in resizeAxis
 	case "round_prefer_ceil":
 		return int(math.Floor(v + 0.5))
 	default: // round_prefer_floor
@@ -105,6 +107,11 @@ func resizeAxis(x *Tensor, ax, n int, s float64, a resizeAttrs, ar *arena) (*Ten
 		src := a.sourceCoord(o, s, in, n)
 		if !a.linear {
 			k := a.nearest(src)
+			if a.nearestMode == "simple" && s < 1 {
+				// Upsample and Resize-10 have no nearest_mode; ONNX Runtime
+				// rounds up when downsampling and truncates otherwise.
+				k = int(math.Ceil(src))
+			}
 			k = min(max(k, 0), in-1)
 			i0[o], i1[o] = k, k
 			continue
@@ -148,7 +155,7 @@ func readResizeMode(c *nodeCtx, a *resizeAttrs) error {
 }
 
 func prepUpsample(c *nodeCtx) (kernel, error) {
-	a := resizeAttrs{coordMode: "asymmetric", nearestMode: "floor"}
+	a := resizeAttrs{coordMode: "asymmetric", nearestMode: "simple"}
 	if err := readResizeMode(c, &a); err != nil {
 		return nil, err
 	}
@@ -185,7 +192,7 @@ func resizeByScales(x *Tensor, sc []float32, a resizeAttrs, ar *arena) (*Tensor,
 }
 
 func prepResize(c *nodeCtx) (kernel, error) {
-	a := resizeAttrs{coordMode: "asymmetric", nearestMode: "round_prefer_floor"}
+	a := resizeAttrs{coordMode: "asymmetric", nearestMode: "simple"}
 	if err := readResizeMode(c, &a); err != nil {
 		return nil, err
 	}

@@ -1,16 +1,3 @@
-// Package engine is a small pure-Go ONNX interpreter: it walks a model's
-// nodes in topological order over a name → tensor map, with one small
-// function per operator whose semantics follow the model's opset import.
-//
-// Tensors are float32 (every floating type: float16/double models are
-// computed in float32) or int64 (every integer type and bool, used for shape
-// arithmetic, indices and masks). Convolutions and matrix products use im2col
-// and a blocked float32 GEMM run in parallel over GOMAXPROCS goroutines.
-//
-// A Program is prepared once (every node is checked against the model's opset
-// at Prepare time) and run many times with any batch size. A Program is NOT
-// safe for concurrent use by several goroutines: it reuses buffers between
-// runs. Prepare one Program per goroutine instead.
 package engine
 
 import (

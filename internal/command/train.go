@@ -1,0 +1,133 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/conceptcells/conceptcells/dataset"
+	"github.com/conceptcells/conceptcells/internal/fsutil"
+	"github.com/conceptcells/conceptcells/train"
+)
+
+// Train trains the paper's MNIST CNN with gorgonia and exports it to ONNX.
+var Train = &cli.Command{
+	Name:  "train",
+	Usage: "train the paper's MNIST CNN in Go and export it to ONNX",
+	Description: "Trains conv1 1→10 5×5 → pool → ReLU → conv2 10→20 5×5 → Dropout2d → pool → ReLU → fc1 320→50 → ReLU → dropout → fc2 50→10 → log-softmax\n" +
+		"on MNIST with NLL loss and Adam, printing test loss and accuracy after every epoch. Training is deterministic for a seed.\n" +
+		"The state is checkpointed after every epoch (in --checkpoint DIR, default <out>.ckpt, removed after a successful run unless given);\n" +
+		"after Ctrl-C or a kill, rerun the same command with --resume to continue.",
+	Flags: []cli.Flag{
+		&cli.IntFlag{Name: "epochs", Value: train.DefaultOptions.Epochs, Usage: "training epochs"},
+		&cli.IntFlag{Name: "batch", Value: train.DefaultOptions.Batch, Usage: "images per batch"},
+		&cli.Float64Flag{Name: "lr", Value: train.DefaultOptions.LR, Usage: "Adam learning rate"},
+		&cli.Uint64Flag{Name: "seed", Value: train.DefaultOptions.Seed, Usage: "seed for initialisation, shuffling and dropout"},
+		&cli.StringFlag{Name: "data", Usage: "folder with the official MNIST files (default: $CONCEPTCELLS_DATA, else the GoMNIST module)"},
+		&cli.StringFlag{Name: "out", Value: "model.onnx", Usage: "ONNX file to write"},
+		&cli.StringFlag{Name: "checkpoint", Usage: "folder for the per-epoch checkpoint (default <out>.ckpt)"},
+		&cli.BoolFlag{Name: "resume", Usage: "continue from the checkpoint"},
+		forceFlag,
+		quietFlag,
+	},
+	Action: runTrain,
+}
+
+func runTrain(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fmt.Errorf("train: unexpected arguments %q", c.Args().Slice())
+	}
+	opts := train.Options{
+		Epochs: c.Int("epochs"),
+		Batch:  c.Int("batch"),
+		LR:     c.Float64("lr"),
+		Seed:   c.Uint64("seed"),
+		Resume: c.Bool("resume"),
+		Quiet:  c.Bool("quiet"),
+	}
+	switch {
+	case opts.Epochs < 1:
+		return fmt.Errorf("train: --epochs %d: want at least 1", opts.Epochs)
+	case opts.Batch < 1:
+		return fmt.Errorf("train: --batch %d: want at least 1", opts.Batch)
+	case !(opts.LR > 0):
+		return fmt.Errorf("train: --lr %g: want a positive learning rate", opts.LR)
+	}
+	out := c.String("out")
+	force := c.Bool("force")
+	if out == "" {
+		return fmt.Errorf("train: --out is empty")
+	}
+	// Refuse before hours of training, not after.
+	if _, err := os.Lstat(out); err == nil && !force {
+		return fmt.Errorf("train: --out %s: %w", out, fsutil.ErrExists)
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("train: --out %s: folder %s does not exist", out, filepath.Dir(out))
+	}
+	ckpt := c.String("checkpoint")
+	explicitCkpt := ckpt != ""
+	if !explicitCkpt {
+		ckpt = out + ".ckpt"
+	}
+	opts.Checkpoint = ckpt
+	_, statErr := os.Stat(train.CheckpointPath(ckpt))
+	switch {
+	case statErr == nil && !opts.Resume && !force:
+		return fmt.Errorf("train: a checkpoint exists in %s: use --resume to continue it or --force to start over", ckpt)
+	case statErr != nil && opts.Resume:
+		return fmt.Errorf("train: --resume: no checkpoint in %s (%v)", ckpt, statErr)
+	}
+	if !opts.Quiet {
+		opts.Log = os.Stderr
+	}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+
+	dir := c.String("data")
+	trSet, err := dataset.MNIST("train", dir)
+	if err != nil {
+		return fmt.Errorf("train: --data %q: %w", dir, err)
+	}
+	teSet, err := dataset.MNIST("test", dir)
+	if err != nil {
+		return fmt.Errorf("train: --data %q: %w", dir, err)
+	}
+	trData, err := train.FromSet(trSet, "training")
+	if err != nil {
+		return err
+	}
+	teData, err := train.FromSet(teSet, "test")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(logw, "training on %s; testing on %s\n", trSet.Source, teSet.Source)
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := train.Train(ctx, trData, teData, opts)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue", ckpt)
+	}
+	if err != nil {
+		return err
+	}
+	meta := train.MetadataOf(res, opts.Batch, opts.LR)
+	if err := train.Save(out, force, res.Params, meta); err != nil {
+		return err
+	}
+	if !explicitCkpt {
+		os.RemoveAll(ckpt)
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s: %d epochs, seed %d, test accuracy %.2f%%\n", out, res.Epochs, res.Seed, 100*meta.TestAccuracy)
+	return nil
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naiveConv is the defining sum of ONNX Conv in float64, for any spatial
+// rank, with explicit pads.
+func naiveConv(x *Tensor, w []float32, wshape []int, bias []float32, group int, strides, dil, padB []int, outSp []int) []float32 {
+	N, C := x.Shape[0], x.Shape[1]
+	M := wshape[0]
+	cg := C / group
+	mg := M / group
+	r := len(outSp)
+	inSp := x.Shape[2:]
+	ksp := wshape[2:]
+	out := make([]float32, N*M*numel(outSp))
+	oidx := make([]int, r)
+	kidx := make([]int, r)
+	for n := 0; n < N; n++ {
+		for m := 0; m < M; m++ {
+			g := m / mg
+			for o := 0; o < numel(outSp); o++ {
+				rem := o
+				for d := r - 1; d >= 0; d-- {
+					oidx[d] = rem % outSp[d]
+					rem /= outSp[d]
+				}
+				s := 0.0
+				if bias != nil {
+					s = float64(bias[m])
+				}
+				for c := 0; c < cg; c++ {
+					for k := 0; k < numel(ksp); k++ {
+						rem := k
+						for d := r - 1; d >= 0; d-- {
+							kidx[d] = rem % ksp[d]
+							rem /= ksp[d]
+						}
+						xi := 0
+						inside := true
+						for d := 0; d < r; d++ {
+							p := oidx[d]*strides[d] - padB[d] + kidx[d]*dil[d]
+							if p < 0 || p >= inSp[d] {
+								inside = false
+								break
+							}
+							xi = xi*inSp[d] + p
+						}
+						if !inside {
+							continue
+						}
+						xv := x.F[(n*C+g*cg+c)*numel(inSp)+xi]
+						wv := w[(m*cg+c)*numel(ksp)+k]
+						s += float64(xv) * float64(wv)
+					}
+				}
+				out[(n*M+m)*numel(outSp)+o] = float32(s)
+			}
+		}
+	}
+	return out
+}
+
+// TestConvRandomVsNaive compares the im2col/GEMM and depthwise paths with
+// the defining sum on random configurations: ranks 1–3, strides, dilations,
+// asymmetric pads, groups (including depthwise with multipliers), batch 1
+// (column-panel split) and larger (image split), with and without bias and
+// fused Relu. Tolerance 1e-4·(1 + |ref|).
+func TestConvRandomVsNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 60; trial++ {
+		r := 1 + rng.IntN(3)
+		group := []int{1, 1, 2, 3}[rng.IntN(4)]
+		cg := 1 + rng.IntN(3)
+		mg := 1 + rng.IntN(4)
+		if trial%5 == 0 { // depthwise
+			cg, group = 1, 2+rng.IntN(4)
+		}
+		N := []int{1, 2, 5}[rng.IntN(3)]
+		C, M := cg*group, mg*group
+		inSp := make([]int, r)
+		k := make([]int, r)
+		st, dl, pb, pe, outSp := make([]int, r), make([]int, r), make([]int, r), make([]int, r), make([]int, r)
+		for d := 0; d < r; d++ {
+			inSp[d] = 3 + rng.IntN(9-2*r)
+			k[d] = 1 + rng.IntN(3)
+			st[d] = 1 + rng.IntN(2)
+			dl[d] = 1 + rng.IntN(2)
+			pb[d], pe[d] = rng.IntN(2), rng.IntN(3)
+			ext := dl[d]*(k[d]-1) + 1
+			if inSp[d]+pb[d]+pe[d] < ext {
+				inSp[d] = ext
+			}
+			outSp[d] = (inSp[d]+pb[d]+pe[d]-ext)/st[d] + 1
+		}
+		x := NewFloat(append([]int{N, C}, inSp...), randSlice(rng, N*C*numel(inSp)))
+		wshape := append([]int{M, cg}, k...)
+		w := NewFloat(wshape, randSlice(rng, numel(wshape)))
+		var b *Tensor
+		var bias []float32
+		if rng.IntN(2) == 0 {
+			bias = randSlice(rng, M)
+			b = NewFloat([]int{M}, bias)
+		}
+		a := spatialAttrs{}
+		for d := 0; d < r; d++ {
+			a.strides = append(a.strides, int64(st[d]))
+			a.dilations = append(a.dilations, int64(dl[d]))
+		}
+		for _, v := range pb {
+			a.pads = append(a.pads, int64(v))
+		}
+		for _, v := range pe {
+			a.pads = append(a.pads, int64(v))
+		}
+		plan, err := newConvPlan(w, b, group, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		relu := rng.IntN(3) == 0
+		var ar arena
+		got, err := plan.run(x, &ar, []*workspace{{}, {}, {}}, relu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := naiveConv(x, w.F, wshape, bias, group, st, dl, pb, outSp)
+		desc := fmt.Sprintf("trial %d: x %v w %v group %d strides %v dil %v pads %v/%v relu %v", trial, x.Shape, wshape, group, st, dl, pb, pe, relu)
+		if !sameShape(got.Shape, append([]int{N, M}, outSp...)) {
+			t.Fatalf("%s: shape %v, want %v", desc, got.Shape, append([]int{N, M}, outSp...))
+		}
+		for i, v := range want {
+			if relu {
+				v = max(v, 0)
+			}
+			if math.Abs(float64(got.F[i]-v)) > 1e-4*(1+math.Abs(float64(v))) {
+				t.Fatalf("%s: element %d got %v, want %v", desc, i, got.F[i], v)
+			}
+		}
+	}
+}
+
+// TestPoolRandomVsNaive compares MaxPool and AveragePool (2-D) with their
+// definitions on random windows: pads, strides, dilations, ceil mode and
+// count_include_pad (the divisor counts taps inside the padded input but
+// never those a ceil-mode window adds past the end padding).
+func TestPoolRandomVsNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := 0; trial < 80; trial++ {
+		H, W := 2+rng.IntN(9), 2+rng.IntN(9)
+		k := []int{1 + rng.IntN(3), 1 + rng.IntN(3)}
+		st := []int{1 + rng.IntN(3), 1 + rng.IntN(3)}
+		dl := []int{1 + rng.IntN(2), 1 + rng.IntN(2)}
+		pb := []int{rng.IntN(k[0]), rng.IntN(k[1])}
+		pe := []int{rng.IntN(k[0]), rng.IntN(k[1])}
+		ceil := rng.IntN(2) == 0
+		incl := rng.IntN(2) == 0
+		kind := poolKind(rng.IntN(2))
+		if kind == poolAvg {
+			dl = []int{1, 1}
+		}
+		for d, in := range []int{H, W} {
+			if ext := dl[d]*(k[d]-1) + 1; in+pb[d]+pe[d] < ext {
+				k[d] = 1
+			}
+		}
+		x := NewFloat([]int{2, 3, H, W}, randSlice(rng, 6*H*W))
+		a := poolAttrs{kind: kind, countIncludePad: incl}
+		a.kernel = []int64{int64(k[0]), int64(k[1])}
+		a.strides = []int64{int64(st[0]), int64(st[1])}
+		a.dilations = []int64{int64(dl[0]), int64(dl[1])}
+		a.pads = []int64{int64(pb[0]), int64(pb[1]), int64(pe[0]), int64(pe[1])}
+		a.ceil = ceil
+		got, err := pool(x, a, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [2]int
+		for d, in := range []int{H, W} {
+			span := in + pb[d] + pe[d] - (dl[d]*(k[d]-1) + 1)
+			if ceil {
+				out[d] = (span+st[d]-1)/st[d] + 1
+				if (out[d]-1)*st[d] >= in+pb[d] {
+					out[d]--
+				}
+			} else {
+				out[d] = span/st[d] + 1
+			}
+		}
+		desc := fmt.Sprintf("trial %d: kind %d %dx%d k %v s %v d %v pads %v/%v ceil %v incl %v", trial, kind, H, W, k, st, dl, pb, pe, ceil, incl)
+		if !sameShape(got.Shape, []int{2, 3, out[0], out[1]}) {
+			t.Fatalf("%s: shape %v, want %v", desc, got.Shape, out)
+		}
+		for pl := 0; pl < 6; pl++ {
+			for oh := 0; oh < out[0]; oh++ {
+				for ow := 0; ow < out[1]; ow++ {
+					m, s, n, padded := math.Inf(-1), 0.0, 0, 0
+					for kh := 0; kh < k[0]; kh++ {
+						for kw := 0; kw < k[1]; kw++ {
+							ih := oh*st[0] - pb[0] + kh*dl[0]
+							iw := ow*st[1] - pb[1] + kw*dl[1]
+							if ih >= -pb[0] && ih < H+pe[0] && iw >= -pb[1] && iw < W+pe[1] {
+								padded++
+							}
+							if ih < 0 || ih >= H || iw < 0 || iw >= W {
+								continue
+							}
+							v := float64(x.F[(pl*H+ih)*W+iw])
+							m = max(m, v)
+							s += v
+							n++
+						}
+					}
+					want := m
+					if kind == poolAvg {
+						if incl {
+							n = padded
+						}
+						want = s / float64(n)
+					}
+					g := float64(got.F[(pl*out[0]+oh)*out[1]+ow])
+					if math.Abs(g-want) > 1e-5*(1+math.Abs(want)) {
+						t.Fatalf("%s: plane %d (%d,%d) got %v, want %v", desc, pl, oh, ow, g, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,449 @@
+// Package train trains the paper's MNIST CNN in Go with gorgonia and
+// exports it to ONNX.
+//
+// The network (the paper's, identical to the classic PyTorch MNIST example)
+// is conv1 1→10 5×5 → max-pool 2 → ReLU → conv2 10→20 5×5 → Dropout2d(0.5)
+// → max-pool 2 → ReLU → flatten 320 → fc1 320→50 → ReLU → dropout(0.5) →
+// fc2 50→10 → log-softmax, trained with NLL loss and Adam (lr 0.001, batch
+// 128, 10 epochs) on inputs (x/255 − 0.1307)/0.3081.
+//
+// The graph is built once per batch size with gorgonia and run on a tape
+// machine. Convolution (with its bias), 2×2 max-pooling and log-softmax
+// are ops of this package (gorgonia's Op interface with symbolic
+// gradients), computed with gonum's blas32 kernels; the Native backend uses
+// gorgonia's own Conv2d and MaxPool2D and serves as their reference.
+// Dropout masks are inputs drawn from a seeded PCG generator, the loss is
+// −Σ logp ⊙ (one-hot / real batch size) with zero rows for the padding of
+// the last batch, and Adam is ours (its state must be checkpointed).
+// Training is bit-identical for a seed, checkpoints atomically after every
+// epoch (weights, Adam moments, RNG state, history) and resumes from a
+// checkpoint. Export writes a clean opset-13 inference graph.
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/conceptcells/conceptcells/internal/progress"
+)
+
+// Options configures Train. The zero value of a field means its default.
+type Options struct {
+	Epochs    int     // default 10
+	Batch     int     // default 128
+	LR        float64 // Adam learning rate, default 0.001
+	Seed      uint64  // RNG seed for init, shuffling and dropout; 0 is a valid seed
+	EvalBatch int     // images per forward pass when evaluating, default 1000
+	Backend   Backend // default Fast
+
+	// Checkpoint is a directory where the state is saved atomically after
+	// every epoch ("" for none). With Resume, training continues from the
+	// checkpoint there if one exists.
+	Checkpoint string
+	Resume     bool
+
+	// StopAfter stops (as if interrupted) once this many epochs are done in
+	// this call; 0 means no limit. For tests of resuming.
+	StopAfter int
+
+	Quiet bool      // no progress bar
+	Log   io.Writer // per-epoch summary lines; nil for none
+}
+
+// DefaultOptions is the paper's recipe.
+var DefaultOptions = Options{Epochs: 10, Batch: 128, LR: 0.001, Seed: 1, EvalBatch: 1000}
+
+func (o Options) withDefaults() Options {
+	if o.Epochs == 0 {
+		o.Epochs = DefaultOptions.Epochs
+	}
+	if o.Batch == 0 {
+		o.Batch = DefaultOptions.Batch
+	}
+	if o.LR == 0 {
+		o.LR = DefaultOptions.LR
+	}
+	if o.EvalBatch == 0 {
+		o.EvalBatch = DefaultOptions.EvalBatch
+	}
+	return o
+}
+
+// Dropout probabilities of the paper's network.
+const (
+	PDrop2d = 0.5 // Dropout2d after conv2 (whole channels)
+	PDropFC = 0.5 // dropout after fc1's ReLU
+)
+
+// EpochStats summarises one epoch.
+type EpochStats struct {
+	Epoch        int     // 1-based
+	TrainLoss    float64 // mean NLL over the epoch's training images (with dropout)
+	TestLoss     float64 // mean NLL on the test set
+	TestAccuracy float64 // fraction of test images classified right
+	Seconds      float64 // wall time of the training pass (without evaluation)
+	ImagesPerSec float64
+}
+
+// Result is what Train returns: the trained parameters and the per-epoch
+// history (including epochs done before a resume).
+type Result struct {
+	Params  *Params
+	History []EpochStats
+	Seed    uint64
+	Epochs  int
+}
+
+// newRNG returns the generator for a seed: PCG with a fixed stream.
+func newRNG(seed uint64) (*rand.PCG, *rand.Rand) {
+	src := rand.NewPCG(seed, 0x636f6e6365707463) // "concepc"
+	return src, rand.New(src)
+}
+
+// batch is one prepared training batch.
+type batch struct {
+	x, mask2d, maskFC, target []float32
+	n                         int // real images; the rest is padding
+}
+
+func newBatch(size int) *batch {
+	return &batch{
+		x:      make([]float32, size*ImageSize),
+		mask2d: make([]float32, size*C2*H2*W2),
+		maskFC: make([]float32, size*Hidden),
+		target: make([]float32, size*Classes),
+	}
+}
+
+// fill loads the images perm[lo:hi] into b and draws its dropout masks from
+// rng: for each image, C2 channel keep/drop draws for Dropout2d and then
+// Hidden element draws for dropout, kept values scaled by 1/(1−p). Padded
+// rows get zero images, masks and targets.
+func (b *batch) fill(d Data, perm []int, lo, hi int, rng *rand.Rand) {
+	size := len(b.target) / Classes
+	b.n = hi - lo
+	clear(b.target)
+	keep2d := float32(1 / (1 - PDrop2d))
+	keepFC := float32(1 / (1 - PDropFC))
+	inv := float32(1) / float32(b.n)
+	for r := 0; r < size; r++ {
+		xr := b.x[r*ImageSize : (r+1)*ImageSize]
+		m2 := b.mask2d[r*C2*H2*W2 : (r+1)*C2*H2*W2]
+		mf := b.maskFC[r*Hidden : (r+1)*Hidden]
+		if r >= b.n {
+			clear(xr)
+			clear(m2)
+			clear(mf)
+			continue
+		}
+		i := perm[lo+r]
+		copy(xr, d.X[i*ImageSize:(i+1)*ImageSize])
+		b.target[r*Classes+d.Y[i]] = inv
+		for c := 0; c < C2; c++ {
+			v := keep2d
+			if rng.Float64() < PDrop2d {
+				v = 0
+			}
+			ch := m2[c*H2*W2 : (c+1)*H2*W2]
+			for k := range ch {
+				ch[k] = v
+			}
+		}
+		for k := range mf {
+			mf[k] = keepFC
+			if rng.Float64() < PDropFC {
+				mf[k] = 0
+			}
+		}
+	}
+}
+
+// Train trains the CNN on trainSet, evaluating on testSet after every
+// epoch. It stops early with ctx.Err() when ctx is cancelled (between
+// batches); the last checkpoint then holds every finished epoch.
+func Train(ctx context.Context, trainSet, testSet Data, opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	if opts.Epochs < 0 || opts.Batch < 1 || opts.LR <= 0 || opts.EvalBatch < 1 {
+		return nil, fmt.Errorf("train: invalid options: epochs %d, batch %d, lr %g (want epochs ≥ 1, batch ≥ 1, lr > 0)",
+			opts.Epochs, opts.Batch, opts.LR)
+	}
+	if err := trainSet.Validate("training"); err != nil {
+		return nil, err
+	}
+	if err := testSet.Validate("test"); err != nil {
+		return nil, err
+	}
+
+	st, err := startState(opts)
+	if err != nil {
+		return nil, err
+	}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if st.Epoch > 0 {
+		fmt.Fprintf(logw, "resuming from %s after epoch %d\n", opts.Checkpoint, st.Epoch)
+	}
+
+	n, err := newNet(st.Params, opts.Batch, true, opts.Backend)
+	if err != nil {
+		return nil, err
+	}
+	defer n.close()
+	ev, err := newEvaluator(st.Params, opts.EvalBatch, opts.Backend)
+	if err != nil {
+		return nil, err
+	}
+	defer ev.close()
+
+	params := make([][]float32, 0, 8)
+	for _, p := range st.Params.List() {
+		params = append(params, p.Data)
+	}
+	src, rng := newRNG(0)
+	if err := src.UnmarshalBinary(st.RNG); err != nil {
+		return nil, fmt.Errorf("train: restoring the RNG state: %w", err)
+	}
+
+	N := trainSet.Len()
+	nb := (N + opts.Batch - 1) / opts.Batch
+	done := 0
+	for st.Epoch < opts.Epochs {
+		if opts.StopAfter > 0 && done >= opts.StopAfter {
+			return nil, fmt.Errorf("train: stopped after %d epochs: %w", done, context.Canceled)
+		}
+		epoch := st.Epoch + 1
+		perm := rng.Perm(N)
+		// A producer goroutine fills the next batch (and draws its masks,
+		// in batch order) while the graph runs on the current one.
+		ready := make(chan *batch, 1)
+		free := make(chan *batch, 2)
+		free <- newBatch(opts.Batch)
+		free <- newBatch(opts.Batch)
+		stop := make(chan struct{})
+		go func() {
+			defer close(ready)
+			for k := 0; k < nb; k++ {
+				var b *batch
+				select {
+				case b = <-free:
+				case <-stop:
+					return
+				}
+				b.fill(trainSet, perm, k*opts.Batch, min((k+1)*opts.Batch, N), rng)
+				ready <- b
+			}
+		}()
+
+		bar := progress.New(int64(nb), fmt.Sprintf("epoch %d/%d", epoch, opts.Epochs), opts.Quiet)
+		start := time.Now()
+		var lossSum float64
+		var runErr error
+		seen := 0
+		for b := range ready {
+			if runErr == nil {
+				if err := ctx.Err(); err != nil {
+					runErr = err
+				}
+			}
+			if runErr != nil {
+				free <- b
+				continue
+			}
+			copy(n.xT.Data().([]float32), b.x)
+			copy(n.mask2dT.Data().([]float32), b.mask2d)
+			copy(n.maskFCT.Data().([]float32), b.maskFC)
+			copy(n.tgtT.Data().([]float32), b.target)
+			bn := b.n
+			free <- b
+			if err := n.run(); err != nil {
+				runErr = err
+				continue
+			}
+			l := n.lossValue()
+			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+				runErr = fmt.Errorf("train: epoch %d: loss is %v", epoch, l)
+				continue
+			}
+			lossSum += float64(l) * float64(bn)
+			grads, err := n.grads()
+			if err != nil {
+				runErr = err
+				continue
+			}
+			st.Adam.Update(params, grads)
+			for _, g := range grads {
+				clear(g)
+			}
+			seen += bn
+			bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f %.0f img/s", epoch, opts.Epochs, l, float64(seen)/time.Since(start).Seconds()))
+			bar.Add(1)
+		}
+		close(stop)
+		if runErr != nil {
+			bar.Exit()
+			return nil, runErr
+		}
+		bar.Finish()
+		secs := time.Since(start).Seconds()
+
+		testLoss, testAcc, err := ev.evaluate(testSet)
+		if err != nil {
+			return nil, err
+		}
+		stats := EpochStats{Epoch: epoch, TrainLoss: lossSum / float64(N), TestLoss: testLoss,
+			TestAccuracy: testAcc, Seconds: secs, ImagesPerSec: float64(N) / secs}
+		st.History = append(st.History, stats)
+		fmt.Fprintf(logw, "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%.1f s, %.0f images/s)\n",
+			epoch, opts.Epochs, stats.TrainLoss, testLoss, 100*testAcc, secs, stats.ImagesPerSec)
+
+		st.Epoch = epoch
+		if st.RNG, err = src.MarshalBinary(); err != nil {
+			return nil, fmt.Errorf("train: saving the RNG state: %w", err)
+		}
+		if opts.Checkpoint != "" {
+			if err := saveCheckpoint(opts.Checkpoint, st); err != nil {
+				return nil, err
+			}
+		}
+		done++
+	}
+	return &Result{Params: st.Params, History: st.History, Seed: opts.Seed, Epochs: st.Epoch}, nil
+}
+
+// startState returns a fresh state for opts, or the checkpoint's when
+// resuming from one that exists.
+func startState(opts Options) (*state, error) {
+	if opts.Resume && opts.Checkpoint != "" {
+		st, err := loadCheckpoint(opts.Checkpoint)
+		if err == nil {
+			if st.Seed != opts.Seed || st.Batch != opts.Batch || st.LR != opts.LR {
+				return nil, fmt.Errorf("train: checkpoint in %s was made with seed %d, batch %d, lr %g; resuming needs the same (got seed %d, batch %d, lr %g)",
+					opts.Checkpoint, st.Seed, st.Batch, st.LR, opts.Seed, opts.Batch, opts.LR)
+			}
+			return st, nil
+		}
+		if !isNotExist(err) {
+			return nil, err
+		}
+	}
+	src, rng := newRNG(opts.Seed)
+	p := InitParams(rng)
+	sizes := []int{}
+	for _, t := range p.List() {
+		sizes = append(sizes, len(t.Data))
+	}
+	rs, err := src.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return &state{Version: checkpointVersion, Seed: opts.Seed, Batch: opts.Batch, LR: opts.LR,
+		Params: p, Adam: NewAdam(opts.LR, sizes), RNG: rs}, nil
+}
+
+// evaluator runs the inference graph (no dropout) over a data set.
+type evaluator struct{ n *net }
+
+func newEvaluator(p *Params, batchSize int, backend Backend) (*evaluator, error) {
+	n, err := newNet(p, batchSize, false, backend)
+	if err != nil {
+		return nil, err
+	}
+	return &evaluator{n}, nil
+}
+
+func (e *evaluator) close() { e.n.close() }
+
+// forward runs the images of d in batches, calling f with the first index
+// of each batch, the number of real images in it, and the net after the run.
+func (e *evaluator) forward(d Data, f func(lo, n int, nt *net)) error {
+	bs := e.n.batch
+	x := e.n.xT.Data().([]float32)
+	for lo := 0; lo < d.Len(); lo += bs {
+		hi := min(lo+bs, d.Len())
+		copy(x, d.X[lo*ImageSize:hi*ImageSize])
+		clear(x[(hi-lo)*ImageSize:])
+		if err := e.n.run(); err != nil {
+			return err
+		}
+		f(lo, hi-lo, e.n)
+	}
+	return nil
+}
+
+// evaluate returns the mean NLL and the accuracy on d.
+func (e *evaluator) evaluate(d Data) (loss, acc float64, err error) {
+	var sum float64
+	right := 0
+	err = e.forward(d, func(lo, n int, nt *net) {
+		lp := data(nt.logp)
+		for r := 0; r < n; r++ {
+			row := lp[r*Classes : (r+1)*Classes]
+			y := d.Y[lo+r]
+			sum -= float64(row[y])
+			best := 0
+			for k, v := range row {
+				if v > row[best] {
+					best = k
+				}
+			}
+			if best == y {
+				right++
+			}
+		}
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return sum / float64(d.Len()), float64(right) / float64(d.Len()), nil
+}
+
+// Evaluate returns the mean NLL loss and the accuracy of p on d (inference
+// mode: no dropout).
+func Evaluate(p *Params, d Data) (loss, acc float64, err error) {
+	if err := d.Validate("evaluation"); err != nil {
+		return 0, 0, err
+	}
+	e, err := newEvaluator(p, min(d.Len(), DefaultOptions.EvalBatch), Fast)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer e.close()
+	return e.evaluate(d)
+}
+
+// Layers holds layer outputs of the inference graph for N images, row-major.
+type Layers struct {
+	FC1Relu  []float32 // N×50, layer 6
+	FC2      []float32 // N×10, layer 7 (logits)
+	LogProbs []float32 // N×10
+}
+
+// Forward runs the gorgonia inference graph of p on d's images and returns
+// the outputs of layers 6 and 7 and the log-probabilities.
+func Forward(p *Params, d Data, backend Backend) (*Layers, error) {
+	if len(d.X)%ImageSize != 0 || len(d.X) == 0 {
+		return nil, fmt.Errorf("train: Forward: %d values is not a whole number of 1×28×28 images", len(d.X))
+	}
+	N := len(d.X) / ImageSize
+	if d.Y == nil {
+		d.Y = make([]int, N)
+	}
+	e, err := newEvaluator(p, min(N, DefaultOptions.EvalBatch), backend)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	out := &Layers{FC1Relu: make([]float32, N*Hidden), FC2: make([]float32, N*Classes), LogProbs: make([]float32, N*Classes)}
+	err = e.forward(d, func(lo, n int, nt *net) {
+		copy(out.FC1Relu[lo*Hidden:], data(nt.fc1Relu)[:n*Hidden])
+		copy(out.FC2[lo*Classes:], data(nt.fc2)[:n*Classes])
+		copy(out.LogProbs[lo*Classes:], data(nt.logp)[:n*Classes])
+	})
+	return out, err
+}
