@@ -17,8 +17,9 @@ type QualityOptions struct {
 	// (N−1)/3 when N is too small, as in TSNE).
 	Perplexity float64
 	// SkipTrustworthiness leaves Trustworthiness NaN. Its exact ranks cost
-	// up to O(N²·D) (minutes for 10,000 × 784 on 2 cores); the other
-	// scores need only the exact kNN (seconds).
+	// up to O(N²·D) (about 20 s of one core for 10,000 × 784, since most
+	// distances fall between the PCA bounds); the other scores need only
+	// the exact kNN.
 	SkipTrustworthiness bool
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,19 @@ func TestTSNEDeterministic(t *testing.T) {
 	for i := range a.Y {
 		if a.Y[i] != b.Y[i] {
 			t.Fatalf("run 2 differs at %d: %v vs %v", i, a.Y[i], b.Y[i])
+		}
+	}
+	// Parallel sums are reduced over fixed chunks, so one CPU gives the
+	// same bits.
+	prev := runtime.GOMAXPROCS(1)
+	c, err := TSNE(context.Background(), x, 400, 10, o)
+	runtime.GOMAXPROCS(prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Y {
+		if a.Y[i] != c.Y[i] {
+			t.Fatalf("GOMAXPROCS=1 run differs at %d: %v vs %v", i, a.Y[i], c.Y[i])
 		}
 	}
 }
