@@ -87,7 +87,7 @@ var Embed = &cli.Command{
 		start := time.Now()
 		res, err := embed.TSNE(c.Context, x, n, d, opts)
 		if err != nil {
-			return fmt.Errorf("embed: %s: %w", in, err)
+			return fmt.Errorf("embed --in %s: %w", in, err)
 		}
 		wall := time.Since(start)
 		for _, w := range res.Warnings {
