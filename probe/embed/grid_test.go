@@ -67,10 +67,12 @@ func BenchmarkGridRepulsion10k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	y := make([]float64, 2*n)
 	for i := range y {
-		y[i] = 20 * rng.NormFloat64()
+		y[i] = 15 * rng.NormFloat64()
 	}
+	// Spread 15 gives an extent near 120, as MNIST-10k late in the run.
 	var fr fftRepulsion
-	fr.grid.maxSpacing = 0.5
+	fr.grid.maxSpacing = DefaultTSNE.GridSpacing
+	fr.grid.order = DefaultTSNE.GridOrder
 	rep := make([]float64, 2*n)
 	fr.compute(y, n, rep)
 	b.Logf("grid %d", fr.grid.g)
