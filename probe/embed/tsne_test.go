@@ -254,3 +254,21 @@ func checkFinite(t *testing.T, r *Result) {
 		t.Errorf("KL = %v", r.KL)
 	}
 }
+
+// BenchmarkTSNEMNIST1000 times the whole pipeline (PCA, exact kNN,
+// affinities, 750 FFT iterations, exact final KL) on the 1,000 shared MNIST
+// digits.
+func BenchmarkTSNEMNIST1000(b *testing.B) {
+	a, err := dataset.ReadNpy(testenv.Shared(b, "reference", "mnist-cnn", "input.npy"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := a.Shape[0]
+	o := DefaultTSNE
+	o.Method = "fft"
+	for i := 0; i < b.N; i++ {
+		if _, err := TSNE(context.Background(), a.Float32(), n, a.Len()/n, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
