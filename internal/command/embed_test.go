@@ -38,7 +38,7 @@ func embedData(t *testing.T, dir string, n int, nan bool) (string, string) {
 
 func TestEmbedCommand(t *testing.T) {
 	dir := t.TempDir()
-	xp, lp := embedData(t, dir, 81, false)
+	xp, lp := embedData(t, dir, 300, false)
 	out := filepath.Join(dir, "y.npy")
 	stdout, stderr, err := runApp(t, "embed", "--in", xp, "--labels", lp, "--out", out, "--json", "--quiet")
 	if err != nil {
@@ -57,18 +57,13 @@ func TestEmbedCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, stdout)
 	}
-	if sum.N != 81 || sum.D != 5 || sum.Method != "exact" {
-		t.Errorf("summary %+v", sum)
+	if sum.N != 300 || sum.D != 5 || sum.Method != "exact" || len(sum.Warnings) != 0 || stderr != "" {
+		t.Errorf("summary %+v, stderr %q", sum, stderr)
 	}
-	// 81 < 3·30+1: the perplexity is lowered, with a warning on stderr.
-	if !strings.Contains(stderr, "perplexity 30 needs at least 91 points") {
-		t.Errorf("stderr %q: want the lowered-perplexity warning", stderr)
-	}
-	// Three well separated clusters of 27 points; with the perplexity
-	// lowered to 80/3 each P row spreads over about a cluster, so allow a
-	// stray point or two (0.95 ≈ 77 of 81).
-	if sum.Quality.Acc1NN < 0.95 {
-		t.Errorf("1-NN accuracy %v, want ≥ 0.95", sum.Quality.Acc1NN)
+	// Three clusters of 100 points, centres 22 apart with unit noise: each
+	// point's 90 neighbours are in its own cluster, so t-SNE separates them.
+	if sum.Quality.Acc1NN != 1 {
+		t.Errorf("1-NN accuracy %v, want 1", sum.Quality.Acc1NN)
 	}
 	if math.Abs(sum.Quality.KL-sum.KL) > 1e-9 {
 		t.Errorf("quality KL %v != run KL %v (same P, exact Z)", sum.Quality.KL, sum.KL)
@@ -77,8 +72,8 @@ func TestEmbedCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if y.DType != "float64" || len(y.Shape) != 2 || y.Shape[0] != 81 || y.Shape[1] != 2 {
-		t.Errorf("output %s %v, want float64 [81 2]", y.DType, y.Shape)
+	if y.DType != "float64" || len(y.Shape) != 2 || y.Shape[0] != 300 || y.Shape[1] != 2 {
+		t.Errorf("output %s %v, want float64 [300 2]", y.DType, y.Shape)
 	}
 	// Refuses to overwrite without --force.
 	if _, _, err := runApp(t, "embed", "--in", xp, "--out", out, "--quiet"); err == nil || !strings.Contains(err.Error(), "--force") {
@@ -89,10 +84,19 @@ func TestEmbedCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"KL divergence", "10-NN preservation", "trustworthiness (k=10)", "1-NN accuracy"} {
+	for _, want := range []string{"KL divergence", "10-NN preservation", "trustworthiness (k=10)", "1-NN accuracy 1.0000"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// 81 < 3·30+1 points: the perplexity is lowered, with a warning.
+	small, _ := embedData(t, t.TempDir(), 81, false)
+	_, stderr, err = runApp(t, "embed", "--in", small, "--out", filepath.Join(dir, "small.npy"), "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "perplexity 30 needs at least 91 points; lowered to 26.67 for 81 points") {
+		t.Errorf("stderr %q: want the lowered-perplexity warning", stderr)
 	}
 }
 

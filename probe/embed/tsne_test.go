@@ -14,6 +14,33 @@ import (
 	"github.com/conceptcells/conceptcells/internal/testenv"
 )
 
+// sheets returns n points in d dimensions on c separated 2-D Gaussian
+// patches (each in its own random plane, s.d. 1, plus isotropic noise of
+// s.d. 0.3), and their patch labels. Neighbourhoods are well defined, so
+// t-SNE runs on it are stable.
+func sheets(n, d, c int, seed uint64) ([]float32, []int) {
+	rng := rand.New(rand.NewPCG(seed, 98))
+	cent := make([]float64, c*d)
+	basis := make([]float64, c*2*d)
+	for i := range cent {
+		cent[i] = 6 * rng.NormFloat64()
+	}
+	for i := range basis {
+		basis[i] = rng.NormFloat64() / math.Sqrt(float64(d))
+	}
+	x := make([]float32, n*d)
+	lab := make([]int, n)
+	for i := 0; i < n; i++ {
+		l := i % c
+		lab[i] = l
+		u, v := rng.NormFloat64(), rng.NormFloat64()
+		for j := 0; j < d; j++ {
+			x[i*d+j] = float32(cent[l*d+j] + u*basis[(2*l)*d+j] + v*basis[(2*l+1)*d+j] + 0.3*rng.NormFloat64())
+		}
+	}
+	return x, lab
+}
+
 // clusters returns n points in d dimensions around c Gaussian centres
 // (centre spread 4, within-cluster s.d. 1) and their cluster labels.
 func clusters(n, d, c int, seed uint64) ([]float32, []int) {
@@ -38,19 +65,34 @@ func clusters(n, d, c int, seed uint64) ([]float32, []int) {
 // preservation within 0.01 (same P, same initialisation, same schedule).
 func TestExactAgreesWithFFT(t *testing.T) {
 	type data struct {
-		name   string
-		x      []float32
-		n, d   int
-		labels []int
-		klTol  float64
+		name    string
+		x       []float32
+		n, d    int
+		labels  []int
+		klTol   float64
+		spacing float64 // grid spacing of the FFT run (0: default)
 	}
 	var sets []data
 	x, lab := clusters(1000, 20, 10, 5)
-	sets = append(sets, data{"clusters-1000x20", x, 1000, 20, lab, 0.02})
+	sets = append(sets, data{"clusters-1000x20", x, 1000, 20, lab, 0.02, 0})
+	// On low-KL manifold data the grid's interpolation error shows: with
+	// the default spacing (0.75) the FFT KL was 0.4010 against exact
+	// 0.3889 (+3.1%); with spacing 0.5 it is 0.3914 (+0.6%), with 0.3
+	// 0.3852. The check runs at 0.5.
 	if testing.Short() {
-		t.Log("-short: synthetic data only")
-	} else if p := testenv.Shared(t, "reference", "mnist-cnn", "input.npy"); p != "" {
-		a, err := dataset.ReadNpy(p)
+		t.Log("-short: clustered data only")
+	} else {
+		x, lab = sheets(1000, 20, 10, 5)
+		sets = append(sets, data{"sheets-1000x20-h0.5", x, 1000, 20, lab, 0.02, 0.5})
+	}
+	for _, s := range sets {
+		t.Run(s.name, func(t *testing.T) { exactVsFFT(t, s.x, s.n, s.d, s.labels, s.klTol, s.spacing) })
+	}
+	if testing.Short() {
+		return
+	}
+	t.Run("mnist-1000", func(t *testing.T) {
+		a, err := dataset.ReadNpy(testenv.Shared(t, "reference", "mnist-cnn", "input.npy"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,36 +103,40 @@ func TestExactAgreesWithFFT(t *testing.T) {
 		// spacings 0.3–0.75 and perturbations (mean 1.102, no bias). A
 		// single-run KL comparison is therefore held to 6% here, and to the
 		// issue's 2% on the clustered data, where runs are stable.
-		sets = append(sets, data{"mnist-1000", a.Float32(), n, a.Len() / n, nil, 0.06})
+		exactVsFFT(t, a.Float32(), n, a.Len()/n, nil, 0.06, 0)
+	})
+}
+
+// exactVsFFT runs exact and FFT t-SNE with the same options and compares
+// their KL (relative tolerance klTol) and 10-NN preservation (0.01).
+func exactVsFFT(t *testing.T, x []float32, n, d int, labels []int, klTol, spacing float64) {
+	var kl, pres [2]float64
+	for m, method := range []string{"exact", "fft"} {
+		o := DefaultTSNE
+		o.Method = method
+		if spacing > 0 {
+			o.GridSpacing = spacing
+		}
+		start := time.Now()
+		r, err := TSNE(context.Background(), x, n, d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Quality(context.Background(), x, n, d, r.Y, 2, labels, QualityOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(q.KL-r.KL) > 1e-9*r.KL {
+			t.Errorf("%s: Quality KL %.10g != TSNE KL %.10g (same P and exact Z)", method, q.KL, r.KL)
+		}
+		kl[m], pres[m] = r.KL, q.KNNPreservation
+		t.Logf("%s: KL %.4f, 10-NN pres %.4f, trust %.5f, 1-NN acc %.4f (%v)", method, r.KL, q.KNNPreservation, q.Trustworthiness, q.Acc1NN, time.Since(start).Round(time.Millisecond))
 	}
-	for _, s := range sets {
-		t.Run(s.name, func(t *testing.T) {
-			var kl, pres [2]float64
-			for m, method := range []string{"exact", "fft"} {
-				o := DefaultTSNE
-				o.Method = method
-				start := time.Now()
-				r, err := TSNE(context.Background(), s.x, s.n, s.d, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q, err := Quality(context.Background(), s.x, s.n, s.d, r.Y, 2, s.labels, QualityOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if math.Abs(q.KL-r.KL) > 1e-9*r.KL {
-					t.Errorf("%s: Quality KL %.10g != TSNE KL %.10g (same P and exact Z)", method, q.KL, r.KL)
-				}
-				kl[m], pres[m] = r.KL, q.KNNPreservation
-				t.Logf("%s: KL %.4f, 10-NN pres %.4f, trust %.5f, 1-NN acc %.4f (%v)", method, r.KL, q.KNNPreservation, q.Trustworthiness, q.Acc1NN, time.Since(start).Round(time.Millisecond))
-			}
-			if rel := math.Abs(kl[1]-kl[0]) / kl[0]; rel > s.klTol {
-				t.Errorf("KL fft %.4f vs exact %.4f: relative difference %.3g > %g", kl[1], kl[0], rel, s.klTol)
-			}
-			if diff := math.Abs(pres[1] - pres[0]); diff > 0.01 {
-				t.Errorf("10-NN preservation fft %.4f vs exact %.4f: difference %.3g > 0.01", pres[1], pres[0], diff)
-			}
-		})
+	if rel := math.Abs(kl[1]-kl[0]) / kl[0]; rel > klTol {
+		t.Errorf("KL fft %.4f vs exact %.4f: relative difference %.3g > %g", kl[1], kl[0], rel, klTol)
+	}
+	if diff := math.Abs(pres[1] - pres[0]); diff > 0.01 {
+		t.Errorf("10-NN preservation fft %.4f vs exact %.4f: difference %.3g > 0.01", pres[1], pres[0], diff)
 	}
 }
 
