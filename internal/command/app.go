@@ -24,6 +24,8 @@ func App() *cli.App {
 			Cells,
 			Embed,
 			Train,
+			Probe,
+			Demo,
 		},
 	}
 }

@@ -1,0 +1,156 @@
+package command
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conceptcells/conceptcells/internal/fsutil"
+	"github.com/conceptcells/conceptcells/internal/testenv"
+	"github.com/conceptcells/conceptcells/reports"
+)
+
+// probeSmall runs probe on the first 200 reference images (the PyTorch
+// export) with light settings, writing HTML, JSON and CSV into dir.
+func probeSmall(t *testing.T, dir string, extra ...string) (string, string, error) {
+	t.Helper()
+	ref := testenv.Shared(t, "reference", "mnist-cnn")
+	args := []string{"probe", "--model", filepath.Join(ref, "mnist_cnn_op13_dyn.onnx"),
+		"--data", filepath.Join(ref, "input.npy"), "--labels", filepath.Join(ref, "labels.npy"),
+		"--limit", "200", "--iterations", "300", "--perplexity", "20", "--bins", "12",
+		"--shuffles", "20", "--field-shuffles", "10", "--seed", "3", "--quiet",
+		"--out", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "r.json"), "--csv", filepath.Join(dir, "r.csv")}
+	return runApp(t, append(args, extra...)...)
+}
+
+func TestProbeCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end probe in -short mode")
+	}
+	dir := t.TempDir()
+	out, _, err := probeSmall(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The automatic layer choice is printed.
+	if !strings.Contains(out, "/Relu_2_output_0, /fc2/Gemm_output_0") {
+		t.Errorf("stdout does not name the chosen layers:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpt, err := reports.ReadJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rpt.Dataset.N != 200 || len(rpt.Layers) != 2 || rpt.Layers[0].Units != 50 || rpt.Layers[1].Units != 10 {
+		t.Errorf("report: %d points, layers %+v", rpt.Dataset.N, len(rpt.Layers))
+	}
+	// Everything the summary counts is in the JSON, for every layer, kind
+	// and space: 2 layers × (units, PCs) × 2 spaces.
+	if len(rpt.Summary) != 8 {
+		t.Errorf("%d summary rows, want 8", len(rpt.Summary))
+	}
+	// The CSV has one row per scored part.
+	f, err := os.Open(filepath.Join(dir, "r.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := 0
+	for _, r := range rpt.Results {
+		for _, u := range r.Units {
+			parts += len(u.Parts)
+		}
+	}
+	if len(rows) != parts+1 {
+		t.Errorf("%d CSV rows, want %d parts + header", len(rows), parts)
+	}
+	// The HTML is written and self-contained.
+	html, err := os.ReadFile(filepath.Join(dir, "r.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(html, []byte("http://")) || bytes.Contains(html, []byte("https://")) {
+		t.Error("the HTML names an http(s) URL")
+	}
+
+	// A second run refuses to overwrite, before doing any work …
+	_, _, err = probeSmall(t, dir)
+	if !errors.Is(err, fsutil.ErrExists) {
+		t.Errorf("second run: err %v, want ErrExists", err)
+	}
+	// … and with --force it overwrites, with the same results (the whole
+	// pipeline is deterministic for a seed).
+	if _, _, err := probeSmall(t, dir, "--force"); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stripVolatile(t, b), stripVolatile(t, b2)) {
+		t.Error("two runs with the same seed gave different JSON results")
+	}
+	// The golden results live in probe (golden_test.go), fed with ONNX
+	// Runtime's activations: our executor's last bits may depend on the
+	// CPU's kernels, and t-SNE amplifies them.
+}
+
+// stripVolatile is the digest of a report JSON (reports.WriteDigest).
+func stripVolatile(t *testing.T, b []byte) []byte {
+	t.Helper()
+	rpt, err := reports.ReadJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w bytes.Buffer
+	if err := reports.WriteDigest(&w, rpt); err != nil {
+		t.Fatal(err)
+	}
+	return w.Bytes()
+}
+
+func TestProbeFlags(t *testing.T) {
+	ref := testenv.Shared(t, "reference", "mnist-cnn")
+	model := filepath.Join(ref, "mnist_cnn_op13_dyn.onnx")
+	dir := t.TempDir()
+	exists := filepath.Join(dir, "exists.html")
+	os.WriteFile(exists, []byte("keep"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--pcs", "zero"}, "--pcs"},
+		{[]string{"--pcs", "0"}, "--pcs"},
+		{[]string{"--seed", "0"}, "--seed"},
+		{[]string{"--bins", "2"}, "--bins"},
+		{[]string{"--perplexity", "-1"}, "--perplexity"},
+		{[]string{"--pc-variance", "1.5"}, "--pc-variance"},
+		{[]string{"--out", exists}, "already exists"},
+		{[]string{"--json", filepath.Join(dir, "r.html")}, "both name"},
+	} {
+		args := append([]string{"probe", "--model", model, "--out", filepath.Join(dir, "r.html")}, tc.args...)
+		_, _, err := runApp(t, args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v, want it to mention %q", tc.args, err, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(exists); string(b) != "keep" {
+		t.Error("an existing output was touched")
+	}
+	// A missing model names the file.
+	_, _, err := runApp(t, "probe", "--model", filepath.Join(dir, "nope.onnx"), "--out", filepath.Join(dir, "x.html"))
+	if err == nil || !strings.Contains(err.Error(), "nope.onnx") {
+		t.Errorf("missing model: %v", err)
+	}
+}

@@ -1,0 +1,100 @@
+package probe
+
+import (
+	"github.com/conceptcells/conceptcells/dataset"
+	"github.com/conceptcells/conceptcells/onnxio"
+)
+
+// Result is everything Run computed. reports.New turns it into a report.
+type Result struct {
+	Model   *onnxio.Model
+	Data    *dataset.Set // the points used (after Limit)
+	Options Options      // the options in effect, defaults filled in
+
+	// LayersChosen says how the layers were picked ("--layers", or the
+	// automatic choice with its reasons).
+	LayersChosen string
+	Layers       []LayerResult
+	Spaces       []SpaceResult
+	// Scores holds one entry per layer, space and unit or PC.
+	Scores []UnitScores
+
+	// Accuracy is the top-1 accuracy of the model's first output against
+	// the labels, or nil.
+	Accuracy *float64
+	// CellParams records the cell-scoring thresholds and options by name.
+	CellParams map[string]any
+	Seeds      map[string]int64
+	Timings    []Timing
+	Warnings   []string
+}
+
+// Timing is the wall time of one pipeline step.
+type Timing struct {
+	Step    string
+	Seconds float64
+}
+
+// LayerResult is one hooked tensor.
+type LayerResult struct {
+	Name string // tensor name
+	Node string // producing node
+	Op   string // producing op type
+	Role string // "final", "pre-final" or ""
+	// Shape is the per-point shape of the tensor; Units its product.
+	Shape []int
+	Units int
+	// Acts holds the activations, N×Units row-major.
+	Acts []float32
+	// PCA of the activations, nil when skipped.
+	PCA *PCAResult
+}
+
+// PCAResult is the principal component analysis of one layer.
+type PCAResult struct {
+	K         int
+	Auto      bool
+	Threshold float64
+	// Ratios holds the explained-variance ratio of every computed
+	// component (at least K), largest first.
+	Ratios []float64
+	// Scores holds the projections on the K kept components, N×K row-major.
+	Scores []float32
+}
+
+// SpaceResult is one 2-D concept space.
+type SpaceResult struct {
+	Name   string // "image" or "network"
+	Source string // "input" or the embedded tensor's name
+	Dims   int
+	// XY holds the embedding, N×2 row-major.
+	XY      []float64
+	Frame   [4]float64 // square bounding box xmin, xmax, ymin, ymax
+	Quality map[string]float64
+}
+
+// UnitScores holds the cell scores of one unit or PC in one space.
+type UnitScores struct {
+	Layer, Space string
+	Kind         string // "unit" or "pc"
+	Index        int
+	Signed       bool
+	Parts        []PartScores // one for an unsigned signal; "+" and "-" parts otherwise
+}
+
+// PartScores is the scoring of one non-negative signal.
+type PartScores struct {
+	Sign    string // "", "+" or "-"
+	Labels  []string
+	Reasons []string
+	Scores  map[string]*float64
+	// RateMap (raw binned mean), Smooth (display map) and SAC are row-major
+	// with row 0 at the lowest y; NaN marks an empty bin or undefined lag.
+	RateMap, Smooth, SAC *Map
+}
+
+// Map is a row-major 2-D array.
+type Map struct {
+	Rows, Cols int
+	Values     []float64
+}

@@ -1,0 +1,231 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium returns the path of a Chromium/Chrome binary: $CONCEPTCELLS_CHROMIUM,
+// or the first of the usual names on $PATH. The browser tests skip when there
+// is none, unless CONCEPTCELLS_REQUIRE_BROWSER=1 (set in CI), where they fail.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CONCEPTCELLS_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no chromium on $PATH (Debian: apt-get install chromium; or set CONCEPTCELLS_CHROMIUM)"
+	if os.Getenv("CONCEPTCELLS_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg + ", and CONCEPTCELLS_REQUIRE_BROWSER=1")
+	}
+	t.Skip(msg + ": skipping the browser test")
+	return ""
+}
+
+// pageEvents collects what must not happen while the report is open:
+// console errors, exceptions, and requests other than the file itself and
+// data URIs.
+type pageEvents struct {
+	mu       sync.Mutex
+	errors   []string
+	requests []string
+}
+
+func (p *pageEvents) listen(self string) func(ev any) {
+	return func(ev any) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == "error" || ev.Type == "assert" {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				p.errors = append(p.errors, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			p.errors = append(p.errors, fmt.Sprintf("exception at %d:%d: %s", d.LineNumber, d.ColumnNumber, msg))
+		case *log.EventEntryAdded:
+			if ev.Entry != nil && ev.Entry.Level == log.EntryLevelError {
+				p.errors = append(p.errors, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
+			}
+		case *network.EventRequestWillBeSent:
+			u := ev.Request.URL
+			if u != self && !strings.HasPrefix(u, "data:") {
+				p.requests = append(p.requests, u)
+			}
+		}
+	}
+}
+
+// openReport opens path in headless Chromium and returns a tab context.
+func openReport(t *testing.T, path string, ev *pageEvents) context.Context {
+	t.Helper()
+	bin := chromium(t)
+	self := "file://" + path
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(bin),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	t.Cleanup(acancel)
+	tctx, tcancel := chromedp.NewContext(actx, chromedp.WithListener(ev.listen(self)))
+	t.Cleanup(tcancel)
+	if err := chromedp.Do(tctx, chromedp.Navigate(self), chromedp.WaitReady("body")); err != nil {
+		t.Fatalf("opening %s in %s: %v", self, bin, err)
+	}
+	return tctx
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluating %q: %v", js, err)
+	}
+	return v
+}
+
+// canvasSum is a checksum of the explorer canvas pixels.
+const canvasSum = `(() => { const c = document.getElementById('exCanvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h = 0; for (let i = 0; i < d.length; i++) h = (h * 31 + d[i]) >>> 0; return h; })()`
+
+func TestBrowser(t *testing.T) {
+	chromium(t)
+	r := fakeReport(3000, 40, 4, 7)
+	path := filepath.Join(t.TempDir(), "report.html")
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkInBrowser(t, path, true)
+}
+
+// TestBrowserFile checks a report made elsewhere (e.g. by `conceptcells
+// demo`), named by $CONCEPTCELLS_BROWSER_REPORT; it skips without it.
+func TestBrowserFile(t *testing.T) {
+	path := os.Getenv("CONCEPTCELLS_BROWSER_REPORT")
+	if path == "" {
+		t.Skip("CONCEPTCELLS_BROWSER_REPORT not set")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInBrowser(t, abs, false)
+}
+
+// checkInBrowser opens the report at path in headless Chromium and checks
+// that no console error and no request happen, that every image decodes
+// (also with the shared colour scale), that selecting a unit in the
+// explorer recolours its canvas and shows its scores, and (fake data) that
+// sorting the unit table works. With $CONCEPTCELLS_SCREENSHOT_DIR set it
+// saves screenshots there.
+func checkInBrowser(t *testing.T, path string, fake bool) {
+	ev := &pageEvents{}
+	ctx := openReport(t, path, ev)
+
+	// Every image decodes.
+	nImg := eval[int](t, ctx, `document.images.length`)
+	if nImg < 10 {
+		t.Fatalf("only %d images in the report", nImg)
+	}
+	broken := eval[int](t, ctx, `(async () => { await Promise.all([...document.images].map(i => i.decode().catch(() => {}))); return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length; })()`)
+	if broken != 0 {
+		t.Errorf("%d of %d images did not decode", broken, nImg)
+	}
+
+	// Selecting a unit in the explorer recolours the canvas.
+	before := eval[float64](t, ctx, canvasSum)
+	id := eval[string](t, ctx, `(() => { const s = document.getElementById('exSeries'); s.value = s.options[3].value; s.dispatchEvent(new Event('change')); return s.value; })()`)
+	after := eval[float64](t, ctx, canvasSum)
+	if id == "" || before == after {
+		t.Errorf("selecting unit %q left the explorer canvas unchanged (checksum %v)", id, before)
+	}
+	info := eval[string](t, ctx, `document.getElementById('exInfo').textContent`)
+	if !strings.Contains(info, "gridness") {
+		t.Errorf("explorer shows no scores after selecting %q: %q", id, info)
+	}
+	// Sorting the unit table by a score column works.
+	first := eval[string](t, ctx, `(() => { const th = [...document.querySelectorAll('#unitTable th')].find(h => h.textContent === 'gridness'); th.click(); th.click(); return document.querySelector('#unitTable tbody tr td.n').textContent; })()`)
+	if fake && first != "0.600" {
+		t.Errorf("after sorting by gridness descending, the first value is %q, want 0.600 (the largest fake gridness, 0.1·6)", first)
+	}
+	// The shared-scale toggle swaps images and they still decode.
+	eval[bool](t, ctx, `(() => { const c = document.getElementById('sharedScale'); c.click(); return c.checked; })()`)
+	broken = eval[int](t, ctx, `(async () => { await Promise.all([...document.images].map(i => i.decode().catch(() => {}))); return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length; })()`)
+	if broken != 0 {
+		t.Errorf("%d images did not decode with the shared colour scale", broken)
+	}
+
+	if v := eval[string](t, ctx, `String(window.__xss)`); v != "undefined" {
+		t.Errorf("a script from the data ran: window.__xss = %s", v)
+	}
+
+	if out := os.Getenv("CONCEPTCELLS_SCREENSHOT_DIR"); out != "" {
+		shots := []struct {
+			name string
+			act  chromedp.Action[[]byte]
+		}{
+			{"top.png", chromedp.CaptureScreenshot()},
+			{"explorer.png", chromedp.Screenshot(chromedp.CSS("#explorer"))},
+			{"gallery.png", chromedp.Screenshot(chromedp.CSS("details.gallery"))},
+			{"spaces.png", chromedp.Screenshot(chromedp.CSS("#spaces"))},
+			{"gallery5.png", chromedp.Screenshot(chromedp.CSS("details.gallery:nth-of-type(5)"))},
+			{"summary.png", chromedp.Screenshot(chromedp.CSS("#summary"))},
+		}
+		for _, s := range shots {
+			png, err := chromedp.Run(ctx, s.act)
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", s.name, err)
+			}
+			if err := os.WriteFile(filepath.Join(out, s.name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	for _, e := range ev.errors {
+		t.Errorf("browser: %s", e)
+	}
+	for _, u := range ev.requests {
+		t.Errorf("the report requested %s", u)
+	}
+}

@@ -1,0 +1,152 @@
+package reports
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/conceptcells/conceptcells/internal/version"
+	"github.com/conceptcells/conceptcells/probe"
+)
+
+// New builds the report of a probe result. The result's slices are
+// copied or referenced, never modified.
+func New(res *probe.Result) *Report {
+	r := &Report{Tool: "conceptcells", Version: version.Version, Created: time.Now().UTC().Format(time.RFC3339),
+		Accuracy: res.Accuracy, Seeds: res.Seeds, Warnings: res.Warnings}
+	if m := res.Model; m != nil {
+		r.Model = Model{File: filepath.Base(m.Path), SHA256: m.SHA256, IRVersion: m.IRVersion, Opsets: m.Opsets, Nodes: len(m.Nodes)}
+		if m.Path == "" {
+			r.Model.File = "(in memory)"
+		}
+		if p := m.Proto; p != nil {
+			r.Model.Producer = p.GetProducerName()
+			r.Model.ProducerVersion = p.GetProducerVersion()
+			if md := p.GetMetadataProps(); len(md) > 0 {
+				r.Model.Metadata = map[string]string{}
+				for _, kv := range md {
+					r.Model.Metadata[kv.GetKey()] = kv.GetValue()
+				}
+			}
+		}
+		for _, in := range m.Inputs {
+			r.Model.Inputs = append(r.Model.Inputs, in.GetName())
+		}
+		for _, out := range m.Outputs {
+			r.Model.Outputs = append(r.Model.Outputs, out.GetName())
+		}
+	}
+	if d := res.Data; d != nil {
+		r.Dataset = Dataset{Name: d.Name, Source: d.Source, N: d.N, Shape: d.Shape, HasLabels: d.Labels != nil}
+		norm := "fed as stored"
+		if d.Norm != nil {
+			norm = "normalised " + d.Norm.String()
+		}
+		if d.Scaled {
+			norm = "pixels/255, " + norm
+		}
+		r.Dataset.Normalisation = norm
+		r.Labels = d.Labels
+		r.Classes = d.Classes
+		if r.Labels != nil && r.Classes == nil {
+			n := 0
+			for _, l := range r.Labels {
+				n = max(n, l+1)
+			}
+			for c := 0; c < n; c++ {
+				r.Classes = append(r.Classes, fmt.Sprint(c))
+			}
+		}
+	}
+	o := res.Options
+	pcs := "auto"
+	if o.PCs > 0 {
+		pcs = fmt.Sprint(o.PCs)
+	}
+	r.Params = Params{Layers: o.Layers, LayersChosen: res.LayersChosen, SpaceLayer: o.SpaceLayer, Limit: o.Limit,
+		BatchSize: o.BatchSize, PCs: pcs, PCVariance: o.PCVariance, Perplexity: o.Perplexity, Iterations: o.Iterations,
+		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, RobustSeeds: o.RobustSeeds, Seed: o.Seed,
+		Cells: res.CellParams}
+	for _, t := range res.Timings {
+		r.Timings = append(r.Timings, Timing{Step: t.Step, Seconds: t.Seconds})
+	}
+	n := 0
+	if res.Data != nil {
+		n = res.Data.N
+	}
+	for _, sp := range res.Spaces {
+		s := Space{Name: sp.Name, Source: sp.Source, Dims: sp.Dims, Frame: sp.Frame, Quality: sp.Quality,
+			X: make(Floats, len(sp.XY)/2), Y: make(Floats, len(sp.XY)/2)}
+		for i := range s.X {
+			s.X[i] = float32(sp.XY[2*i])
+			s.Y[i] = float32(sp.XY[2*i+1])
+		}
+		if s.Frame == ([4]float64{}) {
+			s.Frame = squareFrame(s.X, s.Y)
+		}
+		r.Spaces = append(r.Spaces, s)
+	}
+	signed := map[string]bool{}
+	for _, u := range res.Scores {
+		if u.Kind == "unit" && u.Signed {
+			signed[u.Layer] = true
+		}
+	}
+	for _, l := range res.Layers {
+		ly := Layer{Name: l.Name, Node: l.Node, Op: l.Op, Role: l.Role, Shape: l.Shape, Units: l.Units, Signed: signed[l.Name]}
+		ly.Activations = columns(l.Acts, n, l.Units)
+		if p := l.PCA; p != nil {
+			ly.PCA = &PCA{K: p.K, Auto: p.Auto, Threshold: p.Threshold, Explained: p.Ratios, Scores: columns(p.Scores, n, p.K)}
+			for i := 0; i < p.K && i < len(p.Ratios); i++ {
+				ly.PCA.Cumulative += p.Ratios[i]
+			}
+		}
+		r.Layers = append(r.Layers, ly)
+	}
+	index := map[string]int{}
+	for _, u := range res.Scores {
+		key := u.Layer + "\x00" + u.Space
+		i, ok := index[key]
+		if !ok {
+			i = len(r.Results)
+			index[key] = i
+			r.Results = append(r.Results, Result{Layer: u.Layer, Space: u.Space})
+		}
+		unit := Unit{Kind: u.Kind, Index: u.Index, Signed: u.Signed}
+		for _, p := range u.Parts {
+			unit.Parts = append(unit.Parts, Part{Sign: p.Sign, Labels: p.Labels, Reasons: p.Reasons, Scores: p.Scores,
+				RateMap: grid(p.RateMap), Smooth: grid(p.Smooth), SAC: grid(p.SAC)})
+		}
+		r.Results[i].Units = append(r.Results[i].Units, unit)
+	}
+	r.Finish()
+	return r
+}
+
+// columns splits an n×k row-major matrix into k series of n values.
+func columns(a []float32, n, k int) []Floats {
+	if k <= 0 || n <= 0 || len(a) < n*k {
+		return nil
+	}
+	out := make([]Floats, k)
+	for j := range out {
+		out[j] = make(Floats, n)
+		for i := 0; i < n; i++ {
+			out[j][i] = a[i*k+j]
+		}
+	}
+	return out
+}
+
+func grid(m *probe.Map) *Grid {
+	if m == nil {
+		return nil
+	}
+	return &Grid{Rows: m.Rows, Cols: m.Cols, Values: m.Values}
+}
+
+// Title is a one-line description of the report for logs.
+func (r *Report) Title() string {
+	return strings.TrimSpace(fmt.Sprintf("%s on %s (%d points)", r.Model.File, r.Dataset.Name, r.Dataset.N))
+}
