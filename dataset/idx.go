@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 )
 
 // IDX limits: no real IDX file has more than a few dimensions, and deflate
@@ -33,23 +32,7 @@ const (
 // possibly hold are errors naming path, and nothing is allocated for a size
 // before it is checked against the file.
 func ReadIDX(path string) (*Array, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	a, err := decodeIDX(bufio.NewReaderSize(f, 1<<16), st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return a, nil
+	return readRegular(path, decodeIDX)
 }
 
 // DecodeIDX decodes a whole IDX file (raw or gzip) held in memory, with the

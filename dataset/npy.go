@@ -1,14 +1,12 @@
 package dataset
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -179,23 +177,7 @@ func (h npyHeader) dataBytes() int64 { return int64(h.n) * int64(h.dtype.size) }
 // rather than a huge allocation. The element data is then decoded with
 // codeberg.org/sbinet/npyio. Every error names path.
 func ReadNpy(path string) (*Array, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	a, err := decodeNpy(bufio.NewReaderSize(f, 1<<16), st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return a, nil
+	return readRegular(path, decodeNpy)
 }
 
 // DecodeNpy decodes a whole .npy file held in memory, with the same checks

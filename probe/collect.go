@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -406,7 +407,7 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 			a.Units = a.Shape[0]
 		}
 		a.Data = make([]float32, n*a.Units)
-	} else if !equalInts(a.Shape, t.Shape[1:]) {
+	} else if !slices.Equal(a.Shape, t.Shape[1:]) {
 		return fmt.Errorf("collect: tensor %q changed shape between batches: %v then %v", a.Name, a.Shape, t.Shape[1:])
 	}
 	src := t.F[:b*per]
@@ -461,18 +462,6 @@ func argmaxRows(x []float32, n, k int) []int {
 		p[i] = best
 	}
 	return p
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // graphIndex maps tensor and node names of a model's main graph.
@@ -603,7 +592,7 @@ func fitInput(m *onnxio.Model, in *onnxpb.ValueInfoProto, data *dataset.Set) (fe
 		size *= d
 	}
 	if static && prod == size {
-		if len(rest) == 1 || equalInts(dropUnit(ints(rest)), dropUnit(sample)) {
+		if len(rest) == 1 || slices.Equal(dropUnit(ints(rest)), dropUnit(sample)) {
 			return ints(rest), fixedBatch, nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,7 +118,7 @@ func TestCollectReference(t *testing.T) {
 		for _, d := range ref.Shape[1:] {
 			units *= d
 		}
-		if a.N != 1000 || a.Units != units || !equalInts(a.Shape, ref.Shape[1:]) {
+		if a.N != 1000 || a.Units != units || !slices.Equal(a.Shape, ref.Shape[1:]) {
 			t.Errorf("%s: N=%d units=%d shape %v; want 1000, %d, %v", h, a.N, a.Units, a.Shape, units, ref.Shape[1:])
 			continue
 		}
@@ -157,7 +158,7 @@ func TestCollectSpatialMean(t *testing.T) {
 	}
 	ref := readRef(t, filepath.Join(dir, "activations", "05_Relu_1_output_0.npy")).Float32() // N×20×4×4
 	a := acts.Tensors[0]
-	if a.N != 100 || a.Units != 20 || !equalInts(a.Shape, []int{20, 4, 4}) {
+	if a.N != 100 || a.Units != 20 || !slices.Equal(a.Shape, []int{20, 4, 4}) {
 		t.Fatalf("spatial mean: N=%d units=%d shape %v; want 100, 20, [20 4 4]", a.N, a.Units, a.Shape)
 	}
 	for i := range 100 {

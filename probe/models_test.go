@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/onnxio"
@@ -92,7 +93,7 @@ func TestPyTorchModels(t *testing.T) {
 					t.Errorf("%s: not collected", r.Name)
 					continue
 				}
-				if a.N != r.Shape[0] || !equalInts(a.Shape, r.Shape[1:]) {
+				if a.N != r.Shape[0] || !slices.Equal(a.Shape, r.Shape[1:]) {
 					t.Errorf("%s: %d × %v, PyTorch %v", r.Name, a.N, a.Shape, r.Shape)
 					continue
 				}

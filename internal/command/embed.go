@@ -29,7 +29,7 @@ var Embed = &cli.Command{
 		&cli.IntFlag{Name: "pca", Usage: "reduce to this many principal components before the neighbour search (0: use all D)", Value: 0},
 		&cli.Float64Flag{Name: "perplexity", Usage: "perplexity (neighbourhood k = 3·perplexity)", Value: embed.DefaultTSNE.Perplexity},
 		&cli.IntFlag{Name: "iterations", Usage: "gradient steps in total, including 250 of early exaggeration", Value: embed.DefaultTSNE.Iterations},
-		&cli.Uint64Flag{Name: "seed", Usage: "random seed (random init, approximate neighbours for N > 30000)", Value: embed.DefaultTSNE.Seed},
+		&cli.Uint64Flag{Name: "seed", Usage: "random seed (random init, approximate neighbours for N > 15000)", Value: embed.DefaultTSNE.Seed},
 		&cli.StringFlag{Name: "method", Usage: "repulsion: auto, exact or fft", Value: "auto"},
 		&cli.StringFlag{Name: "labels", Usage: "N integer labels (.npy): print embedding quality"},
 		&cli.BoolFlag{Name: "json", Usage: "print the run summary (and quality) as JSON on stdout"},
@@ -87,7 +87,7 @@ var Embed = &cli.Command{
 		start := time.Now()
 		res, err := embed.TSNE(c.Context, x, n, d, opts)
 		if err != nil {
-			return fmt.Errorf("embed: %s: %w", in, err)
+			return fmt.Errorf("embed --in %s: %w", in, err)
 		}
 		wall := time.Since(start)
 		for _, w := range res.Warnings {
@@ -99,10 +99,13 @@ var Embed = &cli.Command{
 		sum := embedSummary{
 			N: n, D: d, Out: out, Method: res.Method, Perplexity: res.Perplexity,
 			Iterations: res.Iterations, KL: res.KL, KLExactZ: res.KLExactZ, ExactKNN: res.ExactKNN,
-			Seconds: wall.Seconds(), Warnings: res.Warnings,
+			Seconds: wall.Seconds(), Warnings: res.Warnings, Timings: map[string]float64{},
+		}
+		for k, v := range res.Timings {
+			sum.Timings[k] = v.Seconds()
 		}
 		if labels != nil {
-			q, err := embed.Quality(c.Context, x, n, d, res.Y, 2, labels, embed.QualityOptions{Perplexity: opts.Perplexity})
+			q, err := embed.Quality(c.Context, x, n, d, res.Y, 2, labels, embed.QualityOptions{Perplexity: res.Perplexity})
 			if err != nil {
 				return fmt.Errorf("embed: quality: %w", err)
 			}
@@ -130,18 +133,19 @@ type embedQuality struct {
 }
 
 type embedSummary struct {
-	N          int           `json:"n"`
-	D          int           `json:"d"`
-	Out        string        `json:"out"`
-	Method     string        `json:"method"`
-	Perplexity float64       `json:"perplexity"`
-	Iterations int           `json:"iterations"`
-	KL         float64       `json:"kl_divergence"`
-	KLExactZ   bool          `json:"kl_exact_normaliser"`
-	ExactKNN   bool          `json:"exact_knn"`
-	Seconds    float64       `json:"seconds"`
-	Warnings   []string      `json:"warnings,omitempty"`
-	Quality    *embedQuality `json:"quality,omitempty"`
+	N          int                `json:"n"`
+	D          int                `json:"d"`
+	Out        string             `json:"out"`
+	Method     string             `json:"method"`
+	Perplexity float64            `json:"perplexity"`
+	Iterations int                `json:"iterations"`
+	KL         float64            `json:"kl_divergence"`
+	KLExactZ   bool               `json:"kl_exact_normaliser"`
+	ExactKNN   bool               `json:"exact_knn"`
+	Seconds    float64            `json:"seconds"`
+	Timings    map[string]float64 `json:"stage_seconds"`
+	Warnings   []string           `json:"warnings,omitempty"`
+	Quality    *embedQuality      `json:"quality,omitempty"`
 }
 
 func (s embedSummary) writeText(c *cli.Context) error {

@@ -41,14 +41,14 @@ func (gr *gridRepulsion) prepare(extent float64) {
 		g *= 2
 	}
 	// Use the whole grid (finer spacing is more accurate and costs
-	// nothing), but only spacings on the ladder maxSpacing·1.05^−j, so the
+	// nothing), but only spacings on the ladder maxSpacing·1.1^−j, so the
 	// kernel spectra are recomputed only when the extent crosses a rung.
 	h := gr.maxSpacing
 	if need := extent / float64(g-margin); need < h && need > 0 {
-		j := math.Floor(math.Log(h/need) / math.Log(1.05))
-		h *= math.Pow(1.05, -j)
+		j := math.Floor(math.Log(h/need) / math.Log(1.1))
+		h *= math.Pow(1.1, -j)
 		for h < need {
-			h *= 1.05
+			h *= 1.1
 		}
 	}
 	if h <= 0 || math.IsNaN(h) {

@@ -318,6 +318,32 @@ func knnPruned(ctx context.Context, x []float32, n, d, k int, p *projected, stat
 	return nb, nil
 }
 
+// visitByBound calls visit on the entries of ord in increasing key order
+// (ties by value) until visit returns false. It sorts lazily: first the
+// smallest batch entries, then batches twice as large.
+func visitByBound(ord []int32, key []float64, batch int, visit func(q int32) bool) {
+	start, c := 0, batch
+	for start < len(ord) {
+		end := min(start+c, len(ord))
+		selectSmallest(ord[start:], key, end-start)
+		seg := ord[start:end]
+		sort.Slice(seg, func(a, b int) bool {
+			ka, kb := key[seg[a]], key[seg[b]]
+			if ka != kb {
+				return ka < kb
+			}
+			return seg[a] < seg[b]
+		})
+		for _, q := range seg {
+			if !visit(q) {
+				return
+			}
+		}
+		start = end
+		c *= 2
+	}
+}
+
 type knnStats struct {
 	ExactEvals int64
 }

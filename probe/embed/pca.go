@@ -66,6 +66,22 @@ func PCA(x []float32, n, d, k int) (*PCAResult, error) {
 	for j := range mean {
 		mean[j] /= float64(n)
 	}
+	if d <= n {
+		// Covariance path. Build the centred data transposed (d×n):
+		// gonum's Gemm is markedly faster for A·Bᵀ than for Aᵀ·B.
+		xt := mat.NewDense(d, n, nil)
+		raw := xt.RawMatrix()
+		parallelFor(d, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				dst := raw.Data[j*raw.Stride : j*raw.Stride+n]
+				m := mean[j]
+				for i := range dst {
+					dst[i] = float64(x[i*d+j]) - m
+				}
+			}
+		})
+		return pcaCovariance(xt, mean, k)
+	}
 	xc := mat.NewDense(n, d, nil)
 	raw := xc.RawMatrix()
 	parallelFor(n, func(lo, hi int) {
@@ -76,7 +92,7 @@ func PCA(x []float32, n, d, k int) (*PCAResult, error) {
 			}
 		}
 	})
-	return pcaCentred(xc, mean, k)
+	return pcaGram(xc, mean, k)
 }
 
 func firstNonFinite(x []float32) int {
@@ -89,72 +105,94 @@ func firstNonFinite(x []float32) int {
 	return -1
 }
 
-// pcaCentred runs PCA on already centred data xc (n×d).
-func pcaCentred(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
+// pcaCovariance runs PCA from the centred data given transposed, xt (d×n),
+// by eigendecomposition of the covariance XᵀX/(n−1).
+func pcaCovariance(xt *mat.Dense, mean []float64, k int) (*PCAResult, error) {
+	d, n := xt.Dims()
+	comps := mat.NewDense(k, d, nil)
+	vars := make([]float64, k)
+	var total float64
+	var c mat.Dense
+	c.Mul(xt, xt.T())
+	cov := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			cov.SetSym(i, j, c.At(i, j)/float64(n-1))
+		}
+		total += cov.At(i, i)
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		return nil, errors.New("embed: PCA eigendecomposition did not converge")
+	}
+	vals := eig.Values(nil) // ascending
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	for c := 0; c < k; c++ {
+		src := d - 1 - c
+		vars[c] = math.Max(vals[src], 0)
+		for j := 0; j < d; j++ {
+			comps.Set(c, j, vecs.At(j, src))
+		}
+	}
+	flipSigns(comps)
+	// Projection = X·Cᵀ = (C·Xᵀ)ᵀ.
+	var pt mat.Dense
+	pt.Mul(comps, xt)
+	proj := mat.NewDense(n, k, nil)
+	proj.Copy(pt.T())
+	return finishPCA(mean, comps, vars, total, proj), nil
+}
+
+// pcaGram runs PCA on centred data xc (n×d, d > n) by eigendecomposition
+// of the Gram matrix XXᵀ.
+func pcaGram(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
 	n, d := xc.Dims()
 	comps := mat.NewDense(k, d, nil)
 	vars := make([]float64, k)
 	var total float64
-	if d <= n {
-		var c mat.Dense
-		c.Mul(xc.T(), xc)
-		cov := mat.NewSymDense(d, nil)
-		for i := 0; i < d; i++ {
-			for j := i; j < d; j++ {
-				cov.SetSym(i, j, c.At(i, j)/float64(n-1))
-			}
-			total += cov.At(i, i)
+	var g mat.Dense
+	g.Mul(xc, xc.T())
+	gram := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			gram.SetSym(i, j, g.At(i, j))
 		}
-		var eig mat.EigenSym
-		if !eig.Factorize(cov, true) {
-			return nil, errors.New("embed: PCA eigendecomposition did not converge")
-		}
-		vals := eig.Values(nil) // ascending
-		var vecs mat.Dense
-		eig.VectorsTo(&vecs)
-		for c := 0; c < k; c++ {
-			src := d - 1 - c
-			vars[c] = math.Max(vals[src], 0)
-			for j := 0; j < d; j++ {
-				comps.Set(c, j, vecs.At(j, src))
-			}
-		}
-	} else {
-		var g mat.Dense
-		g.Mul(xc, xc.T())
-		gram := mat.NewSymDense(n, nil)
-		for i := 0; i < n; i++ {
-			for j := i; j < n; j++ {
-				gram.SetSym(i, j, g.At(i, j))
-			}
-			total += gram.At(i, i) / float64(n-1)
-		}
-		var eig mat.EigenSym
-		if !eig.Factorize(gram, true) {
-			return nil, errors.New("embed: PCA eigendecomposition did not converge")
-		}
-		vals := eig.Values(nil)
-		var vecs mat.Dense
-		eig.VectorsTo(&vecs)
-		u := make([]float64, n)
-		for c := 0; c < k; c++ {
-			src := n - 1 - c
-			lam := math.Max(vals[src], 0)
-			vars[c] = lam / float64(n-1)
-			for i := range u {
-				u[i] = vecs.At(i, src)
-			}
-			// v = Xᵀu / ‖Xᵀu‖.
-			v := mat.NewVecDense(d, nil)
-			v.MulVec(xc.T(), mat.NewVecDense(n, u))
-			nv := mat.Norm(v, 2)
-			if nv > 0 {
-				v.ScaleVec(1/nv, v)
-			}
-			comps.SetRow(c, v.RawVector().Data)
-		}
+		total += gram.At(i, i) / float64(n-1)
 	}
-	// Sign convention: the entry of largest magnitude is positive.
+	var eig mat.EigenSym
+	if !eig.Factorize(gram, true) {
+		return nil, errors.New("embed: PCA eigendecomposition did not converge")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	u := make([]float64, n)
+	for c := 0; c < k; c++ {
+		src := n - 1 - c
+		lam := math.Max(vals[src], 0)
+		vars[c] = lam / float64(n-1)
+		for i := range u {
+			u[i] = vecs.At(i, src)
+		}
+		// v = Xᵀu / ‖Xᵀu‖.
+		v := mat.NewVecDense(d, nil)
+		v.MulVec(xc.T(), mat.NewVecDense(n, u))
+		nv := mat.Norm(v, 2)
+		if nv > 0 {
+			v.ScaleVec(1/nv, v)
+		}
+		comps.SetRow(c, v.RawVector().Data)
+	}
+	flipSigns(comps)
+	proj := mat.NewDense(n, k, nil)
+	proj.Mul(xc, comps.T())
+	return finishPCA(mean, comps, vars, total, proj), nil
+}
+
+// flipSigns makes the entry of largest magnitude of each row positive.
+func flipSigns(comps *mat.Dense) {
+	k, _ := comps.Dims()
 	for c := 0; c < k; c++ {
 		row := comps.RawRowView(c)
 		best := 0
@@ -169,14 +207,15 @@ func pcaCentred(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
 			}
 		}
 	}
-	ratio := make([]float64, k)
+}
+
+func finishPCA(mean []float64, comps *mat.Dense, vars []float64, total float64, proj *mat.Dense) *PCAResult {
+	ratio := make([]float64, len(vars))
 	for c := range ratio {
 		if total > 0 {
 			ratio[c] = vars[c] / total
 		}
 	}
-	proj := mat.NewDense(n, k, nil)
-	proj.Mul(xc, comps.T())
 	return &PCAResult{
 		Mean:                   mean,
 		Components:             comps,
@@ -184,5 +223,5 @@ func pcaCentred(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
 		ExplainedVarianceRatio: ratio,
 		Projection:             proj,
 		TotalVariance:          total,
-	}, nil
+	}
 }

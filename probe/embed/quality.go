@@ -13,8 +13,14 @@ type QualityOptions struct {
 	// K is the neighbourhood size of kNN preservation and trustworthiness.
 	K int
 	// Perplexity of the affinities P used for the KL divergence
-	// (⌊3·Perplexity⌋ exact nearest neighbours, as in TSNE).
+	// (⌊3·Perplexity⌋ exact nearest neighbours, as in TSNE; lowered to
+	// (N−1)/3 when N is too small, as in TSNE).
 	Perplexity float64
+	// SkipTrustworthiness leaves Trustworthiness NaN. Its exact ranks cost
+	// up to O(N²·D) (about 20 s of one core for 10,000 × 784, since most
+	// distances fall between the PCA bounds); the other scores need only
+	// the exact kNN.
+	SkipTrustworthiness bool
 }
 
 // QualityResult measures how faithfully a low-dimensional embedding Y
@@ -57,7 +63,10 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 		return nil, fmt.Errorf("embed: %d labels for %d points", len(labels), n)
 	}
 	k := opts.K
-	kp := min(n-1, int(3*opts.Perplexity))
+	if int(3*opts.Perplexity) > n-1 {
+		opts.Perplexity = float64(n-1) / 3 // as TSNE does
+	}
+	kp := max(1, int(3*opts.Perplexity))
 	if k < 1 || k > n-2 {
 		return nil, fmt.Errorf("embed: quality needs 1 ≤ K ≤ N−2, have K=%d, N=%d", k, n)
 	}
@@ -70,8 +79,6 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 		}
 	}
 	// Low-dimensional neighbours, exact.
-	y32 := make([]float32, len(y)) // only for the shape of the search
-	_ = y32
 	ylo, err := knnFloat64(ctx, y, n, dy, k)
 	if err != nil {
 		return nil, err
@@ -97,14 +104,30 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 	}
 	res := &QualityResult{N: n, K: k, Perplexity: opts.Perplexity, Acc1NN: math.NaN(), HighDAcc1NN: math.NaN()}
 	// Preservation and the intruders needing ranks.
-	var shared int64
-	penalty, err := trustPenalty(ctx, x, n, d, pr, hi, ylo, &shared)
-	if err != nil {
-		return nil, err
-	}
-	res.KNNPreservation = float64(shared) / float64(n*k)
 	nf, kf := float64(n), float64(k)
-	res.Trustworthiness = 1 - penalty*2/(nf*kf*(2*nf-3*kf-1))
+	if opts.SkipTrustworthiness {
+		shared := 0
+		for i := 0; i < n; i++ {
+			for _, j := range ylo.idx[i*k : (i+1)*k] {
+				for _, l := range hi.idx[i*kk : i*kk+k] {
+					if j == l {
+						shared++
+						break
+					}
+				}
+			}
+		}
+		res.KNNPreservation = float64(shared) / (nf * kf)
+		res.Trustworthiness = math.NaN()
+	} else {
+		var shared int64
+		penalty, err := trustPenalty(ctx, x, n, d, pr, hi, ylo, &shared)
+		if err != nil {
+			return nil, err
+		}
+		res.KNNPreservation = float64(shared) / (nf * kf)
+		res.Trustworthiness = 1 - penalty*2/(nf*kf*(2*nf-3*kf-1))
+	}
 	if labels != nil {
 		var a1, ah int
 		for i := 0; i < n; i++ {
@@ -197,7 +220,6 @@ func trustPenalty(ctx context.Context, x []float32, n, d int, pr *projected, hi,
 			gram = pr.gramBlock(b0, b1, gram)
 		}
 		parallelFor(b1-b0, func(rlo, rhi int) {
-			exact := make([]float64, n)
 			var pen, shr int64
 			for r := rlo; r < rhi; r++ {
 				i := b0 + r
@@ -255,7 +277,6 @@ func trustPenalty(ctx context.Context, x []float32, n, d int, pr *projected, hi,
 						}
 					}
 				}
-				_ = exact
 				for _, c := range counts {
 					if rank := c + 1; rank > int64(k) {
 						pen += rank - int64(k)

@@ -41,12 +41,12 @@ type TSNEOptions struct {
 	// ExactMaxN is the largest N for which "auto" picks exact (default 2000).
 	ExactMaxN int
 	// KNNExactMaxN is the largest N for which the neighbour search is exact
-	// (default 30000); above it a random-projection forest with neighbour
+	// (default 15000); above it a random-projection forest with neighbour
 	// refinement is used.
 	KNNExactMaxN int
 	// GridSpacing is the largest node spacing of the FFT grid, in embedding
-	// units (default 0.5), and GridOrder the interpolation nodes per
-	// dimension (default 4, cubic).
+	// units (default 0.75), and GridOrder the interpolation nodes per
+	// dimension (default 6, quintic).
 	GridSpacing float64
 	GridOrder   int
 	// Init is "pca" (default: the first two principal components, scaled so
@@ -72,9 +72,9 @@ var DefaultTSNE = TSNEOptions{
 	FinalMomentum:     0.8,
 	Method:            "auto",
 	ExactMaxN:         2000,
-	KNNExactMaxN:      30000,
-	GridSpacing:       0.5,
-	GridOrder:         4,
+	KNNExactMaxN:      15000,
+	GridSpacing:       0.75,
+	GridOrder:         6,
 	Init:              "pca",
 	Seed:              1,
 	ProgressEvery:     50,
@@ -225,6 +225,7 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		}
 	}
 	res.Timings["pca"] = time.Since(t0)
+	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, res.Timings["pca"].Seconds())
 
 	// Nearest neighbours.
 	t0 = time.Now()
@@ -232,19 +233,20 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	var err error
 	switch {
 	case n > o.KNNExactMaxN:
-		nb, err = knnApprox(ctx, data, n, dd, k, o.Seed)
-	case dd <= 32 || pca == nil || data != nil && dd != d:
-		// Low dimension (or already reduced): brute force is cheap enough.
+		nb, err = knnApprox(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), o.Seed)
+	case dd <= 32 || pca == nil:
+		// Low dimension: brute force is cheap enough.
 		nb, err = knnBrute(ctx, data, n, dd, k)
 		res.ExactKNN = true
 	default:
-		nb, err = knnPruned(ctx, data, n, dd, k, newProjected(data, n, dd, pca), nil)
+		nb, err = knnPruned(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), nil)
 		res.ExactKNN = true
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.Timings["knn"] = time.Since(t0)
+	o.logf("t-SNE: %d nearest neighbours (exact: %v): %.1f s\n", k, res.ExactKNN, res.Timings["knn"].Seconds())
 
 	t0 = time.Now()
 	dups := 0
@@ -387,6 +389,33 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	res.Timings["kl"] = time.Since(t0)
 	res.Y = y
 	return res, nil
+}
+
+// boundsFor returns the projection used to bound distances between rows of
+// data (n×dd). When data is the original input (dd = d) it is the PCA
+// projection; when data is already the PCA projection it is data itself
+// (exact, no residual).
+func boundsFor(data []float32, n, dd, d int, pca *PCAResult) *projected {
+	if dd == d && pca != nil {
+		return newProjected(data, n, dd, pca)
+	}
+	p := &projected{n: n, m: dd, z: make([]float64, n*dd), zz: make([]float64, n), r: make([]float64, n)}
+	for i := 0; i < n; i++ {
+		var s float64
+		for j := 0; j < dd; j++ {
+			v := float64(data[i*dd+j])
+			p.z[i*dd+j] = v
+			s += v * v
+		}
+		p.zz[i] = s
+	}
+	return p
+}
+
+func (o TSNEOptions) logf(format string, a ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format, a...)
+	}
 }
 
 func centre(y []float64, n int) {

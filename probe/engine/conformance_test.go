@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -78,7 +79,7 @@ func closeEnough(got, want *Tensor, rtol, atol float64) error {
 	if got == nil {
 		return fmt.Errorf("missing")
 	}
-	if !sameShape(got.Shape, want.Shape) {
+	if !slices.Equal(got.Shape, want.Shape) {
 		return fmt.Errorf("shape %v, want %v", got.Shape, want.Shape)
 	}
 	g, w := got.Float64s(), want.Float64s()

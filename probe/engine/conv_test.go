@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -129,7 +130,7 @@ func TestConvRandomVsNaive(t *testing.T) {
 		}
 		want := naiveConv(x, w.F, wshape, bias, group, st, dl, pb, outSp)
 		desc := fmt.Sprintf("trial %d: x %v w %v group %d strides %v dil %v pads %v/%v relu %v", trial, x.Shape, wshape, group, st, dl, pb, pe, relu)
-		if !sameShape(got.Shape, append([]int{N, M}, outSp...)) {
+		if !slices.Equal(got.Shape, append([]int{N, M}, outSp...)) {
 			t.Fatalf("%s: shape %v, want %v", desc, got.Shape, append([]int{N, M}, outSp...))
 		}
 		for i, v := range want {
@@ -191,7 +192,7 @@ func TestPoolRandomVsNaive(t *testing.T) {
 			}
 		}
 		desc := fmt.Sprintf("trial %d: kind %d %dx%d k %v s %v d %v pads %v/%v ceil %v incl %v", trial, kind, H, W, k, st, dl, pb, pe, ceil, incl)
-		if !sameShape(got.Shape, []int{2, 3, out[0], out[1]}) {
+		if !slices.Equal(got.Shape, []int{2, 3, out[0], out[1]}) {
 			t.Fatalf("%s: shape %v, want %v", desc, got.Shape, out)
 		}
 		for pl := 0; pl < 6; pl++ {

@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // gemmOp computes Gemm: Y = alpha·op(A)·op(B) + beta·C with op(A) M×K,
 // op(B) K×N (transposed when transA/transB) and C unidirectionally
@@ -29,7 +32,7 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *pack
 			return nil, fmt.Errorf("Gemm: C %s is not float32", c)
 		}
 		out, err := broadcastShape([]int{m, n}, c.Shape)
-		if err != nil || !sameShape(out, []int{m, n}) {
+		if err != nil || !slices.Equal(out, []int{m, n}) {
 			return nil, fmt.Errorf("Gemm: C %v does not broadcast to %d×%d", c.Shape, m, n)
 		}
 		it := newBcastIter(y.Shape, c.Shape)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
@@ -91,7 +92,7 @@ func TestMNISTReference(t *testing.T) {
 		}
 		parts := got[mt.Name]
 		if mt.Rows == nil { // the Reshape target constant
-			if !sameShape(parts[0].Shape, ref.Shape) || parts[0].I[0] != ref.I[0] || parts[0].I[1] != ref.I[1] {
+			if !slices.Equal(parts[0].Shape, ref.Shape) || parts[0].I[0] != ref.I[0] || parts[0].I[1] != ref.I[1] {
 				t.Errorf("%s: got %v %v, want %v", mt.Name, parts[0], parts[0].I, ref.I)
 			}
 			continue
@@ -100,7 +101,7 @@ func TestMNISTReference(t *testing.T) {
 		per := numel(ref.Shape[1:])
 		r := 0
 		for _, part := range parts {
-			if !sameShape(part.Shape[1:], ref.Shape[1:]) {
+			if !slices.Equal(part.Shape[1:], ref.Shape[1:]) {
 				t.Fatalf("%s: batch shape %v, reference %v", mt.Name, part.Shape, ref.Shape)
 			}
 			for i := 0; i < part.Shape[0] && r < *mt.Rows; i, r = i+1, r+1 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,7 +97,7 @@ func runOne(t *testing.T, opset int64, op string, x *Tensor, inits []*onnxpb.Ten
 
 func expectF(t *testing.T, what string, got *Tensor, shape []int, want []float32) {
 	t.Helper()
-	if got.DType != Float32 || !sameShape(got.Shape, shape) {
+	if got.DType != Float32 || !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: got %s, want float32%v", what, got, shape)
 	}
 	for i := range want {
@@ -108,7 +109,7 @@ func expectF(t *testing.T, what string, got *Tensor, shape []int, want []float32
 
 func expectI(t *testing.T, what string, got *Tensor, shape []int, want []int64) {
 	t.Helper()
-	if got.DType != Int64 || !sameShape(got.Shape, shape) {
+	if got.DType != Int64 || !slices.Equal(got.Shape, shape) {
 		t.Fatalf("%s: got %s, want int64%v", what, got, shape)
 	}
 	for i := range want {
@@ -472,7 +473,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("empty batch", func(t *testing.T) {
 		out, err := p.Run(ctx, map[string]*Tensor{"x": NewFloat([]int{0, 1, 4, 4}, nil)}, nil)
-		if err != nil || !sameShape(out["y"].Shape, []int{0, 2, 2, 2}) {
+		if err != nil || !slices.Equal(out["y"].Shape, []int{0, 2, 2, 2}) {
 			t.Fatalf("got %v, %v; want an empty [0,2,2,2] output", out, err)
 		}
 	})
@@ -657,7 +658,7 @@ func TestConvTransposeGroupsAndOutputShape(t *testing.T) {
 		w[i] = float32(i%3) - 1
 	}
 	got := runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{4, 1, 2, 2}, w)}, onnxio.AttrInt("group", 2), onnxio.AttrInts("strides", 2, 2))
-	if !sameShape(got.Shape, []int{1, 2, 4, 4}) {
+	if !slices.Equal(got.Shape, []int{1, 2, 4, 4}) {
 		t.Fatalf("shape %v", got.Shape)
 	}
 	for g := 0; g < 2; g++ {

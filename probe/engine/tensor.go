@@ -121,18 +121,6 @@ func strides(shape []int) []int {
 	return st
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // normAxis maps a possibly negative axis into [0, rank).
 func normAxis(axis int64, rank int) (int, error) {
 	a := int(axis)
