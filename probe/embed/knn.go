@@ -155,6 +155,13 @@ func (h *kHeap) sortedInto(idx []int32, d2 []float64) {
 // knnBrute finds exact k nearest neighbours by comparing all pairs. It is
 // used when d is small.
 func knnBrute(ctx context.Context, x []float32, n, d, k int) (*neighbors, error) {
+	return knnAllPairs(ctx, x, n, d, k, sqDist)
+}
+
+// knnAllPairs finds the exact k nearest neighbours of each of the n rows
+// of x (n×d, row-major) by comparing all pairs with dist, on all cores. It
+// returns ctx.Err() if the context is cancelled.
+func knnAllPairs[T float32 | float64](ctx context.Context, x []T, n, d, k int, dist func(a, b []T) float64) (*neighbors, error) {
 	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
 	var cancelled atomic.Bool
 	parallelFor(n, func(lo, hi int) {
@@ -170,7 +177,7 @@ func knnBrute(ctx context.Context, x []float32, n, d, k int) (*neighbors, error)
 				if j == i {
 					continue
 				}
-				dd := sqDist(xi, x[j*d:(j+1)*d])
+				dd := dist(xi, x[j*d:(j+1)*d])
 				if dd <= h.worst() {
 					h.push(dd, int32(j))
 				}

@@ -166,37 +166,18 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 
 // knnFloat64 is an exact brute-force kNN search on float64 rows.
 func knnFloat64(ctx context.Context, y []float64, n, d, k int) (*neighbors, error) {
-	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
-	var cancelled atomic.Bool
-	parallelFor(n, func(lo, hi int) {
-		var h kHeap
-		for i := lo; i < hi; i++ {
-			if i%256 == 0 && ctx.Err() != nil {
-				cancelled.Store(true)
-				return
-			}
-			h.reset(k)
-			yi := y[i*d : (i+1)*d]
-			for j := 0; j < n; j++ {
-				if j == i {
-					continue
-				}
-				var s float64
-				for c, v := range yi {
-					t := v - y[j*d+c]
-					s += t * t
-				}
-				if s <= h.worst() {
-					h.push(s, int32(j))
-				}
-			}
-			h.sortedInto(nb.idx[i*k:(i+1)*k], nb.d2[i*k:(i+1)*k])
-		}
-	})
-	if cancelled.Load() {
-		return nil, ctx.Err()
+	return knnAllPairs(ctx, y, n, d, k, sqDist64)
+}
+
+// sqDist64 is the squared Euclidean distance of two float64 rows.
+func sqDist64(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s float64
+	for c, v := range a {
+		t := v - b[c]
+		s += t * t
 	}
-	return nb, nil
+	return s
 }
 
 // trustPenalty returns Σ_i Σ_{j ∈ NN_K(Y,i) \ NN_K(X,i)} (r(i,j) − K) and
