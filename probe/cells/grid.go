@@ -158,21 +158,30 @@ type ringAcc struct {
 	n, sa, sb, saa, sbb, sab float64
 }
 
+// add accumulates the pair (a, b).
+func (s *ringAcc) add(a, b float64) {
+	s.n++
+	s.sa += a
+	s.sb += b
+	s.saa += a * a
+	s.sbb += b * b
+	s.sab += a * b
+}
+
 // score computes the grid scores of the SAC (length size²). corr is scratch
 // of length 7·len(outer).
 func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
-	nr := len(g.outer)
-	dm := g.compat == CompatDeepMind
-	if dm {
+	if g.compat == CompatDeepMind {
 		return g.scoreDM(sac, corr)
 	}
+	nr := len(g.outer)
 	for a := range gridAngles {
 		taps := g.taps[a]
 		var acc ringAcc
 		k := 0
 		for j, si := range g.disc {
 			for k < nr && g.ringEnd[k] == j {
-				corr[a*nr+k] = ringCorr(acc, dm)
+				corr[a*nr+k] = ringCorr(acc, false)
 				k++
 			}
 			av := sac[si]
@@ -182,10 +191,8 @@ func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
 			for q := uint8(0); q < t.nw && ok; q++ {
 				idx := t.idx[q]
 				if idx < 0 {
-					if !dm {
-						ok = false
-					}
-					continue
+					ok = false
+					break
 				}
 				v := sac[idx]
 				if math.IsNaN(v) {
@@ -197,15 +204,10 @@ func (g *gridGeom) score(sac []float64, corr []float64) GridScores {
 			if !ok {
 				continue
 			}
-			acc.n++
-			acc.sa += av
-			acc.sb += bv
-			acc.saa += av * av
-			acc.sbb += bv * bv
-			acc.sab += av * bv
+			acc.add(av, bv)
 		}
 		for ; k < nr; k++ {
-			corr[a*nr+k] = ringCorr(acc, dm)
+			corr[a*nr+k] = ringCorr(acc, false)
 		}
 	}
 	return g.summarise(corr)
@@ -263,12 +265,7 @@ func (g *gridGeom) scoreDM(sac []float64, corr []float64) GridScores {
 					bv += t.w[q] * coef[t.idx[q]]
 				}
 			}
-			acc.n++
-			acc.sa += av
-			acc.sb += bv
-			acc.saa += av * av
-			acc.sbb += bv * bv
-			acc.sab += av * bv
+			acc.add(av, bv)
 		}
 		for ; k < nr; k++ {
 			corr[a*nr+k] = ringCorr(acc, true)
@@ -376,12 +373,7 @@ func RotationCurve(sac []float64, n int, inner, outer float64, angles []float64)
 				if !ok {
 					continue
 				}
-				acc.n++
-				acc.sa += av
-				acc.sb += bv
-				acc.saa += av * av
-				acc.sbb += bv * bv
-				acc.sab += av * bv
+				acc.add(av, bv)
 			}
 		}
 		out[ai] = ringCorr(acc, false)
