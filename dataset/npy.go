@@ -54,23 +54,11 @@ func (a *Array) Float32() []float32 {
 	case "float32":
 		return a.F32
 	case "float64":
-		out := make([]float32, len(a.F64))
-		for i, v := range a.F64 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.F64)
 	case "uint8":
-		out := make([]float32, len(a.U8))
-		for i, v := range a.U8 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.U8)
 	case "int64":
-		out := make([]float32, len(a.I64))
-		for i, v := range a.I64 {
-			out[i] = float32(v)
-		}
-		return out
+		return convert[float32](a.I64)
 	}
 	return nil
 }
@@ -82,25 +70,22 @@ func (a *Array) Float64() []float64 {
 	case "float64":
 		return a.F64
 	case "float32":
-		out := make([]float64, len(a.F32))
-		for i, v := range a.F32 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.F32)
 	case "uint8":
-		out := make([]float64, len(a.U8))
-		for i, v := range a.U8 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.U8)
 	case "int64":
-		out := make([]float64, len(a.I64))
-		for i, v := range a.I64 {
-			out[i] = float64(v)
-		}
-		return out
+		return convert[float64](a.I64)
 	}
 	return nil
+}
+
+// convert returns a copy of src with every element converted to D.
+func convert[D float32 | float64, S float32 | float64 | uint8 | int64](src []S) []D {
+	out := make([]D, len(src))
+	for i, v := range src {
+		out[i] = D(v)
+	}
+	return out
 }
 
 // Ints returns the elements as ints, for label arrays. Integer arrays
