@@ -21,6 +21,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -58,18 +59,10 @@ type Options struct {
 var DefaultOptions = Options{Epochs: 10, Batch: 128, LR: 0.001, Seed: 1, EvalBatch: 1000}
 
 func (o Options) withDefaults() Options {
-	if o.Epochs == 0 {
-		o.Epochs = DefaultOptions.Epochs
-	}
-	if o.Batch == 0 {
-		o.Batch = DefaultOptions.Batch
-	}
-	if o.LR == 0 {
-		o.LR = DefaultOptions.LR
-	}
-	if o.EvalBatch == 0 {
-		o.EvalBatch = DefaultOptions.EvalBatch
-	}
+	o.Epochs = cmp.Or(o.Epochs, DefaultOptions.Epochs)
+	o.Batch = cmp.Or(o.Batch, DefaultOptions.Batch)
+	o.LR = cmp.Or(o.LR, DefaultOptions.LR)
+	o.EvalBatch = cmp.Or(o.EvalBatch, DefaultOptions.EvalBatch)
 	return o
 }
 

@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,48 +83,20 @@ var DefaultTSNE = TSNEOptions{
 
 func (o TSNEOptions) withDefaults() TSNEOptions {
 	d := DefaultTSNE
-	if o.Perplexity == 0 {
-		o.Perplexity = d.Perplexity
-	}
-	if o.Iterations == 0 {
-		o.Iterations = d.Iterations
-	}
-	if o.EarlyExaggeration == 0 {
-		o.EarlyExaggeration = d.EarlyExaggeration
-	}
-	if o.EarlyIterations == 0 {
-		o.EarlyIterations = d.EarlyIterations
-	}
-	if o.Momentum == 0 {
-		o.Momentum = d.Momentum
-	}
-	if o.FinalMomentum == 0 {
-		o.FinalMomentum = d.FinalMomentum
-	}
-	if o.Method == "" {
-		o.Method = d.Method
-	}
-	if o.ExactMaxN == 0 {
-		o.ExactMaxN = d.ExactMaxN
-	}
-	if o.KNNExactMaxN == 0 {
-		o.KNNExactMaxN = d.KNNExactMaxN
-	}
-	if o.GridSpacing == 0 {
-		o.GridSpacing = d.GridSpacing
-	}
-	if o.GridOrder == 0 {
-		o.GridOrder = d.GridOrder
-	}
-	if o.Init == "" {
-		o.Init = d.Init
-	}
-	if o.Seed == 0 {
-		o.Seed = d.Seed
-	}
-	if o.ProgressEvery == 0 {
-		o.ProgressEvery = d.ProgressEvery
-	}
+	o.Perplexity = cmp.Or(o.Perplexity, d.Perplexity)
+	o.Iterations = cmp.Or(o.Iterations, d.Iterations)
+	o.EarlyExaggeration = cmp.Or(o.EarlyExaggeration, d.EarlyExaggeration)
+	o.EarlyIterations = cmp.Or(o.EarlyIterations, d.EarlyIterations)
+	o.Momentum = cmp.Or(o.Momentum, d.Momentum)
+	o.FinalMomentum = cmp.Or(o.FinalMomentum, d.FinalMomentum)
+	o.Method = cmp.Or(o.Method, d.Method)
+	o.ExactMaxN = cmp.Or(o.ExactMaxN, d.ExactMaxN)
+	o.KNNExactMaxN = cmp.Or(o.KNNExactMaxN, d.KNNExactMaxN)
+	o.GridSpacing = cmp.Or(o.GridSpacing, d.GridSpacing)
+	o.GridOrder = cmp.Or(o.GridOrder, d.GridOrder)
+	o.Init = cmp.Or(o.Init, d.Init)
+	o.Seed = cmp.Or(o.Seed, d.Seed)
+	o.ProgressEvery = cmp.Or(o.ProgressEvery, d.ProgressEvery)
 	return o
 }
 
