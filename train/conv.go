@@ -147,18 +147,11 @@ func (o convOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 func (o convOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
 func (o convOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
-	x, err := f32(in[0])
+	v, err := f32s(in)
 	if err != nil {
 		return nil, err
 	}
-	w, err := f32(in[1])
-	if err != nil {
-		return nil, err
-	}
-	b, err := f32(in[2])
-	if err != nil {
-		return nil, err
-	}
+	x, w, b := v[0], v[1], v[2]
 	d := o.d
 	out := output(pre, tensor.Shape{d.B, d.O, d.OH, d.OW}, in...)
 	y := out.Data().([]float32)
@@ -214,14 +207,11 @@ func (o convGradXOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 func (o convGradXOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
 func (o convGradXOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
-	w, err := f32(in[0])
+	v, err := f32s(in)
 	if err != nil {
 		return nil, err
 	}
-	dy, err := f32(in[1])
-	if err != nil {
-		return nil, err
-	}
+	w, dy := v[0], v[1]
 	d := o.d
 	out := output(pre, tensor.Shape{d.B, d.C, d.H, d.W}, in...)
 	dx := out.Data().([]float32)
@@ -256,14 +246,11 @@ func (o convGradWOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 func (o convGradWOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
 func (o convGradWOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
-	x, err := f32(in[0])
+	v, err := f32s(in)
 	if err != nil {
 		return nil, err
 	}
-	dy, err := f32(in[1])
-	if err != nil {
-		return nil, err
-	}
+	x, dy := v[0], v[1]
 	d := o.d
 	out := output(pre, tensor.Shape{d.O, d.C, d.KH, d.KW}, in...)
 	dw := out.Data().([]float32)
@@ -412,14 +399,11 @@ func (o poolGradOp) Type() hm.Type                                  { return fnT
 func (o poolGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return o.s.Clone(), nil }
 func (o poolGradOp) Do(in ...G.Value) (G.Value, error)              { return o.UsePreallocDo(nil, in...) }
 func (o poolGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
-	x, err := f32(in[0])
+	v, err := f32s(in)
 	if err != nil {
 		return nil, err
 	}
-	dy, err := f32(in[1])
-	if err != nil {
-		return nil, err
-	}
+	x, dy := v[0], v[1]
 	out := output(pre, o.s, in...)
 	dx := out.Data().([]float32)
 	H, W := o.s[2], o.s[3]

@@ -29,6 +29,19 @@ func f32(v G.Value) ([]float32, error) {
 	return d, nil
 }
 
+// f32s returns the float32 data of every input, in order.
+func f32s(in []G.Value) ([][]float32, error) {
+	out := make([][]float32, len(in))
+	for i, v := range in {
+		d, err := f32(v)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
 // output returns a float32 tensor of shape s, reusing prealloc when it has
 // that shape and does not alias any input.
 func output(prealloc G.Value, s tensor.Shape, inputs ...G.Value) *tensor.Dense {
@@ -172,14 +185,11 @@ func (o logSoftmaxGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 func (o logSoftmaxGradOp) Do(in ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, in...) }
 func (o logSoftmaxGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
-	y, err := f32(in[0])
+	v, err := f32s(in)
 	if err != nil {
 		return nil, err
 	}
-	dy, err := f32(in[1])
-	if err != nil {
-		return nil, err
-	}
+	y, dy := v[0], v[1]
 	s := in[0].Shape()
 	out := output(pre, s, in...)
 	dx := out.Data().([]float32)
