@@ -13,31 +13,9 @@
 // normalised as (pixel/255 - 0.1307)/0.3081, like dataset.MNIST.
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
-const zlib = require('zlib');
-const { execFileSync } = require('child_process');
 const ort = require('onnxruntime-node');
-
-function arg(name, def) {
-  const i = process.argv.indexOf('--' + name);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-
-function mnistDir() {
-  if (process.env.MNIST_DIR) return process.env.MNIST_DIR;
-  const cache = execFileSync('go', ['env', 'GOMODCACHE']).toString().trim();
-  return path.join(cache, 'github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63/data');
-}
-
-function readIDX(file) {
-  const b = zlib.gunzipSync(fs.readFileSync(file));
-  const magic = b.readUInt32BE(0);
-  const ndim = magic & 0xff;
-  const dims = [];
-  for (let i = 0; i < ndim; i++) dims.push(b.readUInt32BE(4 + 4 * i));
-  return { dims, data: b.subarray(4 + 4 * ndim) };
-}
+const { arg, mnistTest } = require('./mnist');
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -50,13 +28,7 @@ async function main() {
   const batch = parseInt(arg('batch', '256'), 10);
   const reps = parseInt(arg('reps', '7'), 10);
   const threads = parseInt(arg('threads', '2'), 10);
-  const dir = mnistDir();
-  const img = readIDX(path.join(dir, 't10k-images-idx3-ubyte.gz'));
-  const lab = readIDX(path.join(dir, 't10k-labels-idx1-ubyte.gz'));
-  const n = img.dims[0];
-  const px = img.dims[1] * img.dims[2];
-  const x = new Float32Array(n * px);
-  for (let i = 0; i < x.length; i++) x[i] = (img.data[i] / 255 - 0.1307) / 0.3081;
+  const { n, px, x, labels } = mnistTest();
 
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
@@ -75,7 +47,7 @@ async function main() {
     const t0 = process.hrtime.bigint();
     for (let s = 0; s < n; s += batch) {
       const b = Math.min(batch, n - s);
-      const t = new ort.Tensor('float32', x.subarray(s * px, (s + b) * px), [b, 1, img.dims[1], img.dims[2]]);
+      const t = new ort.Tensor('float32', x.subarray(s * px, (s + b) * px), [b, 1, 28, 28]);
       const r = await session.run({ input: t }, fetches);
       fetches.forEach((f, k) => outs[k].set(r[f].data, s * units[k]));
     }
@@ -87,7 +59,7 @@ async function main() {
     for (let i = 0; i < n; i++) {
       let best = 0;
       for (let j = 1; j < 10; j++) if (logits[i * 10 + j] > logits[i * 10 + best]) best = j;
-      if (best === lab.data[i]) correct++;
+      if (best === labels[i]) correct++;
     }
     return sec;
   }
