@@ -162,35 +162,10 @@ func transpose(x *Tensor, perm []int64, ar *arena) (*Tensor, error) {
 // permCopy writes dst in row-major order of shape, reading src at the
 // per-dimension strides st.
 func permCopy[T any](dst, src []T, shape, st []int) {
-	n := len(dst)
-	if n == 0 {
+	if len(dst) == 0 {
 		return
 	}
-	r := len(shape)
-	if r == 0 {
-		dst[0] = src[0]
-		return
-	}
-	idx := make([]int, r)
-	off := 0
-	inner := shape[r-1]
-	is := st[r-1]
-	for o := 0; o < n; o += inner {
-		s := off
-		for j := 0; j < inner; j++ {
-			dst[o+j] = src[s]
-			s += is
-		}
-		for d := r - 2; d >= 0; d-- {
-			idx[d]++
-			off += st[d]
-			if idx[d] < shape[d] {
-				break
-			}
-			off -= st[d] * idx[d]
-			idx[d] = 0
-		}
-	}
+	sliceCopy(dst, src, 0, shape, st)
 }
 
 // concat joins tensors along axis.
