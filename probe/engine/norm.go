@@ -53,17 +53,7 @@ func instanceNorm(x, scale, bias *Tensor, eps float32, ar *arena) (*Tensor, erro
 	for pl := 0; pl < x.Shape[0]*C; pl++ {
 		c := pl % C
 		xs, ys := x.F[pl*sz:(pl+1)*sz], y.F[pl*sz:(pl+1)*sz]
-		var s float64
-		for _, v := range xs {
-			s += float64(v)
-		}
-		mu := s / float64(sz)
-		var q float64
-		for _, v := range xs {
-			d := float64(v) - mu
-			q += d * d
-		}
-		inv := 1 / math.Sqrt(q/float64(sz)+float64(eps))
+		mu, inv := meanInvStd(xs, eps)
 		a := float64(scale.F[c]) * inv
 		b := float64(bias.F[c]) - a*mu
 		for i, v := range xs {
@@ -262,4 +252,21 @@ func reduce(x *Tensor, kind reduceKind, axes []int64, keepDims, noopEmpty bool, 
 		y.F[i] = float32(v)
 	}
 	return y, nil
+}
+
+// meanInvStd returns the mean of xs and 1/√(var + eps), with the population
+// variance, accumulated in float64 (InstanceNormalization,
+// LayerNormalization).
+func meanInvStd(xs []float32, eps float32) (mu, inv float64) {
+	var s float64
+	for _, v := range xs {
+		s += float64(v)
+	}
+	mu = s / float64(len(xs))
+	var q float64
+	for _, v := range xs {
+		d := float64(v) - mu
+		q += d * d
+	}
+	return mu, 1 / math.Sqrt(q/float64(len(xs))+float64(eps))
 }

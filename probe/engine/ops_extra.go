@@ -183,17 +183,7 @@ func prepLayerNorm(c *nodeCtx) (kernel, error) {
 		y := r.ar.get(append([]int(nil), x.Shape...))
 		for o := 0; o < outer; o++ {
 			xs, ys := x.F[o*n:(o+1)*n], y.F[o*n:(o+1)*n]
-			var s float64
-			for _, v := range xs {
-				s += float64(v)
-			}
-			mu := s / float64(n)
-			var q float64
-			for _, v := range xs {
-				d := float64(v) - mu
-				q += d * d
-			}
-			inv := 1 / math.Sqrt(q/float64(n)+float64(eps))
+			mu, inv := meanInvStd(xs, eps)
 			for i, v := range xs {
 				z := (float64(v) - mu) * inv * float64(scale.F[i])
 				if bias != nil {
