@@ -425,6 +425,21 @@ func shuffleAt(src *rand.PCG, a []float64, idx []int32) {
 }
 
 // score scores one unit part whose activations are in a (len K).
+// mapScores computes u's autocorrelogram into u.SAC and fills the
+// gridness, lattice and spatial-information scores of its raw map; count is
+// the occupancy per bin (nil = uniform).
+func (w *worker) mapScores(u *Unit, count []float64) {
+	p, s := w.p, &u.Scores
+	w.plan.autocorr(u.SAC, u.Raw, p.opts.Compat)
+	gs := p.geom.score(u.SAC, w.corr)
+	s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
+		gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
+	geo := LatticeGeometry(u.SAC, p.f.N, 15)
+	s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
+	info := SpatialInfo(u.Raw, count)
+	s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
+}
+
 func (w *worker) score(ctx context.Context, a []float64, unit int, part string) Unit {
 	p := w.p
 	o := p.opts
@@ -486,16 +501,8 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 		u.Reasons = []Reason{{Label: "silent", Score: "activation_range", Value: hi - lo, Op: "==", Threshold: 0, Pass: true}}
 		return u
 	}
-	// gridness
-	w.plan.autocorr(u.SAC, u.Raw, o.Compat)
-	gs := p.geom.score(u.SAC, w.corr)
-	s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
-		gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
-	geo := LatticeGeometry(u.SAC, n, 15)
-	s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
-	// information
-	info := SpatialInfo(u.Raw, p.count)
-	s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
+	// gridness and information
+	w.mapScores(&u, p.count)
 	// fields
 	u.Fields = PlaceFields(u.Smooth, n, o.FieldThreshold, o.FieldMinBins)
 	s.NFields = len(u.Fields)

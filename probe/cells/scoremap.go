@@ -76,14 +76,7 @@ func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, e
 		u.Raw = append([]float64(nil), m...)
 		u.Smooth = u.Raw
 		u.SAC = make([]float64, (2*n-1)*(2*n-1))
-		w.plan.autocorr(u.SAC, u.Raw, opts.Compat)
-		gs := p.geom.score(u.SAC, w.corr)
-		s.Gridness, s.GridnessMean, s.Gridness90, s.Gridness90Mean, s.BestRing =
-			gs.Gridness60, gs.Gridness60Mean, gs.Gridness90, gs.Gridness90Mean, gs.BestOuter60
-		geo := LatticeGeometry(u.SAC, n, 15)
-		s.GridSpacing, s.GridOrientation = geo.Spacing, geo.Orientation
-		info := SpatialInfo(m, nil)
-		s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
+		w.mapScores(&u, nil)
 		u.Fields = PlaceFields(m, n, opts.FieldThreshold, opts.FieldMinBins)
 		s.NFields = len(u.Fields)
 		s.FieldFrac = 0
