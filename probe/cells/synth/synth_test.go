@@ -1,11 +1,110 @@
 package synth
 
 import (
+	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/probe/cells"
 )
+
+// quickOpts are cells.DefaultOptions without nulls, one worker: enough
+// for the map scores these tests read.
+func quickOpts() cells.Options {
+	o := cells.DefaultOptions()
+	o.Permutations, o.FieldShuffles, o.Workers, o.Signed = 0, 0, 1, cells.SignedNone
+	return o
+}
+
+// scoreOne scores one unit on the layout (no labels) with quickOpts and
+// returns its scores by name.
+func scoreOne(t *testing.T, l *Layout, acts []float64) map[string]*float64 {
+	t.Helper()
+	f, err := cells.NewFrame(l.X, l.Y, Bins, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cells.ScoreUnits(context.Background(), f, cells.Columns{acts}, nil, quickOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Units[0].Scores.Map()
+}
+
+// classMeans returns the mean activation of each class.
+func classMeans(l *Layout, a []float64) []float64 {
+	sum, cnt := make([]float64, Classes), make([]float64, Classes)
+	for k, c := range l.Labels {
+		sum[c] += a[k]
+		cnt[c]++
+	}
+	for c := range sum {
+		sum[c] /= cnt[c]
+	}
+	return sum
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	l1, c1 := Generate(7, 7, 1500)
+	l2, c2 := Generate(7, 7, 1500)
+	if !reflect.DeepEqual(l1, l2) || !reflect.DeepEqual(c1, c2) {
+		t.Fatal("seed 7 twice: layouts or cases differ")
+	}
+	if len(c1) != UnitsPerSeed() || len(l1) != 2 {
+		t.Fatalf("%d cases on %d layouts: want %d on 2", len(c1), len(l1), UnitsPerSeed())
+	}
+	// a seed's units do not depend on the range it is generated in
+	_, c78 := Generate(7, 8, 1500)
+	if !reflect.DeepEqual(c78[:len(c1)], c1) {
+		t.Error("seed 7 differs when generated as part of 7…8")
+	}
+	for _, c := range c78[len(c1):] {
+		if c.Layout < 2 {
+			t.Fatalf("seed %d case on layout %d: want 2 or 3", c.Seed, c.Layout)
+		}
+	}
+	l8, c8 := Generate(8, 8, 1500)
+	if reflect.DeepEqual(l8[0].X, l1[0].X) || reflect.DeepEqual(l8[1].X, l1[1].X) {
+		t.Error("seeds 7 and 8 give the same layout")
+	}
+	for i := range c8 {
+		if c8[i].Type != c1[i].Type {
+			t.Fatalf("case %d: type %s on seed 8, %s on seed 7: the mix must be fixed", i, c8[i].Type, c1[i].Type)
+		}
+		if reflect.DeepEqual(c8[i].Acts, c1[i].Acts) {
+			t.Errorf("case %d (%s): seeds 7 and 8 give the same activations", i, c1[i].Type)
+		}
+	}
+}
+
+// TestMix: 40 seeds give at least 500 units, each type on the layouts it
+// needs.
+func TestMix(t *testing.T) {
+	if n := 40 * UnitsPerSeed(); n < 500 {
+		t.Errorf("40 seeds give %d units: want ≥ 500", n)
+	}
+	ls, cs := Generate(3, 3, 1000)
+	count := map[string]int{}
+	for _, c := range cs {
+		count[ls[c.Layout].Kind+"/"+c.Type]++
+	}
+	for _, ty := range typeOrder {
+		min := 1
+		if ty == TypeClassLayout {
+			min = 0
+		}
+		if count[KindClustered+"/"+ty] < 1 || count[KindUniform+"/"+ty] < min {
+			t.Errorf("%s: %d on clustered, %d on uniform", ty, count[KindClustered+"/"+ty], count[KindUniform+"/"+ty])
+		}
+	}
+	if count[KindUniform+"/"+TypeClassLayout] != 0 {
+		t.Error("class-layout units on a uniform layout")
+	}
+}
 
 func TestClustered(t *testing.T) {
 	const n = 5000
@@ -79,6 +178,177 @@ func TestUniform(t *testing.T) {
 	for c, n := range counts {
 		if n == 0 || !(l.ClassSD(c) > 0) {
 			t.Errorf("class %d: %d points, s.d. %g", c, n, l.ClassSD(c))
+		}
+	}
+}
+
+// TestUnitsValid: every generator gives finite, non-negative, non-constant
+// activations, one per point, and the documented subtypes.
+func TestUnitsValid(t *testing.T) {
+	gens := []Generator{Grid, OneClass, TwoClass, PlaceInClass, Place, ClassLayout, Band, Noise}
+	for _, l := range []*Layout{Clustered(2, 2000), Uniform(2, 2000)} {
+		for gi, g := range gens {
+			for rep := range 3 {
+				u := g(l, rand.New(rand.NewPCG(uint64(gi), uint64(rep))))
+				if len(u.Acts) != l.N() {
+					t.Fatalf("%s: %d activations for %d points", u.Type, len(u.Acts), l.N())
+				}
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, v := range u.Acts {
+					if !(v >= 0) || math.IsInf(v, 0) {
+						t.Fatalf("%s on %s: activation %g", u.Type, l.Kind, v)
+					}
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+				if !(hi > lo) {
+					t.Errorf("%s on %s: constant activations", u.Type, l.Kind)
+				}
+				if !slices.Contains(subOrder, u.Subtype) || u.Expected == "" || u.Params == nil {
+					t.Errorf("%s: subtype %q expected %q params %v", u.Type, u.Subtype, u.Expected, u.Params)
+				}
+			}
+		}
+	}
+}
+
+// TestClassUnits: a one-class unit's class mean is far above every other
+// (members respond with mean 1, the rest at the noise baseline, below
+// 0.05 + E max(0, 0.1 z) ≈ 0.09); a two-class unit's two classes are the
+// top two, the second at the drawn ratio of the first (within the
+// sampling error of ~500 gamma/exponential draws of mean 1, 0.15).
+func TestClassUnits(t *testing.T) {
+	l := Clustered(4, 5000)
+	for rep := range 10 {
+		u := OneClass(l, rand.New(rand.NewPCG(4, uint64(rep))))
+		m := classMeans(l, u.Acts)
+		c := int(u.Params["class"])
+		for d, v := range m {
+			if d != c && !(m[c] > 8*v) {
+				t.Errorf("one-class %s on class %d: class mean %.3f, class %d %.3f", u.Subtype, c, m[c], d, v)
+			}
+		}
+		u = TwoClass(l, rand.New(rand.NewPCG(5, uint64(rep))))
+		m = classMeans(l, u.Acts)
+		c1, c2 := int(u.Params["class"]), int(u.Params["class2"])
+		if r := m[c2] / m[c1]; math.Abs(r-u.Params["ratio"]) > 0.15 {
+			t.Errorf("two-class %s: mean ratio %.2f, drawn %.2f", u.Subtype, r, u.Params["ratio"])
+		}
+		for d, v := range m {
+			if d != c1 && d != c2 && !(m[c2] > 5*v) {
+				t.Errorf("two-class %s on %d, %d: class %d mean %.3f vs %.3f", u.Subtype, c1, c2, d, v, m[c2])
+			}
+		}
+	}
+}
+
+// TestPlaceInClass: the field is centred on a point of its class and its
+// width is s class s.d.s; the response falls off with distance: within σ
+// the field averages 2(1 − e^{−1/2}) = 0.79 at uniform density, beyond 3σ
+// only the noise baseline is left (≤ 0.05 + E max(0, 0.1 z) ≈ 0.09).
+func TestPlaceInClass(t *testing.T) {
+	for _, l := range []*Layout{Clustered(6, 20000), Uniform(6, 20000)} {
+		for rep := range 6 {
+			u := PlaceInClass(l, rand.New(rand.NewPCG(6, uint64(rep))))
+			c, s := int(u.Params["class"]), u.Params["s"]
+			sigma := u.Params["sigma_bins"] * l.BinWidth
+			if math.Abs(sigma-s*l.ClassSD(c)) > 1e-9*sigma || s < 0.25 || s > 1 {
+				t.Fatalf("σ %g for s %g and class s.d. %g", sigma, s, l.ClassSD(c))
+			}
+			cx, cy := u.Params["centre_x"], u.Params["centre_y"]
+			var ring [3][]float64 // d < σ, σ ≤ d < 2σ, d ≥ 3σ
+			for k := range u.Acts {
+				switch d := math.Hypot(l.X[k]-cx, l.Y[k]-cy); {
+				case d < sigma:
+					ring[0] = append(ring[0], u.Acts[k])
+				case d < 2*sigma:
+					ring[1] = append(ring[1], u.Acts[k])
+				case d >= 3*sigma:
+					ring[2] = append(ring[2], u.Acts[k])
+				}
+				if l.X[k] == cx && l.Y[k] == cy && l.Labels[k] != c {
+					t.Errorf("field centred on a point of class %d, want %d", l.Labels[k], c)
+				}
+			}
+			m0, m1, m2 := mean(ring[0]), mean(ring[1]), mean(ring[2])
+			if !(m0 > 0.65 && m0 > m1 && m1 > m2 && m2 < 0.1) {
+				t.Errorf("%s s %.2f: mean %.2f within σ, %.2f in σ…2σ, %.2f beyond 3σ (%d, %d, %d points)",
+					l.Kind, s, m0, m1, m2, len(ring[0]), len(ring[1]), len(ring[2]))
+			}
+		}
+	}
+}
+
+func mean(a []float64) float64 {
+	s := 0.0
+	for _, v := range a {
+		s += v
+	}
+	return s / float64(len(a))
+}
+
+// TestHexGridClean: a clean spacing-8 grid (no noise, no threshold) on a
+// uniform layout of 10,000 points is periodic: gridness well above the
+// grid threshold 0.7 (clean NaN-free grids score 1.0–1.7, spec §3.2) and
+// the autocorrelogram spacing is 8 bins (to 0.5 bin).
+func TestHexGridClean(t *testing.T) {
+	l := Uniform(1, 10000)
+	for _, orient := range []float64{0, 17, 45} {
+		s := scoreOne(t, l, HexGrid(l, 8, orient, 0.31, 0.57, 0))
+		if g := s["gridness"]; g == nil || !(*g > 0.7) {
+			t.Errorf("orientation %g: gridness %v, want > 0.7", orient, deref(g))
+		}
+		if sp := s["grid_spacing"]; sp == nil || math.Abs(*sp-8) > 0.5 {
+			t.Errorf("orientation %g: spacing %v bins, want 8", orient, deref(sp))
+		}
+	}
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// TestBandNotGrid: a clean band scores low gridness (stripes: about 0.2
+// with the min/max form, spec §3.2).
+func TestBandNotGrid(t *testing.T) {
+	l := Uniform(2, 5000)
+	for rep := range 4 {
+		u := Band(l, rand.New(rand.NewPCG(2, uint64(rep))))
+		if g := scoreOne(t, l, u.Acts)["gridness"]; g != nil && *g >= 0.7 {
+			t.Errorf("band spacing %.1f: gridness %.2f", u.Params["spacing_bins"], *g)
+		}
+	}
+}
+
+// TestClassLayout: the recorded class-mean gridness is that of the map of
+// the recorded levels, and reaches 0.4 unless every try was used.
+func TestClassLayout(t *testing.T) {
+	l := Clustered(9, 3000)
+	for rep := range 3 {
+		u := ClassLayout(l, rand.New(rand.NewPCG(9, uint64(rep))))
+		lv := make([]float64, Classes)
+		for c := range lv {
+			lv[c] = u.Params[fmt.Sprintf("level%d", c)]
+		}
+		a := make([]float64, l.N())
+		for k, c := range l.Labels {
+			a[k] = lv[c]
+		}
+		g := deref(scoreOne(t, l, a)["gridness"])
+		if got := u.Params["class_gridness"]; got != g {
+			t.Errorf("recorded class-mean gridness %v, map of the levels %v", got, g)
+		}
+		if !(g >= layoutGridness) && u.Params["tries"] < layoutTries {
+			t.Errorf("gridness %.2f after %v tries", g, u.Params["tries"])
+		}
+		// activations follow the class levels
+		m := classMeans(l, u.Acts)
+		for c := range m {
+			if math.Abs(m[c]-lv[c]) > 0.15 {
+				t.Errorf("class %d: mean %.3f, level %.3f", c, m[c], lv[c])
+			}
 		}
 	}
 }
