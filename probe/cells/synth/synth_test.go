@@ -1,13 +1,20 @@
 package synth
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/conceptcells/conceptcells/probe/cells"
 )
@@ -351,4 +358,202 @@ func TestClassLayout(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestAgrees(t *testing.T) {
+	cases := []struct {
+		expected string
+		labels   []string
+		want     bool
+	}{
+		{ExpectGrid, []string{"grid"}, true},
+		{ExpectGrid, []string{"weakly-grid"}, false},
+		{ExpectGrid, []string{"cluster-grid"}, false},
+		{ExpectConcept, []string{"place", "concept"}, true},
+		{ExpectConcept, []string{"place"}, false},
+		{ExpectPlace, []string{"place"}, true},
+		{ExpectPlace, []string{"place", "concept"}, false},
+		{ExpectClassLayoutGrid, []string{"cluster-grid"}, true},
+		{ExpectClassLayoutGrid, []string{"none"}, true},
+		{ExpectClassLayoutGrid, []string{"weakly-grid"}, false},
+		{ExpectNone, []string{"none"}, true},
+		{ExpectNone, []string{"silent"}, true},
+		{ExpectNone, []string{"place"}, false},
+		{"unknown", []string{"none"}, false},
+	}
+	for _, c := range cases {
+		o := Outcome{Expected: c.expected, Labels: c.labels}
+		if got := o.Agrees(); got != c.want {
+			t.Errorf("expected %s, labels %v: agrees %v", c.expected, c.labels, got)
+		}
+	}
+}
+
+// TestTableNewLabel: a label cells did not have (a rule change) gets
+// its own column; rates count per layout kind.
+func TestTableNewLabel(t *testing.T) {
+	outs := []Outcome{
+		{Layout: KindClustered, Type: TypeGrid, Subtype: "5-6", Expected: ExpectGrid, Labels: []string{"grid"}},
+		{Layout: KindUniform, Type: TypeGrid, Subtype: "5-6", Expected: ExpectGrid, Labels: []string{"multi-field"}},
+		{Layout: KindUniform, Type: TypeBand, Subtype: "7-9", Expected: ExpectNone, Labels: []string{"weakly-grid"}},
+	}
+	tab := Confusion(outs)
+	if !slices.Contains(tab.Labels, "multi-field") || tab.Labels[len(tab.Labels)-1] != "multi-field" {
+		t.Errorf("labels %v: want the known ones, then multi-field", tab.Labels)
+	}
+	if len(tab.Rows) != 2 || tab.Rows[0].Type != TypeGrid || tab.Rows[0].N != 2 || tab.Rows[0].Agree != 1 {
+		t.Errorf("rows %+v", tab.Rows)
+	}
+	want := map[string][3][2]int{ // hits, n for all, clustered, uniform
+		"grid recall [grid], spacing 5-6":                    {{1, 2}, {1, 1}, {0, 1}},
+		"false grid [grid|weakly-grid], every non-grid type": {{1, 1}, {0, 0}, {1, 1}},
+	}
+	for _, r := range tab.Rates {
+		if w, ok := want[r.Name]; ok {
+			for i := range 3 {
+				if r.Hits[i] != w[i][0] || r.N[i] != w[i][1] {
+					t.Errorf("%s [%s]: %d/%d, want %d/%d", r.Name, rateLayouts[i], r.Hits[i], r.N[i], w[i][0], w[i][1])
+				}
+			}
+			delete(want, r.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("rates missing: %v", want)
+	}
+	if s := tab.String(); !strings.Contains(s, "multi-field") || !strings.Contains(s, "grid/5-6") {
+		t.Errorf("text table:\n%s", s)
+	}
+}
+
+// TestHarnessSmoke: two seeds through Score (with few shuffles),
+// Confusion and WriteCSV.
+func TestHarnessSmoke(t *testing.T) {
+	layouts, cases := Generate(1, 2, 2000)
+	opts := cells.DefaultOptions()
+	opts.Permutations, opts.FieldShuffles, opts.Workers = 50, 20, 1
+	calls := 0
+	opts.Progress = func(done, total int) {
+		calls++
+		if done != calls || total != len(cases) {
+			t.Errorf("progress %d/%d at call %d", done, total, calls)
+		}
+	}
+	out, err := Score(context.Background(), cases, layouts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(cases) || calls != len(cases) {
+		t.Fatalf("%d outcomes, %d progress calls for %d cases", len(out), calls, len(cases))
+	}
+	for i, o := range out {
+		c := cases[i]
+		if o.Seed != c.Seed || o.Type != c.Type || o.Layout != layouts[c.Layout].Kind || len(o.Labels) == 0 {
+			t.Fatalf("outcome %d: %+v for case seed %d type %s", i, o, c.Seed, c.Type)
+		}
+		if o.Scores["gridness"] == nil || o.Scores["csi"] == nil {
+			t.Errorf("outcome %d (%s): gridness or csi undefined", i, o.Type)
+		}
+	}
+	tab := Confusion(out)
+	n := 0
+	for _, r := range tab.Rows {
+		n += r.N
+	}
+	if n != len(out) {
+		t.Errorf("table rows count %d outcomes, want %d", n, len(out))
+	}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, out); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != len(out)+1 {
+		t.Fatalf("%d CSV records for %d outcomes", len(recs), len(out))
+	}
+	head, keys := recs[0], cells.ScoreKeys()
+	if !slices.Equal(head[:4], []string{"seed", "layout", "type", "subtype"}) || !slices.Equal(head[len(head)-len(keys):], keys) {
+		t.Errorf("CSV header %v", head)
+	}
+	col := func(name string) int { return slices.Index(head, name) }
+	for i, rec := range recs[1:] {
+		if rec[col("labels")] != strings.Join(out[i].Labels, "+") || rec[col("type")] != out[i].Type {
+			t.Fatalf("CSV row %d: %v", i, rec)
+		}
+		g, err := strconv.ParseFloat(rec[col("gridness")], 64)
+		if err != nil || g != *out[i].Scores["gridness"] {
+			t.Fatalf("CSV row %d: gridness %q, want %v", i, rec[col("gridness")], *out[i].Scores["gridness"])
+		}
+	}
+	if _, err := Score(context.Background(), []Case{{Layout: 5}}, layouts, opts); err == nil {
+		t.Error("case on a missing layout: no error")
+	}
+}
+
+// The calibration / validation run (see the package doc).
+var (
+	flagSeeds   = flag.String("synth.seeds", "", "seed range LO-HI of the TestConfusion run (calibration 1-40, validation 1001-1040)")
+	flagN       = flag.Int("synth.n", DefaultPoints, "points per layout in TestConfusion")
+	flagCSV     = flag.String("synth.csv", "", "TestConfusion writes one row per unit to this CSV file")
+	flagWorkers = flag.Int("synth.workers", 1, "scoring goroutines in TestConfusion (0 = GOMAXPROCS)")
+)
+
+// TestConfusion generates the seed range of -synth.seeds, scores it with
+// cells.DefaultOptions(), writes -synth.csv and prints the confusion table.
+// It is skipped without -synth.seeds.
+func TestConfusion(t *testing.T) {
+	if *flagSeeds == "" {
+		t.Skip("calibration/validation run: give -args -synth.seeds=1-40 (calibration) or 1001-1040 (validation), optionally -synth.csv=FILE -synth.n=5000 -synth.workers=1")
+	}
+	lo, hi, err := parseSeeds(*flagSeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	layouts, cases := Generate(lo, hi, *flagN)
+	gen := time.Since(t0)
+	opts := cells.DefaultOptions()
+	opts.Workers = *flagWorkers
+	t1 := time.Now()
+	out, err := Score(context.Background(), cases, layouts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := time.Since(t1)
+	if *flagCSV != "" {
+		f, err := os.Create(*flagCSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteCSV(f, out); err != nil {
+			f.Close()
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fmt.Printf("seeds %d-%d, %d points per layout, %d units on %d layouts; generated in %.1f s, scored in %.1f s (%d workers)\n\n",
+		lo, hi, *flagN, len(cases), len(layouts), gen.Seconds(), score.Seconds(), opts.Workers)
+	if err := Confusion(out).WriteText(os.Stdout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// parseSeeds parses "LO-HI" (or a single seed).
+func parseSeeds(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		b = a
+	}
+	if lo, err = strconv.Atoi(strings.TrimSpace(a)); err == nil {
+		hi, err = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err != nil || hi < lo {
+		return 0, 0, fmt.Errorf("-synth.seeds %q: want LO-HI with LO ≤ HI", s)
+	}
+	return lo, hi, nil
 }
