@@ -116,8 +116,9 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 		"place_max_field_frac": pr.Thresholds.PlaceMaxFieldFrac, "concept_csi": pr.Thresholds.ConceptCSI,
 		"concept_p": pr.Thresholds.ConceptP, "concept_max_classes": pr.Thresholds.ConceptMaxClasses,
 		"concept_class_frac": pr.Thresholds.ConceptClassFrac, "concept_within_class_p": pr.Thresholds.ConceptWithinClassP,
-		"concept_coverage": pr.Thresholds.ConceptCoverage, "cluster_gridness": pr.Thresholds.ClusterGridness,
-		"cluster_min_classes": pr.Thresholds.ClusterMinClasses,
+		"concept_coverage": pr.Thresholds.ConceptCoverage, "grid_min_fields": pr.Thresholds.GridMinFields,
+		"field_null_max_frac": pr.Thresholds.FieldNullMaxFrac, "residual_gridness": pr.Thresholds.ResidualGridness,
+		"grid_field_levels": pr.GridFieldLevels,
 		// Per-space facts, moved into the space's quality by run.
 		spacePrefix + "density_gridness": pr.DensityGridness, spacePrefix + "frac_empty_bins": pr.FracEmpty,
 		spacePrefix + "points_in_frame": float64(pr.PointsInFrame),

@@ -15,6 +15,12 @@ import (
 	"github.com/conceptcells/conceptcells/probe/cells"
 )
 
+// The cells flags take their defaults from the library.
+var (
+	cellsDefaults = cells.DefaultOptions()
+	cellsThr      = cellsDefaults.Thresholds
+)
+
 // Cells scores firing maps: from points + activations, or from a map.
 var Cells = &cli.Command{
 	Name:      "cells",
@@ -23,8 +29,8 @@ var Cells = &cli.Command{
 	Description: `Either --points P.npy (K×2 coordinates) with --activations A.npy (K×U, or K for one unit)
 and optionally --labels L.npy (K integer classes, negative = none), or --map M.npy (an N×N rate map, NaN =
 empty bin, row = y). Writes per-unit scores, null-shuffle percentiles, p-values, labels and the reasons
-behind them as JSON (--out) and CSV (--csv, default: --out with .csv). Defaults follow the spec
-(shared/specs/cell-metrics.md §11).`,
+behind them as JSON (--out) and CSV (--csv, default: --out with .csv). docs/methods.md defines every
+score, null and label rule and says where each default comes from.`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "points", Usage: "K×2 `P.npy` of embedding coordinates (x, y)"},
 		&cli.StringFlag{Name: "activations", Usage: "K×U `A.npy` of unit activations (K for a single unit)"},
@@ -32,34 +38,35 @@ behind them as JSON (--out) and CSV (--csv, default: --out with .csv). Defaults 
 		&cli.StringFlag{Name: "map", Usage: "score an N×N rate map `M.npy` (NaN = empty bin) instead of points"},
 		&cli.StringFlag{Name: "out", Usage: "JSON output `file`", Required: true},
 		&cli.StringFlag{Name: "csv", Usage: "CSV output `file` (default: --out with the extension .csv)"},
-		&cli.IntFlag{Name: "bins", Value: 40, Usage: "bins per side N"},
+		&cli.IntFlag{Name: "bins", Value: cellsDefaults.Bins, Usage: "bins per side N"},
 		&cli.StringFlag{Name: "range", Usage: "square frame `xmin,xmax,ymin,ymax` (default: square bounding box of the points)"},
-		&cli.IntFlag{Name: "shuffles", Value: 200, Usage: "activation permutations per unit (SI and CSI nulls)"},
-		&cli.IntFlag{Name: "field-shuffles", Value: 100, Usage: "field shuffles per unit (gridness null)"},
-		&cli.BoolFlag{Name: "all-nulls", Usage: "compute every null for every unit (default: skip the field shuffle below --weak-grid and the within-class null below --concept-csi, where they cannot change a label)"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of every shuffle"},
+		&cli.IntFlag{Name: "shuffles", Value: cellsDefaults.Permutations, Usage: "activation permutations per unit (SI, CSI and the gridness fallback null) and within-class permutations (SI, residual gridness)"},
+		&cli.IntFlag{Name: "field-shuffles", Value: cellsDefaults.FieldShuffles, Usage: "field shuffles per unit (gridness null)"},
+		&cli.BoolFlag{Name: "all-nulls", Usage: "compute every null for every unit (default: skip the nulls that cannot change a label)"},
+		&cli.Uint64Flag{Name: "seed", Value: cellsDefaults.Seed, Usage: "seed of every shuffle"},
 		&cli.IntFlag{Name: "workers", Usage: "parallel workers (default: all cores)"},
 		&cli.StringFlag{Name: "compat", Value: "spec", Usage: "`spec` or deepmind (zero-filled empty bins as DeepMind's GridScorer; for comparison only)"},
 		&cli.StringFlag{Name: "signed", Value: "auto", Usage: "`auto` (split units with negative activations into pos/neg parts), split or none"},
-		&cli.IntFlag{Name: "min-count", Value: 1, Usage: "points a bin needs to be non-empty"},
-		&cli.Float64Flag{Name: "sigma", Value: 1, Usage: "Gaussian σ in bins of the smoothed map (display and fields)"},
-		&cli.Float64Flag{Name: "percentile", Value: 95, Usage: "null percentile"},
-		&cli.Float64Flag{Name: "field-threshold", Value: 0.2, Usage: "place-field threshold, fraction of the peak"},
-		&cli.IntFlag{Name: "field-min-bins", Value: 9, Usage: "minimum bins per place field"},
-		&cli.Float64Flag{Name: "grid", Value: 0.7, Usage: "grid: gridness ≥ this"},
-		&cli.Float64Flag{Name: "weak-grid", Value: 0.4, Usage: "weakly-grid: gridness ≥ this"},
-		&cli.Float64Flag{Name: "density-margin", Value: 0.3, Usage: "grid labels need gridness − density gridness ≥ this (0 disables)"},
-		&cli.Float64Flag{Name: "place-max-gridness", Value: 0.4, Usage: "place: gridness < this"},
-		&cli.IntFlag{Name: "place-fields", Value: 1, Usage: "place: exactly this many fields"},
-		&cli.Float64Flag{Name: "place-max-field-frac", Value: 0.5, Usage: "place: field area ≤ this fraction of the valid bins"},
-		&cli.Float64Flag{Name: "concept-csi", Value: 0.5, Usage: "concept: CSI ≥ this"},
-		&cli.Float64Flag{Name: "concept-p", Value: 0.01, Usage: "concept: label-permutation p < this"},
-		&cli.IntFlag{Name: "concept-max-classes", Value: 2, Usage: "concept: at most this many classes with mean ≥ --concept-class-frac × top mean"},
-		&cli.Float64Flag{Name: "concept-class-frac", Value: 0.5, Usage: "see --concept-max-classes"},
-		&cli.Float64Flag{Name: "concept-coverage", Value: 0.78, Usage: "concept: fraction of the top class's points with activation ≥ --concept-class-frac × top mean ≥ this (0 disables; spec §6)"},
-		&cli.Float64Flag{Name: "within-class-p", Value: 0, Usage: "concept: within-class SI permutation p ≥ this (0 disables; the test is always reported)"},
-		&cli.Float64Flag{Name: "cluster-gridness", Value: 0.4, Usage: "with labels: a grid whose class-mean map has gridness ≥ this and whose fields lie in ≥ --cluster-min-classes classes is labelled cluster-grid, not grid (0 disables; spec §9.4)"},
-		&cli.IntFlag{Name: "cluster-min-classes", Value: 2, Usage: "see --cluster-gridness"},
+		&cli.IntFlag{Name: "min-count", Value: cellsDefaults.MinCount, Usage: "points a bin needs to be non-empty"},
+		&cli.Float64Flag{Name: "sigma", Value: cellsDefaults.SmoothSigma, Usage: "Gaussian σ in bins of the smoothed map (display and fields)"},
+		&cli.Float64Flag{Name: "percentile", Value: cellsDefaults.Percentile, Usage: "null percentile"},
+		&cli.Float64Flag{Name: "field-threshold", Value: cellsDefaults.FieldThreshold, Usage: "place-field threshold, fraction of the peak"},
+		&cli.IntFlag{Name: "field-min-bins", Value: cellsDefaults.FieldMinBins, Usage: "minimum bins per place field"},
+		&cli.Float64Flag{Name: "grid", Value: cellsThr.Grid, Usage: "grid: gridness ≥ this"},
+		&cli.Float64Flag{Name: "weak-grid", Value: cellsThr.WeakGrid, Usage: "weakly-grid: gridness ≥ this"},
+		&cli.Float64Flag{Name: "density-margin", Value: cellsThr.DensityMargin, Usage: "grid labels need gridness − density gridness ≥ this (0 disables)"},
+		&cli.IntFlag{Name: "grid-min-fields", Value: cellsThr.GridMinFields, Usage: "grid labels need at least this many grid fields (counted at the level of the peak with the most fields)"},
+		&cli.Float64Flag{Name: "field-null-max-frac", Value: cellsThr.FieldNullMaxFrac, Usage: "the field-shuffle null is used when the grid fields cover at most this fraction of the valid bins, else the permutation null (grid only)"},
+		&cli.Float64Flag{Name: "residual-gridness", Value: cellsThr.ResidualGridness, Usage: "with labels: a grid keeps its label only when its within-class residual map has gridness ≥ this and above its within-class permutation null, else it is cluster-grid"},
+		&cli.Float64Flag{Name: "place-max-gridness", Value: cellsThr.PlaceMaxGridness, Usage: "place: gridness < this"},
+		&cli.IntFlag{Name: "place-fields", Value: cellsThr.PlaceFields, Usage: "place: exactly this many fields"},
+		&cli.Float64Flag{Name: "place-max-field-frac", Value: cellsThr.PlaceMaxFieldFrac, Usage: "place: field area ≤ this fraction of the valid bins"},
+		&cli.Float64Flag{Name: "concept-csi", Value: cellsThr.ConceptCSI, Usage: "concept: CSI ≥ this"},
+		&cli.Float64Flag{Name: "concept-p", Value: cellsThr.ConceptP, Usage: "concept: label-permutation p < this"},
+		&cli.IntFlag{Name: "concept-max-classes", Value: cellsThr.ConceptMaxClasses, Usage: "concept: at most this many classes with mean ≥ --concept-class-frac × top mean"},
+		&cli.Float64Flag{Name: "concept-class-frac", Value: cellsThr.ConceptClassFrac, Usage: "see --concept-max-classes"},
+		&cli.Float64Flag{Name: "concept-coverage", Value: cellsThr.ConceptCoverage, Usage: "concept: in each class near the top, at least this fraction of the members respond above the 95th percentile of the other classes (0 disables)"},
+		&cli.Float64Flag{Name: "within-class-p", Value: cellsThr.ConceptWithinClassP, Usage: "concept: within-class SI permutation p ≥ this (0 disables; the test is always reported)"},
 		quietFlag, forceFlag,
 	},
 	Action: runCells,
@@ -153,8 +160,9 @@ func cellsOptions(c *cli.Context) (cells.Options, error) {
 	t.ConceptClassFrac = c.Float64("concept-class-frac")
 	t.ConceptWithinClassP = c.Float64("within-class-p")
 	t.ConceptCoverage = c.Float64("concept-coverage")
-	t.ClusterGridness = c.Float64("cluster-gridness")
-	t.ClusterMinClasses = c.Int("cluster-min-classes")
+	t.GridMinFields = c.Int("grid-min-fields")
+	t.FieldNullMaxFrac = c.Float64("field-null-max-frac")
+	t.ResidualGridness = c.Float64("residual-gridness")
 	if err := o.Validate(); err != nil {
 		return o, fmt.Errorf("%w (check the flags)", err)
 	}

@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,22 +182,21 @@ func TestCellsErrors(t *testing.T) {
 	}
 }
 
-// TestCellsTSNERuleFlags: the t-SNE rules are options. Reference cloud P009
-// (expected "place_within_class" in manifest.json: a field inside one class
-// cluster; measured top_class_coverage 0.710, within-class SI p 0.005) is
-// place and not concept by default (coverage < 0.78); with
-// --concept-coverage 0 it becomes concept (the spec §11 rule alone); adding
-// --within-class-p 0.01 restores the old within-class gate, which rejects it.
-func TestCellsTSNERuleFlags(t *testing.T) {
+// TestCellsClassRuleFlags: the class rules are options. Reference cloud P009
+// (a field covering 93 % of its class, class_coverage 0.934) is place and
+// concept by default (coverage ≥ 0.84); --concept-coverage 0.95 makes it
+// place only; --within-class-p 0.01 (within-class SI p 0.005) rejects
+// concept as well. An invalid --grid-min-fields is refused by name.
+func TestCellsClassRuleFlags(t *testing.T) {
 	dir := t.TempDir()
 	pts, acts, labels := splitCloud(t, "P009", dir)
 	for i, c := range []struct {
 		flags []string
 		want  []string
 	}{
-		{nil, []string{"place"}},
-		{[]string{"--concept-coverage", "0"}, []string{"place", "concept"}},
-		{[]string{"--concept-coverage", "0", "--within-class-p", "0.01"}, []string{"place"}},
+		{nil, []string{"place", "concept"}},
+		{[]string{"--concept-coverage", "0.95"}, []string{"place"}},
+		{[]string{"--within-class-p", "0.01"}, []string{"place"}},
 	} {
 		out := filepath.Join(dir, strings.Repeat("r", i+1)+".json")
 		args := append([]string{"cells", "--points", pts, "--activations", acts, "--labels", labels, "--out", out, "-q"}, c.flags...)
@@ -211,19 +211,19 @@ func TestCellsTSNERuleFlags(t *testing.T) {
 			if !slices.Equal(u.Labels, c.want) {
 				t.Errorf("%v unit %d: labels %v, want %v", c.flags, u.Unit, u.Labels, c.want)
 			}
-			if v := u.Scores["top_class_coverage"]; v == nil || *v > 0.73 {
-				t.Errorf("%v unit %d: top_class_coverage %v, want ≈ 0.710", c.flags, u.Unit, v)
+			if v := u.Scores["class_coverage"]; v == nil || math.Abs(*v-0.934) > 0.01 {
+				t.Errorf("%v unit %d: class_coverage %v, want ≈ 0.934", c.flags, u.Unit, v)
 			}
 		}
 		if i == 0 {
 			thr, _ := r.Params["thresholds"].(map[string]any)
-			if thr["concept_coverage"] != 0.78 || thr["cluster_gridness"] != 0.4 || thr["cluster_min_classes"] != 2.0 || thr["concept_within_class_p"] != 0.0 {
+			if thr["concept_coverage"] != 0.84 || thr["residual_gridness"] != 0.4 || thr["grid_min_fields"] != 3.0 || thr["concept_within_class_p"] != 0.0 {
 				t.Errorf("thresholds %v", thr)
 			}
 		}
 	}
-	_, _, err := runApp(t, "cells", "--points", pts, "--activations", acts, "--cluster-min-classes", "0", "--out", filepath.Join(dir, "x.json"), "-q")
-	if err == nil || !strings.Contains(err.Error(), "ClusterMinClasses") {
-		t.Errorf("--cluster-min-classes 0: error %v", err)
+	_, _, err := runApp(t, "cells", "--points", pts, "--activations", acts, "--grid-min-fields", "-1", "--out", filepath.Join(dir, "x.json"), "-q")
+	if err == nil || !strings.Contains(err.Error(), "GridMinFields") {
+		t.Errorf("--grid-min-fields -1: error %v", err)
 	}
 }

@@ -1,15 +1,13 @@
 package cells
 
-// classify applies the rules of spec §8/§11 to the scores, with two rules
-// for t-SNE concept spaces (spec §9.4, §9.6): with class labels, a grid or
-// weakly-grid unit whose class-mean map is grid-like
-// (class_gridness ≥ ClusterGridness) and whose fields lie in at least
-// ClusterMinClasses classes is labelled cluster-grid instead; concept needs
-// top_class_coverage ≥ ConceptCoverage. hasLabels: class
-// labels were given (concept is tested); hasField: the field-shuffle null
-// exists; hasPerm: the activation-permutation null of SI exists (not for a
+// classify applies the label rules to the scores (docs/methods.md, spec §8,
+// §11): grid and weakly-grid (with the gridness null named by gridNull and
+// at least GridMinFields grid fields), cluster-grid for a grid pattern the
+// class layout makes (with labels: the within-class residual test fails),
+// place, concept (with labels), else none. hasLabels: class labels were
+// given; hasPerm: the activation-permutation null of SI exists (not for a
 // map scored without points). An undefined score never passes a check.
-func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]string, []Reason) {
+func classify(s *Scores, gridNull string, t Thresholds, hasLabels, hasPerm bool) ([]string, []Reason) {
 	var labels []string
 	var reasons []Reason
 	all := func(rs []Reason) bool {
@@ -20,14 +18,19 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 		}
 		return true
 	}
-	// checks shared by grid and weakly-grid
+	// checks shared by grid and weakly-grid; the weak label has no
+	// permutation fallback: where the field shuffle is undefined only the
+	// fixed Grid floor separates grids from other periodic maps.
 	gridCommon := func(label string) []Reason {
 		var rs []Reason
+		rs = append(rs, check(label, "grid_fields", float64(s.GridFields), ">=", float64(t.GridMinFields)))
 		if hasPerm {
-			rs = append(rs, check(label, "spatial_info", s.SpatialInfo, ">", s.SpatialInfoP95))
+			rs = append(rs, checkVs(label, "spatial_info", s.SpatialInfo, ">", "spatial_info_p95", s.SpatialInfoP95))
 		}
-		if hasField {
-			rs = append(rs, check(label, "gridness", s.Gridness, ">", s.GridnessP95))
+		if gridNull == NullPermutation && label == "grid" {
+			rs = append(rs, checkVs(label, "gridness", s.Gridness, ">", "gridness_perm_p95", s.GridnessPermP95))
+		} else {
+			rs = append(rs, checkVs(label, "gridness", s.Gridness, ">", "gridness_p95", s.GridnessP95))
 		}
 		if t.DensityMargin > 0 && !isNaN(s.DensityGridness) {
 			rs = append(rs, check(label, "gridness_minus_density", s.Gridness-s.DensityGridness, ">=", t.DensityMargin))
@@ -48,16 +51,16 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 			gridLabel = "weakly-grid"
 		}
 	}
-	// A grid pattern that the class layout reproduces spans the class
-	// clusters, whose placement t-SNE makes arbitrary: not interpretable
-	// (spec §9.4).
-	if gridLabel != "" && hasLabels && t.ClusterGridness > 0 {
+	// A grid pattern that disappears once every activation is replaced by
+	// its difference from its class mean is made by the layout of the
+	// class clusters, which t-SNE places arbitrarily (spec §9.4).
+	if gridLabel != "" && hasLabels {
 		cl := []Reason{
-			check("cluster-grid", "class_gridness", s.ClassGridness, ">=", t.ClusterGridness),
-			check("cluster-grid", "grid_clusters", float64(s.GridClusters), ">=", float64(t.ClusterMinClasses)),
+			check(gridLabel, "residual_gridness", s.ResidualGridness, ">=", t.ResidualGridness),
+			checkVs(gridLabel, "residual_gridness", s.ResidualGridness, ">", "residual_gridness_p95", s.ResidualGridnessP95),
 		}
 		reasons = append(reasons, cl...)
-		if all(cl) {
+		if !all(cl) {
 			gridLabel = "cluster-grid"
 		}
 	}
@@ -66,7 +69,7 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 	}
 	var place []Reason
 	if hasPerm {
-		place = append(place, check("place", "spatial_info", s.SpatialInfo, ">", s.SpatialInfoP95))
+		place = append(place, checkVs("place", "spatial_info", s.SpatialInfo, ">", "spatial_info_p95", s.SpatialInfoP95))
 	}
 	place = append(place,
 		check("place", "n_fields", float64(s.NFields), "==", float64(t.PlaceFields)),
@@ -83,7 +86,7 @@ func classify(s *Scores, t Thresholds, hasLabels, hasField, hasPerm bool) ([]str
 			check("concept", "classes_near_top", float64(s.NearTop), "<=", float64(t.ConceptMaxClasses)),
 		}
 		if t.ConceptCoverage > 0 {
-			concept = append(concept, check("concept", "top_class_coverage", s.TopClassCoverage, ">=", t.ConceptCoverage))
+			concept = append(concept, check("concept", "class_coverage", s.ClassCoverage, ">=", t.ConceptCoverage))
 		}
 		if t.ConceptWithinClassP > 0 {
 			concept = append(concept, check("concept", "within_class_si_p", s.WithinClassSIP, ">=", t.ConceptWithinClassP))

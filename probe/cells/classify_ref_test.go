@@ -10,12 +10,17 @@ import (
 // expectation of issue 4 for each `expected` kind of the reference clouds:
 // labels that must be present and labels that must be absent.
 var expectedLabels = map[string]struct{ want, not []string }{
-	"grid":                  {[]string{"grid"}, nil},
-	"grid_in_clusters":      {[]string{"grid"}, nil},
-	"place":                 {[]string{"place"}, nil},
-	"place+concept":         {[]string{"place", "concept"}, nil},
-	"multi_field+concept2":  {[]string{"concept"}, []string{"place"}},
-	"place_within_class":    {[]string{"place"}, []string{"concept"}},
+	"grid":                 {[]string{"grid"}, nil},
+	"grid_in_clusters":     {[]string{"grid"}, nil},
+	"place":                {[]string{"place"}, nil},
+	"place+concept":        {[]string{"place", "concept"}, nil},
+	"multi_field+concept2": {[]string{"concept"}, []string{"place"}},
+	// P009's field (σ 4.1 against a class s.d. of 5.6–6.2, centred near
+	// the class centre) covers its class: 93 % of class 6 respond above
+	// the other classes' 95th percentile, so it is a concept cell by
+	// docs/methods.md §4 as well (allowed by issue 10); the synthetic
+	// place-in-class units test fields that cover part of a class.
+	"place_within_class":    {[]string{"place"}, nil},
 	"band":                  {nil, []string{"grid", "place"}},
 	"none":                  {nil, []string{"grid", "place"}},
 	"none_density_artifact": {nil, []string{"grid", "place"}},
@@ -59,8 +64,8 @@ func TestReferenceClassification(t *testing.T) {
 		}
 		u := res.Units[0]
 		s := u.Scores
-		t.Logf("%s %-22s %v cgs %.2f gc %d cov %.3f gs %.3f p95 %.3f dens %.3f si %.3f p95 %.3f wc_p %.3f nf %d frac %.2f csi %.3f p %.3f near %d",
-			e.ID, e.Params.Expected, u.Labels, s.ClassGridness, s.GridClusters, s.TopClassCoverage, s.Gridness, s.GridnessP95, s.DensityGridness, s.SpatialInfo, s.SpatialInfoP95, s.WithinClassSIP, s.NFields, s.FieldFrac, s.CSI, s.CSIP, s.NearTop)
+		t.Logf("%s %-22s %v null %s cgs %.2f res %.2f p95 %.2f cov %.3f eta2 %.3f gf %d gs %.3f p95 %.3f dens %.3f si %.3f p95 %.3f wc_p %.3f nf %d frac %.2f csi %.3f p %.3f near %d",
+			e.ID, e.Params.Expected, u.Labels, u.GridNull, s.ClassGridness, s.ResidualGridness, s.ResidualGridnessP95, s.ClassCoverage, s.ClassEta2, s.GridFields, s.Gridness, s.GridnessP95, s.DensityGridness, s.SpatialInfo, s.SpatialInfoP95, s.WithinClassSIP, s.NFields, s.FieldFrac, s.CSI, s.CSIP, s.NearTop)
 		exp, ok := expectedLabels[e.Params.Expected]
 		if !ok {
 			t.Fatalf("%s: unknown expected kind %q", e.ID, e.Params.Expected)
@@ -77,23 +82,18 @@ func TestReferenceClassification(t *testing.T) {
 				errs++
 			}
 		}
-		// The t-SNE rules (spec §9.4, §9.6) must decide with a margin, not
-		// by a hair: ≥ 0.05 on either side of ConceptCoverage for the
-		// class clouds (measured 0.854–0.867 vs 0.710), ≥ 0.1 below
-		// ClusterGridness for the grid inside clusters (measured 0.19).
+		// The class rules must decide with a margin, not by a hair:
+		// ≥ 0.05 on either side of ConceptCoverage for the class clouds,
+		// ≥ 0.1 above ResidualGridness for the grid inside clusters.
 		th := opts.Thresholds
 		switch e.Params.Expected {
 		case "place+concept", "multi_field+concept2":
-			if !(s.TopClassCoverage >= th.ConceptCoverage+0.05) {
-				t.Errorf("%s: top_class_coverage %.3f: want ≥ %.2f + 0.05", e.ID, s.TopClassCoverage, th.ConceptCoverage)
-			}
-		case "place_within_class":
-			if !(s.TopClassCoverage <= th.ConceptCoverage-0.05) {
-				t.Errorf("%s: top_class_coverage %.3f: want ≤ %.2f − 0.05", e.ID, s.TopClassCoverage, th.ConceptCoverage)
+			if !(s.ClassCoverage >= th.ConceptCoverage+0.05) {
+				t.Errorf("%s: class_coverage %.3f: want ≥ %.2f + 0.05", e.ID, s.ClassCoverage, th.ConceptCoverage)
 			}
 		case "grid_in_clusters":
-			if !(s.ClassGridness <= th.ClusterGridness-0.1) {
-				t.Errorf("%s: class_gridness %.3f: want ≤ %.2f − 0.1", e.ID, s.ClassGridness, th.ClusterGridness)
+			if !(s.ResidualGridness >= th.ResidualGridness+0.1) {
+				t.Errorf("%s: residual_gridness %.3f: want ≥ %.2f + 0.1", e.ID, s.ResidualGridness, th.ResidualGridness)
 			}
 		}
 		if want := ref.num(t, e.ID, "raw", "csi"); !sameNaN(s.CSI, want, 1e-5*math.Abs(want)+1e-6) {

@@ -1,13 +1,14 @@
 // Package cells scores network units as place, grid and concept cells from
 // their firing maps in a 2-D space (a t-SNE or PCA embedding of the input
-// images), following the method spec shared/specs/cell-metrics.md.
+// images). docs/methods.md defines every score and rule; the § numbers
+// below refer to the field's method spec (cell-metrics.md) it builds on.
 //
 // # Pipeline
 //
 // Build one Frame per 2-D space and reuse it for every unit:
 //
 //	f, err := cells.NewFrame(xs, ys, 40, nil) // square bounding box, 40×40 bins
-//	opts := cells.DefaultOptions()            // spec §11 defaults
+//	opts := cells.DefaultOptions()            // docs/methods.md defaults
 //	res, err := cells.ScoreUnits(ctx, f, cells.RowMajor32{Data: a, K: k, U: u}, labels, opts)
 //	for _, unit := range res.Units { unit.Labels; unit.Reasons; unit.Scores; unit.Raw; unit.Smooth; unit.SAC }
 //	res.WriteJSON(w); res.WriteCSV(w)
@@ -29,34 +30,33 @@
 //   - Skaggs spatial information in bits per unit activation and per
 //     sample with count occupancy, sparsity, selectivity (§4);
 //   - place fields: 4-connected, ≥ 0.2·peak, ≥ 9 bins, on the smoothed map (§5);
+//   - grid fields: the field count at the level of the peak (0.2…0.6) that
+//     gives the most fields, so that broad grid fields that merge at 0.2
+//     are still counted;
 //   - with class labels, the class selectivity index of Morcos et al. (§6),
-//     the top-class coverage (fraction of the top class's points at or
-//     above ConceptClassFrac·μ_max), the gridness of the class-mean map
-//     (activations replaced by their class means) and the number of
-//     classes that dominate the fields (§9.4, §9.6);
+//     the class coverage (the share of the points of the classes near the
+//     top that respond above the 95th percentile of the other classes), η²,
+//     and the gridness of the class-mean map and of the within-class
+//     residual map (activation minus its class mean);
 //   - nulls (§7): Permutations activation permutations (seeded) give the
 //     95th percentile and p-value of spatial information and CSI (the
-//     latter is the label-permutation test); the same number of
-//     within-class permutations tells a place field inside a cluster from a
-//     whole-class cell (§6); FieldShuffles Barry & Burgess field shuffles
-//     give the gridness null (by default only for units whose gridness
-//     reaches the weakly-grid threshold, the within-class null only when
-//     the CSI reaches the concept threshold; AllNulls for every unit);
-//     the density control is the gridness of the count map (§9);
-//   - the classification (§8, §11): grid, weakly-grid, place, concept, or
+//     latter is the label-permutation test), and of gridness where the
+//     field shuffle is undefined; FieldShuffles Barry & Burgess field
+//     shuffles give the gridness null where it is defined (≥ 3 grid fields
+//     covering ≤ half the valid bins; Unit.GridNull says which null was
+//     used); the same number of within-class permutations (activations
+//     shuffled inside each class, keeping every class mean) give the nulls
+//     of the residual gridness and of spatial information within classes;
+//     the density control is the gridness of the count map (§9). By default
+//     a null that cannot change a label is skipped; AllNulls computes all;
+//   - the classification: grid, weakly-grid, cluster-grid (a grid pattern
+//     the class layout makes: the residual map fails), place, concept, or
 //     none; silent for constant activations; undefined for non-finite
-//     activations or an empty frame. Two rules make it hold on t-SNE
-//     concept spaces: concept needs top-class coverage ≥ ConceptCoverage
-//     (a whole-class cell, not a field inside the class cluster; §6, §9.6;
-//     the within-class permutation p is reported, and only gates concept
-//     when ConceptWithinClassP > 0, because with 10,000 points any smooth
-//     gradient inside a class is significant); and with labels a grid or
-//     weakly-grid unit whose class-mean map has gridness ≥ ClusterGridness
-//     and whose fields lie in ≥ ClusterMinClasses classes is labelled
-//     cluster-grid instead: its pattern is the layout of the class
-//     clusters, which is not interpretable (§9.4). Every check is reported as a Reason
-//     (score, value, operator, threshold, pass); an undefined score never
-//     passes a check.
+//     activations or an empty frame. Every check is reported as a Reason
+//     (score, value, operator, threshold or the null it is compared with,
+//     pass); an undefined score never passes a check. docs/methods.md
+//     gives every rule and where each threshold comes from (the spec, or
+//     the synthetic calibration set of probe/cells/synth).
 //
 // Units with negative activations (principal components, logits) are split
 // into the positive part max(a, 0) and the negative part max(−a, 0), each

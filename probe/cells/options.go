@@ -64,29 +64,45 @@ const (
 	SignedNone
 )
 
-// Thresholds are the classification rules of spec §8/§11. Every field is a
-// threshold that decides a label; Classify reports each comparison.
+// Thresholds are the classification rules (docs/methods.md says where each
+// default comes from). Every field is a threshold that decides a label;
+// Classify reports each comparison.
 type Thresholds struct {
-	Grid          float64 // grid: gridness ≥ Grid (0.7)
-	WeakGrid      float64 // weakly-grid: WeakGrid ≤ gridness < Grid (0.4)
-	DensityMargin float64 // grid labels need gridness − density gridness ≥ DensityMargin (0.3)
+	Grid          float64 // grid: gridness ≥ Grid (0.7, spec §11)
+	WeakGrid      float64 // weakly-grid: WeakGrid ≤ gridness < Grid (0.4, spec §11)
+	DensityMargin float64 // grid labels need gridness − density gridness ≥ DensityMargin (0.3, spec §11)
+	// GridMinFields: grid labels need at least this many fields in
+	// Scores.GridFields (3): a lattice has several fields, a single field
+	// or a pair is not a grid.
+	GridMinFields int
+	// FieldNullMaxFrac: the field-shuffle null of gridness is used only
+	// when the grid fields cover at most this fraction of the valid bins
+	// (0.5); above it, moving the fields reproduces the map and the null
+	// degenerates, so the activation-permutation null decides instead,
+	// for the grid label only (weakly-grid needs the field-shuffle null).
+	FieldNullMaxFrac float64
+	// ResidualGridness: with class labels, a unit that passes the grid or
+	// weakly-grid checks keeps its label only when the gridness of its
+	// within-class residual map (each activation minus its class mean) is
+	// ≥ ResidualGridness and above the within-class permutation null's
+	// percentile; otherwise the pattern is made by the layout of the class
+	// clusters and the unit is labelled cluster-grid (class-layout grid).
+	ResidualGridness float64
 
-	PlaceMaxGridness  float64 // place: gridness < PlaceMaxGridness (0.4)
-	PlaceFields       int     // place: exactly this many fields (1)
-	PlaceMaxFieldFrac float64 // place: field area ≤ this fraction of the valid bins (0.5)
+	PlaceMaxGridness  float64 // place: gridness < PlaceMaxGridness (0.4, spec §11)
+	PlaceFields       int     // place: exactly this many fields (1, spec §11)
+	PlaceMaxFieldFrac float64 // place: field area ≤ this fraction of the valid bins (0.5, spec §11)
 
-	ConceptCSI        float64 // concept: CSI ≥ ConceptCSI (0.5)
-	ConceptP          float64 // concept: label-permutation p < ConceptP (0.01)
-	ConceptMaxClasses int     // concept: at most this many classes with μ_c ≥ ConceptClassFrac·μ_max (2)
-	ConceptClassFrac  float64 // (0.5)
-	// ConceptCoverage: concept also needs the unit to respond to most
-	// images of its top class, Scores.TopClassCoverage ≥ this (0.78): a
-	// whole-class cell, not a place field inside the class cluster (spec
-	// §6 "consistent across the images of those classes", §9.6). The
-	// default lies midway between the reference clouds (whole-class units
-	// 0.854–0.867, place field inside a class 0.710; reference/cells
-	// P006–P009) and below the demo's final-layer units (0.944–0.985).
-	// 0 disables it.
+	ConceptCSI        float64 // concept: CSI ≥ ConceptCSI (0.5, spec §11)
+	ConceptP          float64 // concept: label-permutation p < ConceptP (0.01, spec §11)
+	ConceptMaxClasses int     // concept: at most this many classes with μ_c ≥ ConceptClassFrac·μ_max (2, spec §11)
+	ConceptClassFrac  float64 // (0.5, spec §11)
+	// ConceptCoverage: concept also needs Scores.ClassCoverage ≥ this: in
+	// each of the (at most ConceptMaxClasses) classes near the top, this
+	// fraction of the members must respond above the 95th percentile of
+	// the unit's response to all other images. A concept cell responds to
+	// (almost) all members of its classes; a place field inside a class
+	// cluster to a part of them. 0 disables it.
 	ConceptCoverage float64
 	// ConceptWithinClassP: when > 0, concept also needs the within-class
 	// permutation test of spatial information to be NOT significant
@@ -95,18 +111,6 @@ type Thresholds struct {
 	// whole-class units fail it; the test is still run and reported
 	// (within_class_si_p, spec §6, §9.6).
 	ConceptWithinClassP float64
-
-	// ClusterGridness: with class labels, a unit that passes the grid or
-	// weakly-grid checks is labelled "cluster-grid" instead when the
-	// class-mean map is itself grid-like, Scores.ClassGridness ≥ this
-	// (0.4, the weakly-grid threshold), and its fields lie in at least
-	// ClusterMinClasses classes: the pattern is the layout of the class
-	// clusters, which t-SNE places arbitrarily (spec §9.4: "grids spanning
-	// several clusters are not interpretable"). Reference/cells P010 (a
-	// grid inside clusters) has 0.19; the demo's cluster-spanning units
-	// 1.10–1.14. 0 disables it.
-	ClusterGridness   float64
-	ClusterMinClasses int // (2)
 }
 
 // Options configure rate maps, scores, shuffles and classification. Start
@@ -123,15 +127,25 @@ type Options struct {
 
 	FieldThreshold float64 // field threshold as a fraction of the peak (0.2)
 	FieldMinBins   int     // minimum bins per field (9)
+	// GridFieldLevels are the thresholds (fractions of the peak) at which
+	// the fields of a grid are counted: Scores.GridFields is the largest
+	// field count over these levels, so that broad grid fields that merge
+	// into one region at 0.2 are still told apart ({0.2, 0.3, 0.4, 0.5, 0.6}).
+	GridFieldLevels []float64
 
-	Permutations  int // activation permutations per unit for SI and CSI, and within-class permutations (200)
+	// Permutations is the number of activation permutations per unit (SI,
+	// CSI, and gridness where the field shuffle is undefined) and of
+	// within-class permutations (SI, residual gridness) (200).
+	Permutations  int
 	FieldShuffles int // field shuffles per unit for the gridness null (100)
 	// AllNulls computes every null for every unit. By default a null that
 	// cannot change a label is skipped (its percentile and p-value are
-	// then null): the field shuffle runs only when gridness reaches
-	// Thresholds.WeakGrid (it is most of the cost of a unit), the
-	// within-class permutation only when the CSI reaches
-	// Thresholds.ConceptCSI.
+	// then null): the field shuffle and the within-class null of the
+	// residual gridness run only when gridness reaches Thresholds.WeakGrid
+	// (they are most of the cost of a unit), the permutation null of
+	// gridness only when gridness reaches Thresholds.Grid and the field
+	// shuffle is undefined, the within-class null of SI only when the CSI
+	// reaches Thresholds.ConceptCSI.
 	AllNulls   bool
 	Percentile float64 // null percentile (95)
 	Seed       uint64  // seed of every shuffle (1)
@@ -158,23 +172,27 @@ func DefaultRingOuter() []float64 {
 	return out
 }
 
-// DefaultThresholds returns the classification defaults of spec §11.
+// DefaultThresholds returns the classification defaults: spec §11 where
+// it has the rule, else calibrated on synthetic units (docs/methods.md).
 func DefaultThresholds() Thresholds {
 	return Thresholds{
 		Grid: 0.7, WeakGrid: 0.4, DensityMargin: 0.3,
+		GridMinFields: 3, FieldNullMaxFrac: 0.5, ResidualGridness: 0.4,
 		PlaceMaxGridness: 0.4, PlaceFields: 1, PlaceMaxFieldFrac: 0.5,
 		ConceptCSI: 0.5, ConceptP: 0.01, ConceptMaxClasses: 2, ConceptClassFrac: 0.5,
-		ConceptCoverage: 0.78, ConceptWithinClassP: 0,
-		ClusterGridness: 0.4, ClusterMinClasses: 2,
+		ConceptCoverage: 0.84, ConceptWithinClassP: 0,
 	}
 }
 
-// DefaultOptions returns the recommended defaults of spec §11.
+// DefaultGridFieldLevels returns {0.2, 0.3, 0.4, 0.5, 0.6}.
+func DefaultGridFieldLevels() []float64 { return []float64{0.2, 0.3, 0.4, 0.5, 0.6} }
+
+// DefaultOptions returns the defaults of spec §11 and docs/methods.md.
 func DefaultOptions() Options {
 	return Options{
 		Bins: 40, MinCount: 1, SmoothSigma: 1,
 		MinOverlap: 20, RingInner: 0.2, RingOuter: DefaultRingOuter(),
-		FieldThreshold: 0.2, FieldMinBins: 9,
+		FieldThreshold: 0.2, FieldMinBins: 9, GridFieldLevels: DefaultGridFieldLevels(),
 		Permutations: 200, FieldShuffles: 100, Percentile: 95, Seed: 1,
 		Thresholds: DefaultThresholds(),
 	}
@@ -215,6 +233,14 @@ func (o *Options) Validate() error {
 	case o.Signed < SignedAuto || o.Signed > SignedNone:
 		return bad("Signed", o.Signed, "auto, split or none")
 	}
+	if len(o.GridFieldLevels) == 0 {
+		return bad("GridFieldLevels", o.GridFieldLevels, "at least one level")
+	}
+	for i, l := range o.GridFieldLevels {
+		if !(l > 0 && l < 1) {
+			return bad(fmt.Sprintf("GridFieldLevels[%d]", i), l, "0 < level < 1")
+		}
+	}
 	for i, r := range o.RingOuter {
 		if !(r > o.RingInner) || r > 2 || math.IsNaN(r) {
 			return bad(fmt.Sprintf("RingOuter[%d]", i), r, "RingInner < r ≤ 2")
@@ -228,7 +254,7 @@ func (o *Options) Validate() error {
 		{"PlaceMaxGridness", t.PlaceMaxGridness}, {"PlaceMaxFieldFrac", t.PlaceMaxFieldFrac},
 		{"ConceptCSI", t.ConceptCSI}, {"ConceptP", t.ConceptP}, {"ConceptClassFrac", t.ConceptClassFrac},
 		{"ConceptWithinClassP", t.ConceptWithinClassP}, {"ConceptCoverage", t.ConceptCoverage},
-		{"ClusterGridness", t.ClusterGridness}} {
+		{"FieldNullMaxFrac", t.FieldNullMaxFrac}, {"ResidualGridness", t.ResidualGridness}} {
 		if math.IsNaN(v.v) || math.IsInf(v.v, 0) {
 			return bad("Thresholds."+v.name, v.v, "a finite number")
 		}
@@ -236,8 +262,8 @@ func (o *Options) Validate() error {
 	if t.PlaceFields < 0 || t.ConceptMaxClasses < 1 {
 		return bad("Thresholds.PlaceFields/ConceptMaxClasses", []int{t.PlaceFields, t.ConceptMaxClasses}, "≥ 0 / ≥ 1")
 	}
-	if t.ClusterMinClasses < 1 {
-		return bad("Thresholds.ClusterMinClasses", t.ClusterMinClasses, "≥ 1")
+	if t.GridMinFields < 0 {
+		return bad("Thresholds.GridMinFields", t.GridMinFields, "≥ 0")
 	}
 	return nil
 }

@@ -36,8 +36,9 @@ var scoreKeys = []string{
 	"gridness_p95", "gridness_p",
 	"spatial_info", "spatial_info_per_sample", "spatial_info_p95", "spatial_info_p",
 	"within_class_si_p95", "within_class_si_p", "sparsity", "selectivity",
-	"n_fields", "field_frac", "csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
-	"top_class_coverage", "class_gridness", "grid_clusters",
+	"n_fields", "field_frac", "grid_fields", "grid_field_frac", "gridness_perm_p95", "gridness_perm_p",
+	"csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
+	"class_coverage", "class_eta2", "class_gridness", "residual_gridness", "residual_gridness_p95", "residual_gridness_p",
 	"density_gridness", "mean_activation", "valid_bins",
 }
 
@@ -47,8 +48,9 @@ func (s *Scores) values() []any {
 		jnum(s.GridSpacing), jnum(s.GridOrientation), jnum(s.GridnessP95), jnum(s.GridnessP),
 		jnum(s.SpatialInfo), jnum(s.SpatialInfoPerSample), jnum(s.SpatialInfoP95), jnum(s.SpatialInfoP),
 		jnum(s.WithinClassSIP95), jnum(s.WithinClassSIP), jnum(s.Sparsity), jnum(s.Selectivity),
-		jcount(s.NFields), jnum(s.FieldFrac), jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
-		jnum(s.TopClassCoverage), jnum(s.ClassGridness), jcount(s.GridClusters),
+		jcount(s.NFields), jnum(s.FieldFrac), jcount(s.GridFields), jnum(s.GridFieldFrac), jnum(s.GridnessPermP95), jnum(s.GridnessPermP),
+		jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
+		jnum(s.ClassCoverage), jnum(s.ClassEta2), jnum(s.ClassGridness), jnum(s.ResidualGridness), jnum(s.ResidualGridnessP95), jnum(s.ResidualGridnessP),
 		jnum(s.DensityGridness), jnum(s.MeanActivation), jcount(s.ValidBins),
 	}
 }
@@ -81,6 +83,7 @@ type jsonReason struct {
 	Value     jnum   `json:"value"`
 	Op        string `json:"op"`
 	Threshold jnum   `json:"threshold"`
+	Against   string `json:"against,omitempty"`
 	Pass      bool   `json:"pass"`
 }
 
@@ -95,6 +98,7 @@ type jsonUnit struct {
 	Unit       int          `json:"unit"`
 	Part       string       `json:"part"`
 	Labels     []string     `json:"labels"`
+	GridNull   string       `json:"grid_null"`
 	Reasons    []jsonReason `json:"reasons"`
 	Scores     Scores       `json:"scores"`
 	Fields     []jsonField  `json:"fields"`
@@ -117,6 +121,7 @@ type jsonParams struct {
 	Compat          string     `json:"compat"`
 	FieldThreshold  float64    `json:"field_threshold"`
 	FieldMinBins    int        `json:"field_min_bins"`
+	GridFieldLevels []float64  `json:"grid_field_levels"`
 	Permutations    int        `json:"permutations"`
 	FieldShuffles   int        `json:"field_shuffles"`
 	AllNulls        bool       `json:"all_nulls"`
@@ -140,8 +145,9 @@ type jsonThr struct {
 	ConceptClassFrac    float64 `json:"concept_class_frac"`
 	ConceptWithinClassP float64 `json:"concept_within_class_p"`
 	ConceptCoverage     float64 `json:"concept_coverage"`
-	ClusterGridness     float64 `json:"cluster_gridness"`
-	ClusterMinClasses   int     `json:"cluster_min_classes"`
+	GridMinFields       int     `json:"grid_min_fields"`
+	FieldNullMaxFrac    float64 `json:"field_null_max_frac"`
+	ResidualGridness    float64 `json:"residual_gridness"`
 }
 
 // WriteJSON writes the result as
@@ -160,16 +166,17 @@ func (r *Result) WriteJSON(w io.Writer) error {
 		Points: p.Points, PointsInFrame: p.PointsInFrame, ValidBins: p.ValidBins, FracEmpty: jnum(p.FracEmpty),
 		MinCount: p.MinCount, SmoothSigma: p.SmoothSigma, MinOverlap: p.MinOverlap, RingInner: p.RingInner,
 		RingOuter: p.RingOuter, Compat: p.Compat, FieldThreshold: p.FieldThreshold, FieldMinBins: p.FieldMinBins,
-		Permutations: p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
+		GridFieldLevels: p.GridFieldLevels,
+		Permutations:    p.Permutations, FieldShuffles: p.FieldShuffles, AllNulls: p.AllNulls,
 		Percentile: p.Percentile, Seed: p.Seed, Labels: p.Labels, DensityGridness: jnum(p.DensityGridness),
 		Thresholds: jsonThr{t.Grid, t.WeakGrid, t.DensityMargin, t.PlaceMaxGridness, t.PlaceFields, t.PlaceMaxFieldFrac,
 			t.ConceptCSI, t.ConceptP, t.ConceptMaxClasses, t.ConceptClassFrac, t.ConceptWithinClassP,
-			t.ConceptCoverage, t.ClusterGridness, t.ClusterMinClasses},
+			t.ConceptCoverage, t.GridMinFields, t.FieldNullMaxFrac, t.ResidualGridness},
 	}}
 	for _, u := range r.Units {
-		ju := jsonUnit{Unit: u.Unit, Part: u.Part, Labels: u.Labels, Reasons: []jsonReason{}, Scores: u.Scores, Fields: []jsonField{}, ClassMeans: []jnum{}}
+		ju := jsonUnit{Unit: u.Unit, Part: u.Part, Labels: u.Labels, GridNull: u.GridNull, Reasons: []jsonReason{}, Scores: u.Scores, Fields: []jsonField{}, ClassMeans: []jnum{}}
 		for _, rs := range u.Reasons {
-			ju.Reasons = append(ju.Reasons, jsonReason{rs.Label, rs.Score, jnum(rs.Value), rs.Op, jnum(rs.Threshold), rs.Pass})
+			ju.Reasons = append(ju.Reasons, jsonReason{rs.Label, rs.Score, jnum(rs.Value), rs.Op, jnum(rs.Threshold), rs.Against, rs.Pass})
 		}
 		for _, f := range u.Fields {
 			ju.Fields = append(ju.Fields, jsonField{f.Area, jnum(f.Peak), f.Row, f.Col})

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -43,18 +44,41 @@ type Scores struct {
 	TopShare float64 // μ_max / Σ μ_c
 	NearTop  int     // classes with μ_c ≥ ConceptClassFrac·μ_max (−1 if no labels)
 
-	// TopClassCoverage is the fraction of the points of the top class
-	// whose activation is ≥ ConceptClassFrac·μ_max: a whole-class (concept)
-	// cell responds to most images of its class, a place field inside the
-	// class cluster to a part of them (spec §6, §9.6).
-	TopClassCoverage float64
+	// ClassCoverage is the fraction of the points of the classes near
+	// the top (μ_c ≥ ConceptClassFrac·μ_max) whose activation is above
+	// the 95th percentile of the activations of the points of all other
+	// classes: how much of its classes a unit responds to (a concept cell
+	// ≈ 1, a place field inside a class cluster a part). NaN without
+	// labels, with no point outside those classes, or when μ_max ≤ 0.
+	ClassCoverage float64
+	// ClassEta2 is η², the share of the variance over labelled points that
+	// the class explains (between-class over total sum of squares).
+	ClassEta2 float64
 	// ClassGridness is the 60° gridness of the class-mean map (every
 	// point's activation replaced by the mean of its class): the grid
-	// pattern that the class layout alone produces (spec §9.4).
+	// pattern that the class layout alone produces (reported, spec §9.4).
 	ClassGridness float64
-	// GridClusters is the number of distinct classes that dominate (hold the
-	// most points of) the unit's fields (−1 without labels or fields).
-	GridClusters int
+	// ResidualGridness is the 60° gridness of the within-class residual
+	// map (the raw binned mean of a_k − μ_{l_k}): the grid pattern left
+	// once the class layout is removed. ResidualGridnessP95/P come from
+	// the within-class permutation null (activations shuffled within each
+	// class, which keeps every class mean and so any pattern made by the
+	// layout of the clusters).
+	ResidualGridness    float64
+	ResidualGridnessP95 float64
+	ResidualGridnessP   float64
+
+	// GridFields is the number of fields counted for the grid test: the
+	// largest field count on the smoothed map over Options.GridFieldLevels
+	// (fractions of the peak, lowest level on ties); GridFieldFrac the
+	// total area of those fields over the valid bins. The field-shuffle
+	// null moves these fields.
+	GridFields    int
+	GridFieldFrac float64
+	// GridnessPermP95/P: activation-permutation null of gridness, used
+	// instead of the field shuffle where that is undefined.
+	GridnessPermP95 float64
+	GridnessPermP   float64
 
 	DensityGridness float64 // gridness of the count map (density control, spec §9)
 	MeanActivation  float64 // mean activation over the points in the frame
@@ -63,7 +87,16 @@ type Scores struct {
 
 func nanScores() Scores {
 	n := math.NaN()
-	return Scores{n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, -1, n, n, n, n, -1, n, -1, n, n, -1, n, n, 0}
+	return Scores{
+		Gridness: n, GridnessMean: n, Gridness90: n, Gridness90Mean: n, BestRing: n, GridSpacing: n, GridOrientation: n,
+		GridnessP95: n, GridnessP: n,
+		SpatialInfo: n, SpatialInfoPerSample: n, SpatialInfoP95: n, SpatialInfoP: n, WithinClassSIP95: n, WithinClassSIP: n,
+		Sparsity: n, Selectivity: n, NFields: -1, FieldFrac: n,
+		CSI: n, CSIP95: n, CSIP: n, TopClass: -1, TopShare: n, NearTop: -1,
+		ClassCoverage: n, ClassEta2: n, ClassGridness: n, ResidualGridness: n, ResidualGridnessP95: n, ResidualGridnessP: n,
+		GridFields: -1, GridFieldFrac: n, GridnessPermP95: n, GridnessPermP: n,
+		DensityGridness: n, MeanActivation: n,
+	}
 }
 
 // Unit is the result for one unit, or for one signed part of it.
@@ -72,13 +105,18 @@ type Unit struct {
 	Part    string   // "" (as given), "pos" = max(a,0) or "neg" = max(−a,0)
 	Labels  []string // subset of grid, weakly-grid or cluster-grid, place, concept; or none, silent, undefined
 	Reasons []Reason // every check behind the labels
-	Scores  Scores
-	N       int       // bins per side; 0 when no maps were made (undefined)
-	Raw     []float64 // N×N binned mean (NaN = empty), row = y
-	Smooth  []float64 // N×N smooth-then-divide map
-	SAC     []float64 // (2N−1)² autocorrelogram of Raw
-	Fields  []Field   // fields on Smooth
-	Class   *ClassScores
+	// GridNull names the null that tests gridness: "field-shuffle" where
+	// it is defined (≥ GridMinFields grid fields covering ≤
+	// FieldNullMaxFrac of the valid bins), else "permutation"; "" when
+	// no maps were made.
+	GridNull string
+	Scores   Scores
+	N        int       // bins per side; 0 when no maps were made (undefined)
+	Raw      []float64 // N×N binned mean (NaN = empty), row = y
+	Smooth   []float64 // N×N smooth-then-divide map
+	SAC      []float64 // (2N−1)² autocorrelogram of Raw
+	Fields   []Field   // fields on Smooth
+	Class    *ClassScores
 }
 
 // Reason is one comparison of a score with a threshold.
@@ -87,8 +125,11 @@ type Reason struct {
 	Score     string  // score name (JSON key)
 	Value     float64 // NaN = undefined (the check fails)
 	Op        string  // ">=", ">", "<", "<=", "=="
-	Threshold float64
-	Pass      bool
+	Threshold float64 // NaN = undefined (the check fails)
+	// Against names the score that serves as the threshold (a null's
+	// percentile, e.g. "gridness_p95"); "" for a fixed threshold.
+	Against string
+	Pass    bool
 }
 
 // String formats the reason for people.
@@ -101,7 +142,21 @@ func (r Reason) String() string {
 	if r.Pass {
 		mark = "pass"
 	}
-	return fmt.Sprintf("%s: %s %s %s %.4g (%s)", r.Label, r.Score, v, r.Op, r.Threshold, mark)
+	t := "undefined"
+	if !math.IsNaN(r.Threshold) {
+		t = fmt.Sprintf("%.4g", r.Threshold)
+	}
+	if r.Against != "" {
+		t = r.Against + " " + t
+	}
+	return fmt.Sprintf("%s: %s %s %s %s (%s)", r.Label, r.Score, v, r.Op, t, mark)
+}
+
+// checkVs is check against another score (a null percentile) named against.
+func checkVs(label, score string, v float64, op, against string, thr float64) Reason {
+	r := check(label, score, v, op, thr)
+	r.Against = against
+	return r
 }
 
 func check(label, score string, v float64, op string, thr float64) Reason {
@@ -146,6 +201,7 @@ type Params struct {
 	Compat          string
 	FieldThreshold  float64
 	FieldMinBins    int
+	GridFieldLevels []float64
 	Permutations    int
 	FieldShuffles   int
 	AllNulls        bool
@@ -192,8 +248,12 @@ type worker struct {
 	shufMap []float64
 	null    []float64
 	null2   []float64
+	null3   []float64
+	cms     []float64 // per-bin sums of the class-mean activations
+	gmean   []float64 // mean activation per group
+	near    []int
+	tmp3    []float64
 	occ     []bool
-	order   []int32
 }
 
 // ScoreUnits scores every unit of acts in the frame f: rate maps, gridness,
@@ -357,7 +417,7 @@ func (p *prepared) params() Params {
 		Bins: n, Range: p.f.Range, Points: p.f.K, PointsInFrame: p.f.In, ValidBins: p.nValid,
 		FracEmpty: 1 - float64(p.nValid)/float64(n*n), MinCount: o.MinCount, SmoothSigma: o.SmoothSigma,
 		MinOverlap: o.MinOverlap, RingInner: o.RingInner, RingOuter: o.RingOuter, Compat: o.Compat.String(),
-		FieldThreshold: o.FieldThreshold, FieldMinBins: o.FieldMinBins, Permutations: o.Permutations,
+		FieldThreshold: o.FieldThreshold, FieldMinBins: o.FieldMinBins, GridFieldLevels: o.GridFieldLevels, Permutations: o.Permutations,
 		FieldShuffles: o.FieldShuffles, AllNulls: o.AllNulls, Percentile: o.Percentile, Seed: o.Seed, DensityGridness: p.density,
 		Labels: p.labels != nil, Thresholds: o.Thresholds, Source: "points",
 	}
@@ -375,6 +435,9 @@ func (p *prepared) newWorker() *worker {
 		shufMap: make([]float64, n*n), occ: make([]bool, n*n),
 		null:  make([]float64, 0, max(p.opts.Permutations, p.opts.FieldShuffles)),
 		null2: make([]float64, 0, p.opts.Permutations),
+		null3: make([]float64, 0, p.opts.Permutations),
+		cms:   make([]float64, n*n), gmean: make([]float64, len(p.groups)),
+		tmp3: make([]float64, 0, p.f.K),
 	}
 }
 
@@ -510,6 +573,7 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	for _, fl := range u.Fields {
 		s.FieldFrac = math.Max(s.FieldFrac, float64(fl.Area)/float64(p.nValid))
 	}
+	gf := p.gridFields(&u)
 	// classes
 	if p.labels != nil {
 		clear(w.csum)
@@ -526,113 +590,170 @@ func (w *worker) score(ctx context.Context, a []float64, unit int, part string) 
 	if ctx.Err() != nil {
 		return u
 	}
-	w.permutations(a, unit, part, s)
+	w.permutations(a, &u)
 	if ctx.Err() != nil {
 		return u
 	}
-	w.fieldShuffles(&u)
-	u.Labels, u.Reasons = classify(s, o.Thresholds, p.labels != nil, o.FieldShuffles > 0, true)
+	w.fieldShuffles(&u, gf)
+	u.Labels, u.Reasons = classify(s, u.GridNull, o.Thresholds, p.labels != nil, true)
 	return u
 }
 
+// Names of the gridness nulls (Unit.GridNull).
+const (
+	NullFieldShuffle = "field-shuffle"
+	NullPermutation  = "permutation"
+)
+
+// gridFields counts the fields of u.Smooth at every level of
+// Options.GridFieldLevels and keeps those of the level with the most (the
+// first level on ties); it sets GridFields, GridFieldFrac and u.GridNull
+// and returns the fields.
+func (p *prepared) gridFields(u *Unit) []Field {
+	var best []Field
+	bestN := -1
+	for _, l := range p.opts.GridFieldLevels {
+		if f := PlaceFields(u.Smooth, p.f.N, l, p.opts.FieldMinBins); len(f) > bestN {
+			best, bestN = f, len(f)
+		}
+	}
+	area := 0
+	for _, f := range best {
+		area += f.Area
+	}
+	s := &u.Scores
+	s.GridFields = len(best)
+	s.GridFieldFrac = float64(area) / float64(p.nValid)
+	t := p.opts.Thresholds
+	u.GridNull = NullPermutation
+	if s.GridFields >= max(t.GridMinFields, 1) && s.GridFieldFrac <= t.FieldNullMaxFrac {
+		u.GridNull = NullFieldShuffle
+	}
+	return best
+}
+
+// mapGridness returns the 60° gridness of the raw binned map of the
+// per-bin sums (bins that are not valid are ignored).
+func (w *worker) mapGridness(sums []float64) float64 {
+	p := w.p
+	rawFromSums(w.shufMap, sums, p.count, p.opts.MinCount)
+	w.plan.autocorr(w.sac, w.shufMap, p.opts.Compat)
+	return p.geom.score(w.sac, w.corr).Gridness60
+}
+
 // classLayout computes the class scores that need the points (spec §6,
-// §9.4, §9.6).
+// §9.4, §9.6): ClassCoverage, ClassEta2, ClassGridness and
+// ResidualGridness (definitions at Scores), and leaves the per-bin sums
+// of the class-mean activations in w.cms for the within-class null of the
+// residual gridness. Points without a class form one more group for the
+// maps and are left out of η² and the coverage.
 //
-// TopClassCoverage = #{k : l_k = c*, a_k ≥ f·μ_c*} / #{k : l_k = c*}, with
-// c* the top class, μ_c* its mean and f = ConceptClassFrac (NaN if μ_c* ≤ 0).
-//
-// ClassGridness is the 60° gridness (spec §3) of the class-mean map: the raw
-// binned mean of a'_k = μ_{l_k} (points without a class form one more
-// group). It is the grid score the unit would have if its activation
-// depended on the class only, i.e. the part of a grid pattern that the
-// layout of the class clusters explains.
-//
-// GridClusters counts the distinct classes that hold the most points of at
-// least one field.
-//
-// Preconditions: labels given; u.Raw, u.Fields and s.TopClass set.
+// Preconditions: labels given; u.Class set.
 func (w *worker) classLayout(a []float64, u *Unit) {
 	p := w.p
 	s := &u.Scores
-	n := p.f.N
-	ng := len(p.groups)
-	if c := s.TopClass; c >= 0 && c < p.nClass {
-		idx := p.groups[c]
+	for g, idx := range p.groups {
 		sum := 0.0
 		for _, k := range idx {
 			sum += a[k]
 		}
-		if mu := sum / float64(len(idx)); len(idx) > 0 && mu > 0 {
-			thr, above := p.opts.Thresholds.ConceptClassFrac*mu, 0
-			for _, k := range idx {
-				if a[k] >= thr {
-					above++
-				}
+		w.gmean[g] = sum / float64(max(len(idx), 1))
+		for _, k := range idx {
+			w.buf[k] = w.gmean[g]
+		}
+	}
+	// class-mean map, and its per-bin sums for the residual maps
+	p.f.BinSums(w.cms, w.buf)
+	s.ClassGridness = w.mapGridness(w.cms)
+	p.f.BinSums(w.sums, a)
+	for i := range w.sums {
+		w.sums[i] -= w.cms[i]
+	}
+	s.ResidualGridness = w.mapGridness(w.sums)
+	// η² over the labelled points
+	tot, nl := 0.0, 0.0
+	for c := 0; c < p.nClass; c++ {
+		tot += w.gmean[c] * p.classCnt[c]
+		nl += p.classCnt[c]
+	}
+	if nl > 0 {
+		grand := tot / nl
+		ssb, sst := 0.0, 0.0
+		for c := 0; c < p.nClass; c++ {
+			d := w.gmean[c] - grand
+			ssb += p.classCnt[c] * d * d
+		}
+		for k, l := range p.labels {
+			if l >= 0 {
+				d := a[k] - grand
+				sst += d * d
 			}
-			s.TopClassCoverage = float64(above) / float64(len(idx))
+		}
+		if sst > 0 {
+			s.ClassEta2 = ssb / sst
 		}
 	}
-	for _, idx := range p.groups {
-		sum := 0.0
-		for _, k := range idx {
-			sum += a[k]
-		}
-		mean := sum / float64(max(len(idx), 1))
-		for _, k := range idx {
-			w.buf[k] = mean
+	// coverage of the classes near the top
+	means := u.Class.Means
+	mx := math.Inf(-1)
+	for _, m := range means {
+		if !math.IsNaN(m) {
+			mx = math.Max(mx, m)
 		}
 	}
-	p.f.BinSums(w.sums, w.buf)
-	rawFromSums(w.shufMap, w.sums, p.count, p.opts.MinCount)
-	w.plan.autocorr(w.sac, w.shufMap, p.opts.Compat)
-	s.ClassGridness = p.geom.score(w.sac, w.corr).Gridness60
-	if len(u.Fields) == 0 {
+	if !(mx > 0) {
 		return
 	}
-	fieldOf := make([]int32, n*n)
-	for i := range fieldOf {
-		fieldOf[i] = -1
-	}
-	for j, fl := range u.Fields {
-		for _, b := range fl.Bins {
-			fieldOf[b] = int32(j)
+	near := w.near[:0]
+	for c, m := range means {
+		if !math.IsNaN(m) && m >= p.opts.Thresholds.ConceptClassFrac*mx {
+			near = append(near, c)
 		}
 	}
-	cnt := make([]int, len(u.Fields)*ng)
-	for k, b := range p.f.Bin {
-		if b < 0 || fieldOf[b] < 0 || p.labels[k] < 0 {
-			continue
-		}
-		cnt[int(fieldOf[b])*ng+p.labels[k]]++
-	}
-	seen := make([]bool, ng)
-	s.GridClusters = 0
-	for j := range u.Fields {
-		best, bg := 0, -1
-		for g := 0; g < p.nClass; g++ {
-			if c := cnt[j*ng+g]; c > best {
-				best, bg = c, g
+	out := w.tmp3[:0]
+	for c := 0; c < p.nClass; c++ {
+		if !slices.Contains(near, c) {
+			for _, k := range p.groups[c] {
+				out = append(out, a[k])
 			}
 		}
-		if bg >= 0 && !seen[bg] {
-			seen[bg] = true
-			s.GridClusters++
-		}
 	}
+	if len(out) == 0 {
+		return
+	}
+	sort.Float64s(out)
+	q := Percentile(out, 95)
+	above, members := 0, 0
+	for _, c := range near {
+		for _, k := range p.groups[c] {
+			if a[k] > q {
+				above++
+			}
+		}
+		members += len(p.groups[c])
+	}
+	cov := float64(above) / float64(max(members, 1))
+	s.ClassCoverage = cov
 }
 
-// permutations runs the activation-permutation null of SI and CSI and the
-// within-class null of SI.
-func (w *worker) permutations(a []float64, unit int, part string, s *Scores) {
+// permutations runs the activation-permutation nulls of SI, CSI and (where
+// it decides) gridness, and the within-class nulls of SI and of the
+// residual gridness. Each within-class permutation shuffles the
+// activations inside every class; the residual map of the shuffled
+// activations is their binned sum minus the (unchanged) class-mean sums.
+func (w *worker) permutations(a []float64, u *Unit) {
 	p := w.p
 	o := p.opts
+	s := &u.Scores
 	if o.Permutations == 0 {
 		return
 	}
 	mc := float64(o.MinCount)
-	r := p.rng(unit, part, 1)
+	r := p.rng(u.Unit, u.Part, 1)
 	copy(w.buf, a)
 	siNull, csiNull := w.null[:0], w.null2[:0]
+	doGrid := o.AllNulls || (s.Gridness >= o.Thresholds.Grid && u.GridNull == NullPermutation)
+	gridNull := w.null3[:0]
 	bins := p.f.Bin
 	for it := 0; it < o.Permutations; it++ {
 		shuffle(r, w.buf)
@@ -656,40 +777,63 @@ func (w *worker) permutations(a []float64, unit int, part string, s *Scores) {
 			}
 		}
 		siNull = append(siNull, siFromSums(w.sums, p.count, mc))
+		if doGrid {
+			gridNull = append(gridNull, w.mapGridness(w.sums))
+		}
 	}
 	s.SpatialInfoP95, s.SpatialInfoP = nullStats(siNull, s.SpatialInfo, o.Percentile)
+	if doGrid {
+		s.GridnessPermP95, s.GridnessPermP = nullStats(gridNull, s.Gridness, o.Percentile)
+	}
 	if p.labels == nil {
 		return
 	}
 	s.CSIP95, s.CSIP = nullStats(csiNull, s.CSI, o.Percentile)
-	// Within-class permutation: activations move only among points of the
-	// same class (spec §6, §9.6: reported next to the concept label). By
-	// default it runs only when the CSI reaches the concept threshold.
-	if !o.AllNulls && !(s.CSI >= o.Thresholds.ConceptCSI) {
+	// Within-class permutations: activations move only among points of the
+	// same class. SI (spec §6, §9.6: reported next to the concept label) by
+	// default only when the CSI reaches the concept threshold; the residual
+	// gridness only when the gridness reaches the weakly-grid threshold.
+	doSI := o.AllNulls || s.CSI >= o.Thresholds.ConceptCSI
+	doRes := o.AllNulls || s.Gridness >= o.Thresholds.WeakGrid
+	if !doSI && !doRes {
 		return
 	}
-	r = p.rng(unit, part, 2)
+	r = p.rng(u.Unit, u.Part, 2)
 	copy(w.buf, a)
-	siNull = w.null[:0]
+	siNull, resNull := w.null[:0], w.null2[:0]
 	for it := 0; it < o.Permutations; it++ {
 		for _, g := range p.groups {
 			shuffleAt(r, w.buf, g)
 		}
 		p.f.BinSums(w.sums, w.buf)
-		siNull = append(siNull, siFromSums(w.sums, p.count, mc))
+		if doSI {
+			siNull = append(siNull, siFromSums(w.sums, p.count, mc))
+		}
+		if doRes {
+			for i := range w.sums {
+				w.sums[i] -= w.cms[i]
+			}
+			resNull = append(resNull, w.mapGridness(w.sums))
+		}
 	}
-	s.WithinClassSIP95, s.WithinClassSIP = nullStats(siNull, s.SpatialInfo, o.Percentile)
+	if doSI {
+		s.WithinClassSIP95, s.WithinClassSIP = nullStats(siNull, s.SpatialInfo, o.Percentile)
+	}
+	if doRes {
+		s.ResidualGridnessP95, s.ResidualGridnessP = nullStats(resNull, s.ResidualGridness, o.Percentile)
+	}
 }
 
 // fieldShuffles builds the Barry & Burgess (2017) field-shuffle null of
-// gridness: the fields found on the smoothed map keep their shape and raw
-// values and move, by translation, to random positions on valid bins that
-// do not overlap; the remaining raw values fill the other valid bins in
-// random order; empty bins stay empty.
-func (w *worker) fieldShuffles(u *Unit) {
+// gridness where it is defined (u.GridNull; with AllNulls always, but it
+// decides only where defined): the grid fields keep their
+// shape and raw values and move, by translation, to random positions on
+// valid bins that do not overlap; the remaining raw values fill the other
+// valid bins in random order; empty bins stay empty.
+func (w *worker) fieldShuffles(u *Unit, gridFields []Field) {
 	p := w.p
 	o := p.opts
-	if o.FieldShuffles == 0 || math.IsNaN(u.Scores.Gridness) {
+	if o.FieldShuffles == 0 || math.IsNaN(u.Scores.Gridness) || (u.GridNull != NullFieldShuffle && !o.AllNulls) {
 		return
 	}
 	if !o.AllNulls && !(u.Scores.Gridness >= o.Thresholds.WeakGrid) {
@@ -700,8 +844,8 @@ func (w *worker) fieldShuffles(u *Unit) {
 	inField := w.occ
 	clear(inField)
 	// fields, largest first, as row/col offsets
-	fields := make([]Field, len(u.Fields))
-	copy(fields, u.Fields)
+	fields := make([]Field, len(gridFields))
+	copy(fields, gridFields)
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Area > fields[j].Area })
 	for _, fl := range fields {
 		for _, b := range fl.Bins {

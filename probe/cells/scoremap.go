@@ -6,6 +6,36 @@ import (
 	"math"
 )
 
+// binPermutations is the permutation null of gridness for a map given
+// without points, where the field shuffle is undefined: the values of the
+// valid bins are permuted among the valid bins (Options.Permutations
+// times). Like the field shuffle, by default only when gridness reaches
+// Thresholds.Grid.
+func (w *worker) binPermutations(u *Unit) {
+	p, o, s := w.p, w.p.opts, &u.Scores
+	if o.Permutations == 0 || math.IsNaN(s.Gridness) {
+		return
+	}
+	if !o.AllNulls && !(s.Gridness >= o.Thresholds.Grid && u.GridNull == NullPermutation) {
+		return
+	}
+	var idx []int32
+	for i, v := range u.Raw {
+		if !math.IsNaN(v) {
+			idx = append(idx, int32(i))
+		}
+	}
+	copy(w.shufMap, u.Raw)
+	r := p.rng(0, "", 4)
+	null := w.null3[:0]
+	for it := 0; it < o.Permutations; it++ {
+		shuffleAt(r, w.shufMap, idx)
+		w.plan.autocorr(w.sac, w.shufMap, o.Compat)
+		null = append(null, p.geom.score(w.sac, w.corr).Gridness60)
+	}
+	s.GridnessPermP95, s.GridnessPermP = nullStats(null, s.Gridness, o.Percentile)
+}
+
 // ScoreMap scores a rate map given directly (for example from a rodent
 // recording or another tool): m is n×n, row-major with row = y, NaN = empty
 // bin. It runs every score that needs no points: autocorrelogram and
@@ -83,11 +113,13 @@ func ScoreMap(ctx context.Context, m []float64, n int, opts Options) (*Result, e
 		for _, fl := range u.Fields {
 			s.FieldFrac = math.Max(s.FieldFrac, float64(fl.Area)/float64(p.nValid))
 		}
+		gf := p.gridFields(&u)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		w.fieldShuffles(&u)
-		u.Labels, u.Reasons = classify(s, opts.Thresholds, false, opts.FieldShuffles > 0, false)
+		w.fieldShuffles(&u, gf)
+		w.binPermutations(&u)
+		u.Labels, u.Reasons = classify(s, u.GridNull, opts.Thresholds, false, false)
 	}
 	res.Units = []Unit{u}
 	return res, nil
