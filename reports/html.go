@@ -283,7 +283,7 @@ func buildPage(r *Report) (*pageView, error) {
 		{"bins per side", fmt.Sprint(p.Bins)},
 		{"permutation shuffles", fmt.Sprint(p.Shuffles)},
 		{"field shuffles", fmt.Sprint(p.FieldShuffles)},
-		{"t-SNE embeddings per space", fmt.Sprintf("%d (perplexity %g, then %d more alternating %g and %g)", 1+p.RobustSeeds, p.Perplexity, p.RobustSeeds, p.Perplexity, p.RobustPerplexity)},
+		{"t-SNE embeddings per space", embeddingsParam(p)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {
@@ -390,6 +390,16 @@ func buildPage(r *Report) (*pageView, error) {
 	}
 	v.Data = explorerData(r)
 	return v, nil
+}
+
+// embeddingsParam describes the t-SNE embeddings of each space, e.g. "3
+// (perplexity 30; 2 more with new seeds, alternating perplexity 30 and 50)".
+func embeddingsParam(p Params) string {
+	if p.RobustSeeds < 1 {
+		return fmt.Sprintf("1 (perplexity %g)", p.Perplexity)
+	}
+	return fmt.Sprintf("%d (perplexity %g; %d more with new seeds, alternating perplexity %g and %g)",
+		1+p.RobustSeeds, p.Perplexity, p.RobustSeeds, p.Perplexity, p.RobustPerplexity)
 }
 
 func mapsKeys[V any](m map[string]V) func(func(string) bool) {

@@ -341,7 +341,8 @@ const (
 	LabelUndefined = "undefined"
 )
 
-// SummaryLabels lists the labels the summary counts, in display order.
+// SummaryLabels lists the labels the summary always counts, in display
+// order; any other label the scorer gives follows, alphabetically.
 var SummaryLabels = []string{LabelPlace, LabelGrid, LabelWeaklyGrid, LabelClusterGrid, LabelConcept, LabelNone, LabelSilent}
 
 // squareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of

@@ -197,6 +197,10 @@ func TestVerdictLines(t *testing.T) {
 			// grid in one of three embeddings: not voted grid.
 			setPart(r, "fc1_relu", "unit", 5, "", []string{LabelNone}, []string{LabelGrid}, []string{LabelNone}, []string{LabelNone})
 		}, [3]bool{true, true, true}, [3]string{"", "0 grid (0–1) of 50 units; not counted as grid: 1 weakly-grid (1–1), 1 cluster-grid (1–1)"}},
+		// A label name the scorer may introduce is counted generically and,
+		// being grid-like, reported apart from grid.
+		{"new-label", func(r *Report) { setPart(r, "fc1_relu", "unit", 8, "", []string{"class-layout grid"}) }, [3]bool{true, true, true},
+			[3]string{"", "0 grid (0–0) of 50 units; not counted as grid: 0 weakly-grid (0–0), 0 cluster-grid (0–0), 1 class-layout grid (1–1)"}},
 		{"grid", func(r *Report) {
 			setPart(r, "fc1_relu", "unit", 6, "", []string{LabelGrid}, []string{LabelGrid}, []string{LabelGrid}, []string{LabelPlace})
 		}, [3]bool{true, false, true}, [3]string{"", "1 grid (0–1) of 50 units (unit 6 [grid]"}},
