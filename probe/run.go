@@ -85,7 +85,8 @@ func (s *stepper) end() {
 }
 
 // spacePrefix marks scorer parameters that describe the space (density
-// gridness, empty bins); run moves them into the space's Quality.
+// gridness, empty bins); run moves them into the quality of the space and
+// of the embedding.
 const spacePrefix = "space:"
 
 // Seeds derived from Options.Seed, one per step.
@@ -294,24 +295,10 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 					return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
 				}
 				sp.end()
-				for k, v := range params {
-					if q, ok := strings.CutPrefix(k, spacePrefix); ok {
-						if f, ok := v.(float64); ok {
-							if e == 0 {
-								if s.Quality == nil {
-									s.Quality = map[string]float64{}
-								}
-								s.Quality[q] = f
-							}
-							if s.Embeddings[e].Quality == nil {
-								s.Embeddings[e].Quality = map[string]float64{}
-							}
-							s.Embeddings[e].Quality[q] = f
-						}
-						delete(params, k)
-					}
-				}
+				facts := spaceFacts(params)
+				addFacts(&s.Embeddings[e].Quality, facts)
 				if e == 0 {
+					addFacts(&s.Quality, facts)
 					res.CellParams = params
 					shown = parts
 				}
@@ -335,6 +322,29 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	}
 	res.Timings = sp.timings
 	return res, nil
+}
+
+// spaceFacts removes the scorer's facts about the space (the parameters
+// named with spacePrefix) from params and returns them by their own names.
+func spaceFacts(params map[string]any) map[string]float64 {
+	facts := map[string]float64{}
+	for k, v := range params {
+		if name, ok := strings.CutPrefix(k, spacePrefix); ok {
+			if f, ok := v.(float64); ok {
+				facts[name] = f
+			}
+			delete(params, k)
+		}
+	}
+	return facts
+}
+
+// addFacts copies facts into *q, making the map when it is nil.
+func addFacts(q *map[string]float64, facts map[string]float64) {
+	if *q == nil {
+		*q = map[string]float64{}
+	}
+	maps.Copy(*q, facts)
 }
 
 // robustSeedStep separates the seeds of a space's embeddings: embedding r
