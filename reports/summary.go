@@ -188,7 +188,8 @@ func votedOver(n int) string {
 	if n < 2 {
 		return ""
 	}
-	return fmt.Sprintf(" Labels are voted over %d t-SNE embeddings of each space; brackets give the smallest and largest count in one embedding.", n)
+	return fmt.Sprintf(" Labels are voted over %d t-SNE embeddings of each space; brackets give the smallest and largest count in one embedding"+
+		" (a voted count can fall outside them when different units hold a label in different embeddings).", n)
 }
 
 // kindWord names the rows of kind for people: "units" or "PCs".
