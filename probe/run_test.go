@@ -395,3 +395,35 @@ func TestVote(t *testing.T) {
 		}
 	}
 }
+
+// TestTSNEStageSeeds: the probe's t-SNE starts from a random
+// initialisation, so two seeds give different embeddings of the same 300
+// images and a repeated seed the same one (the audit found PCA
+// initialisation making every seed alike).
+func TestTSNEStageSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("t-SNE of 300 points in -short mode")
+	}
+	_, data, _ := referenceSet(t, 300)
+	o := DefaultOptions
+	o.Iterations = 300
+	embs, _, err := tsneStage(context.Background(), data.X, data.N, data.SampleSize(), o,
+		[]tsneRun{{Seed: 1, Perplexity: 30}, {Seed: 2, Perplexity: 30}, {Seed: 1, Perplexity: 30}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(embs[0].XY, embs[2].XY) {
+		t.Error("seed 1 twice gave different coordinates")
+	}
+	moved := 0
+	for i := range embs[0].XY {
+		if math.Abs(embs[0].XY[i]-embs[1].XY[i]) > 1 {
+			moved++
+		}
+	}
+	// The embeddings are tens of units wide: most coordinates move by
+	// more than 1 between seeds.
+	if moved < len(embs[0].XY)/2 {
+		t.Errorf("seeds 1 and 2: only %d of %d coordinates differ by more than 1", moved, len(embs[0].XY))
+	}
+}
