@@ -67,9 +67,23 @@ type SpaceResult struct {
 	Name   string // "image" or "network"
 	Source string // "input" or the embedded tensor's name
 	Dims   int
-	// XY holds the embedding, N×2 row-major.
+	// XY holds the embedding shown, N×2 row-major: the first of
+	// Embeddings.
 	XY      []float64
 	Frame   [4]float64 // square bounding box xmin, xmax, ymin, ymax
+	Quality map[string]float64
+	// Embeddings describes every t-SNE of the space, the shown one first;
+	// each unit part's labels are voted over them.
+	Embeddings []Embedding
+}
+
+// Embedding is one t-SNE of a space.
+type Embedding struct {
+	Seed       int64
+	Perplexity float64 // as asked; Quality["perplexity"] is the one used
+	// Quality holds the final KL divergence ("kl"), the perplexity used,
+	// the iterations and the scorer's facts about the space
+	// ("density_gridness", "frac_empty_bins", "points_in_frame").
 	Quality map[string]float64
 }
 
@@ -82,12 +96,20 @@ type UnitScores struct {
 	Parts        []PartScores // one for an unsigned signal; "+" and "-" parts otherwise
 }
 
-// PartScores is the scoring of one non-negative signal.
+// PartScores is the scoring of one non-negative signal. Scores, Reasons
+// and the maps are those of the space's first embedding; Labels are voted
+// over all its embeddings (see Options.RobustSeeds).
 type PartScores struct {
-	Sign    string // "", "+" or "-"
-	Labels  []string
-	Reasons []string
-	Scores  map[string]*float64
+	Sign string // "", "+" or "-"
+	// Labels are those held in a strict majority of the embeddings.
+	Labels []string
+	// EmbeddingLabels holds the labels in each embedding, the shown one
+	// first, and Runs, for every label that occurred, the number of
+	// embeddings it held in.
+	EmbeddingLabels [][]string
+	Runs            map[string]int
+	Reasons         []string
+	Scores          map[string]*float64
 	// RateMap (raw binned mean), Smooth (display map) and SAC are row-major
 	// with row 0 at the lowest y; NaN marks an empty bin or undefined lag.
 	RateMap, Smooth, SAC *Map

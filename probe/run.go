@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -23,13 +24,25 @@ type stages struct {
 	// collect runs data through m and returns, for each tensor, its
 	// per-point shape and the N×units activations.
 	collect func(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error)
-	// tsne embeds the n×d matrix x in 2-D (n×2 row-major) and returns
-	// quality metrics.
-	tsne func(ctx context.Context, x []float32, n, d int, o Options, seed int64, log io.Writer) (xy []float64, quality map[string]float64, warnings []string, err error)
+	// tsne embeds the n×d matrix x in 2-D once per run and returns one
+	// embedding per run, and warnings.
+	tsne func(ctx context.Context, x []float32, n, d int, o Options, runs []tsneRun, log io.Writer) ([]embedding, []string, error)
 	// score scores each non-negative signal (n values each) on the points
 	// xy (n×2) in frame, with optional labels, returning one PartScores per
 	// signal (Sign left empty) and the scorer's parameters.
 	score func(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, map[string]any, error)
+}
+
+// tsneRun is one t-SNE of a space: its seed and perplexity.
+type tsneRun struct {
+	Seed       int64
+	Perplexity float64
+}
+
+// embedding is one t-SNE: n×2 row-major coordinates and quality metrics.
+type embedding struct {
+	XY      []float64
+	Quality map[string]float64
 }
 
 // tensorActs is one collected tensor.
@@ -41,9 +54,12 @@ type tensorActs struct {
 // Run is the probe pipeline: it collects the activations of the chosen
 // layers over data, embeds the input (image space) and a layer (network
 // space) with t-SNE, runs PCA on each layer, and scores and classifies
-// every unit and PC in both spaces. Signed signals (logits, PCs) are scored
-// on their positive part max(a, 0) and, separately, their negative part
-// max(−a, 0) (cell-metrics spec §1.4).
+// every unit and PC in both spaces. Each space is embedded
+// 1 + o.RobustSeeds times (random initialisations, distinct seeds); every
+// part is scored in every embedding and keeps the labels it has in a
+// strict majority of them. Signed signals (logits, PCs) are scored on their
+// positive part max(a, 0) and, separately, their negative part max(−a, 0)
+// (cell-metrics spec §1.4).
 func Run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options) (*Result, error) {
 	return run(ctx, m, data, o, pipeline)
 }
@@ -69,7 +85,8 @@ func (s *stepper) end() {
 }
 
 // spacePrefix marks scorer parameters that describe the space (density
-// gridness, empty bins); run moves them into the space's Quality.
+// gridness, empty bins); run moves them into the quality of the space and
+// of the embedding.
 const spacePrefix = "space:"
 
 // Seeds derived from Options.Seed, one per step.
@@ -86,6 +103,9 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	}
 	if o.Seed < 1 {
 		return nil, fmt.Errorf("probe: seed %d: must be ≥ 1", o.Seed)
+	}
+	if o.RobustSeeds < 0 {
+		return nil, fmt.Errorf("probe: %d extra embeddings: must be ≥ 0", o.RobustSeeds)
 	}
 	if o.Limit > 0 {
 		data = data.Limit(o.Limit)
@@ -183,17 +203,30 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		{"image", "input", data.X, data.SampleSize(), o.Seed + seedTSNEImage},
 		{"network", o.SpaceLayer, acts[o.SpaceLayer].Data, prod(acts[o.SpaceLayer].Shape), o.Seed + seedTSNENetwork},
 	}
-	for _, s := range spaces {
-		sp.begin("t-SNE of %s (%d × %d) for the %s space", s.source, data.N, s.d, s.name)
-		xy, q, warns, err := st.tsne(ctx, s.x, data.N, s.d, o, s.seed, log)
+	xys := make([][][]float64, len(spaces)) // per space, the coordinates of each embedding
+	for si, s := range spaces {
+		runs := embeddingRuns(o, s.seed)
+		for r := 1; r < len(runs); r++ {
+			res.Seeds[fmt.Sprintf("tsne_%s_robust%d", s.name, r)] = runs[r].Seed
+		}
+		sp.begin("t-SNE of %s (%d × %d) for the %s space, %d embedding(s)", s.source, data.N, s.d, s.name, len(runs))
+		embs, warns, err := st.tsne(ctx, s.x, data.N, s.d, o, runs, log)
 		if err != nil {
 			return nil, fmt.Errorf("probe: %s space (t-SNE of %s): %w", s.name, s.source, err)
+		}
+		if len(embs) != len(runs) {
+			return nil, fmt.Errorf("probe: %s space: t-SNE returned %d embeddings for %d runs", s.name, len(embs), len(runs))
 		}
 		for _, w := range warns {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("t-SNE of %s: %s", s.source, w))
 		}
 		sp.end()
-		res.Spaces = append(res.Spaces, SpaceResult{Name: s.name, Source: s.source, Dims: s.d, XY: xy, Frame: SquareFrame(xy), Quality: q})
+		sr := SpaceResult{Name: s.name, Source: s.source, Dims: s.d, XY: embs[0].XY, Frame: SquareFrame(embs[0].XY), Quality: embs[0].Quality}
+		for r, e := range embs {
+			sr.Embeddings = append(sr.Embeddings, Embedding{Seed: runs[r].Seed, Perplexity: runs[r].Perplexity, Quality: maps.Clone(e.Quality)})
+			xys[si] = append(xys[si], e.XY)
+		}
+		res.Spaces = append(res.Spaces, sr)
 	}
 
 	// PCA per layer.
@@ -215,9 +248,9 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		sp.end()
 	}
 
-	// Cell scores: every unit and PC of every layer, in both spaces.
+	// Cell scores: every unit and PC of every layer, in every embedding of
+	// both spaces.
 	nc := nclasses(data)
-	cands := make([][]candidate, len(res.Spaces)) // grid candidates per space
 	for si := range res.Spaces {
 		s := &res.Spaces[si]
 		for _, l := range res.Layers {
@@ -245,29 +278,36 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 					add("pc", k, column(l.PCA.Scores, data.N, l.PCA.K, k))
 				}
 			}
-			sp.begin("scoring %d units and %d PCs of %s in %s space (%d signals)", l.Units, len(items)-l.Units, l.Name, s.Name, len(signals))
-			parts, params, err := st.score(ctx, s.XY, s.Frame, signals, data.Labels, nc, o, o.Seed+seedCells)
-			if err != nil {
-				return nil, fmt.Errorf("probe: scoring %s in %s space: %w", l.Name, s.Name, err)
-			}
-			if len(parts) != len(signals) {
-				return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
-			}
-			sp.end()
-			for k, v := range params {
-				if q, ok := strings.CutPrefix(k, spacePrefix); ok {
-					if f, ok := v.(float64); ok {
-						if s.Quality == nil {
-							s.Quality = map[string]float64{}
-						}
-						s.Quality[q] = f
-					}
-					delete(params, k)
+			var shown []PartScores                   // per signal, in the first embedding
+			sets := make([][][]string, len(signals)) // per signal, its labels in each embedding
+			for e, xy := range xys[si] {
+				sp.begin("scoring %d units and %d PCs of %s in %s space, embedding %d of %d (%d signals)",
+					l.Units, len(items)-l.Units, l.Name, s.Name, e+1, len(xys[si]), len(signals))
+				frame := s.Frame
+				if e > 0 {
+					frame = SquareFrame(xy)
+				}
+				parts, params, err := st.score(ctx, xy, frame, signals, data.Labels, nc, o, o.Seed+seedCells)
+				if err != nil {
+					return nil, fmt.Errorf("probe: scoring %s in %s space (embedding %d): %w", l.Name, s.Name, e+1, err)
+				}
+				if len(parts) != len(signals) {
+					return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
+				}
+				sp.end()
+				facts := spaceFacts(params)
+				addFacts(&s.Embeddings[e].Quality, facts)
+				if e == 0 {
+					addFacts(&s.Quality, facts)
+					res.CellParams = params
+					shown = parts
+				}
+				for j, p := range parts {
+					sets[j] = append(sets[j], p.Labels)
 				}
 			}
-			res.CellParams = params
-			base := len(res.Scores)
-			for j, p := range parts {
+			for j, p := range shown {
+				vote(&p, sets[j])
 				it := &items[owner[j]]
 				if it.Signed {
 					p.Sign = "+"
@@ -275,122 +315,163 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 						p.Sign = "-"
 					}
 				}
-				if hasGridLabel(p.Labels) {
-					cands[si] = append(cands[si], candidate{item: base + owner[j], part: len(it.Parts), signal: signals[j]})
-				}
 				it.Parts = append(it.Parts, p)
 			}
 			res.Scores = append(res.Scores, items...)
-		}
-	}
-
-	// Robustness (cell-metrics spec §9.4): a grid label must hold in most
-	// of 1 + RobustSeeds t-SNE embeddings of the same data.
-	if o.RobustSeeds > 0 {
-		for si := range res.Spaces {
-			if err := robustness(ctx, res, si, spaces[si].x, spaces[si].d, spaces[si].seed, cands[si], nc, o, st, sp, log); err != nil {
-				return nil, err
-			}
 		}
 	}
 	res.Timings = sp.timings
 	return res, nil
 }
 
-// candidate is a scored part labelled grid or weakly-grid, with its signal.
-type candidate struct {
-	item, part int // index in Result.Scores and in its Parts
-	signal     []float32
+// spaceFacts removes the scorer's facts about the space (the parameters
+// named with spacePrefix) from params and returns them by their own names.
+func spaceFacts(params map[string]any) map[string]float64 {
+	facts := map[string]float64{}
+	for k, v := range params {
+		if name, ok := strings.CutPrefix(k, spacePrefix); ok {
+			if f, ok := v.(float64); ok {
+				facts[name] = f
+			}
+			delete(params, k)
+		}
+	}
+	return facts
 }
 
-func hasGridLabel(labels []string) bool {
-	return slices.Contains(labels, "grid") || slices.Contains(labels, "weakly-grid")
+// addFacts copies facts into *q, making the map when it is nil.
+func addFacts(q *map[string]float64, facts map[string]float64) {
+	if *q == nil {
+		*q = map[string]float64{}
+	}
+	maps.Copy(*q, facts)
 }
 
-// robustSeedStep separates the seeds of the robustness embeddings from
-// the main ones: run r of a space uses the space's seed + r·robustSeedStep.
+// robustSeedStep separates the seeds of a space's embeddings: embedding r
+// uses the space's seed + r·robustSeedStep, so the seeds of the two spaces
+// (which differ by 1) and the scorer's never meet.
 const robustSeedStep = 100
 
-// robustness re-embeds space si with o.RobustSeeds more t-SNE seeds,
-// rescores the grid candidates there, and keeps a grid (weakly-grid) label
-// only when the part has it in a majority of the 1 + RobustSeeds
-// embeddings; the counts become the scores robust_runs, robust_grid_runs
-// and robust_weak_grid_runs, and the decision a reason.
-func robustness(ctx context.Context, res *Result, si int, x []float32, d int, seed0 int64, cands []candidate, nc int, o Options, st stages, sp *stepper, log io.Writer) error {
-	if len(cands) == 0 {
-		return nil
-	}
-	s := &res.Spaces[si]
-	n := res.Data.N
-	grid := make([]int, len(cands))
-	weak := make([]int, len(cands)) // grid or weakly-grid
-	signals := make([][]float32, len(cands))
-	for j, c := range cands {
-		signals[j] = c.signal
-		p := &res.Scores[c.item].Parts[c.part]
-		if slices.Contains(p.Labels, "grid") {
-			grid[j]++
-		}
-		weak[j]++
-	}
-	for r := 1; r <= o.RobustSeeds; r++ {
-		seed := seed0 + int64(r*robustSeedStep)
-		res.Seeds[fmt.Sprintf("tsne_%s_robust%d", s.Name, r)] = seed
-		sp.begin("robustness %d/%d: t-SNE of %s with seed %d, rescoring %d grid candidates", r, o.RobustSeeds, s.Source, seed, len(cands))
-		xy, _, _, err := st.tsne(ctx, x, n, d, o, seed, log)
-		if err != nil {
-			return fmt.Errorf("probe: robustness t-SNE of %s (seed %d): %w", s.Source, seed, err)
-		}
-		parts, _, err := st.score(ctx, xy, SquareFrame(xy), signals, res.Data.Labels, nc, o, o.Seed+seedCells)
-		if err != nil {
-			return fmt.Errorf("probe: robustness scoring in %s space (seed %d): %w", s.Name, seed, err)
-		}
-		if len(parts) != len(signals) {
-			return fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
-		}
-		for j, p := range parts {
-			if slices.Contains(p.Labels, "grid") {
-				grid[j]++
-			}
-			if hasGridLabel(p.Labels) {
-				weak[j]++
-			}
-		}
-		sp.end()
-	}
-	total := o.RobustSeeds + 1
-	need := total/2 + 1
-	for j, c := range cands {
-		p := &res.Scores[c.item].Parts[c.part]
-		if p.Scores == nil {
-			p.Scores = map[string]*float64{}
-		}
-		t, g, w := float64(total), float64(grid[j]), float64(weak[j])
-		p.Scores["robust_runs"], p.Scores["robust_grid_runs"], p.Scores["robust_weak_grid_runs"] = &t, &g, &w
-		keep := func(label string, runs int) {
-			if !slices.Contains(p.Labels, label) {
-				return
-			}
-			mark := "pass"
-			if runs < need {
-				mark = "fail"
-				p.Labels = slices.DeleteFunc(p.Labels, func(l string) bool { return l == label })
-			}
-			p.Reasons = append(p.Reasons, fmt.Sprintf("%s: robust over t-SNE seeds: in %d of %d embeddings >= %d (%s)", label, runs, total, need, mark))
-		}
-		hadGrid := slices.Contains(p.Labels, "grid")
-		keep("grid", grid[j])
-		if hadGrid && !slices.Contains(p.Labels, "grid") && weak[j] >= need {
-			p.Labels = append(p.Labels, "weakly-grid")
-			p.Reasons = append(p.Reasons, fmt.Sprintf("weakly-grid: grid or weakly-grid in %d of %d embeddings >= %d (pass)", weak[j], total, need))
-		} else {
-			keep("weakly-grid", weak[j])
-		}
-		if len(p.Labels) == 0 {
-			p.Labels = []string{"none"}
+// embeddingRuns returns the t-SNE runs of a space whose first seed is
+// seed: the first at o.Perplexity, then o.RobustSeeds more with seeds
+// seed + r·robustSeedStep, at o.Perplexity for odd r and at
+// o.RobustPerplexity for even r.
+func embeddingRuns(o Options, seed int64) []tsneRun {
+	runs := make([]tsneRun, 1+o.RobustSeeds)
+	for r := range runs {
+		runs[r] = tsneRun{Seed: seed + int64(r*robustSeedStep), Perplexity: o.Perplexity}
+		if r > 0 && r%2 == 0 {
+			runs[r].Perplexity = o.RobustPerplexity
 		}
 	}
-	return nil
+	return runs
+}
+
+// Labels with a fixed meaning in the vote: grid and weakly-grid are voted
+// together, and the null labels hold only when no other label does.
+const (
+	labelGrid       = "grid"
+	labelWeaklyGrid = "weakly-grid"
+	labelNone       = "none"
+	labelSilent     = "silent"
+	labelUndefined  = "undefined"
+)
+
+func isNullLabel(l string) bool { return l == labelNone || l == labelSilent || l == labelUndefined }
+
+// vote sets p's labels to those it has in a strict majority of the
+// embeddings, given its labels in each (sets, the shown embedding first),
+// and records the count per label (p.Runs, p.EmbeddingLabels, the score
+// robust_runs and, with more than one embedding, one reason per label):
+//
+//   - grid holds when grid holds in a majority;
+//   - weakly-grid holds when grid or weakly-grid holds in a majority and
+//     grid does not;
+//   - any other label (place, concept, cluster-grid, …) holds when it
+//     holds in a majority;
+//   - when none of these holds, silent or undefined if it holds in a
+//     majority (they do not depend on the embedding), else none.
+func vote(p *PartScores, sets [][]string) {
+	n := len(sets)
+	need := n/2 + 1
+	runs := map[string]int{}
+	var order []string // labels in order of first appearance
+	for _, set := range sets {
+		seen := map[string]bool{}
+		for _, l := range set {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			if runs[l] == 0 {
+				order = append(order, l)
+			}
+			runs[l]++
+		}
+	}
+	var labels, reasons []string
+	// held records the reason for label and reports whether k of the n
+	// embeddings are a majority.
+	held := func(label, what string, k int) bool {
+		mark := "fail"
+		if k >= need {
+			mark = "pass"
+		}
+		reasons = append(reasons, fmt.Sprintf("%s: %sin %d of %d embeddings ≥ %d (%s)", label, what, k, n, need, mark))
+		return k >= need
+	}
+	gridPass := runs[labelGrid] >= need
+	weakDone := false // weakly-grid decided
+	weak := func() {
+		if weakDone {
+			return
+		}
+		weakDone = true
+		if gridPass {
+			if runs[labelWeaklyGrid] > 0 {
+				reasons = append(reasons, fmt.Sprintf("%s: in %d of %d embeddings; grid holds instead", labelWeaklyGrid, runs[labelWeaklyGrid], n))
+			}
+			return
+		}
+		if held(labelWeaklyGrid, "grid or weakly-grid ", runs[labelGrid]+runs[labelWeaklyGrid]) {
+			labels = append(labels, labelWeaklyGrid)
+		}
+	}
+	for _, l := range order {
+		switch {
+		case isNullLabel(l):
+		case l == labelGrid:
+			if held(labelGrid, "", runs[labelGrid]) {
+				labels = append(labels, labelGrid)
+			}
+			weak()
+		case l == labelWeaklyGrid:
+			weak()
+		default:
+			if held(l, "", runs[l]) {
+				labels = append(labels, l)
+			}
+		}
+	}
+	if len(labels) == 0 {
+		labels = []string{labelNone}
+		for _, l := range []string{labelSilent, labelUndefined} {
+			if runs[l] >= need {
+				labels = []string{l}
+			}
+		}
+	}
+	p.Labels = labels
+	p.EmbeddingLabels = sets
+	p.Runs = runs
+	if p.Scores == nil {
+		p.Scores = map[string]*float64{}
+	}
+	total := float64(n)
+	p.Scores["robust_runs"] = &total
+	if n > 1 {
+		p.Reasons = append(p.Reasons, reasons...)
+	}
 }
 
 func prod(s []int) int {

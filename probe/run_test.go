@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -64,14 +65,18 @@ func referenceCollect(dir string) func(context.Context, *onnxio.Model, *dataset.
 }
 
 // fakeTSNE "embeds" by taking columns 0 and 1 of the data, spread by the
-// seed, so that the test sees which data and seed each space got.
-func fakeTSNE(_ context.Context, x []float32, n, d int, _ Options, seed int64, _ io.Writer) ([]float64, map[string]float64, []string, error) {
-	xy := make([]float64, 2*n)
-	for i := 0; i < n; i++ {
-		xy[2*i] = float64(x[i*d]) + float64(seed)
-		xy[2*i+1] = float64(x[i*d+min(1, d-1)])
+// seed, so that the test sees which data and seed each embedding got.
+func fakeTSNE(_ context.Context, x []float32, n, d int, _ Options, runs []tsneRun, _ io.Writer) ([]embedding, []string, error) {
+	var out []embedding
+	for _, r := range runs {
+		xy := make([]float64, 2*n)
+		for i := 0; i < n; i++ {
+			xy[2*i] = float64(x[i*d]) + float64(r.Seed)
+			xy[2*i+1] = float64(x[i*d+min(1, d-1)])
+		}
+		out = append(out, embedding{XY: xy, Quality: map[string]float64{"seed": float64(r.Seed), "perplexity": r.Perplexity}})
 	}
-	return xy, map[string]float64{"seed": float64(seed)}, nil, nil
+	return out, nil, nil
 }
 
 // fakeScore records the mean of each signal as its only score and labels
@@ -259,43 +264,166 @@ func TestRunCollectAndTSNE(t *testing.T) {
 	}
 }
 
-// gridIfSmallX labels a signal grid when the embedding's first x is below
-// 50: with fakeTSNE that holds for the main seeds (x shifted by 5 or 6)
-// and not for the robustness seeds (shifted by ≥ 105).
-func gridIfSmallX(ctx context.Context, xy []float64, f [4]float64, signals [][]float32, l []int, nc int, o Options, seed int64) ([]PartScores, map[string]any, error) {
-	parts, params, err := fakeScore(ctx, xy, f, signals, l, nc, o, seed)
-	for i := range parts {
-		if xy[0] < 50 {
-			parts[i].Labels = []string{"grid", "place"}
+// runTSNE "embeds" embedding r of a space at x = r + i/n, y = i/n, so
+// that a scorer can tell the embeddings apart by their first x.
+func runTSNE(_ context.Context, _ []float32, n, _ int, _ Options, runs []tsneRun, _ io.Writer) ([]embedding, []string, error) {
+	out := make([]embedding, len(runs))
+	for r := range runs {
+		xy := make([]float64, 2*n)
+		for i := 0; i < n; i++ {
+			xy[2*i], xy[2*i+1] = float64(r)+float64(i)/float64(n), float64(i)/float64(n)
 		}
+		out[r] = embedding{XY: xy, Quality: map[string]float64{"kl": float64(r)}}
 	}
-	return parts, params, err
+	return out, nil, nil
 }
 
-func TestRobustness(t *testing.T) {
+// prescribed gives signal j in embedding r (of runTSNE) the labels
+// script[j%len(script)][r].
+func prescribed(script [][][]string) func(context.Context, []float64, [4]float64, [][]float32, []int, int, Options, int64) ([]PartScores, map[string]any, error) {
+	return func(_ context.Context, xy []float64, _ [4]float64, signals [][]float32, _ []int, _ int, _ Options, _ int64) ([]PartScores, map[string]any, error) {
+		r := int(xy[0])
+		out := make([]PartScores, len(signals))
+		for j := range signals {
+			out[j] = PartScores{Labels: script[j%len(script)][r], Reasons: []string{fmt.Sprintf("embedding %d", r)}}
+		}
+		return out, map[string]any{spacePrefix + "density_gridness": float64(r)}, nil
+	}
+}
+
+// TestRunVotesOverEmbeddings runs the orchestration with three embeddings
+// per space and a scorer that prescribes each signal's labels in each
+// embedding: the seeds and perplexities of the embeddings are recorded,
+// every signal is scored in every embedding, and each part keeps the
+// labels of a majority, with the counts and reasons.
+func TestRunVotesOverEmbeddings(t *testing.T) {
+	script := [][][]string{
+		{{"grid"}, {"grid"}, {"place"}},
+		{{"grid", "place"}, {"weakly-grid", "place"}, {"none"}},
+		{{"cluster-grid"}, {"concept"}, {"none"}},
+		{{"silent"}, {"silent"}, {"silent"}},
+		{{"place", "concept"}, {"place", "concept"}, {"class-layout grid"}},
+	}
+	want := []struct {
+		labels []string
+		runs   map[string]int
+	}{
+		{[]string{"grid"}, map[string]int{"grid": 2, "place": 1}},
+		{[]string{"weakly-grid", "place"}, map[string]int{"grid": 1, "weakly-grid": 1, "place": 2, "none": 1}},
+		{[]string{"none"}, map[string]int{"cluster-grid": 1, "concept": 1, "none": 1}},
+		{[]string{"silent"}, map[string]int{"silent": 3}},
+		{[]string{"place", "concept"}, map[string]int{"place": 2, "concept": 2, "class-layout grid": 1}},
+	}
 	m, data, dir := referenceSet(t, 100)
-	st := stages{collect: referenceCollect(dir), tsne: fakeTSNE, score: gridIfSmallX}
-	res, err := run(context.Background(), m, data, Options{Seed: 5, RobustSeeds: 2, Quiet: true}, st)
+	st := stages{collect: referenceCollect(dir), tsne: runTSNE, score: prescribed(script)}
+	res, err := run(context.Background(), m, data, Options{Seed: 5, RobustSeeds: 2, Perplexity: 20, RobustPerplexity: 45, Quiet: true}, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Seeds of the extra embeddings: the space's seed + 100·r.
-	if res.Seeds["tsne_network_robust1"] != 106 || res.Seeds["tsne_image_robust2"] != 205 {
-		t.Errorf("robustness seeds %v", res.Seeds)
+	// Seeds and perplexities of the embeddings: the space's seed + 100·r;
+	// extra 1 at the main perplexity, extra 2 at the second.
+	if res.Seeds["tsne_image"] != 5 || res.Seeds["tsne_image_robust1"] != 105 || res.Seeds["tsne_network_robust2"] != 206 {
+		t.Errorf("seeds %v", res.Seeds)
 	}
-	// Every part was grid+place in the main run only: 1 of 3 embeddings,
-	// less than the majority of 2, so grid is dropped and place stays.
-	for _, u := range res.Scores {
-		for _, p := range u.Parts {
-			if slices.Contains(p.Labels, "grid") || !slices.Contains(p.Labels, "place") {
-				t.Fatalf("%s %s %d: labels %v, want place without grid", u.Layer, u.Kind, u.Index, p.Labels)
-			}
-			if r, g := p.Scores["robust_runs"], p.Scores["robust_grid_runs"]; r == nil || *r != 3 || g == nil || *g != 1 {
-				t.Fatalf("robust counts %v %v, want 3 runs, 1 grid", r, g)
-			}
-			if last := p.Reasons[len(p.Reasons)-1]; !strings.Contains(last, "in 1 of 3 embeddings >= 2 (fail)") {
-				t.Fatalf("reason %q", last)
-			}
+	for _, s := range res.Spaces {
+		var got []string
+		for _, e := range s.Embeddings {
+			got = append(got, fmt.Sprintf("%d@%g kl %g density %g", e.Seed, e.Perplexity, e.Quality["kl"], e.Quality["density_gridness"]))
 		}
+		base := res.Seeds["tsne_"+s.Name]
+		want := []string{fmt.Sprintf("%d@20 kl 0 density 0", base), fmt.Sprintf("%d@20 kl 1 density 1", base+100), fmt.Sprintf("%d@45 kl 2 density 2", base+200)}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s space embeddings %q, want %q", s.Name, got, want)
+		}
+		// The first embedding is the one shown.
+		if s.XY[0] != 0 || s.Quality["density_gridness"] != 0 {
+			t.Errorf("%s space shows x[0] = %v, density %v; want the first embedding's", s.Name, s.XY[0], s.Quality["density_gridness"])
+		}
+	}
+	// Parts in signal order, per layer and space.
+	j := 0
+	prev := ""
+	for _, u := range res.Scores {
+		if key := u.Layer + u.Space; key != prev {
+			prev, j = key, 0
+		}
+		for _, p := range u.Parts {
+			w := want[j%len(script)]
+			if !slices.Equal(p.Labels, w.labels) || !maps.Equal(p.Runs, w.runs) || len(p.EmbeddingLabels) != 3 {
+				t.Fatalf("%s %s %s %d %q: labels %v runs %v (%d sets), want %v %v", u.Layer, u.Space, u.Kind, u.Index, p.Sign, p.Labels, p.Runs, len(p.EmbeddingLabels), w.labels, w.runs)
+			}
+			if r := p.Scores["robust_runs"]; r == nil || *r != 3 {
+				t.Fatalf("robust_runs %v, want 3", r)
+			}
+			// The shown embedding's reasons come first.
+			if p.Reasons[0] != "embedding 0" {
+				t.Fatalf("reasons %q: want the first embedding's first", p.Reasons)
+			}
+			j++
+		}
+	}
+}
+
+func TestVote(t *testing.T) {
+	for _, tc := range []struct {
+		sets    [][]string
+		labels  []string
+		reasons []string
+	}{
+		{[][]string{{"grid", "place"}}, []string{"grid", "place"}, nil},
+		{[][]string{{"none"}}, []string{"none"}, nil},
+		{[][]string{{"undefined"}}, []string{"undefined"}, nil},
+		{[][]string{{"grid"}, {"grid"}, {"none"}},
+			[]string{"grid"}, []string{"grid: in 2 of 3 embeddings ≥ 2 (pass)"}},
+		{[][]string{{"grid"}, {"none"}, {"none"}},
+			[]string{"none"}, []string{"grid: in 1 of 3 embeddings ≥ 2 (fail)", "weakly-grid: grid or weakly-grid in 1 of 3 embeddings ≥ 2 (fail)"}},
+		{[][]string{{"weakly-grid"}, {"grid"}, {"none"}},
+			[]string{"weakly-grid"}, []string{"weakly-grid: grid or weakly-grid in 2 of 3 embeddings ≥ 2 (pass)", "grid: in 1 of 3 embeddings ≥ 2 (fail)"}},
+		{[][]string{{"grid"}, {"grid"}, {"weakly-grid"}},
+			[]string{"grid"}, []string{"grid: in 2 of 3 embeddings ≥ 2 (pass)", "weakly-grid: in 1 of 3 embeddings; grid holds instead"}},
+		// Four embeddings: a strict majority is 3.
+		{[][]string{{"place"}, {"place"}, {"concept"}, {"concept"}},
+			[]string{"none"}, []string{"place: in 2 of 4 embeddings ≥ 3 (fail)", "concept: in 2 of 4 embeddings ≥ 3 (fail)"}},
+		{[][]string{{"cluster-grid"}, {"cluster-grid"}, {"grid"}},
+			[]string{"cluster-grid"}, []string{"cluster-grid: in 2 of 3 embeddings ≥ 2 (pass)", "grid: in 1 of 3 embeddings ≥ 2 (fail)", "weakly-grid: grid or weakly-grid in 1 of 3 embeddings ≥ 2 (fail)"}},
+		{[][]string{{"silent"}, {"silent"}, {"silent"}}, []string{"silent"}, nil},
+	} {
+		var p PartScores
+		vote(&p, tc.sets)
+		if !slices.Equal(p.Labels, tc.labels) || !slices.Equal(p.Reasons, tc.reasons) {
+			t.Errorf("%v: labels %q reasons %q, want %q %q", tc.sets, p.Labels, p.Reasons, tc.labels, tc.reasons)
+		}
+	}
+}
+
+// TestTSNEStageSeeds: the probe's t-SNE starts from a random
+// initialisation, so two seeds give different embeddings of the same 300
+// images and a repeated seed the same one (the audit found PCA
+// initialisation making every seed alike).
+func TestTSNEStageSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("t-SNE of 300 points in -short mode")
+	}
+	_, data, _ := referenceSet(t, 300)
+	o := DefaultOptions
+	o.Iterations = 300
+	embs, _, err := tsneStage(context.Background(), data.X, data.N, data.SampleSize(), o,
+		[]tsneRun{{Seed: 1, Perplexity: 30}, {Seed: 2, Perplexity: 30}, {Seed: 1, Perplexity: 30}}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(embs[0].XY, embs[2].XY) {
+		t.Error("seed 1 twice gave different coordinates")
+	}
+	moved := 0
+	for i := range embs[0].XY {
+		if math.Abs(embs[0].XY[i]-embs[1].XY[i]) > 1 {
+			moved++
+		}
+	}
+	// The embeddings are tens of units wide: most coordinates move by
+	// more than 1 between seeds.
+	if moved < len(embs[0].XY)/2 {
+		t.Errorf("seeds 1 and 2: only %d of %d coordinates differ by more than 1", moved, len(embs[0].XY))
 	}
 }

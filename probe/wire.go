@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/progress"
@@ -41,16 +42,32 @@ func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tenso
 	return out, nil
 }
 
-// tsneStage runs embed.TSNE with the probe's options, printing its
-// progress lines to log.
-func tsneStage(ctx context.Context, x []float32, n, d int, o Options, seed int64, log io.Writer) ([]float64, map[string]float64, []string, error) {
-	to := embed.TSNEOptions{Perplexity: o.Perplexity, Iterations: o.Iterations, PCA: o.TSNEPCA, Seed: uint64(seed), Progress: log}
-	r, err := embed.TSNE(ctx, x, n, d, to)
-	if err != nil {
-		return nil, nil, nil, err
+// tsneStage runs the t-SNE runs with embed.TSNEMany (one neighbour search,
+// affinities once per perplexity) from random initialisations, printing
+// its progress lines to log. Warnings repeated by several runs are
+// returned once.
+func tsneStage(ctx context.Context, x []float32, n, d int, o Options, runs []tsneRun, log io.Writer) ([]embedding, []string, error) {
+	to := embed.TSNEOptions{Perplexity: o.Perplexity, Iterations: o.Iterations, PCA: o.TSNEPCA, Init: "random",
+		Seed: uint64(runs[0].Seed), Progress: log}
+	er := make([]embed.Run, len(runs))
+	for i, r := range runs {
+		er[i] = embed.Run{Perplexity: r.Perplexity, Seed: uint64(r.Seed)}
 	}
-	q := map[string]float64{"kl": r.KL, "perplexity": r.Perplexity, "iterations": float64(r.Iterations)}
-	return r.Y, q, r.Warnings, nil
+	rs, err := embed.TSNEMany(ctx, x, n, d, to, er)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]embedding, len(rs))
+	var warns []string
+	for i, r := range rs {
+		out[i] = embedding{XY: r.Y, Quality: map[string]float64{"kl": r.KL, "perplexity": r.Perplexity, "iterations": float64(r.Iterations)}}
+		for _, w := range r.Warnings {
+			if !slices.Contains(warns, w) {
+				warns = append(warns, w)
+			}
+		}
+	}
+	return out, warns, nil
 }
 
 // scoreStage scores the non-negative signals with cells.ScoreUnits in the

@@ -19,7 +19,7 @@ func fakeReport(n, bins, k int, seed uint64) *Report {
 			Metadata: map[string]string{"epochs": "10"}},
 		Dataset: Dataset{Name: "fake", Source: "generated", N: n, Shape: []int{1, 28, 28}, Normalisation: "none", HasLabels: true},
 		Params: Params{Layers: []string{"fc1_relu", "fc2"}, LayersChosen: "flag", SpaceLayer: "fc2", Limit: n, BatchSize: 256,
-			PCs: "auto", PCVariance: 0.95, Perplexity: 30, Iterations: 750, Bins: bins, Shuffles: 200, FieldShuffles: 100, Seed: 1,
+			PCs: "auto", PCVariance: 0.95, Perplexity: 30, RobustSeeds: 2, RobustPerplexity: 50, Iterations: 750, Bins: bins, Shuffles: 200, FieldShuffles: 100, Seed: 1,
 			Cells: map[string]any{"grid_threshold": 0.7}},
 		Seeds:    map[string]int64{"tsne_image": 1, "tsne_network": 2, "shuffles": 3},
 		Timings:  []Timing{{"activations", 1.5}, {"tsne image", 12}},
@@ -47,6 +47,10 @@ func fakeReport(n, bins, k int, seed uint64) *Report {
 			sp.Y[i] = float32(30*math.Sin(a) + 6*rng.NormFloat64())
 		}
 		sp.Frame = squareFrame(sp.X, sp.Y)
+		for e := 0; e < 3; e++ {
+			sp.Embeddings = append(sp.Embeddings, Embedding{Seed: int64(len(r.Spaces) + 1 + 100*e), Perplexity: []float64{30, 30, 50}[e],
+				Quality: map[string]float64{"kl": 1.8 + 0.01*float64(e)}})
+		}
 		r.Spaces = append(r.Spaces, sp)
 	}
 	net := &r.Spaces[1]
@@ -105,6 +109,9 @@ func fakeReport(n, bins, k int, seed uint64) *Report {
 	return r
 }
 
+// fakeUnit builds a unit whose parts were voted over three embeddings:
+// grid in the first two and weakly-grid in the third when idx%11 == 3,
+// else the same labels in all three (see the switch for which).
 func fakeUnit(sp *Space, kind string, idx int, a Floats, signed bool, bins int, labels []int) Unit {
 	u := Unit{Kind: kind, Index: idx, Signed: signed}
 	signs := []string{""}
@@ -139,6 +146,17 @@ func fakeUnit(sp *Space, kind string, idx int, a Floats, signed bool, bins int, 
 		default:
 			p.Labels = []string{LabelNone}
 		}
+		p.EmbeddingLabels = [][]string{p.Labels, p.Labels, p.Labels}
+		if idx%11 == 3 {
+			p.EmbeddingLabels[2] = []string{LabelWeaklyGrid}
+		}
+		p.Runs = map[string]int{}
+		for _, set := range p.EmbeddingLabels {
+			for _, l := range set {
+				p.Runs[l]++
+			}
+		}
+		p.Scores["robust_runs"] = ptr(3)
 		u.Parts = append(u.Parts, p)
 	}
 	return u

@@ -41,6 +41,17 @@ type spaceView struct {
 	Name, Source string
 	Img          template.URL
 	Quality      []kv
+	// Embeddings describes the space's t-SNE runs, the shown one first.
+	Embeddings string
+}
+
+// summaryView is one line of the summary table: a row's counts, each with
+// its range over the embeddings, or the counts of its negative parts.
+type summaryView struct {
+	Layer, Kind, Space string
+	Total              int
+	Cells              []string
+	Negative           bool
 }
 
 type pcaView struct {
@@ -85,22 +96,26 @@ type verdictView struct {
 }
 
 type pageView struct {
-	R         *Report
-	CSS       template.CSS
-	JS        template.JS
-	Header    []kv
-	Params    []kv
-	Seeds     []kv
-	Metadata  []kv
-	Spaces    []spaceView
-	PCAs      []pcaView
-	Labels    []string
-	Verdicts  []verdictView
-	Galleries []galleryView
-	Columns   []string
-	Rows      []rowView
-	Centroids []centroidView
-	Data      any
+	R        *Report
+	CSS      template.CSS
+	JS       template.JS
+	Header   []kv
+	Params   []kv
+	Seeds    []kv
+	Metadata []kv
+	Spaces   []spaceView
+	PCAs     []pcaView
+	Labels   []string
+	Summary  []summaryView
+	// Embeddings is the largest number of t-SNE embeddings a space's labels
+	// were voted over.
+	Embeddings int
+	Verdicts   []verdictView
+	Galleries  []galleryView
+	Columns    []string
+	Rows       []rowView
+	Centroids  []centroidView
+	Data       any
 }
 
 // WriteHTML writes r as one self-contained HTML page: CSS, JavaScript and
@@ -224,7 +239,7 @@ func series(r *Report, li int, u *Unit) []float32 {
 }
 
 func buildPage(r *Report) (*pageView, error) {
-	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: SummaryLabels}
+	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: summaryLabels(r.Summary)}
 
 	acc := "no labels"
 	if r.Accuracy != nil {
@@ -268,7 +283,7 @@ func buildPage(r *Report) (*pageView, error) {
 		{"bins per side", fmt.Sprint(p.Bins)},
 		{"permutation shuffles", fmt.Sprint(p.Shuffles)},
 		{"field shuffles", fmt.Sprint(p.FieldShuffles)},
-		{"robustness t-SNE seeds", fmt.Sprint(p.RobustSeeds)},
+		{"t-SNE embeddings per space", embeddingsParam(p)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {
@@ -293,6 +308,14 @@ func buildPage(r *Report) (*pageView, error) {
 			q := sp.Quality[k]
 			sv.Quality = append(sv.Quality, kv{k, fmtScore(&q)})
 		}
+		var es []string
+		for j, e := range sp.Embeddings {
+			q := e.Quality["kl"]
+			es = append(es, fmt.Sprintf("%d: seed %d, perplexity %g, KL %s", j+1, e.Seed, e.Perplexity, fmtScore(&q)))
+		}
+		if len(es) > 1 {
+			sv.Embeddings = fmt.Sprintf("%d t-SNE embeddings, the first shown (%s)", len(es), strings.Join(es, "; "))
+		}
 		v.Spaces = append(v.Spaces, sv)
 		v.Centroids = append(v.Centroids, centroids(r, i))
 	}
@@ -310,6 +333,27 @@ func buildPage(r *Report) (*pageView, error) {
 			ratios = append(ratios, fmt.Sprintf("%.3f", l.PCA.Explained[j]))
 		}
 		v.PCAs = append(v.PCAs, pcaView{Layer: l.Name, Img: dataURI("image/png", png), K: l.PCA.K, Cum: l.PCA.Cumulative, Ratio: strings.Join(ratios, ", ")})
+	}
+	for i := range r.Summary {
+		s := &r.Summary[i]
+		sv := summaryView{Layer: s.Layer, Kind: s.Kind, Space: s.Space, Total: s.Total}
+		for _, l := range v.Labels {
+			c := fmt.Sprint(s.Counts[l])
+			if s.Embeddings > 1 {
+				rg := s.Range[l]
+				c += fmt.Sprintf(" (%d–%d)", rg[0], rg[1])
+			}
+			sv.Cells = append(sv.Cells, c)
+		}
+		v.Summary = append(v.Summary, sv)
+		v.Embeddings = max(v.Embeddings, s.Embeddings)
+		if s.NegativeParts > 0 {
+			nv := summaryView{Layer: s.Layer, Kind: s.Kind + " (−)", Space: s.Space, Total: s.NegativeParts, Negative: true}
+			for _, l := range v.Labels {
+				nv.Cells = append(nv.Cells, fmt.Sprint(s.Negative[l]))
+			}
+			v.Summary = append(v.Summary, nv)
+		}
 	}
 	for _, vd := range r.Verdict {
 		vv := verdictView{Claim: vd.Claim, Finding: vd.Finding, Mark: "untested", Class: "na"}
@@ -346,6 +390,16 @@ func buildPage(r *Report) (*pageView, error) {
 	}
 	v.Data = explorerData(r)
 	return v, nil
+}
+
+// embeddingsParam describes the t-SNE embeddings of each space, e.g. "3
+// (perplexity 30; 2 more with new seeds, alternating perplexity 30 and 50)".
+func embeddingsParam(p Params) string {
+	if p.RobustSeeds < 1 {
+		return fmt.Sprintf("1 (perplexity %g)", p.Perplexity)
+	}
+	return fmt.Sprintf("%d (perplexity %g; %d more with new seeds, alternating perplexity %g and %g)",
+		1+p.RobustSeeds, p.Perplexity, p.RobustSeeds, p.Perplexity, p.RobustPerplexity)
 }
 
 func mapsKeys[V any](m map[string]V) func(func(string) bool) {

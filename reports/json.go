@@ -46,6 +46,10 @@ func clean(r *Report) *Report {
 	c.Spaces = slices.Clone(r.Spaces)
 	for i := range c.Spaces {
 		c.Spaces[i].Quality = finiteMap(c.Spaces[i].Quality)
+		c.Spaces[i].Embeddings = slices.Clone(c.Spaces[i].Embeddings)
+		for j := range c.Spaces[i].Embeddings {
+			c.Spaces[i].Embeddings[j].Quality = finiteMap(c.Spaces[i].Embeddings[j].Quality)
+		}
 	}
 	c.Layers = slices.Clone(r.Layers)
 	for i := range c.Layers {
@@ -119,7 +123,7 @@ var scoreOrder = []string{
 	"spatial_info", "spatial_info_p95", "spatial_info_p", "within_class_si_p95", "within_class_si_p", "spatial_info_per_sample",
 	"sparsity", "selectivity", "n_fields", "field_frac",
 	"csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top", "mean_activation", "valid_bins",
-	"robust_runs", "robust_grid_runs", "robust_weak_grid_runs",
+	"robust_runs",
 }
 
 // scoreColumns returns the score names present in r, in table order.
@@ -156,6 +160,15 @@ func unitName(u *Unit, sign string) string {
 	return s
 }
 
+// runsText writes label run counts as "grid:2;place:3", labels sorted.
+func runsText(runs map[string]int) string {
+	var out []string
+	for _, l := range slices.Sorted(maps.Keys(runs)) {
+		out = append(out, fmt.Sprintf("%s:%d", l, runs[l]))
+	}
+	return strings.Join(out, ";")
+}
+
 // csvText guards a text cell against formula injection in spreadsheets:
 // text starting with = + - @ tab or CR gets a leading apostrophe.
 func csvText(s string) string {
@@ -177,12 +190,13 @@ func signWord(s string) string {
 }
 
 // WriteCSV writes one row per layer, space, unit and part: identifiers,
-// labels (";"-separated), every score (empty when undefined) and the
-// reasons (" | "-separated).
+// labels (";"-separated), the embeddings each label held in ("grid:2;
+// place:3"), every score (empty when undefined) and the reasons
+// (" | "-separated).
 func WriteCSV(w io.Writer, r *Report) error {
 	cols := scoreColumns(r)
 	cw := csv.NewWriter(w)
-	head := append([]string{"layer", "space", "kind", "index", "sign", "labels"}, cols...)
+	head := append([]string{"layer", "space", "kind", "index", "sign", "labels", "runs"}, cols...)
 	head = append(head, "reasons")
 	if err := cw.Write(head); err != nil {
 		return err
@@ -190,7 +204,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 	for _, res := range r.Results {
 		for _, u := range res.Units {
 			for _, p := range u.Parts {
-				row := []string{csvText(res.Layer), csvText(res.Space), u.Kind, strconv.Itoa(u.Index), signWord(p.Sign), strings.Join(p.Labels, ";")}
+				row := []string{csvText(res.Layer), csvText(res.Space), u.Kind, strconv.Itoa(u.Index), signWord(p.Sign),
+					csvText(strings.Join(p.Labels, ";")), csvText(runsText(p.Runs))}
 				for _, c := range cols {
 					v := p.Scores[c]
 					if v == nil || !finite(*v) {

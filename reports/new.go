@@ -66,7 +66,7 @@ func New(res *probe.Result) *Report {
 	}
 	r.Params = Params{Layers: o.Layers, LayersChosen: res.LayersChosen, SpaceLayer: o.SpaceLayer, Limit: o.Limit,
 		BatchSize: o.BatchSize, PCs: pcs, PCVariance: o.PCVariance, Perplexity: o.Perplexity, Iterations: o.Iterations,
-		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, RobustSeeds: o.RobustSeeds, Seed: o.Seed,
+		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, RobustSeeds: o.RobustSeeds, RobustPerplexity: o.RobustPerplexity, Seed: o.Seed,
 		Cells: res.CellParams}
 	for _, t := range res.Timings {
 		r.Timings = append(r.Timings, Timing{Step: t.Step, Seconds: t.Seconds})
@@ -84,6 +84,9 @@ func New(res *probe.Result) *Report {
 		}
 		if s.Frame == ([4]float64{}) {
 			s.Frame = squareFrame(s.X, s.Y)
+		}
+		for _, e := range sp.Embeddings {
+			s.Embeddings = append(s.Embeddings, Embedding{Seed: e.Seed, Perplexity: e.Perplexity, Quality: e.Quality})
 		}
 		r.Spaces = append(r.Spaces, s)
 	}
@@ -115,8 +118,8 @@ func New(res *probe.Result) *Report {
 		}
 		unit := Unit{Kind: u.Kind, Index: u.Index, Signed: u.Signed}
 		for _, p := range u.Parts {
-			unit.Parts = append(unit.Parts, Part{Sign: p.Sign, Labels: p.Labels, Reasons: p.Reasons, Scores: p.Scores,
-				RateMap: grid(p.RateMap), Smooth: grid(p.Smooth), SAC: grid(p.SAC)})
+			unit.Parts = append(unit.Parts, Part{Sign: p.Sign, Labels: p.Labels, EmbeddingLabels: p.EmbeddingLabels, Runs: p.Runs,
+				Reasons: p.Reasons, Scores: p.Scores, RateMap: grid(p.RateMap), Smooth: grid(p.Smooth), SAC: grid(p.SAC)})
 		}
 		r.Results[i].Units = append(r.Results[i].Units, unit)
 	}

@@ -42,10 +42,14 @@ type Report struct {
 	Layers  []Layer  `json:"layers"`
 	Results []Result `json:"results"`
 
-	// Summary counts the unit classes per layer, kind and space; Verdict
-	// compares them with the paper's findings. Both are derived by Finish.
-	Summary []SummaryRow `json:"summary"`
-	Verdict []Verdict    `json:"verdict"`
+	// Summary counts the unit classes per layer, kind and space, and
+	// Findings says the same in words. Verdict compares the run with the
+	// paper's findings, only in the paper's setting; otherwise it is empty
+	// and VerdictNote says why. All are derived by Finish.
+	Summary     []SummaryRow `json:"summary"`
+	Findings    []string     `json:"findings"`
+	Verdict     []Verdict    `json:"verdict"`
+	VerdictNote string       `json:"verdict_note,omitempty"`
 }
 
 // Model describes the ONNX model that was probed.
@@ -87,8 +91,11 @@ type Params struct {
 	Bins          int      `json:"bins"`
 	Shuffles      int      `json:"shuffles"`
 	FieldShuffles int      `json:"field_shuffles"`
-	RobustSeeds   int      `json:"robust_seeds"` // extra t-SNE seeds for the grid robustness check
-	Seed          int64    `json:"seed"`
+	// RobustSeeds is the number of t-SNE embeddings per space beyond the
+	// first; the extra ones alternate Perplexity and RobustPerplexity.
+	RobustSeeds      int     `json:"robust_seeds"`
+	RobustPerplexity float64 `json:"robust_perplexity"`
+	Seed             int64   `json:"seed"`
 	// Cells holds the classification thresholds and other cell-scoring
 	// options, by name.
 	Cells map[string]any `json:"cells"`
@@ -113,6 +120,17 @@ type Space struct {
 	Frame [4]float64 `json:"frame"`
 	// Quality holds embedding quality metrics ("kl", "knn_preservation", …).
 	Quality map[string]float64 `json:"quality"`
+	// Embeddings lists every t-SNE of the space, the one shown (X, Y)
+	// first; unit labels are voted over them.
+	Embeddings []Embedding `json:"embeddings"`
+}
+
+// Embedding is one t-SNE of a space: its seed, the perplexity asked for,
+// and its quality ("kl", the "perplexity" used, "density_gridness", …).
+type Embedding struct {
+	Seed       int64              `json:"seed"`
+	Perplexity float64            `json:"perplexity"`
+	Quality    map[string]float64 `json:"quality"`
 }
 
 // Layer is one hooked tensor.
@@ -160,11 +178,18 @@ type Unit struct {
 	Parts []Part `json:"parts"`
 }
 
-// Part is the scoring of one non-negative signal.
+// Part is the scoring of one non-negative signal. Its scores, maps and
+// first reasons are those of the space's first embedding; its labels are
+// those it has in a strict majority of the space's embeddings.
 type Part struct {
-	Sign    string   `json:"sign"`
-	Labels  []string `json:"labels"`  // subset of grid, weakly-grid or cluster-grid, place, concept; or none / silent
-	Reasons []string `json:"reasons"` // the scores and thresholds that decided each label
+	Sign   string   `json:"sign"`
+	Labels []string `json:"labels"` // subset of grid, weakly-grid or cluster-grid, place, concept; or none / silent
+	// EmbeddingLabels holds the labels in each embedding (the shown one
+	// first), and Runs, for every label that occurred, in how many
+	// embeddings it held.
+	EmbeddingLabels [][]string     `json:"embedding_labels,omitempty"`
+	Runs            map[string]int `json:"runs,omitempty"`
+	Reasons         []string       `json:"reasons"` // the scores and thresholds that decided each label, then the vote
 	// Scores by name; nil for an undefined score.
 	Scores map[string]*float64 `json:"scores"`
 	// RateMap is the raw binned mean (used for scoring), Smooth the
@@ -268,14 +293,26 @@ func appendFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, float64(float32(v)), 'g', -1, 32)
 }
 
-// SummaryRow counts unit classes in one layer and space. A unit counts
-// once per label it carries (in any part), so place and concept overlap.
+// SummaryRow counts unit classes in one layer, kind and space. A unit's
+// labels are those of its positive part (its only part when unsigned): the
+// paper scored firing rates. A unit counts once per label, so place and
+// concept overlap. Negative parts are counted apart.
 type SummaryRow struct {
-	Layer  string         `json:"layer"`
-	Kind   string         `json:"kind"` // "unit" or "pc"
-	Space  string         `json:"space"`
-	Total  int            `json:"total"`
-	Counts map[string]int `json:"counts"` // label → units
+	Layer string `json:"layer"`
+	Kind  string `json:"kind"` // "unit" or "pc"
+	Space string `json:"space"`
+	Total int    `json:"total"`
+	// Counts holds, per label, the units that carry it (voted over the
+	// embeddings).
+	Counts map[string]int `json:"counts"`
+	// Embeddings is the number of t-SNE embeddings of the space, and Range
+	// the smallest and largest per-embedding count of each label.
+	Embeddings int               `json:"embeddings"`
+	Range      map[string][2]int `json:"range"`
+	// NegativeParts is the number of signed units, whose negative parts
+	// Negative counts by label.
+	NegativeParts int            `json:"negative_parts,omitempty"`
+	Negative      map[string]int `json:"negative,omitempty"`
 }
 
 // Verdict is one of the paper's claims and what this run found.
@@ -304,7 +341,8 @@ const (
 	LabelUndefined = "undefined"
 )
 
-// SummaryLabels lists the labels the summary counts, in display order.
+// SummaryLabels lists the labels the summary always counts, in display
+// order; any other label the scorer gives follows, alphabetically.
 var SummaryLabels = []string{LabelPlace, LabelGrid, LabelWeaklyGrid, LabelClusterGrid, LabelConcept, LabelNone, LabelSilent}
 
 // squareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of

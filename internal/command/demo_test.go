@@ -25,7 +25,7 @@ func TestDemoSmall(t *testing.T) {
 	defer func() { DemoModel = old }()
 	dir := t.TempDir()
 	out, _, err := runApp(t, "demo", "--limit", "300", "--iterations", "300", "--perplexity", "20", "--bins", "12",
-		"--shuffles", "20", "--field-shuffles", "10", "--quiet",
+		"--shuffles", "20", "--field-shuffles", "10", "--robust", "0", "--quiet",
 		"--out", filepath.Join(dir, "r.html"), "--json", filepath.Join(dir, "r.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +45,12 @@ func TestDemoSmall(t *testing.T) {
 	}
 	if rpt.Model.File != demoModelName || rpt.Dataset.N != 300 || rpt.Accuracy == nil || *rpt.Accuracy < 0.95 {
 		t.Errorf("demo report: model %q, %d points, accuracy %v", rpt.Model.File, rpt.Dataset.N, rpt.Accuracy)
+	}
+	// --robust 0: one embedding per space, labels as scored there.
+	for _, sp := range rpt.Spaces {
+		if len(sp.Embeddings) != 1 {
+			t.Errorf("%s space: %d embeddings with --robust 0, want 1", sp.Name, len(sp.Embeddings))
+		}
 	}
 	if rpt.Model.Metadata == nil {
 		t.Error("the bundled model's training metadata is not in the report")

@@ -32,13 +32,14 @@ func analysisFlags() []cli.Flag {
 		&cli.IntFlag{Name: "batch", Value: d.BatchSize, Usage: "points per executor call"},
 		&cli.StringFlag{Name: "pcs", Value: "auto", Usage: "principal components kept per layer: a count, or auto (the fewest explaining --pc-variance)"},
 		&cli.Float64Flag{Name: "pc-variance", Value: d.PCVariance, Usage: "variance fraction for --pcs auto"},
-		&cli.Float64Flag{Name: "perplexity", Value: d.Perplexity, Usage: "t-SNE perplexity"},
+		&cli.Float64Flag{Name: "perplexity", Value: d.Perplexity, Usage: "t-SNE perplexity (of the embedding shown, and of every other extra embedding)"},
 		&cli.IntFlag{Name: "iterations", Value: d.Iterations, Usage: "t-SNE iterations"},
 		&cli.IntFlag{Name: "tsne-pca", Usage: "reduce to this many principal components before the t-SNE neighbour search (0 = exact neighbours in the full space)"},
 		&cli.IntFlag{Name: "bins", Value: d.Bins, Usage: "rate-map bins per side"},
 		&cli.IntFlag{Name: "shuffles", Value: d.Shuffles, Usage: "activation permutations per unit (spatial information, CSI)"},
 		&cli.IntFlag{Name: "field-shuffles", Value: d.FieldShuffles, Usage: "field shuffles per unit (gridness null)"},
-		&cli.IntFlag{Name: "robust", Usage: "re-embed each space with N more t-SNE seeds and keep a grid label only when it holds in most embeddings (spec §9.4; adds N t-SNE runs per space)"},
+		&cli.IntFlag{Name: "robust", Value: d.RobustSeeds, Usage: "t-SNE embeddings of each space in addition to the first (new seeds; the 2nd, 4th, … extra at --robust-perplexity); every unit is scored in each and keeps the labels it has in a strict majority (0 = one embedding, fastest)"},
+		&cli.Float64Flag{Name: "robust-perplexity", Value: d.RobustPerplexity, Usage: "second t-SNE perplexity, of every other extra embedding"},
 		&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "base seed (≥ 1); every step's seed derives from it and is recorded"},
 	}
 }
@@ -60,7 +61,8 @@ var Probe = &cli.Command{
 	Usage: "look for place, grid and concept cells in an ONNX model and write an HTML report",
 	Description: "Runs the dataset through the model, hooks the chosen layers (default: the last two hidden\n" +
 		"layers before the output), embeds the input (image space) and the final layer (network space)\n" +
-		"with t-SNE, runs PCA per layer, and scores and classifies every unit and PC in both spaces.",
+		"with t-SNE (three embeddings of each by default, see --robust), runs PCA per layer, and scores\n" +
+		"and classifies every unit and PC in every embedding.",
 	Flags: append(append(append([]cli.Flag{
 		&cli.StringFlag{Name: "model", Required: true, Usage: "ONNX model file"},
 	}, dataFlags()...), analysisFlags()...), outputFlags("")...),
@@ -136,6 +138,7 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	o.FieldShuffles = c.Int("field-shuffles")
 	o.Seed = c.Int64("seed")
 	o.RobustSeeds = c.Int("robust")
+	o.RobustPerplexity = c.Float64("robust-perplexity")
 	o.Quiet = c.Bool(quietFlag.Name)
 	o.Log = progress.Writer(o.Quiet)
 	switch pcs := c.String("pcs"); pcs {
@@ -170,6 +173,8 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 		return o, bad("field-shuffles", o.FieldShuffles, "≥ 1")
 	case o.RobustSeeds < 0 || o.RobustSeeds > 20:
 		return o, bad("robust", o.RobustSeeds, "0…20")
+	case !(o.RobustPerplexity > 0):
+		return o, bad("robust-perplexity", o.RobustPerplexity, "> 0")
 	case o.Seed < 1:
 		return o, bad("seed", o.Seed, "≥ 1")
 	}
@@ -227,12 +232,18 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
 	}
+	for _, f := range rpt.Findings {
+		fmt.Fprintln(out, f)
+	}
 	for _, v := range rpt.Verdict {
 		mark := "untested"
 		if v.Agrees != nil {
 			mark = map[bool]string{true: "agrees ", false: "differs"}[*v.Agrees]
 		}
 		fmt.Fprintf(out, "[%s] %s\n          %s\n", mark, v.Claim, v.Finding)
+	}
+	if rpt.VerdictNote != "" {
+		fmt.Fprintln(out, rpt.VerdictNote)
 	}
 	for _, w := range rpt.Warnings {
 		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", w)

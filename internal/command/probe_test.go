@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +57,23 @@ func TestProbeCommand(t *testing.T) {
 	// and space: 2 layers × (units, PCs) × 2 spaces.
 	if len(rpt.Summary) != 8 {
 		t.Errorf("%d summary rows, want 8", len(rpt.Summary))
+	}
+	// Three t-SNE embeddings per space by default (--robust 2): new seeds,
+	// perplexities --perplexity, --perplexity, --robust-perplexity.
+	for _, sp := range rpt.Spaces {
+		var got []string
+		for _, e := range sp.Embeddings {
+			got = append(got, fmt.Sprintf("%d@%g", e.Seed, e.Perplexity))
+		}
+		base := rpt.Seeds["tsne_"+sp.Name]
+		if want := []string{fmt.Sprintf("%d@20", base), fmt.Sprintf("%d@20", base+100), fmt.Sprintf("%d@50", base+200)}; !slices.Equal(got, want) {
+			t.Errorf("%s space embeddings %v, want %v", sp.Name, got, want)
+		}
+	}
+	for _, s := range rpt.Summary {
+		if s.Embeddings != 3 {
+			t.Errorf("summary %s %s %s voted over %d embeddings, want 3", s.Layer, s.Kind, s.Space, s.Embeddings)
+		}
 	}
 	// The CSV has one row per scored part.
 	f, err := os.Open(filepath.Join(dir, "r.csv"))
@@ -136,6 +155,8 @@ func TestProbeFlags(t *testing.T) {
 		{[]string{"--bins", "2"}, "--bins"},
 		{[]string{"--perplexity", "-1"}, "--perplexity"},
 		{[]string{"--pc-variance", "1.5"}, "--pc-variance"},
+		{[]string{"--robust", "-1"}, "--robust"},
+		{[]string{"--robust-perplexity", "0"}, "--robust-perplexity"},
 		{[]string{"--out", exists}, "already exists"},
 		{[]string{"--json", filepath.Join(dir, "r.html")}, "both name"},
 	} {

@@ -10,6 +10,8 @@
 // for 250 iterations, learning rate max(200, N/12), momentum 0.5 then 0.8,
 // per-coordinate gains, and repulsion either exact (small N) or by
 // FFT-accelerated polynomial interpolation on a regular grid (large N).
+// TSNEMany runs several optimisations (other seeds, other perplexities) on
+// one neighbour search, for robustness checks across embeddings.
 //
 // Everything is deterministic for a given seed and input, whatever the
 // number of CPUs: parallel sums are reduced over fixed chunks in a fixed

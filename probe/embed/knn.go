@@ -2,6 +2,7 @@ package embed
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"sync/atomic"
@@ -42,6 +43,23 @@ type neighbors struct {
 	n, k int
 	idx  []int32   // n×k
 	d2   []float64 // n×k
+}
+
+// prefix returns the graph of the first k ≤ nb.k neighbours of each point
+// (nb itself when k = nb.k).
+func (nb *neighbors) prefix(k int) *neighbors {
+	if k == nb.k {
+		return nb
+	}
+	if k > nb.k || k < 1 {
+		panic(fmt.Sprintf("embed: neighbour prefix %d of %d", k, nb.k))
+	}
+	out := &neighbors{n: nb.n, k: k, idx: make([]int32, nb.n*k), d2: make([]float64, nb.n*k)}
+	for i := 0; i < nb.n; i++ {
+		copy(out.idx[i*k:(i+1)*k], nb.idx[i*nb.k:])
+		copy(out.d2[i*k:(i+1)*k], nb.d2[i*nb.k:])
+	}
+	return out
 }
 
 // sqDist is the squared Euclidean distance between two float32 rows,

@@ -135,9 +135,44 @@ type Result struct {
 // Errors: fewer than 4 points, non-finite values (wrapping ErrNonFinite),
 // bad options, or ctx cancelled.
 func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result, error) {
+	rs, err := TSNEMany(ctx, x, n, d, opts, []Run{{}})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// Run is one optimisation of TSNEMany: the perplexity of its input
+// affinities and the seed of its random choices. A zero field takes the
+// value of the options.
+type Run struct {
+	Perplexity float64
+	Seed       uint64
+}
+
+// TSNEMany embeds x once per run, sharing the work that does not depend on
+// the run: the PCA and the nearest-neighbour search, with the largest
+// k = ⌊3·perplexity⌋ among the runs, are done once, and the affinities once
+// per distinct perplexity; each run then optimises from its own
+// initialisation (with Init "random", a Gaussian drawn from its seed).
+//
+// With exact neighbours (N ≤ KNNExactMaxN) result i is bit for bit TSNE
+// with Perplexity and Seed set to those of runs[i]: neighbours are ranked
+// by (distance, index), so the k nearest are the first k of the k_max
+// nearest. Above KNNExactMaxN the approximate neighbour graph is built
+// once, with opts.Seed.
+//
+// Each result's Timings hold the shared stages as measured once ("pca",
+// "knn"; "affinities" for its perplexity, shared by the runs with the same
+// perplexity) and its own "optimise" and "kl". Errors are those of TSNE,
+// and an empty runs.
+func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs []Run) ([]*Result, error) {
 	o := opts.withDefaults()
 	if len(x) != n*d {
 		panic(fmt.Sprintf("embed: TSNE data length %d != %d×%d", len(x), n, d))
+	}
+	if len(runs) == 0 {
+		return nil, errors.New("embed: TSNEMany needs at least one run")
 	}
 	if n < 4 {
 		return nil, fmt.Errorf("embed: t-SNE needs at least 4 points, have %d", n)
@@ -152,23 +187,46 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	if !(o.GridSpacing > 0) || o.GridOrder < 4 || o.GridOrder%2 != 0 {
 		return nil, fmt.Errorf("embed: bad grid options (spacing %v, order %d: need spacing > 0 and an even order ≥ 4)", o.GridSpacing, o.GridOrder)
 	}
+	if o.Init != "pca" && o.Init != "random" {
+		return nil, fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
+	}
+	method := o.Method
+	switch method {
+	case "auto":
+		method = "fft"
+		if n <= o.ExactMaxN {
+			method = "exact"
+		}
+	case "exact", "fft":
+	default:
+		return nil, fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
+	}
 	if i := firstNonFinite(x); i >= 0 {
 		return nil, fmt.Errorf("embed: t-SNE input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
 	}
-	res := &Result{N: n, Timings: map[string]time.Duration{}}
-	warn := func(format string, a ...any) { res.Warnings = append(res.Warnings, fmt.Sprintf(format, a...)) }
-	perp := o.Perplexity
-	if k := int(3 * perp); k > n-1 {
-		perp = float64(n-1) / 3
-		warn("perplexity %g needs at least %d points; lowered to %.4g for %d points", o.Perplexity, k+1, perp, n)
+
+	// Each run's perplexity, lowered when there are too few points, and
+	// the neighbourhood size k it needs.
+	res := make([]*Result, len(runs))
+	seeds := make([]uint64, len(runs))
+	kmax := 1
+	for i, r := range runs {
+		want := cmp.Or(r.Perplexity, o.Perplexity)
+		if !(want > 0) {
+			return nil, fmt.Errorf("embed: bad t-SNE perplexity %v in run %d", want, i)
+		}
+		seeds[i] = cmp.Or(r.Seed, o.Seed)
+		res[i] = &Result{N: n, Method: method, Perplexity: want, Timings: map[string]time.Duration{}}
+		if k := int(3 * want); k > n-1 {
+			res[i].Perplexity = float64(n-1) / 3
+			res[i].Warnings = append(res[i].Warnings, fmt.Sprintf("perplexity %g needs at least %d points; lowered to %.4g for %d points",
+				want, k+1, res[i].Perplexity, n))
+		}
+		kmax = max(kmax, int(3*res[i].Perplexity))
 	}
-	res.Perplexity = perp
-	k := int(3 * perp)
-	if k < 1 {
-		k = 1
-	}
+	var shared []string // warnings about the data, for every run
 	if c := constantColumns(x, n, d); c > 0 {
-		warn("%d of %d input columns are constant", c, d)
+		shared = append(shared, fmt.Sprintf("%d of %d input columns are constant", c, d))
 	}
 
 	// PCA: for the initialisation, for pruning the exact neighbour search,
@@ -197,52 +255,100 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 			}
 		}
 	}
-	res.Timings["pca"] = time.Since(t0)
-	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, res.Timings["pca"].Seconds())
+	tPCA := time.Since(t0)
+	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, tPCA.Seconds())
 
-	// Nearest neighbours.
+	// Nearest neighbours, once, for the largest k.
 	t0 = time.Now()
 	var nb *neighbors
 	var err error
+	exact := false
 	switch {
 	case n > o.KNNExactMaxN:
-		nb, err = knnApprox(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), o.Seed)
+		nb, err = knnApprox(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), o.Seed)
 	case dd <= 32 || pca == nil:
 		// Low dimension: brute force is cheap enough.
-		nb, err = knnBrute(ctx, data, n, dd, k)
-		res.ExactKNN = true
+		nb, err = knnBrute(ctx, data, n, dd, kmax)
+		exact = true
 	default:
-		nb, err = knnPruned(ctx, data, n, dd, k, boundsFor(data, n, dd, d, pca), nil)
-		res.ExactKNN = true
+		nb, err = knnPruned(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), nil)
+		exact = true
 	}
 	if err != nil {
 		return nil, err
 	}
-	res.Timings["knn"] = time.Since(t0)
-	o.logf("t-SNE: %d nearest neighbours (exact: %v): %.1f s\n", k, res.ExactKNN, res.Timings["knn"].Seconds())
-
-	t0 = time.Now()
+	tKNN := time.Since(t0)
+	o.logf("t-SNE: %d nearest neighbours (exact: %v): %.1f s\n", kmax, exact, tKNN.Seconds())
 	dups := 0
 	for i := 0; i < n; i++ {
-		if nb.d2[i*k] == 0 {
+		if nb.d2[i*kmax] == 0 {
 			dups++
 		}
 	}
 	if dups == n {
-		warn("all %d points are identical: the embedding is meaningless", n)
+		shared = append(shared, fmt.Sprintf("all %d points are identical: the embedding is meaningless", n))
 	} else if dups > 0 {
-		warn("%d points have an exact duplicate", dups)
+		shared = append(shared, fmt.Sprintf("%d points have an exact duplicate", dups))
 	}
-	pc, fails := conditionalP(nb, perp)
-	if fails > 0 {
-		warn("perplexity calibration did not converge for %d points", fails)
-	}
-	P := symmetrize(nb, pc)
-	res.Timings["affinities"] = time.Since(t0)
 
-	// Initialisation.
+	// Affinities, once per perplexity.
+	aff := map[float64]*affinities{}
+	for i, r := range res {
+		a := aff[r.Perplexity]
+		if a == nil {
+			a = newAffinities(nb, r.Perplexity)
+			aff[r.Perplexity] = a
+		}
+		r.ExactKNN = exact
+		r.Warnings = append(r.Warnings, shared...)
+		if a.fails > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("perplexity calibration did not converge for %d points", a.fails))
+		}
+		r.Timings["pca"], r.Timings["knn"], r.Timings["affinities"] = tPCA, tKNN, a.elapsed
+		if len(runs) > 1 {
+			o.logf("t-SNE: run %d of %d: perplexity %g, seed %d\n", i+1, len(runs), r.Perplexity, seeds[i])
+		}
+		if err := optimise(ctx, r, a, pca, seeds[i], o); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// affinities are the input affinities P of one perplexity, with
+// Σ p ln p (the constant part of the KL divergence).
+type affinities struct {
+	p       *sparseP
+	plogp   float64
+	fails   int // points whose calibration did not converge
+	elapsed time.Duration
+}
+
+// newAffinities calibrates and symmetrises the affinities of perplexity
+// perp on the first ⌊3·perp⌋ (at least 1) neighbours of nb.
+func newAffinities(nb *neighbors, perp float64) *affinities {
+	t0 := time.Now()
+	a := &affinities{}
+	nk := nb.prefix(max(1, int(3*perp)))
+	pc, fails := conditionalP(nk, perp)
+	a.fails = fails
+	a.p = symmetrize(nk, pc)
+	for _, v := range a.p.val {
+		if v > 0 {
+			a.plogp += v * math.Log(v)
+		}
+	}
+	a.elapsed = time.Since(t0)
+	return a
+}
+
+// optimise runs the gradient descent of one t-SNE run on the affinities a
+// from the initialisation o.Init (seeded by seed) and fills r's Y, KL,
+// Iterations and timings.
+func optimise(ctx context.Context, r *Result, a *affinities, pca *PCAResult, seed uint64, o TSNEOptions) error {
+	n, P := r.N, a.p
 	y := make([]float64, 2*n)
-	rng := rand.New(rand.NewPCG(o.Seed, 0x74534e45))
+	rng := rand.New(rand.NewPCG(seed, 0x74534e45))
 	initDone := false
 	if o.Init == "pca" && pca != nil {
 		pr := pca.Projection.RawMatrix()
@@ -257,10 +363,8 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 			}
 			initDone = true
 		} else {
-			warn("PCA initialisation is degenerate (zero variance); using a random initialisation")
+			r.Warnings = append(r.Warnings, "PCA initialisation is degenerate (zero variance); using a random initialisation")
 		}
-	} else if o.Init != "pca" && o.Init != "random" {
-		return nil, fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
 	}
 	if !initDone {
 		for i := range y {
@@ -268,30 +372,11 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		}
 	}
 
-	method := o.Method
-	switch method {
-	case "auto":
-		method = "fft"
-		if n <= o.ExactMaxN {
-			method = "exact"
-		}
-	case "exact", "fft":
-	default:
-		return nil, fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
-	}
-	res.Method = method
-
 	lr := o.LearningRate
 	if lr == 0 {
 		lr = math.Max(200, float64(n)/12)
 	}
-	var plogp float64
-	for _, v := range P.val {
-		if v > 0 {
-			plogp += v * math.Log(v)
-		}
-	}
-	t0 = time.Now()
+	t0 := time.Now()
 	grad := make([]float64, 2*n)
 	rep := make([]float64, 2*n)
 	update := make([]float64, 2*n)
@@ -303,7 +388,7 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	for it := 0; it < o.Iterations; it++ {
 		if it%10 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		exag, mom := 1.0, o.FinalMomentum
@@ -312,7 +397,7 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		}
 		report := o.Progress != nil && ((it+1)%o.ProgressEvery == 0 || it == o.Iterations-1)
 		var z float64
-		if method == "exact" {
+		if r.Method == "exact" {
 			z = exactRepulsion(y, n, rep)
 		} else {
 			z = fr.compute(y, n, rep)
@@ -335,15 +420,15 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 		}
 		centre(y, n)
 		if report {
-			kl := plogp - slw + math.Log(z)
-			fmt.Fprintf(o.Progress, "t-SNE iteration %4d/%d  KL %.4f  (%s, exaggeration %g)\n", it+1, o.Iterations, kl, method, exag)
+			kl := a.plogp - slw + math.Log(z)
+			fmt.Fprintf(o.Progress, "t-SNE iteration %4d/%d  KL %.4f  (%s, exaggeration %g)\n", it+1, o.Iterations, kl, r.Method, exag)
 		}
 	}
-	res.Iterations = o.Iterations
-	res.Timings["optimise"] = time.Since(t0)
+	r.Iterations = o.Iterations
+	r.Timings["optimise"] = time.Since(t0)
 	for _, v := range y {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errors.New("embed: t-SNE diverged (non-finite coordinates); try a smaller learning rate")
+			return errors.New("embed: t-SNE diverged (non-finite coordinates); try a smaller learning rate")
 		}
 	}
 
@@ -352,16 +437,16 @@ func TSNE(ctx context.Context, x []float32, n, d int, opts TSNEOptions) (*Result
 	var z float64
 	if n <= 100000 {
 		z = exactZ(y, n)
-		res.KLExactZ = true
+		r.KLExactZ = true
 	} else {
 		z = fr.compute(y, n, rep)
 	}
 	clear(grad)
 	slw := attractive(P, y, 1, grad, true)
-	res.KL = plogp - slw + math.Log(z)
-	res.Timings["kl"] = time.Since(t0)
-	res.Y = y
-	return res, nil
+	r.KL = a.plogp - slw + math.Log(z)
+	r.Timings["kl"] = time.Since(t0)
+	r.Y = y
+	return nil
 }
 
 // boundsFor returns the projection used to bound distances between rows of
