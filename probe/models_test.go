@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -25,10 +24,6 @@ const (
 	modelsRtol = 1e-4
 	modelsAtol = 1e-5
 )
-
-// optionalOps are operators the issue calls welcome but not required: a
-// model using them is skipped (with the reason) if the executor lacks them.
-var optionalOps = map[string]bool{"Resize": true, "Upsample": true}
 
 type refManifest struct {
 	Model   string         `json:"model"`
@@ -80,10 +75,6 @@ func TestPyTorchModels(t *testing.T) {
 			}
 			// Batch 2 over 3 samples: a full and a partial batch.
 			acts, err := Collect(context.Background(), m, data, CollectOptions{Hooks: hooks, BatchSize: 2})
-			var ue *onnxio.UnsupportedError
-			if errors.As(err, &ue) && optionalOps[ue.Op] {
-				t.Skipf("%s uses the optional op %s, which the executor does not support: %v", ref.Class, ue.Op, err)
-			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,9 +28,22 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
+// RequireShared reports whether CONCEPTCELLS_REQUIRE_SHARED is set to a
+// true value ("1", "true", "yes"): then missing reference data fails a test
+// instead of skipping it, so that CI cannot pass without the independent
+// references.
+func RequireShared() bool {
+	switch os.Getenv("CONCEPTCELLS_REQUIRE_SHARED") {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
 // Shared returns the path of elem inside the shared reference folder
 // (CONCEPTCELLS_SHARED, or ../shared beside the module root). The test is
-// skipped, saying what is missing, when that path does not exist.
+// skipped, saying what is missing, when that path does not exist, or fails
+// when RequireShared.
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
 	root := os.Getenv("CONCEPTCELLS_SHARED")
@@ -39,6 +52,9 @@ func Shared(t testing.TB, elem ...string) string {
 	}
 	p := filepath.Join(append([]string{root}, elem...)...)
 	if _, err := os.Stat(p); err != nil {
+		if RequireShared() {
+			t.Fatalf("reference data %s is not here and CONCEPTCELLS_REQUIRE_SHARED is set: %v", p, err)
+		}
 		t.Skipf("reference data %s is not here (set CONCEPTCELLS_SHARED or place shared/ beside the repo): skipping", p)
 	}
 	return p
