@@ -14,7 +14,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
-	"github.com/conceptcells/conceptcells/probe/engine"
+	"github.com/conceptcells/conceptcells/engine"
 )
 
 // DefaultBatchSize is the number of samples Collect runs at once when

@@ -13,8 +13,8 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/probe/cells"
-	"github.com/conceptcells/conceptcells/probe/embed"
+	"github.com/conceptcells/conceptcells/cells"
+	"github.com/conceptcells/conceptcells/embed"
 )
 
 // stages are Run's calls into the executor, the t-SNE and the cell

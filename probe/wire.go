@@ -9,12 +9,12 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/progress"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/probe/cells"
-	"github.com/conceptcells/conceptcells/probe/embed"
+	"github.com/conceptcells/conceptcells/cells"
+	"github.com/conceptcells/conceptcells/embed"
 )
 
-// pipeline wires Run to the executor (Collect), the t-SNE (probe/embed)
-// and the cell scorer (probe/cells).
+// pipeline wires Run to the executor (Collect), the t-SNE (embed)
+// and the cell scorer (cells).
 var pipeline = stages{collect: collectStage, tsne: tsneStage, score: scoreStage}
 
 // collectStage runs Collect with a progress bar and returns the hooked

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/probe/engine"
+	"github.com/conceptcells/conceptcells/engine"
 )
 
 // compareLayers checks the executor's layer 6, layer 7 and log-probs

@@ -12,7 +12,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
-	"github.com/conceptcells/conceptcells/probe/cells"
+	"github.com/conceptcells/conceptcells/cells"
 )
 
 // The cells flags take their defaults from the library.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/progress"
-	"github.com/conceptcells/conceptcells/probe/embed"
+	"github.com/conceptcells/conceptcells/embed"
 )
 
 // Embed is `conceptcells embed`: a t-SNE of the rows of an .npy matrix.

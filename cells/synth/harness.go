@@ -11,7 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/conceptcells/conceptcells/probe/cells"
+	"github.com/conceptcells/conceptcells/cells"
 )
 
 // Outcome is the classification of one case: what was generated and what

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/conceptcells/conceptcells/probe/cells"
+	"github.com/conceptcells/conceptcells/cells"
 )
 
 // quickOpts are cells.DefaultOptions without nulls, one worker: enough

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/probe/cells"
+	"github.com/conceptcells/conceptcells/cells"
 )
 
 // TestValidationGoals scores the first half of the validation seeds

@@ -56,7 +56,7 @@
 //     (score, value, operator, threshold or the null it is compared with,
 //     pass); an undefined score never passes a check. docs/methods.md
 //     gives every rule and where each threshold comes from (the spec, or
-//     the synthetic calibration set of probe/cells/synth).
+//     the synthetic calibration set of cells/synth).
 //
 // Units with negative activations (principal components, logits) are split
 // into the positive part max(a, 0) and the negative part max(−a, 0), each

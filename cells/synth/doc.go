@@ -44,7 +44,7 @@
 // (1001–1040), both at DefaultPoints points per layout (1,160 units each).
 // The run is a test that is skipped unless given a seed range:
 //
-//	go test ./probe/cells/synth -run TestConfusion -v -args \
+//	go test ./cells/synth -run TestConfusion -v -args \
 //		-synth.seeds=1-40 -synth.csv=/tmp/cal.csv [-synth.n=5000] [-synth.workers=1]
 //
 // It scores with cells.DefaultOptions() on one worker, writes the CSV and

@@ -6,7 +6,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
-	"github.com/conceptcells/conceptcells/probe/engine"
+	"github.com/conceptcells/conceptcells/engine"
 )
 
 // A two-node model y = relu(x·Wᵀ + b), run with two batch sizes while also

@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/conceptcells/conceptcells/probe/cells"
+	"github.com/conceptcells/conceptcells/cells"
 )
 
 // Bins is the number of bins per side of the square frame in which every

@@ -3,7 +3,7 @@ package embed_test
 import (
 	"fmt"
 
-	"github.com/conceptcells/conceptcells/probe/embed"
+	"github.com/conceptcells/conceptcells/embed"
 )
 
 func ExamplePCA() {
