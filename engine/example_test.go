@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
-	"github.com/conceptcells/conceptcells/engine"
 )
 
 // A two-node model y = relu(x·Wᵀ + b), run with two batch sizes while also

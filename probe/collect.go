@@ -12,9 +12,9 @@ import (
 	"strings"
 
 	"github.com/conceptcells/conceptcells/dataset"
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
-	"github.com/conceptcells/conceptcells/engine"
 )
 
 // DefaultBatchSize is the number of samples Collect runs at once when

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conceptcells/conceptcells/dataset"
-	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/cells"
+	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/onnxio"
 )
 
 // stages are Run's calls into the executor, the t-SNE and the cell

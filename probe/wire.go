@@ -6,11 +6,11 @@ import (
 	"io"
 	"slices"
 
+	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
+	"github.com/conceptcells/conceptcells/embed"
 	"github.com/conceptcells/conceptcells/internal/progress"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/cells"
-	"github.com/conceptcells/conceptcells/embed"
 )
 
 // pipeline wires Run to the executor (Collect), the t-SNE (embed)

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/engine"
+	"github.com/conceptcells/conceptcells/onnxio"
 )
 
 // compareLayers checks the executor's layer 6, layer 7 and log-probs

@@ -9,10 +9,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
-	"github.com/conceptcells/conceptcells/cells"
 )
 
 // The cells flags take their defaults from the library.

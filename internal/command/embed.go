@@ -10,8 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/conceptcells/conceptcells/dataset"
-	"github.com/conceptcells/conceptcells/internal/progress"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
 // Embed is `conceptcells embed`: a t-SNE of the rows of an .npy matrix.
