@@ -11,39 +11,17 @@ type ClassScores struct {
 	Means    []float64 // μ_c per class label 0…C−1 (NaN for a class with no points)
 }
 
-// ClassSelectivity returns the class selectivity index of Morcos et al.
-// (2018) from the activations and integer class labels of the points
-// (labels < 0 = no class; those points are ignored):
+// classScores returns the class selectivity index of Morcos et al. (2018)
+// from per-class activation sums and counts (classes without points are
+// left out):
 //
-//	μ_c = mean activation of class c,  μ_max = max_c μ_c,
+//	μ_c = sum_c / cnt_c,  μ_max = max_c μ_c,
 //	μ_rest = mean of the other class means,
 //	CSI = (μ_max − μ_rest) / (μ_max + μ_rest)
 //
-// over the classes that have points. NearTop counts the classes with
-// μ_c ≥ frac·μ_max. Preconditions: len(acts) == len(labels), activations
-// ≥ 0 for the index to lie in [0, 1]. CSI is NaN with fewer than two
-// classes, when μ_max + μ_rest ≤ 0, or when a label exceeds 100,000.
-func ClassSelectivity(acts []float64, labels []int, frac float64) ClassScores {
-	nc := 0
-	for _, l := range labels {
-		if l > maxClass {
-			return ClassScores{CSI: math.NaN(), TopClass: -1, TopShare: math.NaN()}
-		}
-		if l+1 > nc {
-			nc = l + 1
-		}
-	}
-	sum := make([]float64, nc)
-	cnt := make([]float64, nc)
-	for k, l := range labels {
-		if l >= 0 {
-			sum[l] += acts[k]
-			cnt[l]++
-		}
-	}
-	return classScores(sum, cnt, frac)
-}
-
+// NearTop counts the classes with μ_c ≥ frac·μ_max. CSI is NaN with fewer
+// than two classes or when μ_max + μ_rest ≤ 0; it lies in [0, 1] for
+// non-negative activations.
 func classScores(sum, cnt []float64, frac float64) ClassScores {
 	out := ClassScores{CSI: math.NaN(), TopClass: -1, TopShare: math.NaN(), Means: make([]float64, len(sum))}
 	present := 0

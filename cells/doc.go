@@ -64,8 +64,8 @@
 //
 // ScoreMap scores a rate map given directly (rodent data, other tools):
 // everything that needs no points. The single-map functions NewFrame,
-// RawMap, SmoothMap, Autocorrelogram, Gridness, SpatialInfo, PlaceFields and
-// ClassSelectivity are exported for other uses.
+// RawMap, SmoothMap, Autocorrelogram, Gridness, SpatialInfo and PlaceFields
+// are exported for other uses.
 //
 // # Compatibility mode
 //

@@ -487,7 +487,6 @@ func shuffleAt(src *rand.PCG, a []float64, idx []int32) {
 	}
 }
 
-// score scores one unit part whose activations are in a (len K).
 // mapScores computes u's autocorrelogram into u.SAC and fills the
 // gridness, lattice and spatial-information scores of its raw map; count is
 // the occupancy per bin (nil = uniform).
@@ -503,6 +502,8 @@ func (w *worker) mapScores(u *Unit, count []float64) {
 	s.SpatialInfo, s.SpatialInfoPerSample, s.Sparsity, s.Selectivity = info.PerUnit, info.PerSample, info.Sparsity, info.Selectivity
 }
 
+// score scores one unit part whose activations are in a (len K): maps,
+// gridness and information, fields, class scores, nulls and labels.
 func (w *worker) score(ctx context.Context, a []float64, unit int, part string) Unit {
 	p := w.p
 	o := p.opts

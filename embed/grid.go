@@ -25,7 +25,6 @@ type gridRepulsion struct {
 	f          *fft
 	k1, k2     []float64 // real kernel spectra, M×M
 	a, b       []complex128
-	tmp        [][]complex128
 }
 
 const minGrid = 64 // minimum number of nodes per dimension
