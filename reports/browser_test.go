@@ -239,8 +239,9 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"explorer.png", chromedp.Screenshot(chromedp.CSS("#explorer"))},
 			{"gallery.png", chromedp.Screenshot(chromedp.CSS("details.gallery"))},
 			{"spaces.png", chromedp.Screenshot(chromedp.CSS("#spaces"))},
-			{"gallery5.png", chromedp.Screenshot(chromedp.CSS("details.gallery:nth-of-type(5)"))},
 			{"summary.png", chromedp.Screenshot(chromedp.CSS("#summary"))},
+			{"units.png", chromedp.Screenshot(chromedp.CSS("#units"))},
+			{"pca.png", chromedp.Screenshot(chromedp.CSS("#pca"))},
 		}
 		for _, s := range shots {
 			png, err := chromedp.Run(ctx, s.act)
