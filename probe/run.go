@@ -178,9 +178,16 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		}
 	}
 	if out != "" {
-		res.Accuracy = accuracy(acts[out], data.Labels)
+		labels, why := OutputLabels(data, prod(acts[out].Shape))
+		if labels != nil {
+			res.Accuracy = accuracy(acts[out], labels)
+		}
 		if res.Accuracy == nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("no accuracy: output %q has shape %v, not one score per class of the %d labels", out, acts[out].Shape, nclasses(data)))
+			if why == "" {
+				why = fmt.Sprintf("output %q has shape %v, not one score per class of the %d labels", out, acts[out].Shape, nclasses(data))
+				res.Warnings = append(res.Warnings, "no accuracy: "+why)
+			}
+			res.AccuracyNote = why
 		}
 	}
 	for _, name := range o.Layers {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,6 +126,8 @@ type ManifestOutput struct {
 	Name     string   `json:"name"`
 	Units    int      `json:"units"`
 	Accuracy *float64 `json:"accuracy,omitempty"`
+	// AccuracyNote says why there is no accuracy.
+	AccuracyNote string `json:"accuracy_note,omitempty"`
 }
 
 func runActivations(c *cli.Context) error {
@@ -200,6 +201,8 @@ func runActivations(c *cli.Context) error {
 		}
 		if man.Output != nil && man.Output.Accuracy != nil {
 			fmt.Fprintf(w, "accuracy %.2f%%\n", 100**man.Output.Accuracy)
+		} else if man.Output != nil && data.Labels != nil {
+			fmt.Fprintf(w, "no accuracy: %s\n", man.Output.AccuracyNote)
 		}
 	}
 	return nil
@@ -266,8 +269,19 @@ func newManifest(model *onnxio.Model, data *dataset.Set, acts *probe.Activations
 	}
 	if o := acts.Output; o != nil {
 		m.Output = &ManifestOutput{Name: o.Name, Units: o.Units}
-		if !math.IsNaN(acts.Accuracy) {
-			a := acts.Accuracy
+		// The accuracy counts only when the class labels name the outputs.
+		labels, why := probe.OutputLabels(data, o.Units)
+		switch {
+		case labels == nil:
+			m.Output.AccuracyNote = why
+		case len(acts.Predictions) == len(labels) && len(labels) > 0:
+			hit := 0
+			for i, p := range acts.Predictions {
+				if p == labels[i] {
+					hit++
+				}
+			}
+			a := float64(hit) / float64(len(labels))
 			m.Output.Accuracy = &a
 		}
 	}
@@ -353,6 +367,9 @@ func writeActivations(out string, force bool, acts *probe.Activations, man *Mani
 	if err != nil {
 		return err
 	}
+	// MkdirTemp joins without cleaning ("./.acts.tmp-1" for parent "."),
+	// and the file paths below are compared with it after Join cleans them.
+	tmp = filepath.Clean(tmp)
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

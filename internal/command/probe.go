@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -94,8 +95,11 @@ type outputs struct {
 	force           bool
 }
 
-// checkOutputs refuses existing outputs before the long analysis starts
-// (the writes check again, atomically).
+// checkOutputs validates every output location before the long analysis
+// starts: each must name a file (not a folder) in an existing, writable
+// folder, no two may name the same file (compared as absolute, cleaned
+// paths), and an existing file is refused without --force. The writes
+// check again, atomically.
 func checkOutputs(c *cli.Context) (outputs, error) {
 	o := outputs{html: c.String("out"), json: c.String("json"), csv: c.String("csv"), force: c.Bool(forceFlag.Name)}
 	seen := map[string]string{}
@@ -103,17 +107,48 @@ func checkOutputs(c *cli.Context) (outputs, error) {
 		if f.path == "" {
 			continue
 		}
-		if prev, ok := seen[f.path]; ok {
-			return o, fmt.Errorf("--%s and --%s both name %s", prev, f.flag, f.path)
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
-		seen[f.path] = f.flag
-		if !o.force {
-			if _, err := os.Lstat(f.path); err == nil {
-				return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, fsutil.ErrExists)
-			}
+		if prev, ok := seen[abs]; ok {
+			return o, fmt.Errorf("--%s and --%s both name %s", prev, f.flag, abs)
+		}
+		seen[abs] = f.flag
+		if err := checkOutputFile(abs, o.force); err != nil {
+			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
 	}
 	return o, nil
+}
+
+// checkOutputFile checks that path (absolute) can be written: it is not a
+// folder, its folder exists and accepts a new file, and it does not exist
+// unless force.
+func checkOutputFile(path string, force bool) error {
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return fmt.Errorf("%s is a folder; name a file", path)
+		}
+		if !force {
+			return fsutil.ErrExists
+		}
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("the folder %s does not exist", dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	f, err := os.CreateTemp(dir, ".conceptcells-check-*")
+	if err != nil {
+		return fmt.Errorf("the folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // probeOptions turns the analysis flags into probe.Options.
@@ -202,7 +237,7 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	res, err := probe.Run(ctx, m, data, o)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("probe: interrupted; nothing written")
+			return fmt.Errorf("probe: interrupted; nothing written: %w", err)
 		}
 		return err
 	}
@@ -231,6 +266,8 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
+	} else if rpt.AccuracyNote != "" && rpt.Dataset.HasLabels {
+		fmt.Fprintf(out, "no accuracy: %s\n", rpt.AccuracyNote)
 	}
 	for _, f := range rpt.Findings {
 		fmt.Fprintln(out, f)
