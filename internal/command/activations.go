@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ folder).`,
 		&cli.IntFlag{Name: "batch", Value: probe.DefaultBatchSize, Usage: "samples per batch"},
 		&cli.StringFlag{Name: "reduce", Value: probe.ReduceNone, Usage: "none (units = C×H×W) or spatial-mean (units = C)"},
 		&cli.IntFlag{Name: "limit", Usage: "use only the first `N` samples (0: all)"},
+		&cli.StringFlag{Name: "shard", Usage: "write only shard `I/N` of the samples: rows [I·total/N, (I+1)·total/N), I from 0 (for array jobs; probe --activations DIR0,DIR1,… merges them)"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "output `DIR`"},
 		forceFlag,
 		quietFlag,
@@ -77,7 +79,9 @@ type Manifest struct {
 	Tensors       []ManifestTensor `json:"tensors"`
 	Labels        *ManifestFile    `json:"labels"`
 	Output        *ManifestOutput  `json:"output,omitempty"`
-	Warnings      []string         `json:"warnings"`
+	// Shard is set when the folder holds one shard of the samples.
+	Shard    *ManifestShard `json:"shard,omitempty"`
+	Warnings []string       `json:"warnings"`
 }
 
 // ManifestModel describes the model that was run.
@@ -113,6 +117,49 @@ type ManifestTensor struct {
 	Reduce      string `json:"reduce"`
 	NaN         int    `json:"nan"`
 	Inf         int    `json:"inf"`
+}
+
+// ManifestShard records which rows of the dataset a shard holds: rows
+// [Start, End) of Total, shard Index of Count (from 0).
+type ManifestShard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	Start int `json:"start"`
+	End   int `json:"end"`
+	Total int `json:"total"`
+}
+
+// parseShard reads "I/N" (0 ≤ I < N).
+func parseShard(s string) (index, count int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		index, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			count, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || count < 1 || index < 0 || index >= count {
+		return 0, 0, fmt.Errorf("--shard %q: want I/N with 0 ≤ I < N, e.g. 0/4", s)
+	}
+	return index, count, nil
+}
+
+// shardRows returns shard index of count of n rows: [index·n/count,
+// (index+1)·n/count).
+func shardRows(index, count, n int) (start, end int) {
+	return index * n / count, (index + 1) * n / count
+}
+
+// rowsOf returns rows [start, end) of d, sharing its memory.
+func rowsOf(d *dataset.Set, start, end int) *dataset.Set {
+	t := *d
+	ss := d.SampleSize()
+	t.X = d.X[start*ss : end*ss : end*ss]
+	if d.Labels != nil {
+		t.Labels = d.Labels[start:end:end]
+	}
+	t.N = end - start
+	return &t
 }
 
 // ManifestFile names a file and its shape.
@@ -169,10 +216,24 @@ func runActivations(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var shard *ManifestShard
+	if spec := c.String("shard"); spec != "" {
+		i, n, err := parseShard(spec)
+		if err != nil {
+			return fmt.Errorf("activations: %w", err)
+		}
+		shard = &ManifestShard{Index: i, Count: n}
+	}
 	ch, h, w := modelImageSize(model)
-	data, err := openData(c, ch, h, w, c.Int("limit"), quiet)
+	full, err := openData(c, ch, h, w, c.Int("limit"), quiet)
 	if err != nil {
 		return err
+	}
+	data := full
+	if shard != nil {
+		shard.Total = full.N
+		shard.Start, shard.End = shardRows(shard.Index, shard.Count, full.N)
+		data = rowsOf(full, shard.Start, shard.End)
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
@@ -187,6 +248,11 @@ func runActivations(c *cli.Context) error {
 		return err
 	}
 	man := newManifest(model, data, acts, reduce, c.Int("batch"))
+	if shard != nil {
+		man.Shard = shard
+		man.Dataset.N = shard.Total
+		man.Dataset.Description = full.Describe()
+	}
 	if err := writeActivations(out, force, acts, man); err != nil {
 		return fmt.Errorf("activations: %w", err)
 	}

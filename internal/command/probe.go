@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,9 +66,13 @@ var Probe = &cli.Command{
 		"with t-SNE (three embeddings of each by default, see --robust), runs PCA per layer, and scores\n" +
 		"and classifies every unit and PC in every embedding.",
 	Flags: append(append(append([]cli.Flag{
-		&cli.StringFlag{Name: "model", Required: true, Usage: "ONNX model file"},
+		&cli.StringFlag{Name: "model", Usage: "ONNX model `FILE` (or give --activations)"},
+		&cli.StringFlag{Name: "activations", Usage: "analyse activations saved earlier instead of running a model: an `activations` folder, or any folder of N×units .npy files (+ labels.npy); several shards as DIR0,DIR1,… in order"},
 	}, dataFlags()...), analysisFlags()...), outputFlags("")...),
 	Action: func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return fmt.Errorf("probe: unexpected arguments %q (the model is given with --model)", c.Args().Slice())
+		}
 		o, err := probeOptions(c)
 		if err != nil {
 			return err
@@ -75,6 +80,15 @@ var Probe = &cli.Command{
 		outs, err := checkOutputs(c)
 		if err != nil {
 			return err
+		}
+		if dirs := c.String("activations"); dirs != "" {
+			if c.String("model") != "" {
+				return errors.New("probe: give --model or --activations, not both")
+			}
+			return probeActivations(c, splitList(dirs), o, outs)
+		}
+		if c.String("model") == "" {
+			return errors.New("probe: no model: give --model M.onnx, or --activations DIR (see conceptcells probe --help)")
 		}
 		m, err := onnxio.Load(c.String("model"))
 		if err != nil {
@@ -85,8 +99,81 @@ var Probe = &cli.Command{
 		if err != nil {
 			return err
 		}
-		return runProbe(c, m, data, o, outs)
+		return runProbe(c, o, outs, func(ctx context.Context) (*probe.Result, error) { return probe.Run(ctx, m, data, o) }, nil)
 	},
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// probeActivations is `probe --activations DIR[,DIR…]`: the analysis of
+// activations saved earlier. The image space needs the model inputs: they
+// come from --data when it is given (the same data, in the same order),
+// else only the network space is embedded.
+func probeActivations(c *cli.Context, dirs []string, o probe.Options, outs outputs) error {
+	g, err := readActivations(dirs)
+	if err != nil {
+		return err
+	}
+	man := g.Manifest
+	var data *dataset.Set
+	if c.IsSet(dataFlag.Name) {
+		ch, h, w := 0, 0, 0
+		if man != nil && len(man.Model.InputShape) == 4 {
+			ch, h, w = max(man.Model.InputShape[1], 0), max(man.Model.InputShape[2], 0), max(man.Model.InputShape[3], 0)
+		}
+		if data, err = openData(c, ch, h, w, 0, o.Quiet); err != nil {
+			return err
+		}
+		if data.N < g.N {
+			return fmt.Errorf("probe: --data %s has %d points, the activations %d rows", data.Name, data.N, g.N)
+		}
+		data = data.Limit(g.N)
+		if g.Labels != nil && data.Labels != nil && !slices.Equal(g.Labels, data.Labels) {
+			return fmt.Errorf("probe: the labels of --data %s differ from the activations' labels.npy: not the same data or order", data.Name)
+		}
+	} else {
+		data = &dataset.Set{Name: filepath.Base(filepath.Clean(dirs[0])), Source: strings.Join(dirs, ","), N: g.N}
+		if man != nil {
+			data.Name, data.Classes = man.Dataset.Name, man.Dataset.Classes
+		}
+	}
+	if data.Labels == nil {
+		data.Labels = g.Labels
+	}
+	if len(data.Classes) == 0 && man != nil {
+		data.Classes = man.Dataset.Classes
+	}
+	run := func(ctx context.Context) (*probe.Result, error) { return probe.RunActivations(ctx, g.Tensors, data, o) }
+	edit := func(r *reports.Report) {
+		r.Model.File = "activations " + strings.Join(dirs, ",")
+		if man != nil {
+			r.Model.File = filepath.Base(man.Model.File) + " (activations " + strings.Join(dirs, ",") + ")"
+			r.Model.SHA256, r.Model.Opsets, r.Model.Producer = man.Model.SHA256, man.Model.Opsets, man.Model.Producer
+			if man.Model.Input != "" {
+				r.Model.Inputs = []string{man.Model.Input}
+			}
+			if man.Output != nil {
+				r.Model.Outputs = []string{man.Output.Name}
+			}
+			if r.Dataset.Normalisation == "fed as stored" || !c.IsSet(dataFlag.Name) {
+				r.Dataset.Normalisation = man.Normalisation
+			}
+		}
+		if g.Accuracy != nil && o.Limit == 0 {
+			r.Accuracy = g.Accuracy
+			r.AccuracyNote = ""
+		}
+	}
+	return runProbe(c, o, outs, run, edit)
 }
 
 // outputs are the files a probe writes.
@@ -229,12 +316,13 @@ func inputCHW(m *onnxio.Model) (c, h, w int) {
 	return int(dims[1]), int(dims[2]), int(dims[3])
 }
 
-// runProbe runs the pipeline and writes the outputs; Ctrl-C cancels it.
-func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Options, outs outputs) error {
+// runProbe runs the pipeline (run) and writes the outputs, after edit
+// (when not nil) has completed the report; Ctrl-C cancels it.
+func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Context) (*probe.Result, error), edit func(*reports.Report)) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 	defer stop()
 	start := time.Now()
-	res, err := probe.Run(ctx, m, data, o)
+	res, err := run(ctx)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("probe: interrupted; nothing written: %w", err)
@@ -243,6 +331,9 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	}
 	fmt.Fprintf(o.Log, "conceptcells: rendering the report…\n")
 	rpt := reports.New(res)
+	if edit != nil {
+		edit(rpt)
+	}
 	rpt.Timings = append(rpt.Timings, reports.Timing{Step: "total (before writing the report)", Seconds: time.Since(start).Seconds()})
 	var html bytes.Buffer
 	if err := reports.WriteHTML(&html, rpt); err != nil {
