@@ -102,7 +102,9 @@ func openReport(t *testing.T, path string, ev *pageEvents) context.Context {
 	t.Cleanup(acancel)
 	tctx, tcancel := chromedp.NewContext(actx, chromedp.WithListener(ev.listen(self)))
 	t.Cleanup(tcancel)
-	if err := chromedp.Do(tctx, chromedp.Navigate(self), chromedp.WaitReady("body")); err != nil {
+	// The page inflates its data before drawing; body[data-ready] marks
+	// the end.
+	if err := chromedp.Do(tctx, chromedp.Navigate(self), chromedp.WaitReady("body[data-ready]")); err != nil {
 		t.Fatalf("opening %s in %s: %v", self, bin, err)
 	}
 	return tctx

@@ -219,7 +219,7 @@ func b64f32(v []float32) string {
 }
 
 // quantise maps v to bytes 0…254 over [lo, hi]; 255 marks NaN.
-func quantise(v []float32) (q string, lo, hi float64) {
+func quantise(v []float32) (q []byte, lo, hi float64) {
 	lo, hi = seriesRange(v)
 	b := make([]byte, len(v))
 	for i, a := range v {
@@ -231,7 +231,7 @@ func quantise(v []float32) (q string, lo, hi float64) {
 			b[i] = byte(math.Round((f - lo) / (hi - lo) * 254))
 		}
 	}
-	return base64.StdEncoding.EncodeToString(b), lo, hi
+	return b, lo, hi
 }
 
 func layerIndex(r *Report, name string) int {
