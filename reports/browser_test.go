@@ -245,6 +245,13 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"units.png", chromedp.Screenshot(chromedp.CSS("#units"))},
 			{"pca.png", chromedp.Screenshot(chromedp.CSS("#pca"))},
 		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('figure.hero .more').click(); return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		shots = append(shots, struct {
+			name string
+			act  chromedp.Action[[]byte]
+		}{"detail.png", chromedp.Screenshot(chromedp.CSS("#detail .card"))})
 		for _, s := range shots {
 			png, err := chromedp.Run(ctx, s.act)
 			if err != nil {
