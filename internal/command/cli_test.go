@@ -191,3 +191,27 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("help: probe at %d, demo at %d, layers at %d; want probe and demo first\n%s", p, d, l, help)
 	}
 }
+
+// Issue 11: one spelling per meaning across commands, the old ones kept:
+// train --data-dir (--data still works), embed --tsne-pca as probe, and
+// the short -m/-o of activations in probe too.
+func TestConsistentFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, flag := range []string{"--data-dir", "--data"} {
+		err := runTrainCmd(t, "train", "--quiet", flag, dir, "--out", filepath.Join(dir, "m.onnx"))
+		if err == nil || !strings.Contains(err.Error(), flag+" ") {
+			t.Errorf("train %s EMPTY: err %v, want one naming %s", flag, err, flag)
+		}
+	}
+	help, _, _ := runApp(t, "train", "--help")
+	if strings.Contains(help, "--data value") || !strings.Contains(help, "--data-dir") {
+		t.Errorf("train help shows the old --data or not --data-dir:\n%s", help)
+	}
+	if _, _, err := runApp(t, "embed", "--in", filepath.Join(dir, "none.npy"), "--tsne-pca", "5", "-o", filepath.Join(dir, "y.npy")); err == nil || strings.Contains(err.Error(), "flag provided but not defined") {
+		t.Errorf("embed --tsne-pca / -o: err %v", err)
+	}
+	_, _, err := runApp(t, "probe", "-m", filepath.Join(dir, "nope.onnx"), "-o", filepath.Join(dir, "r.html"), "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "nope.onnx") {
+		t.Errorf("probe -m M -o R: err %v, want the missing model's error", err)
+	}
+}

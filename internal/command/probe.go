@@ -49,7 +49,7 @@ func analysisFlags() []cli.Flag {
 // outputFlags are the report outputs.
 func outputFlags(defaultOut string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "out", Value: defaultOut, Required: defaultOut == "", Usage: "HTML report to write"},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: defaultOut, Required: defaultOut == "", Usage: "HTML report to write"},
 		&cli.StringFlag{Name: "json", Usage: "also write every result as JSON to this file"},
 		&cli.StringFlag{Name: "csv", Usage: "also write the unit scores as CSV to this file"},
 		forceFlag, quietFlag,
@@ -66,7 +66,7 @@ var Probe = &cli.Command{
 		"with t-SNE (three embeddings of each by default, see --robust), runs PCA per layer, and scores\n" +
 		"and classifies every unit and PC in every embedding.",
 	Flags: append(append(append([]cli.Flag{
-		&cli.StringFlag{Name: "model", Usage: "ONNX model `FILE` (or give --activations)"},
+		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "ONNX model `FILE` (or give --activations)"},
 		&cli.StringFlag{Name: "activations", Usage: "analyse activations saved earlier instead of running a model: an `activations` folder, or any folder of N×units .npy files (+ labels.npy); several shards as DIR0,DIR1,… in order"},
 	}, dataFlags()...), analysisFlags()...), outputFlags("")...),
 	Action: func(c *cli.Context) error {
