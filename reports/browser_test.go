@@ -221,6 +221,25 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 	if fake && first != "0.600" {
 		t.Errorf("after sorting by gridness descending, the first value is %q, want 0.600 (the largest fake gridness, 0.1·6)", first)
 	}
+	// At 1280×800, at least 20 rows of the unit table are visible once it
+	// is scrolled to (one line per unit part).
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	visible := eval[int](t, ctx, `(() => { document.getElementById('units').scrollIntoView();
+	  const box = document.querySelector('#units .scroll').getBoundingClientRect();
+	  const bottom = Math.min(window.innerHeight, box.bottom);
+	  return [...document.querySelectorAll('#unitTable tbody tr')].filter(r => { const b = r.getBoundingClientRect();
+	    return !r.hidden && b.top >= box.top && b.bottom <= bottom; }).length; })()`)
+	if rows := eval[int](t, ctx, `document.querySelectorAll('#unitTable tbody tr').length`); visible < min(20, rows) {
+		t.Errorf("%d unit table rows visible at 1280×800, want ≥ 20", visible)
+	} else {
+		t.Logf("%d unit table rows visible at 1280×800", visible)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1000)); err != nil {
+		t.Fatal(err)
+	}
+
 	// The shared-scale toggle redraws the tiles.
 	eval[bool](t, ctx, `(() => { const c = document.getElementById('sharedScale'); c.click(); return c.checked; })()`)
 	nd = eval[[]int](t, ctx, drawn)
