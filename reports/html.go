@@ -270,10 +270,11 @@ func series(r *Report, li int, u *Unit) []float32 {
 	return nil
 }
 
-// routineWarning reports whether a warning states a routine fact of the
+// RoutineWarning reports whether a warning states a routine fact of the
 // data rather than a problem (constant input columns, e.g. MNIST's blank
-// border pixels): those go to the run details, not the warning box.
-func routineWarning(w string) bool {
+// border pixels): the report shows those in the run details, not in the
+// warning box.
+func RoutineWarning(w string) bool {
 	return strings.Contains(w, "input columns are constant")
 }
 
@@ -321,7 +322,7 @@ func buildPage(r *Report) (*pageView, error) {
 		{"Created", r.Created},
 	}
 	for _, w := range r.Warnings {
-		if routineWarning(w) {
+		if RoutineWarning(w) {
 			v.Notes = append(v.Notes, w)
 		} else {
 			v.Warnings = append(v.Warnings, w)

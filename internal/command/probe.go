@@ -374,7 +374,11 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		fmt.Fprintln(out, rpt.VerdictNote)
 	}
 	for _, w := range rpt.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", w)
+		kind := "warning"
+		if reports.RoutineWarning(w) {
+			kind = "note"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "conceptcells: %s: %s\n", kind, w)
 	}
 	return nil
 }
