@@ -508,13 +508,9 @@ func findingViews(r *Report) []findingView {
 				continue
 			}
 			c := countView{Label: fl.label, Word: fl.word, N: s.Counts[fl.label]}
-			if s.Embeddings > 1 {
-				rg := s.Range[fl.label]
-				if rg[0] == rg[1] {
-					c.Range = fmt.Sprintf("%d in each of %d embeddings", rg[0], s.Embeddings)
-				} else {
-					c.Range = fmt.Sprintf("%d–%d across %d embeddings", rg[0], rg[1], s.Embeddings)
-				}
+			// The range over the embeddings, when they disagree.
+			if rg := s.Range[fl.label]; s.Embeddings > 1 && (rg[0] != rg[1] || rg[0] != c.N) {
+				c.Range = fmt.Sprintf("%d–%d", rg[0], rg[1])
 			}
 			f.Counts = append(f.Counts, c)
 		}
@@ -628,11 +624,13 @@ func hero(r *Report, c candidate, title string) heroView {
 			h.Scores = append(h.Scores, kv{k.name, val})
 		}
 	}
-	if n, ok := c.p.Runs[LabelGrid]; ok && len(c.p.EmbeddingLabels) > 1 {
-		h.Scores = append(h.Scores, kv{"grid in embeddings", fmt.Sprintf("%d of %d", n, len(c.p.EmbeddingLabels))})
-	}
-	if n, ok := c.p.Runs[LabelPlace]; ok && len(c.p.EmbeddingLabels) > 1 {
-		h.Scores = append(h.Scores, kv{"place in embeddings", fmt.Sprintf("%d of %d", n, len(c.p.EmbeddingLabels))})
+	// In how many embeddings each of its labels held.
+	if n := len(c.p.EmbeddingLabels); n > 1 {
+		for _, l := range c.p.Labels {
+			if k, ok := c.p.Runs[l]; ok {
+				h.Scores = append(h.Scores, kv{l + " in embeddings", fmt.Sprintf("%d of %d", k, n)})
+			}
+		}
 	}
 	return h
 }
