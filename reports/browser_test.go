@@ -264,6 +264,13 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"units.png", chromedp.Screenshot(chromedp.CSS("#units"))},
 			{"pca.png", chromedp.Screenshot(chromedp.CSS("#pca"))},
 		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('#run details').open = true; return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		shots = append(shots, struct {
+			name string
+			act  chromedp.Action[[]byte]
+		}{"run.png", chromedp.Screenshot(chromedp.CSS("#run"))})
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('figure.hero .more').click(); return true; })()`)); err != nil {
 			t.Fatal(err)
 		}

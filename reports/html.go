@@ -348,8 +348,8 @@ func buildPage(r *Report) (*pageView, error) {
 		{"t-SNE embeddings per space", embeddingsParam(p)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
-	// The cell scorer's parameters, less those already listed.
-	dup := map[string]bool{"bins": true, "field_shuffles": true}
+	// The cell scorer's parameters; those the command sets keep its words.
+	dup := map[string]string{"bins": "bins per side", "field_shuffles": "field shuffles", "permutations": "permutation shuffles"}
 	if _, ok := p.Cells["bins"]; !ok {
 		v.Params = append(v.Params, kv{"bins per side", fmt.Sprint(p.Bins)})
 	}
@@ -360,8 +360,8 @@ func buildPage(r *Report) (*pageView, error) {
 		v.Params = append(v.Params, kv{"field shuffles", fmt.Sprint(p.FieldShuffles)})
 	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {
-		if dup[k] {
-			v.Params = append(v.Params, kv{k, fmtParam(p.Cells[k])})
+		if name, ok := dup[k]; ok {
+			v.Params = append(v.Params, kv{name, fmtParam(p.Cells[k])})
 			continue
 		}
 		v.Params = append(v.Params, kv{"cells: " + k, fmtParam(p.Cells[k])})
