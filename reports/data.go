@@ -94,16 +94,16 @@ type exPart struct {
 
 // exUnit is one unit or PC of a layer in one space.
 type exUnit struct {
-	ID     string   `json:"id"` // series ID
-	Layer  string   `json:"layer"`
-	Space  string   `json:"space"`
-	Kind   string   `json:"kind"`
-	Name   string   `json:"name"`
-	Class  string   `json:"class"` // the label that colours its border
-	Parts  []exPart `json:"parts"`
-	Map    *exMap   `json:"map,omitempty"` // positive part's smoothed rate map
-	SAC    *exMap   `json:"sac,omitempty"` // positive part's autocorrelogram
-	Sample int      `json:"g"`             // gallery index
+	ID      string   `json:"id"` // series ID
+	Layer   string   `json:"layer"`
+	Space   string   `json:"space"`
+	Kind    string   `json:"kind"`
+	Name    string   `json:"name"`
+	Class   string   `json:"class"` // the label that colours its border
+	Parts   []exPart `json:"parts"`
+	Map     *exMap   `json:"map,omitempty"` // positive part's smoothed rate map
+	SAC     *exMap   `json:"sac,omitempty"` // positive part's autocorrelogram
+	Gallery int      `json:"g"`             // index of its gallery
 }
 
 type exPCA struct {
@@ -231,7 +231,7 @@ func explorerData(r *Report) *exData {
 					}
 				}
 				eu := exUnit{ID: id, Layer: res.Layer, Space: res.Space, Kind: u.Kind, Name: unitName(u, ""),
-					Class: primaryLabel(unitLabels(u)), Sample: gallery}
+					Class: primaryLabel(unitLabels(u)), Gallery: gallery}
 				for _, p := range u.Parts {
 					eu.Parts = append(eu.Parts, exPart{Sign: p.Sign, Labels: p.Labels, Runs: p.Runs, N: max(1, len(p.EmbeddingLabels)),
 						Reasons: p.Reasons, Scores: shortScores(p.Scores)})

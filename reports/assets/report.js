@@ -97,7 +97,7 @@
       for (var i = 0; i < px.length; i += 4) { px[i] = px[i + 1] = px[i + 2] = 255; px[i + 3] = 255; }
       view = view || { cx: 0.5, cy: 0.5, zoom: 1 };
       var f = sp.frame, fw = f[1] - f[0] || 1, fh = f[3] - f[2] || 1;
-      var n = sp.x.length, r = W >= 400 ? (view.zoom >= 4 ? 2 : 1) : (W >= 200 ? 1 : 1);
+      var n = sp.x.length, r = W >= 400 && view.zoom >= 4 ? 2 : 1;
       var d = s ? decoded(s) : null, order = d ? d.order : null;
       var lo = s ? s.lo : 0, hi = s ? s.hi : 1;
       if (rng) { lo = rng[0]; hi = rng[1]; }
