@@ -627,8 +627,14 @@ func hero(r *Report, c candidate, title string) heroView {
 	// In how many embeddings each of its labels held.
 	if n := len(c.p.EmbeddingLabels); n > 1 {
 		for _, l := range c.p.Labels {
-			if k, ok := c.p.Runs[l]; ok {
-				h.Scores = append(h.Scores, kv{l + " in embeddings", fmt.Sprintf("%d of %d", k, n)})
+			k, ok := c.p.Runs[l]
+			what := l
+			if l == LabelWeaklyGrid {
+				// Voted as grid or weakly-grid (see probe's vote).
+				k, ok, what = k+c.p.Runs[LabelGrid], true, "grid or weakly-grid"
+			}
+			if ok {
+				h.Scores = append(h.Scores, kv{what + " in embeddings", fmt.Sprintf("%d of %d", k, n)})
 			}
 		}
 	}
