@@ -182,6 +182,11 @@ func TestUsageErrors(t *testing.T) {
 	if strings.Contains(out+errOut, "OPTIONS") || strings.Contains(out+errOut, "USAGE") {
 		t.Errorf("mistyped flag printed the help:\n%s", out+errOut)
 	}
+	// A missing --out is as short.
+	out, errOut, err = runApp(t, "probe", "--model", "m.onnx")
+	if err == nil || !strings.Contains(err.Error(), "--out") || strings.Contains(out+errOut, "OPTIONS") {
+		t.Errorf("probe without --out: err %v, output\n%s", err, out+errOut)
+	}
 	help, _, err := runApp(t, "--help")
 	if err != nil {
 		t.Fatal(err)

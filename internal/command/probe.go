@@ -49,7 +49,9 @@ func analysisFlags() []cli.Flag {
 // outputFlags are the report outputs.
 func outputFlags(defaultOut string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: defaultOut, Required: defaultOut == "", Usage: "HTML report to write"},
+		// Required, but checked by checkOutputs: a missing --out gives a
+		// short error, not the whole help.
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: defaultOut, Usage: "HTML report to write (required)"},
 		&cli.StringFlag{Name: "json", Usage: "also write every result as JSON to this file"},
 		&cli.StringFlag{Name: "csv", Usage: "also write the unit scores as CSV to this file"},
 		forceFlag, quietFlag,
@@ -189,6 +191,9 @@ type outputs struct {
 // check again, atomically.
 func checkOutputs(c *cli.Context) (outputs, error) {
 	o := outputs{html: c.String("out"), json: c.String("json"), csv: c.String("csv"), force: c.Bool(forceFlag.Name)}
+	if o.html == "" {
+		return o, fmt.Errorf("no --out: name the HTML report to write, e.g. --out report.html (see conceptcells %s --help)", c.Command.Name)
+	}
 	seen := map[string]string{}
 	for _, f := range []struct{ flag, path string }{{"out", o.html}, {"json", o.json}, {"csv", o.csv}} {
 		if f.path == "" {
