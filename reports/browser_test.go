@@ -259,6 +259,7 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"top.png", chromedp.CaptureScreenshot()},
 			{"explorer.png", chromedp.Screenshot(chromedp.CSS("#explorer"))},
 			{"gallery.png", chromedp.Screenshot(chromedp.CSS("details.gallery"))},
+			{"galleries.png", chromedp.Screenshot(chromedp.CSS("#galleries > .controls"))},
 			{"spaces.png", chromedp.Screenshot(chromedp.CSS("#spaces"))},
 			{"summary.png", chromedp.Screenshot(chromedp.CSS("#summary"))},
 			{"units.png", chromedp.Screenshot(chromedp.CSS("#units"))},
