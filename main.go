@@ -16,10 +16,15 @@ func main() {
 	// Ctrl-C or SIGTERM cancels the run; commands stop between batches and
 	// leave no half-written output.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := command.App().RunContext(ctx, os.Args)
+	err := command.Run(ctx, command.App(), os.Args)
+	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "conceptcells: %v\n", err)
-		os.Exit(1)
+		code := command.ExitCode(err)
+		if interrupted {
+			code = 130 // the shell's code for SIGINT
+		}
+		os.Exit(code)
 	}
 }

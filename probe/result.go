@@ -22,6 +22,8 @@ type Result struct {
 	// Accuracy is the top-1 accuracy of the model's first output against
 	// the labels, or nil.
 	Accuracy *float64
+	// AccuracyNote says why Accuracy is nil when the data have labels.
+	AccuracyNote string
 	// CellParams records the cell-scoring thresholds and options by name.
 	CellParams map[string]any
 	Seeds      map[string]int64

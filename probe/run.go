@@ -98,7 +98,7 @@ const (
 
 func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st stages) (*Result, error) {
 	o = o.withDefaults()
-	if m == nil || data == nil {
+	if data == nil || m == nil && len(o.Layers) == 0 {
 		return nil, errors.New("probe: no model or no data")
 	}
 	if o.Seed < 1 {
@@ -153,13 +153,17 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		hooks = append(hooks, o.SpaceLayer)
 	}
 	out := ""
-	if len(m.Outputs) > 0 && data.Labels != nil {
+	if m != nil && len(m.Outputs) > 0 && data.Labels != nil {
 		out = m.Outputs[0].GetName()
 		if !slices.Contains(hooks, out) {
 			hooks = append(hooks, out)
 		}
 	}
-	sp.begin("running %d points through %s, hooking %s", data.N, m.Path, strings.Join(hooks, ", "))
+	source := "the activations given"
+	if m != nil {
+		source = m.Path
+	}
+	sp.begin("running %d points through %s, hooking %s", data.N, source, strings.Join(hooks, ", "))
 	acts, err := st.collect(ctx, m, data, hooks, o)
 	if err != nil {
 		return nil, err
@@ -178,16 +182,25 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		}
 	}
 	if out != "" {
-		res.Accuracy = accuracy(acts[out], data.Labels)
+		labels, why := OutputLabels(data, prod(acts[out].Shape))
+		if labels != nil {
+			res.Accuracy = accuracy(acts[out], labels)
+		}
 		if res.Accuracy == nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("no accuracy: output %q has shape %v, not one score per class of the %d labels", out, acts[out].Shape, nclasses(data)))
+			if why == "" {
+				why = fmt.Sprintf("output %q has shape %v, not one score per class of the %d labels", out, acts[out].Shape, nclasses(data))
+				res.Warnings = append(res.Warnings, "no accuracy: "+why)
+			}
+			res.AccuracyNote = why
 		}
 	}
 	for _, name := range o.Layers {
 		a := acts[name]
 		lr := LayerResult{Name: name, Role: roles[name], Shape: a.Shape, Units: prod(a.Shape), Acts: a.Data}
-		if n, _ := m.Producer(name); n != nil {
-			lr.Node, lr.Op = n.GetName(), n.GetOpType()
+		if m != nil {
+			if n, _ := m.Producer(name); n != nil {
+				lr.Node, lr.Op = n.GetName(), n.GetOpType()
+			}
 		}
 		res.Layers = append(res.Layers, lr)
 	}
@@ -199,10 +212,13 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		d            int
 		seed         int64
 	}
-	spaces := []space{
-		{"image", "input", data.X, data.SampleSize(), o.Seed + seedTSNEImage},
-		{"network", o.SpaceLayer, acts[o.SpaceLayer].Data, prod(acts[o.SpaceLayer].Shape), o.Seed + seedTSNENetwork},
+	var spaces []space
+	if d := data.SampleSize(); len(data.Shape) > 0 && len(data.X) == data.N*d {
+		spaces = append(spaces, space{"image", "input", data.X, d, o.Seed + seedTSNEImage})
+	} else {
+		res.Warnings = append(res.Warnings, "no image space: the data hold no model inputs (with activations, give --data to embed the inputs too)")
 	}
+	spaces = append(spaces, space{"network", o.SpaceLayer, acts[o.SpaceLayer].Data, prod(acts[o.SpaceLayer].Shape), o.Seed + seedTSNENetwork})
 	xys := make([][][]float64, len(spaces)) // per space, the coordinates of each embedding
 	for si, s := range spaces {
 		runs := embeddingRuns(o, s.seed)

@@ -102,7 +102,9 @@ func openReport(t *testing.T, path string, ev *pageEvents) context.Context {
 	t.Cleanup(acancel)
 	tctx, tcancel := chromedp.NewContext(actx, chromedp.WithListener(ev.listen(self)))
 	t.Cleanup(tcancel)
-	if err := chromedp.Do(tctx, chromedp.Navigate(self), chromedp.WaitReady("body")); err != nil {
+	// The page inflates its data before drawing; body[data-ready] marks
+	// the end.
+	if err := chromedp.Do(tctx, chromedp.Navigate(self), chromedp.WaitReady("body[data-ready]")); err != nil {
 		t.Fatalf("opening %s in %s: %v", self, bin, err)
 	}
 	return tctx
@@ -151,8 +153,10 @@ func TestBrowserFile(t *testing.T) {
 }
 
 // checkInBrowser opens the report at path in headless Chromium and checks
-// that no console error and no request happen, that every image decodes
-// (also with the shared colour scale), that selecting a unit in the
+// that no console error and no request happen, that every plot is drawn
+// (every tile of every unit after "show all", none blank, also with the
+// shared colour scale), that a tile opens its detail card and a findings
+// count filters the table, that selecting a unit in the
 // explorer recolours its canvas and shows its scores, and (fake data) that
 // sorting the unit table works. With $CONCEPTCELLS_SCREENSHOT_DIR set it
 // saves screenshots there.
@@ -160,15 +164,46 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 	ev := &pageEvents{}
 	ctx := openReport(t, path, ev)
 
-	// Every image decodes.
-	nImg := eval[int](t, ctx, `document.images.length`)
-	if nImg < 10 {
-		t.Fatalf("only %d images in the report", nImg)
+	// Every plot is drawn in the page: the concept spaces, the enlarged
+	// candidates, the PCA and the tiles of the units with a cell label.
+	drawn := `(() => { const cs = [...document.querySelectorAll('canvas')].filter(c => !c.closest('#explorer'));
+	  return [cs.length, cs.filter(c => c.getAttribute('data-drawn') === '1').length]; })()`
+	nd := eval[[]int](t, ctx, drawn)
+	if nd[0] < 6 || nd[0] != nd[1] {
+		t.Fatalf("%d of %d canvases drawn", nd[1], nd[0])
 	}
-	broken := eval[int](t, ctx, `(async () => { await Promise.all([...document.images].map(i => i.decode().catch(() => {}))); return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length; })()`)
-	if broken != 0 {
-		t.Errorf("%d of %d images did not decode", broken, nImg)
+	// "show all" adds every other unit: then each gallery holds one tile
+	// per unit, each with its three plots drawn and not blank.
+	units := eval[int](t, ctx, `JSON.parse(document.getElementById('reportData').textContent).units.length`)
+	tiles := eval[int](t, ctx, `(() => { document.querySelectorAll('button.showall').forEach(b => b.click()); return document.querySelectorAll('.tile').length; })()`)
+	if tiles != units {
+		t.Errorf("%d tiles after show all, want one per unit and space: %d", tiles, units)
 	}
+	nd = eval[[]int](t, ctx, drawn)
+	if nd[0] < 3*tiles || nd[0] != nd[1] {
+		t.Errorf("after show all, %d of %d canvases drawn (%d tiles)", nd[1], nd[0], tiles)
+	}
+	blank := eval[int](t, ctx, `[...document.querySelectorAll('.tile canvas')].filter(c => {
+	  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+	  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i+1] !== d[1] || d[i+2] !== d[2]) return false;
+	  return true; }).length`)
+	if blank != 0 {
+		t.Errorf("%d tile canvases are a single colour", blank)
+	}
+	// A tile opens the detail card with every score and reason.
+	card := eval[string](t, ctx, `(() => { document.querySelector('.tile').click(); const m = document.getElementById('detail');
+	  return m.hidden ? '' : m.textContent; })()`)
+	if !strings.Contains(card, "gridness") || !strings.Contains(card, "spatial_info") {
+		t.Errorf("the detail card shows no scores: %.200q", card)
+	}
+	eval[bool](t, ctx, `(() => { document.querySelector('#detail .close').click(); return true; })()`)
+	// A findings count filters the unit table.
+	rows := eval[[]int](t, ctx, `(() => { const a = [...document.querySelectorAll('a.cnt.some')][0]; if (!a) return [-1, -1]; a.click();
+	  const rs = [...document.querySelectorAll('#unitTable tbody tr')]; return [rs.filter(r => !r.hidden).length, parseInt(a.textContent)]; })()`)
+	if rows[0] < rows[1] || rows[0] < 1 {
+		t.Errorf("a findings count of %d left %d table rows", rows[1], rows[0])
+	}
+	eval[bool](t, ctx, `(() => { document.getElementById('tClear').click(); return true; })()`)
 
 	// Selecting a unit in the explorer recolours the canvas.
 	before := eval[float64](t, ctx, canvasSum)
@@ -186,11 +221,30 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 	if fake && first != "0.600" {
 		t.Errorf("after sorting by gridness descending, the first value is %q, want 0.600 (the largest fake gridness, 0.1·6)", first)
 	}
-	// The shared-scale toggle swaps images and they still decode.
+	// At 1280×800, at least 20 rows of the unit table are visible once it
+	// is scrolled to (one line per unit part).
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	visible := eval[int](t, ctx, `(() => { document.getElementById('units').scrollIntoView();
+	  const box = document.querySelector('#units .scroll').getBoundingClientRect();
+	  const bottom = Math.min(window.innerHeight, box.bottom);
+	  return [...document.querySelectorAll('#unitTable tbody tr')].filter(r => { const b = r.getBoundingClientRect();
+	    return !r.hidden && b.top >= box.top && b.bottom <= bottom; }).length; })()`)
+	if rows := eval[int](t, ctx, `document.querySelectorAll('#unitTable tbody tr').length`); visible < min(20, rows) {
+		t.Errorf("%d unit table rows visible at 1280×800, want ≥ 20", visible)
+	} else {
+		t.Logf("%d unit table rows visible at 1280×800", visible)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1000)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The shared-scale toggle redraws the tiles.
 	eval[bool](t, ctx, `(() => { const c = document.getElementById('sharedScale'); c.click(); return c.checked; })()`)
-	broken = eval[int](t, ctx, `(async () => { await Promise.all([...document.images].map(i => i.decode().catch(() => {}))); return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length; })()`)
-	if broken != 0 {
-		t.Errorf("%d images did not decode with the shared colour scale", broken)
+	nd = eval[[]int](t, ctx, drawn)
+	if nd[0] != nd[1] {
+		t.Errorf("with the shared colour scale, %d of %d canvases drawn", nd[1], nd[0])
 	}
 
 	if v := eval[string](t, ctx, `String(window.__xss)`); v != "undefined" {
@@ -205,10 +259,26 @@ func checkInBrowser(t *testing.T, path string, fake bool) {
 			{"top.png", chromedp.CaptureScreenshot()},
 			{"explorer.png", chromedp.Screenshot(chromedp.CSS("#explorer"))},
 			{"gallery.png", chromedp.Screenshot(chromedp.CSS("details.gallery"))},
+			{"galleries.png", chromedp.Screenshot(chromedp.CSS("#galleries > .controls"))},
 			{"spaces.png", chromedp.Screenshot(chromedp.CSS("#spaces"))},
-			{"gallery5.png", chromedp.Screenshot(chromedp.CSS("details.gallery:nth-of-type(5)"))},
 			{"summary.png", chromedp.Screenshot(chromedp.CSS("#summary"))},
+			{"units.png", chromedp.Screenshot(chromedp.CSS("#units"))},
+			{"pca.png", chromedp.Screenshot(chromedp.CSS("#pca"))},
 		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('#run details').open = true; return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		shots = append(shots, struct {
+			name string
+			act  chromedp.Action[[]byte]
+		}{"run.png", chromedp.Screenshot(chromedp.CSS("#run"))})
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('figure.hero .more').click(); return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		shots = append(shots, struct {
+			name string
+			act  chromedp.Action[[]byte]
+		}{"detail.png", chromedp.Screenshot(chromedp.CSS("#detail .card"))})
 		for _, s := range shots {
 			png, err := chromedp.Run(ctx, s.act)
 			if err != nil {

@@ -5,16 +5,15 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
-	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 //go:embed assets/report.html
@@ -29,18 +28,22 @@ var reportJS string
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"join": strings.Join,
-	"f3":   func(v float64) string { return fmt.Sprintf("%.3g", v) },
 }).Parse(htmlTemplate))
-
-// TileSize is the pixel size of a gallery scatter tile.
-const TileSize = 112
 
 type kv struct{ K, V string }
 
+// tableView is a small table of text cells for the run details (e.g. the
+// training history in the model's metadata).
+type tableView struct {
+	Caption string
+	Head    []string
+	Rows    [][]string
+}
+
 type spaceView struct {
+	Index        int
 	Name, Source string
-	Img          template.URL
-	Quality      []kv
+	Quality      string
 	// Embeddings describes the space's t-SNE runs, the shown one first.
 	Embeddings string
 }
@@ -55,72 +58,77 @@ type summaryView struct {
 }
 
 type pcaView struct {
+	Index int
 	Layer string
-	Img   template.URL
 	K     int
 	Cum   float64
 	Ratio string
 }
 
-type tileView struct {
-	ID, Name, Labels, Class   string
-	Scatter, ScatterShared    template.URL
-	Rate, RateShared, SAC     template.URL
-	Score                     string
-	Cent                      string
-	HasRate, HasSAC, HasShare bool
-}
-
 type galleryView struct {
-	ID, Layer, Space, Kind string
-	Tiles                  []tileView
-}
-
-type cellView struct{ Text, Sort string }
-
-type rowView struct {
-	ID, Layer, Space, Unit, Labels, Reasons string
-	Cells                                   []cellView
-}
-
-type centroidView struct {
-	ID     string
-	Points []struct {
-		X, Y float64
-		Text string
-	}
+	Index              int
+	Layer, Space, Kind string
+	Total, Labelled    int
 }
 
 type verdictView struct {
 	Claim, Finding, Mark, Class string
 }
 
+// countView is one count of the findings panel: a label, how many units
+// carry it and its range over the embeddings; it links to the units.
+type countView struct {
+	Label, Word string
+	N           int
+	Range       string
+}
+
+// findingView is the findings panel's line for one layer, kind and space.
+type findingView struct {
+	Layer, Space, Kind string
+	Total              int
+	Counts             []countView
+	Negative           string
+}
+
+// heroView is a candidate the findings panel shows enlarged.
+type heroView struct {
+	Title, ID, Space, Sign string
+	Unit, Layer, Labels    string
+	Note                   string
+	Scores                 []kv
+}
+
 type pageView struct {
 	R        *Report
 	CSS      template.CSS
 	JS       template.JS
+	Facts    []kv
 	Header   []kv
 	Params   []kv
 	Seeds    []kv
 	Metadata []kv
+	Tables   []tableView
+	Warnings []string
+	Notes    []string
 	Spaces   []spaceView
 	PCAs     []pcaView
 	Labels   []string
 	Summary  []summaryView
+	Findings []findingView
+	Heroes   []heroView
 	// Embeddings is the largest number of t-SNE embeddings a space's labels
 	// were voted over.
 	Embeddings int
 	Verdicts   []verdictView
 	Galleries  []galleryView
-	Columns    []string
-	Rows       []rowView
-	Centroids  []centroidView
 	Data       any
 }
 
 // WriteHTML writes r as one self-contained HTML page: CSS, JavaScript and
-// images are inline and nothing is fetched. Every string that comes from
-// the model or the dataset is escaped by html/template.
+// data are inline, the plots are drawn by the page's script on canvases,
+// and nothing is fetched. Every string that comes from the model or the
+// dataset is escaped by html/template or set as text by the script.
 func WriteHTML(w io.Writer, r *Report) error {
 	v, err := buildPage(r)
 	if err != nil {
@@ -143,7 +151,7 @@ func runTime(ts []Timing) string {
 		}
 		sum += t.Seconds
 	}
-	return fmt.Sprintf("%.1f s (see Run details)", sum)
+	return fmt.Sprintf("%.1f s", sum)
 }
 
 func fmtScore(v *float64) string {
@@ -158,6 +166,30 @@ func fmtScore(v *float64) string {
 		return fmt.Sprintf("%.2e", *v)
 	}
 	return fmt.Sprintf("%.3f", *v)
+}
+
+// fmtParam formats a parameter value for people: floats with at most six
+// significant digits (no 0.6000000000000001), slices element by element.
+func fmtParam(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', 6, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', 6, 32)
+	case []float64:
+		s := make([]string, len(x))
+		for i, f := range x {
+			s[i] = fmtParam(f)
+		}
+		return strings.Join(s, ", ")
+	case []any:
+		s := make([]string, len(x))
+		for i, e := range x {
+			s[i] = fmtParam(e)
+		}
+		return strings.Join(s, ", ")
+	}
+	return fmt.Sprint(v)
 }
 
 func seriesID(layer int, u *Unit) string {
@@ -187,7 +219,7 @@ func b64f32(v []float32) string {
 }
 
 // quantise maps v to bytes 0…254 over [lo, hi]; 255 marks NaN.
-func quantise(v []float32) (q string, lo, hi float64) {
+func quantise(v []float32) (q []byte, lo, hi float64) {
 	lo, hi = seriesRange(v)
 	b := make([]byte, len(v))
 	for i, a := range v {
@@ -199,7 +231,7 @@ func quantise(v []float32) (q string, lo, hi float64) {
 			b[i] = byte(math.Round((f - lo) / (hi - lo) * 254))
 		}
 	}
-	return base64.StdEncoding.EncodeToString(b), lo, hi
+	return b, lo, hi
 }
 
 func layerIndex(r *Report, name string) int {
@@ -238,12 +270,22 @@ func series(r *Report, li int, u *Unit) []float32 {
 	return nil
 }
 
+// RoutineWarning reports whether a warning states a routine fact of the
+// data rather than a problem (constant input columns, e.g. MNIST's blank
+// border pixels): the report shows those in the run details, not in the
+// warning box.
+func RoutineWarning(w string) bool {
+	return strings.Contains(w, "input columns are constant")
+}
+
 func buildPage(r *Report) (*pageView, error) {
 	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: summaryLabels(r.Summary)}
 
 	acc := "no labels"
 	if r.Accuracy != nil {
 		acc = fmt.Sprintf("%.2f%%", 100**r.Accuracy)
+	} else if r.AccuracyNote != "" {
+		acc = "not computed: " + r.AccuracyNote
 	}
 	opsets := make([]string, 0, len(r.Model.Opsets))
 	for _, d := range slices.Sorted(mapsKeys(r.Model.Opsets)) {
@@ -252,6 +294,18 @@ func buildPage(r *Report) (*pageView, error) {
 			name = "ai.onnx"
 		}
 		opsets = append(opsets, fmt.Sprintf("%s %d", name, r.Model.Opsets[d]))
+	}
+	embeddings := 1
+	for _, s := range r.Summary {
+		embeddings = max(embeddings, s.Embeddings)
+	}
+	v.Facts = []kv{
+		{"model", r.Model.File},
+		{"data", fmt.Sprintf("%s, %d points", r.Dataset.Name, r.Dataset.N)},
+		{"accuracy", acc},
+		{"layers", strings.Join(r.Params.Layers, ", ")},
+		{"t-SNE embeddings per space", fmt.Sprint(embeddings)},
+		{"run time", runTime(r.Timings)},
 	}
 	v.Header = []kv{
 		{"Model file", r.Model.File},
@@ -267,7 +321,18 @@ func buildPage(r *Report) (*pageView, error) {
 		{"Run time", runTime(r.Timings)},
 		{"Created", r.Created},
 	}
+	for _, w := range r.Warnings {
+		if RoutineWarning(w) {
+			v.Notes = append(v.Notes, w)
+		} else {
+			v.Warnings = append(v.Warnings, w)
+		}
+	}
 	for _, k := range slices.Sorted(mapsKeys(r.Model.Metadata)) {
+		if t, ok := jsonTable(k, r.Model.Metadata[k]); ok {
+			v.Tables = append(v.Tables, t)
+			continue
+		}
 		v.Metadata = append(v.Metadata, kv{k, r.Model.Metadata[k]})
 	}
 	p := r.Params
@@ -276,18 +341,30 @@ func buildPage(r *Report) (*pageView, error) {
 		{"space layer", p.SpaceLayer},
 		{"limit", fmt.Sprint(p.Limit)},
 		{"batch size", fmt.Sprint(p.BatchSize)},
-		{"PCs", fmt.Sprintf("%s (variance threshold %g)", p.PCs, p.PCVariance)},
-		{"t-SNE perplexity", fmt.Sprint(p.Perplexity)},
+		{"PCs", fmt.Sprintf("%s (variance threshold %s)", p.PCs, fmtParam(p.PCVariance))},
+		{"t-SNE perplexity", fmtParam(p.Perplexity)},
 		{"t-SNE iterations", fmt.Sprint(p.Iterations)},
 		{"t-SNE PCA dims", fmt.Sprint(p.TSNEPCA)},
-		{"bins per side", fmt.Sprint(p.Bins)},
-		{"permutation shuffles", fmt.Sprint(p.Shuffles)},
-		{"field shuffles", fmt.Sprint(p.FieldShuffles)},
 		{"t-SNE embeddings per space", embeddingsParam(p)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
+	// The cell scorer's parameters; those the command sets keep its words.
+	dup := map[string]string{"bins": "bins per side", "field_shuffles": "field shuffles", "permutations": "permutation shuffles"}
+	if _, ok := p.Cells["bins"]; !ok {
+		v.Params = append(v.Params, kv{"bins per side", fmt.Sprint(p.Bins)})
+	}
+	if _, ok := p.Cells["permutations"]; !ok {
+		v.Params = append(v.Params, kv{"permutation shuffles", fmt.Sprint(p.Shuffles)})
+	}
+	if _, ok := p.Cells["field_shuffles"]; !ok {
+		v.Params = append(v.Params, kv{"field shuffles", fmt.Sprint(p.FieldShuffles)})
+	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {
-		v.Params = append(v.Params, kv{k, fmt.Sprint(p.Cells[k])})
+		if name, ok := dup[k]; ok {
+			v.Params = append(v.Params, kv{name, fmtParam(p.Cells[k])})
+			continue
+		}
+		v.Params = append(v.Params, kv{"cells: " + k, fmtParam(p.Cells[k])})
 	}
 	for _, k := range slices.Sorted(mapsKeys(r.Seeds)) {
 		v.Seeds = append(v.Seeds, kv{k, fmt.Sprint(r.Seeds[k])})
@@ -295,44 +372,33 @@ func buildPage(r *Report) (*pageView, error) {
 
 	for i := range r.Spaces {
 		sp := &r.Spaces[i]
-		title := "image space (t-SNE of the input)"
-		if sp.Name != "image" {
-			title = sp.Name + " space (t-SNE of " + sp.Source + ")"
-		}
-		png, err := spacePlot(sp, r.Labels, r.Classes, title)
-		if err != nil {
-			return nil, err
-		}
-		sv := spaceView{Name: sp.Name, Source: sp.Source, Img: dataURI("image/png", png)}
+		sv := spaceView{Index: i, Name: sp.Name, Source: sp.Source}
+		var qs []string
 		for _, k := range slices.Sorted(mapsKeys(sp.Quality)) {
 			q := sp.Quality[k]
-			sv.Quality = append(sv.Quality, kv{k, fmtScore(&q)})
+			qs = append(qs, k+" "+fmtScore(&q))
 		}
+		sv.Quality = strings.Join(qs, "; ")
 		var es []string
 		for j, e := range sp.Embeddings {
 			q := e.Quality["kl"]
-			es = append(es, fmt.Sprintf("%d: seed %d, perplexity %g, KL %s", j+1, e.Seed, e.Perplexity, fmtScore(&q)))
+			es = append(es, fmt.Sprintf("%d: seed %d, perplexity %s, KL %s", j+1, e.Seed, fmtParam(e.Perplexity), fmtScore(&q)))
 		}
 		if len(es) > 1 {
 			sv.Embeddings = fmt.Sprintf("%d t-SNE embeddings, the first shown (%s)", len(es), strings.Join(es, "; "))
 		}
 		v.Spaces = append(v.Spaces, sv)
-		v.Centroids = append(v.Centroids, centroids(r, i))
 	}
 	for i := range r.Layers {
 		l := &r.Layers[i]
 		if l.PCA == nil || len(l.PCA.Explained) == 0 {
 			continue
 		}
-		png, err := pcaPlot(l.Name, l.PCA)
-		if err != nil {
-			return nil, err
-		}
 		var ratios []string
 		for j := 0; j < l.PCA.K && j < len(l.PCA.Explained); j++ {
 			ratios = append(ratios, fmt.Sprintf("%.3f", l.PCA.Explained[j]))
 		}
-		v.PCAs = append(v.PCAs, pcaView{Layer: l.Name, Img: dataURI("image/png", png), K: l.PCA.K, Cum: l.PCA.Cumulative, Ratio: strings.Join(ratios, ", ")})
+		v.PCAs = append(v.PCAs, pcaView{Index: i, Layer: l.Name, K: l.PCA.K, Cum: l.PCA.Cumulative, Ratio: strings.Join(ratios, ", ")})
 	}
 	for i := range r.Summary {
 		s := &r.Summary[i]
@@ -355,6 +421,8 @@ func buildPage(r *Report) (*pageView, error) {
 			v.Summary = append(v.Summary, nv)
 		}
 	}
+	v.Findings = findingViews(r)
+	v.Heroes = heroes(r)
 	for _, vd := range r.Verdict {
 		vv := verdictView{Claim: vd.Claim, Finding: vd.Finding, Mark: "untested", Class: "na"}
 		if vd.Agrees != nil {
@@ -366,40 +434,246 @@ func buildPage(r *Report) (*pageView, error) {
 		}
 		v.Verdicts = append(v.Verdicts, vv)
 	}
+	v.Galleries = galleryViews(r)
+	v.Data = explorerData(r)
+	return v, nil
+}
 
-	v.Columns = scoreColumns(r)
-	v.Galleries = galleries(r)
-	for _, res := range r.Results {
-		li := layerIndex(r, res.Layer)
-		for ui := range res.Units {
-			u := &res.Units[ui]
-			for _, part := range u.Parts {
-				row := rowView{ID: seriesID(li, u), Layer: res.Layer, Space: res.Space, Unit: unitName(u, part.Sign),
-					Labels: strings.Join(part.Labels, ", "), Reasons: strings.Join(part.Reasons, "; ")}
-				for _, c := range v.Columns {
-					s := part.Scores[c]
-					cv := cellView{Text: fmtScore(s)}
-					if s != nil && finite(*s) {
-						cv.Sort = fmt.Sprint(*s)
-					}
-					row.Cells = append(row.Cells, cv)
-				}
-				v.Rows = append(v.Rows, row)
+// jsonTable turns a metadata value holding a JSON array of flat objects
+// (e.g. the training history) into a table; ok is false otherwise.
+func jsonTable(key, value string) (tableView, bool) {
+	var rows []map[string]any
+	if !strings.HasPrefix(strings.TrimSpace(value), "[") || json.Unmarshal([]byte(value), &rows) != nil || len(rows) == 0 {
+		return tableView{}, false
+	}
+	var head []string
+	seen := map[string]bool{}
+	for _, row := range rows {
+		for k, x := range row {
+			switch x.(type) {
+			case map[string]any, []any:
+				return tableView{}, false
+			}
+			if !seen[k] {
+				seen[k] = true
+				head = append(head, k)
 			}
 		}
 	}
-	v.Data = explorerData(r)
-	return v, nil
+	sort.Strings(head)
+	// A column named like an index comes first.
+	for i, h := range head {
+		if strings.EqualFold(h, "epoch") {
+			head = append([]string{h}, slices.Delete(head, i, i+1)...)
+			break
+		}
+	}
+	t := tableView{Caption: "Model metadata: " + key, Head: head}
+	for _, row := range rows {
+		var cells []string
+		for _, h := range head {
+			switch x := row[h].(type) {
+			case nil:
+				cells = append(cells, "")
+			case float64:
+				cells = append(cells, strconv.FormatFloat(x, 'g', 4, 64))
+			default:
+				cells = append(cells, fmt.Sprint(x))
+			}
+		}
+		t.Rows = append(t.Rows, cells)
+	}
+	return t, true
+}
+
+// findingLabels are the labels the findings panel counts, in its order,
+// with the words it uses for them.
+var findingLabels = []struct{ label, word string }{
+	{LabelGrid, "grid"},
+	{LabelWeaklyGrid, "weakly grid"},
+	{LabelClusterGrid, "class-layout grid"},
+	{LabelPlace, "place"},
+	{LabelConcept, "concept"},
+}
+
+// findingViews states, per layer, kind and space, how many units carry
+// each cell label, with its range over the embeddings.
+func findingViews(r *Report) []findingView {
+	var out []findingView
+	for i := range r.Summary {
+		s := &r.Summary[i]
+		f := findingView{Layer: s.Layer, Space: s.Space, Kind: s.Kind, Total: s.Total}
+		for _, fl := range findingLabels {
+			if fl.label == LabelWeaklyGrid && s.Counts[fl.label] == 0 && s.Range[fl.label][1] == 0 {
+				continue
+			}
+			c := countView{Label: fl.label, Word: fl.word, N: s.Counts[fl.label]}
+			// The range over the embeddings, when they disagree.
+			if rg := s.Range[fl.label]; s.Embeddings > 1 && (rg[0] != rg[1] || rg[0] != c.N) {
+				c.Range = fmt.Sprintf("%d–%d", rg[0], rg[1])
+			}
+			f.Counts = append(f.Counts, c)
+		}
+		if s.NegativeParts > 0 {
+			var ns []string
+			for _, l := range summaryLabels(r.Summary) {
+				if l != LabelNone && l != LabelSilent && s.Negative[l] > 0 {
+					ns = append(ns, fmt.Sprintf("%d %s", s.Negative[l], l))
+				}
+			}
+			if len(ns) == 0 {
+				ns = append(ns, "no cell labels")
+			}
+			f.Negative = fmt.Sprintf("negative parts of %d signed %s: %s", s.NegativeParts, kindWord(s.Kind), strings.Join(ns, ", "))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// candidate is one scored positive part, for picking the strongest ones.
+type candidate struct {
+	layer, space string
+	li           int
+	u            *Unit
+	p            *Part
+}
+
+func score(p *Part, name string) float64 {
+	if v := p.Scores[name]; v != nil && finite(*v) {
+		return *v
+	}
+	return math.Inf(-1)
+}
+
+// heroes picks the strongest grid candidate (a grid label first, then
+// weakly-grid, then class-layout grid, then the highest gridness of any
+// unit) and the strongest place cell (the place cell with the highest
+// spatial information, or the unit with the highest spatial information
+// when none is a place cell).
+func heroes(r *Report) []heroView {
+	var all []candidate
+	for ri := range r.Results {
+		res := &r.Results[ri]
+		li := layerIndex(r, res.Layer)
+		for ui := range res.Units {
+			u := &res.Units[ui]
+			if p := primaryPart(u); p != nil && p.Smooth != nil {
+				all = append(all, candidate{res.Layer, res.Space, li, u, p})
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	rank := func(c candidate, order []string) int {
+		for i, l := range order {
+			if slices.Contains(c.p.Labels, l) {
+				return i
+			}
+		}
+		return len(order)
+	}
+	best := func(order []string, by string) candidate {
+		b := all[0]
+		for _, c := range all[1:] {
+			rc, rb := rank(c, order), rank(b, order)
+			if rc < rb || rc == rb && score(c.p, by) > score(b.p, by) {
+				b = c
+			}
+		}
+		return b
+	}
+	g := best([]string{LabelGrid, LabelWeaklyGrid, LabelClusterGrid}, "gridness")
+	gh := hero(r, g, "Strongest grid candidate")
+	switch {
+	case slices.Contains(g.p.Labels, LabelGrid):
+		gh.Note = "labelled grid: it passes every grid test."
+	case slices.Contains(g.p.Labels, LabelWeaklyGrid):
+		gh.Note = "labelled weakly-grid only: no unit passes the grid tests."
+	case slices.Contains(g.p.Labels, LabelClusterGrid):
+		gh.Note = "a class-layout grid: its pattern is the layout of the class clusters, not a grid cell. No unit is labelled grid."
+	default:
+		gh.Note = "the highest gridness of any unit, but it fails the grid tests (see its reasons): no unit is grid-like."
+	}
+	pl := best([]string{LabelPlace}, "spatial_info")
+	ph := hero(r, pl, "Strongest place cell")
+	if !slices.Contains(pl.p.Labels, LabelPlace) {
+		ph.Title = "Highest spatial information"
+		ph.Note = "no unit is labelled place; this one has the highest spatial information."
+	} else {
+		ph.Note = "the place cell with the highest spatial information."
+	}
+	return []heroView{gh, ph}
+}
+
+func hero(r *Report, c candidate, title string) heroView {
+	h := heroView{Title: title, ID: seriesID(c.li, c.u), Space: c.space, Sign: c.p.Sign, Unit: unitName(c.u, c.p.Sign),
+		Layer: c.layer, Labels: strings.Join(c.p.Labels, ", ")}
+	for _, k := range []struct{ name, key string }{
+		{"gridness", "gridness"}, {"gridness null p95", "gridness_p95"}, {"density gridness", "density_gridness"},
+		{"grid fields", "grid_fields"}, {"spatial information", "spatial_info"}, {"SI null p95", "spatial_info_p95"},
+		{"place fields", "n_fields"}, {"field fraction", "field_frac"}, {"CSI", "csi"}, {"top class", "top_class"},
+		{"residual gridness", "residual_gridness"},
+	} {
+		if s, ok := c.p.Scores[k.key]; ok {
+			val := fmtScore(s)
+			if k.key == "top_class" && s != nil && finite(*s) && int(*s) >= 0 && int(*s) < len(r.Classes) {
+				val = r.Classes[int(*s)]
+			}
+			h.Scores = append(h.Scores, kv{k.name, val})
+		}
+	}
+	// In how many embeddings each of its labels held.
+	if n := len(c.p.EmbeddingLabels); n > 1 {
+		for _, l := range c.p.Labels {
+			k, ok := c.p.Runs[l]
+			what := l
+			if l == LabelWeaklyGrid {
+				// Voted as grid or weakly-grid (see probe's vote).
+				k, ok, what = k+c.p.Runs[LabelGrid], true, "grid or weakly-grid"
+			}
+			if ok {
+				h.Scores = append(h.Scores, kv{what + " in embeddings", fmt.Sprintf("%d of %d", k, n)})
+			}
+		}
+	}
+	return h
+}
+
+// galleryViews lists the firing-map galleries: one per layer, kind and
+// space, with the number of units that carry a cell label (shown first).
+func galleryViews(r *Report) []galleryView {
+	var out []galleryView
+	for _, res := range r.Results {
+		for _, kind := range []string{"unit", "pc"} {
+			g := galleryView{Index: len(out), Layer: res.Layer, Space: res.Space, Kind: kind}
+			for i := range res.Units {
+				u := &res.Units[i]
+				if u.Kind != kind {
+					continue
+				}
+				g.Total++
+				if l := primaryLabel(unitLabels(u)); l != LabelNone && l != LabelSilent {
+					g.Labelled++
+				}
+			}
+			if g.Total > 0 {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 // embeddingsParam describes the t-SNE embeddings of each space, e.g. "3
 // (perplexity 30; 2 more with new seeds, alternating perplexity 30 and 50)".
 func embeddingsParam(p Params) string {
 	if p.RobustSeeds < 1 {
-		return fmt.Sprintf("1 (perplexity %g)", p.Perplexity)
+		return fmt.Sprintf("1 (perplexity %s)", fmtParam(p.Perplexity))
 	}
-	return fmt.Sprintf("%d (perplexity %g; %d more with new seeds, alternating perplexity %g and %g)",
-		1+p.RobustSeeds, p.Perplexity, p.RobustSeeds, p.Perplexity, p.RobustPerplexity)
+	return fmt.Sprintf("%d (perplexity %s; %d more with new seeds, alternating perplexity %s and %s)",
+		1+p.RobustSeeds, fmtParam(p.Perplexity), p.RobustSeeds, fmtParam(p.Perplexity), fmtParam(p.RobustPerplexity))
 }
 
 func mapsKeys[V any](m map[string]V) func(func(string) bool) {
@@ -412,13 +686,12 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// centroids places each class's mean position in space si, in the 0…100
-// coordinates of the square frame (y up), for the tile overlays.
-func centroids(r *Report, si int) centroidView {
+// centroids places each class's mean position in space si, in the 0…1
+// coordinates of the square frame (y up), for the plot overlays.
+func centroids(r *Report, si int) []exCentroid {
 	sp := &r.Spaces[si]
-	cv := centroidView{ID: fmt.Sprintf("cent%d", si)}
 	if r.Labels == nil {
-		return cv
+		return nil
 	}
 	sx, sy, n := map[int]float64{}, map[int]float64{}, map[int]int{}
 	for i := range sp.X {
@@ -437,126 +710,16 @@ func centroids(r *Report, si int) centroidView {
 	sort.Ints(keys)
 	w, h := sp.Frame[1]-sp.Frame[0], sp.Frame[3]-sp.Frame[2]
 	if w <= 0 || h <= 0 {
-		return cv
+		return nil
 	}
+	var out []exCentroid
 	for _, c := range keys {
-		x := (sx[c]/float64(n[c]) - sp.Frame[0]) / w * 100
-		y := 100 - (sy[c]/float64(n[c])-sp.Frame[2])/h*100
-		name := fmt.Sprint(c)
-		if c < len(r.Classes) {
-			name = r.Classes[c]
-		}
-		if len([]rune(name)) > 3 {
-			name = string([]rune(name)[:3])
-		}
-		cv.Points = append(cv.Points, struct {
-			X, Y float64
-			Text string
-		}{x, y, name})
-	}
-	return cv
-}
-
-// galleries renders the firing-map tiles: one gallery per layer, kind and
-// space, each tile with the scatter coloured by activation, the rate map
-// and the autocorrelogram, each with its own colour scale and (for the
-// scatter and rate map) the gallery's shared one.
-func galleries(r *Report) []galleryView {
-	var out []galleryView
-	for _, res := range r.Results {
-		li := layerIndex(r, res.Layer)
-		si := spaceIndex(r, res.Space)
-		for _, kind := range []string{"unit", "pc"} {
-			var units []*Unit
-			for i := range res.Units {
-				if res.Units[i].Kind == kind {
-					units = append(units, &res.Units[i])
-				}
-			}
-			if len(units) == 0 {
-				continue
-			}
-			g := galleryView{ID: fmt.Sprintf("g%d", len(out)), Layer: res.Layer, Space: res.Space, Kind: kind}
-			// Shared scales over the gallery.
-			slo, shi := math.Inf(1), math.Inf(-1)
-			rlo, rhi := math.Inf(1), math.Inf(-1)
-			signed := false
-			for _, u := range units {
-				signed = signed || u.Signed
-				lo, hi := seriesRange(series(r, li, u))
-				slo, shi = math.Min(slo, lo), math.Max(shi, hi)
-				if m := displayMap(u); m != nil {
-					if lo, hi, ok := gridRange(m); ok {
-						rlo, rhi = math.Min(rlo, lo), math.Max(rhi, hi)
-					}
-				}
-			}
-			g.Tiles = make([]tileView, len(units))
-			parallel(len(units), func(i int) {
-				g.Tiles[i] = renderTile(r, li, si, units[i], scale{slo, shi, signed}, [2]float64{rlo, rhi})
-			})
-			out = append(out, g)
-		}
+		out = append(out, exCentroid{C: c, X: round4((sx[c]/float64(n[c]) - sp.Frame[0]) / w), Y: round4((sy[c]/float64(n[c]) - sp.Frame[2]) / h)})
 	}
 	return out
 }
 
-// renderTile draws one gallery tile: the scatter and rate map with their
-// own and the gallery's shared colour scales (shared, rshared), and the
-// autocorrelogram.
-func renderTile(r *Report, li, si int, u *Unit, shared scale, rshared [2]float64) tileView {
-	t := tileView{ID: seriesID(li, u), Name: unitName(u, ""), Cent: fmt.Sprintf("cent%d", si)}
-	t.Class = primaryLabel(unitLabels(u))
-	var ls []string
-	for _, p := range u.Parts {
-		l := strings.Join(p.Labels, ", ")
-		if p.Sign != "" {
-			l = p.Sign + ": " + l
-		}
-		ls = append(ls, l)
-	}
-	t.Labels = strings.Join(ls, "; ")
-	if s := series(r, li, u); s != nil && si >= 0 && len(s) == len(r.Spaces[si].X) {
-		lo, hi := seriesRange(s)
-		sp := &r.Spaces[si]
-		t.Scatter = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, scale{lo, hi, u.Signed}, TileSize))
-		t.ScatterShared = dataURI("image/png", scatterPNG(sp.X, sp.Y, s, sp.Frame, shared, TileSize))
-		t.HasShare = true
-	}
-	if m := displayMap(u); m != nil && len(m.Values) == m.Rows*m.Cols && m.Rows > 0 {
-		lo, hi, _ := gridRange(m)
-		t.Rate = dataURI("image/png", gridPNG(m, scale{lo, hi, false}))
-		t.RateShared = dataURI("image/png", gridPNG(m, scale{rshared[0], rshared[1], false}))
-		t.HasRate = true
-	}
-	if p := primaryPart(u); p != nil && p.SAC != nil && len(p.SAC.Values) == p.SAC.Rows*p.SAC.Cols && p.SAC.Rows > 0 {
-		t.SAC = dataURI("image/png", gridPNG(p.SAC, scale{-1, 1, true}))
-		t.HasSAC = true
-	}
-	t.Score = tileScore(u)
-	return t
-}
-
-// parallel calls f(0…n−1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
 // primaryPart is the part a tile shows: the only part of an unsigned unit,
 // the positive part of a signed one (the paper's Figure 2 clamps negative
@@ -573,9 +736,8 @@ func primaryPart(u *Unit) *Part {
 	return nil
 }
 
-// displayMap is the smoothed rate map of the primary part, or its raw map.
-func displayMap(u *Unit) *Grid {
-	p := primaryPart(u)
+// displayMap is the smoothed rate map of p, or its raw map.
+func displayMap(p *Part) *Grid {
 	if p == nil {
 		return nil
 	}
@@ -583,116 +745,4 @@ func displayMap(u *Unit) *Grid {
 		return p.Smooth
 	}
 	return p.RateMap
-}
-
-func tileScore(u *Unit) string {
-	var parts []string
-	for _, p := range u.Parts {
-		s := fmt.Sprintf("g %s · SI %s", fmtScore(p.Scores["gridness"]), fmtScore(p.Scores["spatial_info"]))
-		if v := p.Scores["spatial_info_p95"]; v != nil {
-			s += " (p95 " + fmtScore(v) + ")"
-		}
-		if v := p.Scores["n_fields"]; v != nil {
-			s += " · fields " + fmtScore(v)
-		}
-		if v := p.Scores["csi"]; v != nil {
-			s += " · CSI " + fmtScore(v)
-		}
-		if p.Sign != "" {
-			s = p.Sign + " " + s
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, "\n")
-}
-
-type exSpace struct {
-	Name  string     `json:"name"`
-	X     string     `json:"x"`
-	Y     string     `json:"y"`
-	Frame [4]float64 `json:"frame"`
-}
-
-type exSeries struct {
-	ID     string  `json:"id"`
-	Layer  string  `json:"layer"`
-	Name   string  `json:"name"`
-	Signed bool    `json:"signed"`
-	Lo     float64 `json:"lo"`
-	Hi     float64 `json:"hi"`
-	Q      string  `json:"q"`
-}
-
-type exPart struct {
-	Sign    string              `json:"sign"`
-	Labels  []string            `json:"labels"`
-	Reasons []string            `json:"reasons"`
-	Scores  map[string]*float64 `json:"scores"`
-}
-
-type exData struct {
-	Spaces  []exSpace                      `json:"spaces"`
-	Labels  string                         `json:"labels"`
-	Classes []string                       `json:"classes"`
-	Colors  []string                       `json:"colors"`
-	LUTSeq  string                         `json:"lutSeq"`
-	LUTDiv  string                         `json:"lutDiv"`
-	Series  []exSeries                     `json:"series"`
-	Scores  map[string]map[string][]exPart `json:"scores"`
-	Columns []string                       `json:"columns"`
-}
-
-// explorerData is what the unit explorer's script reads: coordinates as
-// base64 little-endian float32, labels and activations as base64 bytes
-// (activations quantised to 0…254 over [lo, hi], 255 = NaN).
-func explorerData(r *Report) *exData {
-	d := &exData{Classes: r.Classes, Scores: map[string]map[string][]exPart{}, Columns: scoreColumns(r),
-		LUTSeq: base64.StdEncoding.EncodeToString(seqLUT.bytes()),
-		LUTDiv: base64.StdEncoding.EncodeToString(divLUT.bytes())}
-	if d.Classes == nil {
-		d.Classes = []string{}
-	}
-	n := len(r.Classes)
-	if n == 0 {
-		n = 1
-	}
-	for c := 0; c < n; c++ {
-		d.Colors = append(d.Colors, hexColor(classColor(c)))
-	}
-	for _, sp := range r.Spaces {
-		d.Spaces = append(d.Spaces, exSpace{Name: sp.Name, X: b64f32(sp.X), Y: b64f32(sp.Y), Frame: sp.Frame})
-	}
-	if r.Labels != nil {
-		b := make([]byte, len(r.Labels))
-		for i, l := range r.Labels {
-			if l < 0 || l > 254 {
-				b[i] = 255
-			} else {
-				b[i] = byte(l)
-			}
-		}
-		d.Labels = base64.StdEncoding.EncodeToString(b)
-	}
-	seen := map[string]bool{}
-	for _, res := range r.Results {
-		li := layerIndex(r, res.Layer)
-		for ui := range res.Units {
-			u := &res.Units[ui]
-			id := seriesID(li, u)
-			if !seen[id] {
-				seen[id] = true
-				if s := series(r, li, u); s != nil {
-					q, lo, hi := quantise(s)
-					d.Series = append(d.Series, exSeries{ID: id, Layer: res.Layer, Name: unitName(u, ""), Signed: u.Signed, Lo: lo, Hi: hi, Q: q})
-				}
-			}
-			if d.Scores[id] == nil {
-				d.Scores[id] = map[string][]exPart{}
-			}
-			for _, p := range u.Parts {
-				d.Scores[id][res.Space] = append(d.Scores[id][res.Space], exPart{Sign: p.Sign, Labels: p.Labels, Reasons: p.Reasons, Scores: finiteScores(p.Scores)})
-			}
-		}
-	}
-	return d
 }

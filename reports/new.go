@@ -14,7 +14,7 @@ import (
 // copied or referenced, never modified.
 func New(res *probe.Result) *Report {
 	r := &Report{Tool: "conceptcells", Version: version.Version, Created: time.Now().UTC().Format(time.RFC3339),
-		Accuracy: res.Accuracy, Seeds: res.Seeds, Warnings: res.Warnings}
+		Accuracy: res.Accuracy, AccuracyNote: res.AccuracyNote, Seeds: res.Seeds, Warnings: res.Warnings}
 	if m := res.Model; m != nil {
 		r.Model = Model{File: filepath.Base(m.Path), SHA256: m.SHA256, IRVersion: m.IRVersion, Opsets: m.Opsets, Nodes: len(m.Nodes)}
 		if m.Path == "" {

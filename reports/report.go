@@ -26,6 +26,8 @@ type Report struct {
 	// points, as a fraction; nil without labels or when the output is not a
 	// class score vector of the label count.
 	Accuracy *float64 `json:"accuracy"`
+	// AccuracyNote says why Accuracy is nil when the data have labels.
+	AccuracyNote string `json:"accuracy_note,omitempty"`
 
 	Params Params `json:"params"`
 	// Seeds holds every seed used, by step ("tsne_image", "shuffles", …).

@@ -151,7 +151,7 @@ func TestVerdictOnlyInPaperSetting(t *testing.T) {
 			t.Fatal(err)
 		}
 		html := buf.String()
-		if strings.Contains(html, ">differs<") || strings.Contains(html, "line by line") || !strings.Contains(html, "<h3>Findings</h3>") {
+		if strings.Contains(html, ">differs<") || strings.Contains(html, "line by line") || !strings.Contains(html, "<h2>Findings</h2>") || !strings.Contains(html, tc.why) {
 			t.Errorf("%s: the HTML shows the paper's verdict or no findings", tc.name)
 		}
 	}

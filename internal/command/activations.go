@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +46,7 @@ folder).`,
 		&cli.IntFlag{Name: "batch", Value: probe.DefaultBatchSize, Usage: "samples per batch"},
 		&cli.StringFlag{Name: "reduce", Value: probe.ReduceNone, Usage: "none (units = C×H×W) or spatial-mean (units = C)"},
 		&cli.IntFlag{Name: "limit", Usage: "use only the first `N` samples (0: all)"},
+		&cli.StringFlag{Name: "shard", Usage: "write only shard `I/N` of the samples: rows [I·total/N, (I+1)·total/N), I from 0 (for array jobs; probe --activations DIR0,DIR1,… merges them)"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "output `DIR`"},
 		forceFlag,
 		quietFlag,
@@ -78,7 +79,9 @@ type Manifest struct {
 	Tensors       []ManifestTensor `json:"tensors"`
 	Labels        *ManifestFile    `json:"labels"`
 	Output        *ManifestOutput  `json:"output,omitempty"`
-	Warnings      []string         `json:"warnings"`
+	// Shard is set when the folder holds one shard of the samples.
+	Shard    *ManifestShard `json:"shard,omitempty"`
+	Warnings []string       `json:"warnings"`
 }
 
 // ManifestModel describes the model that was run.
@@ -116,6 +119,49 @@ type ManifestTensor struct {
 	Inf         int    `json:"inf"`
 }
 
+// ManifestShard records which rows of the dataset a shard holds: rows
+// [Start, End) of Total, shard Index of Count (from 0).
+type ManifestShard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	Start int `json:"start"`
+	End   int `json:"end"`
+	Total int `json:"total"`
+}
+
+// parseShard reads "I/N" (0 ≤ I < N).
+func parseShard(s string) (index, count int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		index, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			count, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || count < 1 || index < 0 || index >= count {
+		return 0, 0, fmt.Errorf("--shard %q: want I/N with 0 ≤ I < N, e.g. 0/4", s)
+	}
+	return index, count, nil
+}
+
+// shardRows returns shard index of count of n rows: [index·n/count,
+// (index+1)·n/count).
+func shardRows(index, count, n int) (start, end int) {
+	return index * n / count, (index + 1) * n / count
+}
+
+// rowsOf returns rows [start, end) of d, sharing its memory.
+func rowsOf(d *dataset.Set, start, end int) *dataset.Set {
+	t := *d
+	ss := d.SampleSize()
+	t.X = d.X[start*ss : end*ss : end*ss]
+	if d.Labels != nil {
+		t.Labels = d.Labels[start:end:end]
+	}
+	t.N = end - start
+	return &t
+}
+
 // ManifestFile names a file and its shape.
 type ManifestFile struct {
 	File  string `json:"file"`
@@ -127,6 +173,8 @@ type ManifestOutput struct {
 	Name     string   `json:"name"`
 	Units    int      `json:"units"`
 	Accuracy *float64 `json:"accuracy,omitempty"`
+	// AccuracyNote says why there is no accuracy.
+	AccuracyNote string `json:"accuracy_note,omitempty"`
 }
 
 func runActivations(c *cli.Context) error {
@@ -168,10 +216,24 @@ func runActivations(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var shard *ManifestShard
+	if spec := c.String("shard"); spec != "" {
+		i, n, err := parseShard(spec)
+		if err != nil {
+			return fmt.Errorf("activations: %w", err)
+		}
+		shard = &ManifestShard{Index: i, Count: n}
+	}
 	ch, h, w := modelImageSize(model)
-	data, err := openData(c, ch, h, w, c.Int("limit"), quiet)
+	full, err := openData(c, ch, h, w, c.Int("limit"), quiet)
 	if err != nil {
 		return err
+	}
+	data := full
+	if shard != nil {
+		shard.Total = full.N
+		shard.Start, shard.End = shardRows(shard.Index, shard.Count, full.N)
+		data = rowsOf(full, shard.Start, shard.End)
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
@@ -186,6 +248,11 @@ func runActivations(c *cli.Context) error {
 		return err
 	}
 	man := newManifest(model, data, acts, reduce, c.Int("batch"))
+	if shard != nil {
+		man.Shard = shard
+		man.Dataset.N = shard.Total
+		man.Dataset.Description = full.Describe()
+	}
 	if err := writeActivations(out, force, acts, man); err != nil {
 		return fmt.Errorf("activations: %w", err)
 	}
@@ -200,6 +267,8 @@ func runActivations(c *cli.Context) error {
 		}
 		if man.Output != nil && man.Output.Accuracy != nil {
 			fmt.Fprintf(w, "accuracy %.2f%%\n", 100**man.Output.Accuracy)
+		} else if man.Output != nil && data.Labels != nil {
+			fmt.Fprintf(w, "no accuracy: %s\n", man.Output.AccuracyNote)
 		}
 	}
 	return nil
@@ -266,8 +335,19 @@ func newManifest(model *onnxio.Model, data *dataset.Set, acts *probe.Activations
 	}
 	if o := acts.Output; o != nil {
 		m.Output = &ManifestOutput{Name: o.Name, Units: o.Units}
-		if !math.IsNaN(acts.Accuracy) {
-			a := acts.Accuracy
+		// The accuracy counts only when the class labels name the outputs.
+		labels, why := probe.OutputLabels(data, o.Units)
+		switch {
+		case labels == nil:
+			m.Output.AccuracyNote = why
+		case len(acts.Predictions) == len(labels) && len(labels) > 0:
+			hit := 0
+			for i, p := range acts.Predictions {
+				if p == labels[i] {
+					hit++
+				}
+			}
+			a := float64(hit) / float64(len(labels))
 			m.Output.Accuracy = &a
 		}
 	}
@@ -353,6 +433,9 @@ func writeActivations(out string, force bool, acts *probe.Activations, man *Mani
 	if err != nil {
 		return err
 	}
+	// MkdirTemp joins without cleaning ("./.acts.tmp-1" for parent "."),
+	// and the file paths below are compared with it after Join cleans them.
+	tmp = filepath.Clean(tmp)
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

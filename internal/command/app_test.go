@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"context"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ func runApp(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	app := App()
 	var out, errOut bytes.Buffer
 	app.Writer, app.ErrWriter = &out, &errOut
-	err = app.Run(append([]string{"conceptcells"}, args...))
+	err = Run(context.Background(), app, append([]string{"conceptcells"}, args...))
 	return out.String(), errOut.String(), err
 }
 

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/probe"
 )
 
 // DemoModel is the bundled Go-trained CNN (testdata/mnist_cnn_go.onnx),
@@ -44,7 +46,7 @@ var Demo = &cli.Command{
 		if err != nil {
 			return fmt.Errorf("demo: MNIST test set: %w", err)
 		}
-		return runProbe(c, m, data, o, outs)
+		return runProbe(c, o, outs, func(ctx context.Context) (*probe.Result, error) { return probe.Run(ctx, m, data, o) }, nil)
 	},
 }
 

@@ -25,8 +25,8 @@ var Embed = &cli.Command{
 		"measured against the input rows.",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "in", Usage: "input .npy, N×D (float32/float64/integers)", Required: true},
-		&cli.StringFlag{Name: "out", Usage: "output .npy, N×2 float64", Required: true},
-		&cli.IntFlag{Name: "pca", Usage: "reduce to this many principal components before the neighbour search (0: use all D)", Value: 0},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output .npy, N×2 float64", Required: true},
+		&cli.IntFlag{Name: "pca", Aliases: []string{"tsne-pca"}, Usage: "reduce to this many principal components before the neighbour search (0: use all D)", Value: 0},
 		&cli.Float64Flag{Name: "perplexity", Usage: "perplexity (neighbourhood k = 3·perplexity)", Value: embed.DefaultTSNE.Perplexity},
 		&cli.IntFlag{Name: "iterations", Usage: "gradient steps in total, including 250 of early exaggeration", Value: embed.DefaultTSNE.Iterations},
 		&cli.Uint64Flag{Name: "seed", Usage: "random seed (random init, approximate neighbours for N > 15000)", Value: embed.DefaultTSNE.Seed},

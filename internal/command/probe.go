@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +49,9 @@ func analysisFlags() []cli.Flag {
 // outputFlags are the report outputs.
 func outputFlags(defaultOut string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "out", Value: defaultOut, Required: defaultOut == "", Usage: "HTML report to write"},
+		// Required, but checked by checkOutputs: a missing --out gives a
+		// short error, not the whole help.
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: defaultOut, Usage: "HTML report to write (required)"},
 		&cli.StringFlag{Name: "json", Usage: "also write every result as JSON to this file"},
 		&cli.StringFlag{Name: "csv", Usage: "also write the unit scores as CSV to this file"},
 		forceFlag, quietFlag,
@@ -64,9 +68,13 @@ var Probe = &cli.Command{
 		"with t-SNE (three embeddings of each by default, see --robust), runs PCA per layer, and scores\n" +
 		"and classifies every unit and PC in every embedding.",
 	Flags: append(append(append([]cli.Flag{
-		&cli.StringFlag{Name: "model", Required: true, Usage: "ONNX model file"},
+		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "ONNX model `FILE` (or give --activations)"},
+		&cli.StringFlag{Name: "activations", Usage: "analyse activations saved earlier instead of running a model: an `activations` folder, or any folder of N×units .npy files (+ labels.npy); several shards as DIR0,DIR1,… in order"},
 	}, dataFlags()...), analysisFlags()...), outputFlags("")...),
 	Action: func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return fmt.Errorf("probe: unexpected arguments %q (the model is given with --model)", c.Args().Slice())
+		}
 		o, err := probeOptions(c)
 		if err != nil {
 			return err
@@ -74,6 +82,15 @@ var Probe = &cli.Command{
 		outs, err := checkOutputs(c)
 		if err != nil {
 			return err
+		}
+		if dirs := c.String("activations"); dirs != "" {
+			if c.String("model") != "" {
+				return errors.New("probe: give --model or --activations, not both")
+			}
+			return probeActivations(c, splitList(dirs), o, outs)
+		}
+		if c.String("model") == "" {
+			return errors.New("probe: no model: give --model M.onnx, or --activations DIR (see conceptcells probe --help)")
 		}
 		m, err := onnxio.Load(c.String("model"))
 		if err != nil {
@@ -84,8 +101,81 @@ var Probe = &cli.Command{
 		if err != nil {
 			return err
 		}
-		return runProbe(c, m, data, o, outs)
+		return runProbe(c, o, outs, func(ctx context.Context) (*probe.Result, error) { return probe.Run(ctx, m, data, o) }, nil)
 	},
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// probeActivations is `probe --activations DIR[,DIR…]`: the analysis of
+// activations saved earlier. The image space needs the model inputs: they
+// come from --data when it is given (the same data, in the same order),
+// else only the network space is embedded.
+func probeActivations(c *cli.Context, dirs []string, o probe.Options, outs outputs) error {
+	g, err := readActivations(dirs)
+	if err != nil {
+		return err
+	}
+	man := g.Manifest
+	var data *dataset.Set
+	if c.IsSet(dataFlag.Name) {
+		ch, h, w := 0, 0, 0
+		if man != nil && len(man.Model.InputShape) == 4 {
+			ch, h, w = max(man.Model.InputShape[1], 0), max(man.Model.InputShape[2], 0), max(man.Model.InputShape[3], 0)
+		}
+		if data, err = openData(c, ch, h, w, 0, o.Quiet); err != nil {
+			return err
+		}
+		if data.N < g.N {
+			return fmt.Errorf("probe: --data %s has %d points, the activations %d rows", data.Name, data.N, g.N)
+		}
+		data = data.Limit(g.N)
+		if g.Labels != nil && data.Labels != nil && !slices.Equal(g.Labels, data.Labels) {
+			return fmt.Errorf("probe: the labels of --data %s differ from the activations' labels.npy: not the same data or order", data.Name)
+		}
+	} else {
+		data = &dataset.Set{Name: filepath.Base(filepath.Clean(dirs[0])), Source: strings.Join(dirs, ","), N: g.N}
+		if man != nil {
+			data.Name, data.Classes = man.Dataset.Name, man.Dataset.Classes
+		}
+	}
+	if data.Labels == nil {
+		data.Labels = g.Labels
+	}
+	if len(data.Classes) == 0 && man != nil {
+		data.Classes = man.Dataset.Classes
+	}
+	run := func(ctx context.Context) (*probe.Result, error) { return probe.RunActivations(ctx, g.Tensors, data, o) }
+	edit := func(r *reports.Report) {
+		r.Model.File = "activations " + strings.Join(dirs, ",")
+		if man != nil {
+			r.Model.File = filepath.Base(man.Model.File) + " (activations " + strings.Join(dirs, ",") + ")"
+			r.Model.SHA256, r.Model.Opsets, r.Model.Producer = man.Model.SHA256, man.Model.Opsets, man.Model.Producer
+			if man.Model.Input != "" {
+				r.Model.Inputs = []string{man.Model.Input}
+			}
+			if man.Output != nil {
+				r.Model.Outputs = []string{man.Output.Name}
+			}
+			if r.Dataset.Normalisation == "fed as stored" || !c.IsSet(dataFlag.Name) {
+				r.Dataset.Normalisation = man.Normalisation
+			}
+		}
+		if g.Accuracy != nil && o.Limit == 0 {
+			r.Accuracy = g.Accuracy
+			r.AccuracyNote = ""
+		}
+	}
+	return runProbe(c, o, outs, run, edit)
 }
 
 // outputs are the files a probe writes.
@@ -94,26 +184,63 @@ type outputs struct {
 	force           bool
 }
 
-// checkOutputs refuses existing outputs before the long analysis starts
-// (the writes check again, atomically).
+// checkOutputs validates every output location before the long analysis
+// starts: each must name a file (not a folder) in an existing, writable
+// folder, no two may name the same file (compared as absolute, cleaned
+// paths), and an existing file is refused without --force. The writes
+// check again, atomically.
 func checkOutputs(c *cli.Context) (outputs, error) {
 	o := outputs{html: c.String("out"), json: c.String("json"), csv: c.String("csv"), force: c.Bool(forceFlag.Name)}
+	if o.html == "" {
+		return o, fmt.Errorf("no --out: name the HTML report to write, e.g. --out report.html (see conceptcells %s --help)", c.Command.Name)
+	}
 	seen := map[string]string{}
 	for _, f := range []struct{ flag, path string }{{"out", o.html}, {"json", o.json}, {"csv", o.csv}} {
 		if f.path == "" {
 			continue
 		}
-		if prev, ok := seen[f.path]; ok {
-			return o, fmt.Errorf("--%s and --%s both name %s", prev, f.flag, f.path)
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
-		seen[f.path] = f.flag
-		if !o.force {
-			if _, err := os.Lstat(f.path); err == nil {
-				return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, fsutil.ErrExists)
-			}
+		if prev, ok := seen[abs]; ok {
+			return o, fmt.Errorf("--%s and --%s both name %s", prev, f.flag, abs)
+		}
+		seen[abs] = f.flag
+		if err := checkOutputFile(abs, o.force); err != nil {
+			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
 	}
 	return o, nil
+}
+
+// checkOutputFile checks that path (absolute) can be written: it is not a
+// folder, its folder exists and accepts a new file, and it does not exist
+// unless force.
+func checkOutputFile(path string, force bool) error {
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return fmt.Errorf("%s is a folder; name a file", path)
+		}
+		if !force {
+			return fsutil.ErrExists
+		}
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("the folder %s does not exist", dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	f, err := os.CreateTemp(dir, ".conceptcells-check-*")
+	if err != nil {
+		return fmt.Errorf("the folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // probeOptions turns the analysis flags into probe.Options.
@@ -194,20 +321,24 @@ func inputCHW(m *onnxio.Model) (c, h, w int) {
 	return int(dims[1]), int(dims[2]), int(dims[3])
 }
 
-// runProbe runs the pipeline and writes the outputs; Ctrl-C cancels it.
-func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Options, outs outputs) error {
+// runProbe runs the pipeline (run) and writes the outputs, after edit
+// (when not nil) has completed the report; Ctrl-C cancels it.
+func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Context) (*probe.Result, error), edit func(*reports.Report)) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 	defer stop()
 	start := time.Now()
-	res, err := probe.Run(ctx, m, data, o)
+	res, err := run(ctx)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("probe: interrupted; nothing written")
+			return fmt.Errorf("probe: interrupted; nothing written: %w", err)
 		}
 		return err
 	}
 	fmt.Fprintf(o.Log, "conceptcells: rendering the report…\n")
 	rpt := reports.New(res)
+	if edit != nil {
+		edit(rpt)
+	}
 	rpt.Timings = append(rpt.Timings, reports.Timing{Step: "total (before writing the report)", Seconds: time.Since(start).Seconds()})
 	var html bytes.Buffer
 	if err := reports.WriteHTML(&html, rpt); err != nil {
@@ -231,6 +362,8 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
+	} else if rpt.AccuracyNote != "" && rpt.Dataset.HasLabels {
+		fmt.Fprintf(out, "no accuracy: %s\n", rpt.AccuracyNote)
 	}
 	for _, f := range rpt.Findings {
 		fmt.Fprintln(out, f)
@@ -246,7 +379,11 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 		fmt.Fprintln(out, rpt.VerdictNote)
 	}
 	for _, w := range rpt.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", w)
+		kind := "warning"
+		if reports.RoutineWarning(w) {
+			kind = "note"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "conceptcells: %s: %s\n", kind, w)
 	}
 	return nil
 }

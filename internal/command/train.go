@@ -30,8 +30,10 @@ var Train = &cli.Command{
 		&cli.IntFlag{Name: "batch", Value: train.DefaultOptions.Batch, Usage: "images per batch"},
 		&cli.Float64Flag{Name: "lr", Value: train.DefaultOptions.LR, Usage: "Adam learning rate"},
 		&cli.Uint64Flag{Name: "seed", Value: train.DefaultOptions.Seed, Usage: "seed for initialisation, shuffling and dropout"},
-		&cli.StringFlag{Name: "data", Usage: "folder with the official MNIST files (default: $CONCEPTCELLS_DATA, else the GoMNIST module)"},
-		&cli.StringFlag{Name: "out", Value: "model.onnx", Usage: "ONNX file to write"},
+		&cli.StringFlag{Name: "data-dir", Usage: "folder with the official MNIST files (default: $CONCEPTCELLS_DATA, else the GoMNIST module), as --data-dir in the other commands"},
+		// The old spelling: in the other commands --data names a dataset.
+		&cli.StringFlag{Name: "data", Hidden: true, Usage: "old spelling of --data-dir"},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "model.onnx", Usage: "ONNX file to write"},
 		&cli.StringFlag{Name: "checkpoint", Usage: "folder for the per-epoch checkpoint (default <out>.ckpt)"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue from the checkpoint"},
 		forceFlag,
@@ -93,14 +95,17 @@ func runTrain(c *cli.Context) error {
 		logw = io.Discard
 	}
 
-	dir := c.String("data")
+	flag, dir := "data-dir", c.String("data-dir")
+	if dir == "" && c.String("data") != "" {
+		flag, dir = "data", c.String("data")
+	}
 	trSet, err := dataset.MNIST("train", dir)
 	if err != nil {
-		return fmt.Errorf("train: --data %q: %w", dir, err)
+		return fmt.Errorf("train: --%s %q: %w", flag, dir, err)
 	}
 	teSet, err := dataset.MNIST("test", dir)
 	if err != nil {
-		return fmt.Errorf("train: --data %q: %w", dir, err)
+		return fmt.Errorf("train: --%s %q: %w", flag, dir, err)
 	}
 	trData, err := train.FromSet(trSet, "training")
 	if err != nil {
