@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -285,7 +286,7 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 			dups++
 		}
 	}
-	if dups == n {
+	if dups == n && allRowsEqual(x, n, d) {
 		shared = append(shared, fmt.Sprintf("all %d points are identical: the embedding is meaningless", n))
 	} else if dups > 0 {
 		shared = append(shared, fmt.Sprintf("%d points have an exact duplicate", dups))
@@ -521,4 +522,15 @@ func constantColumns(x []float32, n, d int) int {
 		}
 	}
 	return c
+}
+
+// allRowsEqual reports whether every row of the n×d matrix x equals the
+// first (every point has a duplicate does not mean all are the same).
+func allRowsEqual(x []float32, n, d int) bool {
+	for i := 1; i < n; i++ {
+		if !slices.Equal(x[i*d:(i+1)*d], x[:d]) {
+			return false
+		}
+	}
+	return true
 }

@@ -241,6 +241,20 @@ func TestTSNEDegenerate(t *testing.T) {
 		}
 		checkFinite(t, r)
 	})
+	t.Run("every-point-twice", func(t *testing.T) {
+		// 60 points, each of 30 distinct points twice (an image folder with
+		// every image copied): duplicates, not all identical.
+		half, _ := clusters(30, 4, 3, 9)
+		x := append(append([]float32(nil), half...), half...)
+		r, err := TSNE(ctx, x, 60, 4, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasWarning(r, "are identical") || !hasWarning(r, "60 points have an exact duplicate") {
+			t.Errorf("warnings %q: want 60 duplicates and not \"identical\"", r.Warnings)
+		}
+		checkFinite(t, r)
+	})
 	t.Run("constant-columns", func(t *testing.T) {
 		x, _ := clusters(200, 6, 3, 5)
 		for i := 0; i < 200; i++ {
