@@ -229,10 +229,22 @@ func finishPCA(mean []float64, comps *mat.Dense, vars []float64, total float64, 
 	}
 }
 
-// TruncatedPCAMin is the smallest min(n, d) for which probe uses
+// TruncatedPCAMin is the smallest min(n, d) for which AutoPCA uses
 // TruncatedPCA instead of PCA: below it the exact decomposition of the
 // min(n, d)² covariance or Gram matrix is cheap.
 const TruncatedPCAMin = 1000
+
+// AutoPCA is PCA when min(n, d) < TruncatedPCAMin, else TruncatedPCA with
+// the seed and progress given (on 2,000 × 12,288 images, 38 s against 7 s
+// for 50 components on two busy cores). It reports which it used.
+func AutoPCA(ctx context.Context, x []float32, n, d, k int, seed uint64, progress io.Writer) (r *PCAResult, randomized bool, err error) {
+	if min(n, d) < TruncatedPCAMin {
+		r, err = PCA(x, n, d, k)
+		return r, false, err
+	}
+	r, err = TruncatedPCA(ctx, x, n, d, k, TruncatedOptions{Seed: seed, Progress: progress})
+	return r, true, err
+}
 
 // TruncatedOptions configure TruncatedPCA. Zero fields take the defaults.
 type TruncatedOptions struct {
@@ -356,12 +368,16 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 	comps := mat.NewDense(k, d, nil)
 	vars := make([]float64, k)
 	col := make([]float64, l)
+	// Directions with singular values below the rounding level of the
+	// largest are left zero: dividing by them would give non-orthogonal
+	// noise.
+	floor := 1e-7 * math.Sqrt(math.Max(vals[l-1], 0))
 	for c := 0; c < k; c++ {
 		src := l - 1 - c
 		lam := math.Max(vals[src], 0)
 		vars[c] = lam / float64(n-1)
 		s := math.Sqrt(lam)
-		if s == 0 {
+		if s <= floor || s == 0 {
 			continue
 		}
 		mat.Col(col, src, &u)

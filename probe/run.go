@@ -662,21 +662,17 @@ func SquareFrame(xy []float64) [4]float64 {
 // many components, else the fewest whose explained-variance ratios sum to
 // at least o.PCVariance. Ratios are computed for min(n, d, 100) components
 // (or more when o.PCs asks for more). When min(n, d) ≥
-// embed.TruncatedPCAMin it uses embed.TruncatedPCA (seeded from o.Seed,
-// progress to log), which never forms the d×d covariance.
+// embed.TruncatedPCAMin embed.AutoPCA uses the randomized PCA (seeded from
+// o.Seed, progress to log), which never forms the d×d covariance.
 func layerPCA(ctx context.Context, x []float32, n, d int, o Options, log io.Writer) (*PCAResult, string, error) {
 	kmax := min(n, d, max(maxPCAComponents, o.PCs))
 	if o.PCs > kmax {
 		return nil, "", fmt.Errorf("--pcs %d is more than the %d components of %d points × %d units", o.PCs, kmax, n, d)
 	}
-	var r *embed.PCAResult
-	var err error
+	r, randomized, err := embed.AutoPCA(ctx, x, n, d, kmax, uint64(o.Seed+seedPCA), log)
 	method := "exact"
-	if min(n, d) >= embed.TruncatedPCAMin {
+	if randomized {
 		method = "randomized"
-		r, err = embed.TruncatedPCA(ctx, x, n, d, kmax, embed.TruncatedOptions{Seed: uint64(o.Seed + seedPCA), Progress: log})
-	} else {
-		r, err = embed.PCA(x, n, d, kmax)
 	}
 	if err != nil {
 		return nil, "", err
