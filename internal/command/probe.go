@@ -259,6 +259,9 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	}
 	out := c.App.Writer
 	fmt.Fprintf(out, "layers: %s (%s)\n", strings.Join(res.Options.Layers, ", "), res.LayersChosen)
+	if u := reducedUnits(res); u != "" {
+		fmt.Fprintf(out, "units: %s\n", u)
+	}
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
@@ -280,4 +283,26 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", w)
 	}
 	return nil
+}
+
+// reducedUnits says how the layers that were reduced or had units chosen
+// became units, e.g. "/layer3/…/Relu_output_0 256×4×4 → 256
+// (spatial-mean)", or "" when every layer kept its values.
+func reducedUnits(res *probe.Result) string {
+	var parts []string
+	for _, l := range res.Layers {
+		if l.Reduce == probe.ReduceNone && l.UnitIndex == nil {
+			continue
+		}
+		dims := make([]string, len(l.TensorShape))
+		for i, d := range l.TensorShape {
+			dims[i] = strconv.Itoa(d)
+		}
+		how := l.Reduce
+		if l.UnitIndex != nil {
+			how += ", chosen with --units"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, strings.Join(dims, "×"), l.Units, how))
+	}
+	return strings.Join(parts, "; ")
 }

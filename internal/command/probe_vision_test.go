@@ -98,6 +98,10 @@ func TestProbeVisionModels(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s%s", err, out, errOut)
 			}
+			l0 := c.layers[0]
+			if want := fmt.Sprintf("units: %s %s → %d (%s)", l0.name, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(l0.tensor)), "×"), "[]"), l0.units, l0.reduce); !strings.Contains(out, want) {
+				t.Errorf("stdout does not say %q:\n%s", want, out)
+			}
 			b, err := os.ReadFile(filepath.Join(dir, "r.json"))
 			if err != nil {
 				t.Fatal(err)
