@@ -140,7 +140,8 @@ func (lp *LayerPlan) settle(m *onnxio.Model, tensor string, o Options) error {
 // parts, scored in two spaces. The peak is twice the live memory: Go's
 // collector (GOGC=100) lets the heap grow to twice what is live. On the
 // ResNet-18 case of issue 15 (2,000 points, 256 + 512 + 10 units, one
-// embedding per space) this gives 1.3 GB against 1.4 GB measured.
+// embedding per space) this gives 1.3 GB against 1.4–1.7 GB of peak RSS
+// measured, the peak while the report is written.
 func (p *Plan) estimate(o Options) {
 	p.MemoryBytes, p.ReportBytes = 0, 0
 	n := int64(p.N)
