@@ -359,9 +359,7 @@ func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, maxB
 			continue // take reports it
 		}
 		units := int64(prod(t.Shape[1:]))
-		if mode, err := a.mode(t.Shape[1:]); err == nil {
-			units = int64(reducedUnits(t.Shape[1:], mode))
-		}
+		units = int64(reducedUnits(t.Shape[1:], a.mode(t.Shape[1:])))
 		b := units * int64(n) * 4
 		total += b
 		if b > bigBytes {
@@ -407,10 +405,7 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 	}
 	if a.Data == nil {
 		a.Shape = append([]int(nil), t.Shape[1:]...)
-		mode, err := a.mode(a.Shape)
-		if err != nil {
-			return fmt.Errorf("collect: tensor %q: %w", a.Name, err)
-		}
+		mode := a.mode(a.Shape)
 		a.Reduce = mode
 		if len(a.Shape) <= 1 {
 			a.Layout, a.LayoutWhy = LayoutVector, "one vector per sample"
@@ -434,7 +429,7 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 }
 
 // mode returns the reduction of a for per-sample shape (see chooseReduce).
-func (a *Activation) mode(shape []int) (string, error) {
+func (a *Activation) mode(shape []int) string {
 	return chooseReduce(a.Reduce, a.explicit, a.Layout == LayoutTokens, shape)
 }
 

@@ -114,12 +114,9 @@ func (lp *LayerPlan) settle(m *onnxio.Model, tensor string, o Options) error {
 	} else {
 		lp.Layout, lp.LayoutWhy = TokenLayout(m, tensor)
 	}
-	r, err := chooseReduce(mode, explicit, lp.Layout == LayoutTokens, lp.TensorShape)
-	if err != nil {
-		return fmt.Errorf("probe: layer %q: %w", lp.Name, err)
-	}
-	lp.Reduce = r
-	lp.Units = reducedUnits(lp.TensorShape, r)
+	lp.Reduce = chooseReduce(mode, explicit, lp.Layout == LayoutTokens, lp.TensorShape)
+	lp.Units = reducedUnits(lp.TensorShape, lp.Reduce)
+	var err error
 	lp.Selected, err = selectUnits(o.Units, lp.Name, lp.Units)
 	if err != nil {
 		return err
@@ -286,9 +283,9 @@ func (lp LayerPlan) Describe() string {
 	case ReduceSpatialMean, ReduceSpatialMax:
 		s += fmt.Sprintf(" (%s over %s)", lp.Reduce, joinInts(lp.TensorShape[1:], "×"))
 	case ReduceCLS:
-		s += fmt.Sprintf(" (cls: token 0 of %d)", lp.TensorShape[0])
+		s += fmt.Sprintf(" (cls: token 0 of %s)", joinInts(lp.TensorShape[:len(lp.TensorShape)-1], "×"))
 	case ReduceTokenMean:
-		s += fmt.Sprintf(" (token-mean over %d tokens)", lp.TensorShape[0])
+		s += fmt.Sprintf(" (token-mean over %s tokens)", joinInts(lp.TensorShape[:len(lp.TensorShape)-1], "×"))
 	}
 	if lp.Selected != nil {
 		s += fmt.Sprintf(", %d chosen with --units", lp.Kept)

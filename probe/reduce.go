@@ -23,8 +23,8 @@ const (
 	// the mean (NaN when any value of the channel is NaN).
 	ReduceSpatialMax = "spatial-max"
 	// ReduceTokenMean keeps one value per feature of a token tensor
-	// (N×T×D, the last axis the features): the mean over the tokens, so
-	// units = D.
+	// (N×T×D, the last axis the features): the mean over the tokens (over
+	// every axis but the last), so units = D.
 	ReduceTokenMean = "token-mean"
 	// ReduceCLS keeps the features of token 0 of a token tensor (the class
 	// token of a ViT), so units = D.
@@ -56,20 +56,25 @@ func isTokenMode(mode string) bool   { return mode == ReduceTokenMean || mode ==
 //
 //   - a per-sample vector (rank ≤ 1) is never reduced (ReduceNone);
 //   - an explicit mode is used as asked;
-//   - ReduceAuto gives ReduceCLS for a token tensor and ReduceSpatialMean
-//     otherwise;
+//   - ReduceAuto gives ReduceCLS for a token tensor (N×T×D),
+//     ReduceTokenMean for a features-last tensor of higher rank (N×H×W×C,
+//     the mean over the positions) and ReduceSpatialMean otherwise;
 //   - a global spatial mode applies to spatial tensors and a global token
 //     mode to token tensors; the other kind gets its automatic mode;
 //   - ReduceNone applies to all.
 //
-// Token modes need a per-sample rank of 2 ([T, D]).
-func chooseReduce(mode string, explicit, token bool, shape []int) (string, error) {
+// Token modes treat the last axis as the features and every other axis
+// as tokens (ReduceCLS takes index 0 of each).
+func chooseReduce(mode string, explicit, token bool, shape []int) string {
 	if len(shape) <= 1 {
-		return ReduceNone, nil
+		return ReduceNone
 	}
 	auto := ReduceSpatialMean
-	if token {
+	switch {
+	case token && len(shape) == 2:
 		auto = ReduceCLS
+	case token:
+		auto = ReduceTokenMean
 	}
 	got := mode
 	switch {
@@ -79,10 +84,7 @@ func chooseReduce(mode string, explicit, token bool, shape []int) (string, error
 	case isSpatialMode(mode) && token, isTokenMode(mode) && !token:
 		got = auto
 	}
-	if isTokenMode(got) && len(shape) != 2 {
-		return "", fmt.Errorf("reduce %s needs a token tensor N×T×D, have N×%s", got, joinInts(shape, "×"))
-	}
-	return got, nil
+	return got
 }
 
 // reducedUnits returns the units per sample of a tensor of per-sample

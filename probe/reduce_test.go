@@ -70,15 +70,12 @@ func TestChooseReduce(t *testing.T) {
 		{ReduceNone, false, true, []int{17, 32}, ReduceNone},
 		{ReduceSpatialMax, true, true, []int{17, 32}, ReduceSpatialMax}, // asked by name: as asked
 		{ReduceCLS, true, false, []int{10}, ReduceNone},
+		{ReduceAuto, false, true, []int{7, 7, 96}, ReduceTokenMean}, // channels-last N×H×W×C
 	}
 	for _, c := range cases {
-		got, err := chooseReduce(c.mode, c.explicit, c.token, c.shape)
-		if err != nil || got != c.want {
-			t.Errorf("chooseReduce(%q, %v, %v, %v) = %q, %v; want %q", c.mode, c.explicit, c.token, c.shape, got, err, c.want)
+		if got := chooseReduce(c.mode, c.explicit, c.token, c.shape); got != c.want {
+			t.Errorf("chooseReduce(%q, %v, %v, %v) = %q; want %q", c.mode, c.explicit, c.token, c.shape, got, c.want)
 		}
-	}
-	if _, err := chooseReduce(ReduceCLS, true, false, []int{8, 2, 2}); err == nil {
-		t.Error("cls of a rank-3 sample: no error")
 	}
 }
 
