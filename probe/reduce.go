@@ -241,7 +241,9 @@ func nodeLayout(m *onnxio.Model, n *onnxpb.NodeProto, t string, read bool) (stri
 	if read {
 		verb = "read"
 	}
-	lastAxisOnly := func(axes []int64) bool { return len(axes) == 1 && (axes[0] == -1 || axes[0] == 2) }
+	// PyTorch writes the last axis as -1; a positive axis would need the
+	// rank to be read.
+	lastAxisOnly := func(axes []int64) bool { return len(axes) == 1 && axes[0] == -1 }
 	switch {
 	case slices.Contains(channelOps, op):
 		return LayoutChannels, fmt.Sprintf("%s by %s %q: channels first", verb, op, n.GetName())
