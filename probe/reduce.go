@@ -184,7 +184,7 @@ const maxLayoutSteps = 64
 // the nearest evidence wins, breadth first):
 //
 //   - tokens: it is written or read by LayerNormalization normalising the
-//     last axis only; read by ReduceMean over the last axis only (the
+//     last axis only (axis −1); read by ReduceMean over axis −1 only (the
 //     decomposed LayerNorm of opsets < 17); or written or read as the data
 //     operand of a MatMul with a 2-D weight initializer (a Linear layer
 //     applied to every token);
