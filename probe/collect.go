@@ -41,9 +41,13 @@ type CollectOptions struct {
 	// Reduce is the reduction of every hooked tensor: "" or ReduceNone
 	// (keep C×H×W values per sample), ReduceSpatialMean or ReduceSpatialMax
 	// (one value per channel), ReduceTokenMean or ReduceCLS (one value per
-	// feature of a token tensor), or ReduceAuto (chosen per tensor). A
-	// global mode applies to the tensors of its kind (see chooseReduce).
+	// feature of a token tensor), or ReduceAuto (chosen per tensor).
 	Reduce string
+	// MatchKind applies Reduce only to the tensors of its kind (spatial
+	// modes to feature maps, token modes to token tensors; the others get
+	// ReduceAuto's choice), as probe does. Without it Reduce applies to
+	// every tensor as asked.
+	MatchKind bool
 	// LayerReduce maps a hook (as given in Hooks) to its own reduction,
 	// used as asked.
 	LayerReduce map[string]string
@@ -233,7 +237,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 			continue
 		}
 		seen[a.Name] = true
-		a.Reduce = reduce
+		a.Reduce, a.explicit = reduce, !opts.MatchKind
 		if r, ok := opts.LayerReduce[h]; ok && r != "" {
 			a.Reduce, a.explicit = r, true
 		}

@@ -122,13 +122,18 @@ func TestCollectReduceMatchesPyTorch(t *testing.T) {
 		{"vit_tiny_op13", vitBlock, "ref_1.npy", ReduceAuto, ReduceCLS},
 		{"vit_tiny_op17", vitBlock, "ref_1.npy", ReduceAuto, ReduceCLS},
 		{"vit_tiny_op17", vitBlock, "ref_1.npy", ReduceTokenMean, ReduceTokenMean},
+		// As `activations --reduce spatial-mean` asks: every tensor as
+		// asked, 17 token means.
+		{"vit_tiny_op17", vitBlock, "ref_1.npy", "global " + ReduceSpatialMean, ReduceSpatialMean},
 	}
 	for _, c := range cases {
 		t.Run(c.model+" "+c.mode, func(t *testing.T) {
 			m, dir := visionModel(t, c.model)
 			data := npySet(t, filepath.Join(dir, "input.npy"), "")
-			opts := CollectOptions{Hooks: []string{c.tensor}, BatchSize: 2, Reduce: ReduceAuto}
-			if c.mode != ReduceAuto {
+			opts := CollectOptions{Hooks: []string{c.tensor}, BatchSize: 2, Reduce: ReduceAuto, MatchKind: true}
+			if global, ok := strings.CutPrefix(c.mode, "global "); ok {
+				opts.Reduce, opts.MatchKind = global, false
+			} else if c.mode != ReduceAuto {
 				opts.LayerReduce = map[string]string{c.tensor: c.mode}
 			}
 			acts, err := Collect(context.Background(), m, data, opts)
