@@ -65,6 +65,12 @@ type tensorActs struct {
 // strict majority of them. Signed signals (logits, PCs) are scored on their
 // positive part max(a, 0) and, separately, their negative part max(−a, 0)
 // (cell-metrics spec §1.4).
+//
+// Hooked feature maps and token tensors become units by o.Reduce (one per
+// channel, or per feature of the class token, by default). Before running
+// the model Run plans the work from the inferred shapes (PlanRun) and
+// refuses a layer with more than o.MaxUnits units; layers whose shape
+// cannot be inferred are checked after collecting, before the t-SNE.
 func Run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options) (*Result, error) {
 	return run(ctx, m, data, o, pipeline)
 }
