@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -152,5 +153,33 @@ func TestRunReducesAndSelects(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "spatial-mean over 2×2") || !strings.Contains(log.String(), "3 chosen with --units") {
 		t.Errorf("log does not describe the reduction:\n%s", log.String())
+	}
+}
+
+// TestRunChecksUnitsAfterCollect checks the fallback for a layer whose
+// shape the plan cannot infer: its units are checked after collecting,
+// before any t-SNE.
+func TestRunChecksUnitsAfterCollect(t *testing.T) {
+	m, _ := visionModel(t, "resnet18_w8")
+	data := noiseImages(20)
+	collect := func(_ context.Context, _ *onnxio.Model, d *dataset.Set, hooks []string, _ Options) (map[string]tensorActs, error) {
+		out := map[string]tensorActs{}
+		for _, h := range hooks {
+			out[h] = tensorActs{Shape: []int{300}, Data: make([]float32, d.N*300)}
+		}
+		return out, nil
+	}
+	tsne := func(context.Context, []float32, int, int, Options, []tsneRun, io.Writer) ([]embedding, []string, error) {
+		t.Fatal("t-SNE ran")
+		return nil, nil, nil
+	}
+	o := Options{Layers: []string{"not-inferred"}, MaxUnits: 100, Seed: 1}
+	p, err := PlanRun(m, data, o)
+	if err != nil || p.Layers[0].TensorShape != nil {
+		t.Fatalf("plan: %+v, %v", p, err)
+	}
+	_, err = run(context.Background(), m, data, o, stages{collect: collect, tsne: tsne, score: fakeScore})
+	if err == nil || !strings.Contains(err.Error(), `"not-inferred" has 300 units`) || !strings.Contains(err.Error(), "--max-units 100") {
+		t.Fatalf("err = %v", err)
 	}
 }
