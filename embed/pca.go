@@ -1,9 +1,12 @@
 package embed
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -223,5 +226,206 @@ func finishPCA(mean []float64, comps *mat.Dense, vars []float64, total float64, 
 		ExplainedVarianceRatio: ratio,
 		Projection:             proj,
 		TotalVariance:          total,
+	}
+}
+
+// TruncatedPCAMin is the smallest min(n, d) for which AutoPCA uses
+// TruncatedPCA instead of PCA: below it the exact decomposition of the
+// min(n, d)² covariance or Gram matrix is cheap.
+const TruncatedPCAMin = 1000
+
+// AutoPCA is PCA when min(n, d) < TruncatedPCAMin, else TruncatedPCA with
+// the seed and progress given (on 2,000 × 12,288 images, 38 s against 7 s
+// for 50 components on two busy cores). It reports which it used.
+func AutoPCA(ctx context.Context, x []float32, n, d, k int, seed uint64, progress io.Writer) (r *PCAResult, randomized bool, err error) {
+	if min(n, d) < TruncatedPCAMin {
+		r, err = PCA(x, n, d, k)
+		return r, false, err
+	}
+	r, err = TruncatedPCA(ctx, x, n, d, k, TruncatedOptions{Seed: seed, Progress: progress})
+	return r, true, err
+}
+
+// TruncatedOptions configure TruncatedPCA. Zero fields take the defaults.
+type TruncatedOptions struct {
+	// Oversample is the number of extra random directions (default 10).
+	Oversample int
+	// PowerIterations is the number of subspace iterations (default 4).
+	PowerIterations int
+	// Seed drives the random test matrix.
+	Seed uint64
+	// Progress, when not nil, receives one line per step.
+	Progress io.Writer
+}
+
+// TruncatedPCA computes the first k principal components of the n×d
+// row-major matrix x like PCA, without forming the d×d covariance or the
+// n×n Gram matrix: a randomized range finder with subspace iteration
+// (Halko, Martinsson and Tropp, "Finding structure with randomness", SIAM
+// Review 53(2), 2011, Algorithms 4.4 and 5.1). With X the column-centred
+// data and l = k + Oversample, it draws a d×l Gaussian Ω, orthonormalizes
+// Y = XΩ into Q (n×l), refines Q by PowerIterations rounds of
+// Q ← orth(X·orth(XᵀQ)), and decomposes the small l×d matrix B = QᵀX: the
+// eigenvectors of BBᵀ give B's right singular vectors, the components,
+// and its singular values s the explained variances s²/(n−1). The total
+// variance is the exact trace of the covariance, so the ratios are
+// comparable with PCA's. Memory is O(n·d + (n+d)·l); time O(n·d·l) per
+// round. Accuracy is best when the spectrum decays; the error of
+// component i shrinks like (σ_{l+1}/σ_i)^(2q+1) for q rounds.
+//
+// Preconditions and errors are those of PCA; ctx is checked between
+// rounds.
+func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOptions) (*PCAResult, error) {
+	if n < 2 || d < 1 {
+		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
+	}
+	if len(x) != n*d {
+		panic(fmt.Sprintf("embed: PCA data length %d != %d×%d", len(x), n, d))
+	}
+	if k < 1 || k > n || k > d {
+		return nil, fmt.Errorf("embed: PCA asks for %d components of %d×%d data (need 1 ≤ k ≤ min(n, d))", k, n, d)
+	}
+	if i := firstNonFinite(x); i >= 0 {
+		return nil, fmt.Errorf("embed: PCA input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+	}
+	if o.Oversample <= 0 {
+		o.Oversample = 10
+	}
+	if o.PowerIterations <= 0 {
+		o.PowerIterations = 4
+	}
+	logf := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "conceptcells: PCA (randomized, %d×%d, %d components): "+format+"\n", append([]any{n, d, k}, args...)...)
+		}
+	}
+	l := min(k+o.Oversample, n, d)
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*d : (i+1)*d] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	xc := mat.NewDense(n, d, nil)
+	raw := xc.RawMatrix()
+	var total float64
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst := raw.Data[i*raw.Stride : i*raw.Stride+d]
+			for j, v := range x[i*d : (i+1)*d] {
+				dst[j] = float64(v) - mean[j]
+			}
+		}
+	})
+	for _, v := range raw.Data {
+		total += v * v
+	}
+	total /= float64(n - 1)
+
+	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15))
+	omega := mat.NewDense(l, d, nil) // Ωᵀ
+	for i := range omega.RawMatrix().Data {
+		omega.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	// Rows of qt are the basis vectors: qt = Qᵀ (l×n), zt = Zᵀ (l×d).
+	var qt, zt mat.Dense
+	qt.Mul(omega, xc.T())
+	orthonormalRows(&qt)
+	logf("range found")
+	for it := 0; it < o.PowerIterations; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		zt.Mul(&qt, xc)
+		orthonormalRows(&zt)
+		qt.Mul(&zt, xc.T())
+		orthonormalRows(&qt)
+		logf("power iteration %d of %d", it+1, o.PowerIterations)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var b mat.Dense
+	b.Mul(&qt, xc) // l×d
+	var bbt mat.Dense
+	bbt.Mul(&b, b.T())
+	sym := mat.NewSymDense(l, nil)
+	for i := 0; i < l; i++ {
+		for j := i; j < l; j++ {
+			sym.SetSym(i, j, bbt.At(i, j))
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(sym, true) {
+		return nil, errors.New("embed: PCA eigendecomposition did not converge")
+	}
+	vals := eig.Values(nil) // ascending
+	var u mat.Dense
+	eig.VectorsTo(&u)
+	comps := mat.NewDense(k, d, nil)
+	vars := make([]float64, k)
+	col := make([]float64, l)
+	// Directions with singular values below the rounding level of the
+	// largest are left zero: dividing by them would give non-orthogonal
+	// noise.
+	floor := 1e-7 * math.Sqrt(math.Max(vals[l-1], 0))
+	for c := 0; c < k; c++ {
+		src := l - 1 - c
+		lam := math.Max(vals[src], 0)
+		vars[c] = lam / float64(n-1)
+		s := math.Sqrt(lam)
+		if s <= floor || s == 0 {
+			continue
+		}
+		mat.Col(col, src, &u)
+		// vᵀ = uᵀB / s.
+		v := mat.NewVecDense(d, nil)
+		v.MulVec(b.T(), mat.NewVecDense(l, col))
+		v.ScaleVec(1/s, v)
+		comps.SetRow(c, v.RawVector().Data)
+	}
+	flipSigns(comps)
+	proj := mat.NewDense(n, k, nil)
+	proj.Mul(xc, comps.T())
+	logf("done")
+	return finishPCA(mean, comps, vars, total, proj), nil
+}
+
+// orthonormalRows makes the rows of a orthonormal by modified Gram–Schmidt,
+// run twice for stability ("twice is enough"); a row that vanishes (a
+// rank-deficient range) is left zero.
+func orthonormalRows(a *mat.Dense) {
+	r, c := a.Dims()
+	raw := a.RawMatrix()
+	row := func(i int) []float64 { return raw.Data[i*raw.Stride : i*raw.Stride+c] }
+	for pass := 0; pass < 2; pass++ {
+		for i := 0; i < r; i++ {
+			ri := row(i)
+			for j := 0; j < i; j++ {
+				rj := row(j)
+				var dot float64
+				for t, v := range ri {
+					dot += v * rj[t]
+				}
+				for t := range ri {
+					ri[t] -= dot * rj[t]
+				}
+			}
+			var nrm float64
+			for _, v := range ri {
+				nrm += v * v
+			}
+			nrm = math.Sqrt(nrm)
+			if nrm < 1e-300 {
+				clear(ri)
+				continue
+			}
+			for t := range ri {
+				ri[t] /= nrm
+			}
+		}
 	}
 }

@@ -35,7 +35,8 @@ type TSNEOptions struct {
 	// and computes the affinities there (the usual "PCA-50" preprocessing).
 	// With 0 (the default) the affinities use exact nearest neighbours in
 	// the input space; a PCA projection then only serves to prune the exact
-	// search.
+	// search. With min(N, D) ≥ TruncatedPCAMin the PCA is the randomized
+	// one (AutoPCA, seeded with Seed).
 	PCA int
 	// Method is "auto" (default: "exact" for N ≤ ExactMaxN, else "fft"),
 	// "exact" (O(N²) repulsion) or "fft" (grid interpolation).
@@ -231,7 +232,8 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 	}
 
 	// PCA: for the initialisation, for pruning the exact neighbour search,
-	// and optionally as preprocessing.
+	// and optionally as preprocessing; randomized for wide data (AutoPCA),
+	// whose top components serve all three as well.
 	t0 := time.Now()
 	data, dd := x, d
 	m := min(50, d, n)
@@ -241,7 +243,7 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 	var pca *PCAResult
 	if d > 1 {
 		var err error
-		pca, err = PCA(x, n, d, max(m, 2))
+		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -39,8 +39,9 @@ type ValueType struct {
 	// Dims names each dimension for display: the size in decimal, "N"
 	// for the dynamic first dimension of a graph input (the batch) and
 	// every dimension equal to it, the dim_param name for other dynamic
-	// input dimensions, and "?" for dynamic sizes computed from them
-	// (such as 3N).
+	// input dimensions, a multiple such as "2N" for sizes computed as a
+	// constant times one of them (an attention's batch × heads), and "?"
+	// for other dynamic sizes (such as N+1).
 	Dims []string
 }
 
@@ -77,13 +78,16 @@ func InferShapes(m *Model, inputs map[string][]int64) (map[string][]int64, error
 // Transpose, Concat, Split, Slice, Squeeze, Unsqueeze, Pad, Shape, Size,
 // Gather, Expand, Tile, Resize, Upsample, Reduce*, ArgMax, ArgMin, Range,
 // with constant propagation through Shape/Gather/Slice/Concat/Unsqueeze/
-// Squeeze/Cast and integer arithmetic, as PyTorch's dynamic-shape exports
-// need. Output sizes follow the ONNX operator specification, e.g. for Conv
+// Squeeze/Cast, ConstantOfShape, Equal, Where and integer arithmetic
+// (multiples of a dynamic size kept as such), as PyTorch's dynamic-shape
+// exports need (a ViT's class token expand(N, -1, -1) and its attention's
+// reshape to [T, N·heads, D/heads]). Output sizes follow the ONNX operator specification, e.g. for Conv
 // along each spatial axis:
 //
 //	out = floor((in + pad_begin + pad_end - dilation×(kernel-1) - 1) / stride) + 1
 func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, error) {
 	s := &inferState{
+		sc:      &scaler{of: map[int64]scaled{}, by: map[scaled]int64{}},
 		m:       m,
 		types:   make(map[string]ValueType),
 		ivals:   make(map[string][]int64),
@@ -212,6 +216,9 @@ func (s *inferState) result() map[string]ValueType {
 			case s.symNames[d] != "":
 				t.Dims[i] = s.symNames[d]
 				t.Shape[i] = Unknown
+			case s.sc.name(d, s.symNames) != "":
+				t.Dims[i] = s.sc.name(d, s.symNames)
+				t.Shape[i] = Unknown
 			default:
 				t.Dims[i] = "?"
 				t.Shape[i] = Unknown
@@ -223,6 +230,7 @@ func (s *inferState) result() map[string]ValueType {
 }
 
 type inferState struct {
+	sc       *scaler // multiples of symbols
 	m        *Model
 	types    map[string]ValueType
 	ivals    map[string][]int64   // known integer values (unknownVal for unknown entries)
@@ -238,6 +246,123 @@ func (s *inferState) setConst(name string, t *Tensor) {
 	case t.F32 != nil && len(t.F32) <= 64:
 		s.fvals[name] = t.F32
 	}
+}
+
+// constSelect propagates constant integer values through Equal (1 for
+// true, 0 for false) and Where, element by element with length-1 inputs
+// broadcast, for out elements. A symbolic size (≥ 0) never equals a
+// negative constant; other comparisons with unknown values are unknown.
+func (s *inferState) constSelect(op string, ins []string, out int) ([]int64, bool) {
+	vals := make([][]int64, len(ins))
+	for i, name := range ins {
+		v, ok := s.ivals[name]
+		if !ok || (len(v) != 1 && len(v) != out) {
+			return nil, false
+		}
+		vals[i] = v
+	}
+	at := func(v []int64, i int) int64 { return v[min(i, len(v)-1)] }
+	res := make([]int64, out)
+	for i := range res {
+		switch op {
+		case "Equal":
+			x, y := at(vals[0], i), at(vals[1], i)
+			switch {
+			case x == unknownVal || y == unknownVal:
+				if (x == unknownVal && y >= 0) || (y == unknownVal && x >= 0) || x == y {
+					return nil, false
+				}
+				res[i] = 0
+			case isSymbolic(x) && isSymbolic(y):
+				if x != y {
+					return nil, false
+				}
+				res[i] = 1
+			case isSymbolic(x) && y < 0, isSymbolic(y) && x < 0:
+				res[i] = 0
+			case isSymbolic(x) || isSymbolic(y):
+				return nil, false
+			case x == y:
+				res[i] = 1
+			}
+		case "Where":
+			if len(vals) != 3 {
+				return nil, false
+			}
+			c := at(vals[0], i)
+			switch {
+			case isSymbolic(c):
+				return nil, false
+			case c != 0:
+				res[i] = at(vals[1], i)
+			default:
+				res[i] = at(vals[2], i)
+			}
+		}
+	}
+	return res, true
+}
+
+// scaler keeps the multiples k·S of symbols S that shape computations
+// make (PyTorch's attention reshapes to [T, N·heads, D/heads]), each as a
+// symbol of its own, numbered down from the top of the symbol range.
+type scaler struct {
+	of map[int64]scaled // symbol → its base and factor
+	by map[scaled]int64
+}
+
+type scaled struct{ base, k int64 }
+
+// expand returns the base symbol and factor of symbol d (d, 1 for a
+// plain symbol or with a nil scaler).
+func (sc *scaler) expand(d int64) (base, k int64) {
+	if sc != nil {
+		if m, ok := sc.of[d]; ok {
+			return m.base, m.k
+		}
+	}
+	return d, 1
+}
+
+// scale returns the symbol for k·d (k > 0), or unknownVal.
+func (sc *scaler) scale(d, k int64) int64 {
+	base, k0 := sc.expand(d)
+	k *= k0
+	switch {
+	case k == 1:
+		return base
+	case sc == nil || k <= 0 || len(sc.of) >= maxSyms/2:
+		return unknownVal
+	}
+	key := scaled{base, k}
+	if v, ok := sc.by[key]; ok {
+		return v
+	}
+	v := math.MinInt64 + maxSyms - int64(len(sc.of))
+	sc.of[v], sc.by[key] = key, v
+	return v
+}
+
+// divide returns the symbol for d/k when k divides d's factor, else
+// unknownVal.
+func (sc *scaler) divide(d, k int64) int64 {
+	base, k0 := sc.expand(d)
+	if k <= 0 || k0%k != 0 {
+		return unknownVal
+	}
+	return sc.scale(base, k0/k)
+}
+
+// name is the display name of a multiple, e.g. "2N", or "".
+func (sc *scaler) name(d int64, names map[int64]string) string {
+	if sc == nil {
+		return ""
+	}
+	m, ok := sc.of[d]
+	if !ok || names[m.base] == "" {
+		return ""
+	}
+	return fmt.Sprintf("%d%s", m.k, names[m.base])
 }
 
 func shapeLen(shape []int64) int64 {
@@ -475,6 +600,14 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 				for i := range out {
 					x, y := a[min(i, len(a)-1)], b[min(i, len(b)-1)]
 					switch {
+					case op == "Mul" && x != unknownVal && y != unknownVal && isSymbolic(x) != isSymbolic(y):
+						// A multiple of a size: bsz × heads.
+						if isSymbolic(y) {
+							x, y = y, x
+						}
+						out[i] = s.sc.scale(x, y)
+					case op == "Div" && x != unknownVal && isSymbolic(x) && !isSymbolic(y):
+						out[i] = s.sc.divide(x, y)
 					case isSymbolic(x) || isSymbolic(y):
 						out[i] = unknownVal
 					case op == "Add":
@@ -489,6 +622,11 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 						out[i] = floorDiv(x, y)
 					}
 				}
+				setVal(0, out)
+			}
+		}
+		if (op == "Equal" || op == "Where") && shapeLen(shape) >= 0 && shapeLen(shape) <= maxConstLen {
+			if out, ok := s.constSelect(op, ins, int(shapeLen(shape))); ok {
 				setVal(0, out)
 			}
 		}
@@ -743,7 +881,7 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 			return fail("Reshape without a target shape")
 		}
 		allowzero, _ := attrs.Int("allowzero", 0)
-		out, err := reshape(v[0].Shape, target, allowzero != 0)
+		out, err := reshapeSym(v[0].Shape, target, allowzero != 0, s.sc)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -1040,9 +1178,16 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 		if err != nil {
 			return err
 		}
-		shape, _, err := dynArg("shape", 1, 8, false)
+		// Symbols are kept: expanding a class token to [N, 1, D] keeps the
+		// batch N.
+		shape, _, err := dynArg("shape", 1, 8, true)
 		if err != nil {
 			return err
+		}
+		for i, d := range shape {
+			if d == unknownVal {
+				shape[i] = Unknown
+			}
 		}
 		out, ok := broadcast(v[0].Shape, shape)
 		if !ok {
@@ -1083,12 +1228,23 @@ func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 			return err
 		}
 		dt := Float
+		var fill []int64
 		if t, err := attrs.Tensor("value", s.m.Dir); err != nil {
 			return err
 		} else if t != nil {
 			dt = t.DType
+			fill = t.I64
 		}
 		set(0, dt, append([]int64{}, shape...))
+		// An int64 fill of a known small shape is a constant (PyTorch's
+		// expand(-1, …) computes its shape from ones).
+		if n := shapeLen(shape); dt == Int64 && len(fill) == 1 && n >= 0 && n <= maxConstLen {
+			out := make([]int64, n)
+			for i := range out {
+				out[i] = fill[0]
+			}
+			setVal(0, out)
+		}
 		return nil
 
 	case "Range":
@@ -1192,6 +1348,13 @@ func clampIndex(i, r int64) int64 {
 // to [N,-1] gives [N,320]; a size that depends on an unmatched symbol is
 // Unknown.
 func reshape(in, target []int64, allowzero bool) ([]int64, error) {
+	return reshapeSym(in, target, allowzero, nil)
+}
+
+// reshapeSym is reshape with multiples of symbols: sc (nil for none)
+// expands a symbol into a base symbol times a factor and makes the symbol
+// for a multiple, so that [17, N, 32] → [17, -1, 16] gives [17, 2N, 16].
+func reshapeSym(in, target []int64, allowzero bool, sc *scaler) ([]int64, error) {
 	out := make([]int64, len(target))
 	infer := -1
 	for i, t := range target {
@@ -1226,7 +1389,9 @@ func reshape(in, target []int64, allowzero bool) ([]int64, error) {
 			case d == Unknown:
 				anon = true
 			case d < 0:
-				syms[d]++
+				base, k := sc.expand(d)
+				syms[base]++
+				known *= k
 			default:
 				known *= d
 			}
@@ -1262,6 +1427,13 @@ func reshape(in, target []int64, allowzero bool) ([]int64, error) {
 			for sym, k := range inSyms {
 				if k == 1 {
 					out[infer] = sym
+				}
+			}
+		case rest == 1 && sc != nil && outKnown > 0 && inKnown%outKnown == 0:
+			// [17, N, 32] -> [17, -1, 16]: the -1 is a multiple, 2N.
+			for sym, k := range inSyms {
+				if k == 1 {
+					out[infer] = sc.scale(sym, inKnown/outKnown)
 				}
 			}
 		case rest > 0:

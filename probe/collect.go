@@ -26,17 +26,6 @@ const DefaultBatchSize = 256
 // a larger output, such as a decoder's image, is computed but not kept.
 const MaxOutputUnits = 4096
 
-// Reductions accepted by CollectOptions.Reduce.
-const (
-	// ReduceNone keeps every value of a sample: units = C×H×W (flattened in C
-	// order, as numpy's reshape(N, -1) does).
-	ReduceNone = "none"
-	// ReduceSpatialMean keeps one value per channel: the mean over every
-	// axis after the channel axis (H×W), so units = C. Tensors of rank 2
-	// ([N, C]) are kept as they are.
-	ReduceSpatialMean = "spatial-mean"
-)
-
 // CollectOptions configure Collect. The zero value hooks nothing and is not
 // valid: name at least one tensor in Hooks.
 type CollectOptions struct {
@@ -49,9 +38,19 @@ type CollectOptions struct {
 	// zero). Models whose input declares a fixed batch size run in batches
 	// of that size instead.
 	BatchSize int
-	// Reduce is "" or ReduceNone (keep C×H×W values per sample) or
-	// ReduceSpatialMean (one value per channel).
+	// Reduce is the reduction of every hooked tensor: "" or ReduceNone
+	// (keep C×H×W values per sample), ReduceSpatialMean or ReduceSpatialMax
+	// (one value per channel), ReduceTokenMean or ReduceCLS (one value per
+	// feature of a token tensor), or ReduceAuto (chosen per tensor).
 	Reduce string
+	// MatchKind applies Reduce only to the tensors of its kind (spatial
+	// modes to feature maps, token modes to token tensors; the others get
+	// ReduceAuto's choice), as probe does. Without it Reduce applies to
+	// every tensor as asked.
+	MatchKind bool
+	// LayerReduce maps a hook (as given in Hooks) to its own reduction,
+	// used as asked.
+	LayerReduce map[string]string
 	// Limit, when positive, uses only the first Limit samples.
 	Limit int
 	// SkipOutput leaves the model's graph output out: Activations.Output,
@@ -80,14 +79,20 @@ type Activation struct {
 	// Shape is the tensor's shape for one sample, without the batch axis,
 	// before any reduction (e.g. [20 4 4]).
 	Shape []int
-	// Reduce is the reduction applied ("none" or "spatial-mean").
+	// Reduce is the reduction applied: ReduceNone, ReduceSpatialMean,
+	// ReduceSpatialMax, ReduceTokenMean or ReduceCLS.
 	Reduce string
+	// Layout is LayoutVector, LayoutChannels or LayoutTokens (see
+	// TokenLayout), and LayoutWhy the reason.
+	Layout, LayoutWhy string
 	// N is the number of samples and Units the values per sample.
 	N, Units int
 	// Data holds N×Units values.
 	Data []float32
 	// NaN and Inf count the non-finite values captured (before reduction).
 	NaN, Inf int
+
+	explicit bool // Reduce was asked for this hook by name
 }
 
 // Row returns sample i's values (aliasing Data).
@@ -169,12 +174,16 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		return nil, fmt.Errorf("collect: batch size %d: must be positive", batch)
 	}
 	reduce := opts.Reduce
-	switch reduce {
-	case "":
+	if reduce == "" {
 		reduce = ReduceNone
-	case ReduceNone, ReduceSpatialMean:
-	default:
-		return nil, fmt.Errorf("collect: reduce %q: want %q or %q", opts.Reduce, ReduceNone, ReduceSpatialMean)
+	}
+	if err := ValidReduce(reduce); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	for h, r := range opts.LayerReduce {
+		if err := ValidReduce(r); err != nil {
+			return nil, fmt.Errorf("collect: %s: %w", h, err)
+		}
 	}
 	if len(opts.Hooks) == 0 {
 		return nil, errors.New("collect: no tensors to hook (name at least one tensor or node)")
@@ -228,7 +237,11 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 			continue
 		}
 		seen[a.Name] = true
-		a.Reduce = reduce
+		a.Reduce, a.explicit = reduce, !opts.MatchKind
+		if r, ok := opts.LayerReduce[h]; ok && r != "" {
+			a.Reduce, a.explicit = r, true
+		}
+		a.Layout, a.LayoutWhy = TokenLayout(model, a.Name)
 		acts = append(acts, a)
 		byHook[h], byName[a.Name] = a, a
 	}
@@ -288,7 +301,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 			return nil, fmt.Errorf("collect: samples %d–%d: %w", start, start+b-1, err)
 		}
 		if start == 0 {
-			if err := checkMemory(acts, outs, n, reduce, maxBytes); err != nil {
+			if err := checkMemory(acts, outs, n, maxBytes); err != nil {
 				return nil, err
 			}
 		}
@@ -340,7 +353,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 
 // checkMemory refuses to collect more than maxBytes of matrices: N samples
 // times the units of every hooked tensor, as the first batch shows them.
-func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, reduce string, maxBytes int64) error {
+func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, maxBytes int64) error {
 	var total int64
 	var big string
 	var bigBytes int64
@@ -349,13 +362,8 @@ func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, redu
 		if t == nil || len(t.Shape) == 0 {
 			continue // take reports it
 		}
-		units := int64(1)
-		for _, d := range t.Shape[1:] {
-			units *= int64(d)
-		}
-		if reduce == ReduceSpatialMean && len(t.Shape) >= 3 {
-			units = int64(t.Shape[1])
-		}
+		units := int64(prod(t.Shape[1:]))
+		units = int64(reducedUnits(t.Shape[1:], a.mode(t.Shape[1:])))
 		b := units * int64(n) * 4
 		total += b
 		if b > bigBytes {
@@ -401,11 +409,13 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 	}
 	if a.Data == nil {
 		a.Shape = append([]int(nil), t.Shape[1:]...)
-		a.N = n
-		a.Units = per
-		if a.Reduce == ReduceSpatialMean && len(a.Shape) >= 2 {
-			a.Units = a.Shape[0]
+		mode := a.mode(a.Shape)
+		a.Reduce = mode
+		if len(a.Shape) <= 1 {
+			a.Layout, a.LayoutWhy = LayoutVector, "one vector per sample"
 		}
+		a.N = n
+		a.Units = reducedUnits(a.Shape, mode)
 		a.Data = make([]float32, n*a.Units)
 	} else if !slices.Equal(a.Shape, t.Shape[1:]) {
 		return fmt.Errorf("collect: tensor %q changed shape between batches: %v then %v", a.Name, a.Shape, t.Shape[1:])
@@ -418,23 +428,13 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 			a.Inf++
 		}
 	}
-	dst := a.Data[start*a.Units : (start+b)*a.Units]
-	if a.Units == per {
-		copy(dst, src)
-		return nil
-	}
-	// Spatial mean: per sample and channel, the mean over the trailing axes.
-	c := a.Units
-	hw := per / c
-	inv := 1 / float64(hw)
-	for i := range b * c {
-		var s float64
-		for _, v := range src[i*hw : (i+1)*hw] {
-			s += float64(v)
-		}
-		dst[i] = float32(s * inv)
-	}
+	reduceRows(a.Data[start*a.Units:(start+b)*a.Units], src, b, a.Shape, a.Reduce)
 	return nil
+}
+
+// mode returns the reduction of a for per-sample shape (see chooseReduce).
+func (a *Activation) mode(shape []int) string {
+	return chooseReduce(a.Reduce, a.explicit, a.Layout == LayoutTokens, shape)
 }
 
 // warning describes the non-finite values captured, or returns "".

@@ -42,8 +42,9 @@ type refManifest struct {
 // (BatchNorm CNN, Tanh and Sigmoid/Softmax MLPs, AvgPool with Pad, residual
 // Add, GlobalAveragePool, Concat branches, LeakyRelu, LeNet, VGG, SqueezeNet
 // fire module, MobileNet depthwise conv, ConvTranspose with Resize/Upsample,
-// at opsets 9, 11 and 13) and compares the output and the hooked
-// intermediates with PyTorch's values.
+// at opsets 9, 11 and 13) and by export_vision.py (a torchvision ResNet-18
+// at width 8, opset 13; a torchvision ViT-tiny at opsets 13, 14 and 17) and
+// compares the output and the hooked intermediates with PyTorch's values.
 func TestPyTorchModels(t *testing.T) {
 	root := filepath.Join("..", "testdata", "models")
 	dirs, err := filepath.Glob(filepath.Join(root, "*", "ref.json"))

@@ -10,6 +10,23 @@ type Options struct {
 	// SpaceLayer names the tensor whose t-SNE is the network space; empty
 	// means the last of Layers.
 	SpaceLayer string
+	// Reduce turns each hooked tensor into units (see the Reduce*
+	// constants); "" means ReduceAuto: one unit per channel (spatial mean)
+	// of N×C×H×W and N×C×L tensors, the class token's features of N×T×D
+	// token tensors, every value of N×C vectors. A global mode applies to
+	// the tensors of its kind, the others keep their automatic mode.
+	Reduce string
+	// LayerReduce maps a layer (as named in Layers) to its own reduction,
+	// used as asked.
+	LayerReduce map[string]string
+	// Units chooses units (after reduction) by index: Units[layer] for a
+	// layer, Units[""] for every layer (the indices a layer has). Unit
+	// scores keep the original indices.
+	Units map[string][]int
+	// MaxUnits is the most units per layer (after reduction and Units)
+	// Run accepts: it refuses before running the model when a layer has
+	// more (DefaultMaxUnits when 0; negative means no limit).
+	MaxUnits int
 	// Limit uses the first Limit points only; 0 means all.
 	Limit int
 	// BatchSize is the number of points per executor call.
@@ -48,12 +65,21 @@ type Options struct {
 	Log   io.Writer
 }
 
+// DefaultMaxUnits is the default Options.MaxUnits: every unit is scored
+// in every embedding of both spaces and drawn in the report, so a wide
+// layer costs time, memory and report size in proportion.
+const DefaultMaxUnits = 2048
+
 // DefaultOptions are the paper's analysis with the cell-metrics spec's
-// defaults: automatic layers, PCs for 95% of the variance, three t-SNE
+// defaults: automatic layers and reductions (channel means of feature
+// maps, the class token of token tensors), at most DefaultMaxUnits units
+// per layer, PCs for 95% of the variance, three t-SNE
 // embeddings per space (perplexities 30, 30 and 50) of 750 iterations on
 // exact input-space neighbours, 40 bins, 200 permutations, 100 field
 // shuffles, seed 1.
 var DefaultOptions = Options{
+	Reduce:           ReduceAuto,
+	MaxUnits:         DefaultMaxUnits,
 	BatchSize:        256,
 	PCVariance:       0.95,
 	Perplexity:       30,
@@ -69,6 +95,12 @@ var DefaultOptions = Options{
 // withDefaults fills zero fields from DefaultOptions.
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
+	if o.Reduce == "" {
+		o.Reduce = d.Reduce
+	}
+	if o.MaxUnits == 0 {
+		o.MaxUnits = d.MaxUnits
+	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = d.BatchSize
 	}

@@ -11,6 +11,8 @@ type Result struct {
 	Data    *dataset.Set // the points used (after Limit)
 	Options Options      // the options in effect, defaults filled in
 
+	// Plan is the plan Run checked before running the model.
+	Plan *Plan
 	// LayersChosen says how the layers were picked ("--layers", or the
 	// automatic choice with its reasons).
 	LayersChosen string
@@ -43,9 +45,22 @@ type LayerResult struct {
 	Node string // producing node
 	Op   string // producing op type
 	Role string // "final", "pre-final" or ""
-	// Shape is the per-point shape of the tensor; Units its product.
+	// TensorShape is the per-point shape of the hooked tensor; Reduce
+	// the reduction that turned it into units (ReduceNone,
+	// ReduceSpatialMean, ReduceSpatialMax, ReduceTokenMean, ReduceCLS)
+	// and Layout how the tensor was read (LayoutVector, LayoutChannels,
+	// LayoutTokens; "" when not known).
+	TensorShape []int
+	Reduce      string
+	Layout      string
+	// Shape is the per-point shape of the units (after reduction and
+	// selection); Units its product.
 	Shape []int
 	Units int
+	// UnitIndex holds the original index (after reduction) of each unit
+	// kept by Options.Units, nil when all are kept; UnitScores.Index is
+	// the original index.
+	UnitIndex []int
 	// Acts holds the activations, N×Units row-major.
 	Acts []float32
 	// PCA of the activations, nil when skipped.
@@ -54,6 +69,8 @@ type LayerResult struct {
 
 // PCAResult is the principal component analysis of one layer.
 type PCAResult struct {
+	// Method is "exact" (embed.PCA) or "randomized" (embed.TruncatedPCA).
+	Method    string
 	K         int
 	Auto      bool
 	Threshold float64

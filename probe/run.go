@@ -47,8 +47,13 @@ type embedding struct {
 
 // tensorActs is one collected tensor.
 type tensorActs struct {
-	Shape []int     // per-point shape
+	Shape []int     // per-point shape, after reduction
 	Data  []float32 // N × prod(Shape), row-major
+	// TensorShape is the per-point shape before reduction, Reduce the
+	// reduction and Layout the tensor's layout ("" when not known).
+	TensorShape []int
+	Reduce      string
+	Layout      string
 }
 
 // Run is the probe pipeline: it collects the activations of the chosen
@@ -60,6 +65,12 @@ type tensorActs struct {
 // strict majority of them. Signed signals (logits, PCs) are scored on their
 // positive part max(a, 0) and, separately, their negative part max(−a, 0)
 // (cell-metrics spec §1.4).
+//
+// Hooked feature maps and token tensors become units by o.Reduce (one per
+// channel, or per feature of the class token, by default). Before running
+// the model Run plans the work from the inferred shapes (PlanRun) and
+// refuses a layer with more than o.MaxUnits units; layers whose shape
+// cannot be inferred are checked after collecting, before the t-SNE.
 func Run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options) (*Result, error) {
 	return run(ctx, m, data, o, pipeline)
 }
@@ -94,6 +105,7 @@ const (
 	seedTSNEImage   = 0
 	seedTSNENetwork = 1
 	seedCells       = 2
+	seedPCA         = 3
 )
 
 func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st stages) (*Result, error) {
@@ -147,6 +159,21 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	}
 	res.Options = o
 
+	// Plan: the units of each layer, refused before any inference when
+	// over o.MaxUnits.
+	plan, err := PlanRun(m, data, o)
+	if err != nil {
+		return nil, err
+	}
+	res.Plan = plan
+	for _, lp := range plan.Layers {
+		fmt.Fprintf(log, "conceptcells: layer %s: %s\n", lp.Name, lp.Describe())
+	}
+	if plan.MemoryBytes > 0 {
+		fmt.Fprintf(log, "conceptcells: plan: %d points; estimated %s of memory for the analysis and up to %s of report\n",
+			plan.N, humanBytes(plan.MemoryBytes), humanBytes(plan.ReportBytes))
+	}
+
 	// tensorActs (plus the model output, for the accuracy).
 	hooks := slices.Clone(o.Layers)
 	if !slices.Contains(hooks, o.SpaceLayer) {
@@ -194,12 +221,34 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 			res.AccuracyNote = why
 		}
 	}
-	for _, name := range o.Layers {
+	for i, name := range o.Layers {
 		a := acts[name]
-		lr := LayerResult{Name: name, Role: roles[name], Shape: a.Shape, Units: prod(a.Shape), Acts: a.Data}
+		lr := LayerResult{Name: name, Role: roles[name], Shape: a.Shape, Units: prod(a.Shape), Acts: a.Data,
+			TensorShape: a.TensorShape, Reduce: a.Reduce, Layout: a.Layout}
+		if lr.TensorShape == nil {
+			lr.TensorShape = a.Shape
+		}
+		if lr.Reduce == "" {
+			lr.Reduce = ReduceNone
+		}
 		if m != nil {
 			if n, _ := m.Producer(name); n != nil {
 				lr.Node, lr.Op = n.GetName(), n.GetOpType()
+			}
+		}
+		sel, err := selectUnits(o.Units, name, lr.Units)
+		if err != nil {
+			return nil, err
+		}
+		if sel != nil {
+			lr.UnitIndex = sel
+			lr.Acts = columns(a.Data, data.N, lr.Units, sel)
+			lr.Units, lr.Shape = len(sel), []int{len(sel)}
+		}
+		if lp := plan.Layers[i]; lp.TensorShape == nil {
+			lp.TensorShape, lp.Reduce, lp.Layout, lp.Units, lp.Selected, lp.Kept = lr.TensorShape, lr.Reduce, lr.Layout, prod(a.Shape), sel, lr.Units
+			if err := checkUnits(lp, data.N, o); err != nil {
+				return nil, err
 			}
 		}
 		res.Layers = append(res.Layers, lr)
@@ -252,11 +301,17 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 			continue
 		}
 		sp.begin("PCA of %s (%d units)", l.Name, l.Units)
-		p, warn, err := layerPCA(l.Acts, data.N, l.Units, o)
+		p, warn, err := layerPCA(ctx, l.Acts, data.N, l.Units, o, log)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no PCA of %s: %v", l.Name, err))
 		} else {
 			l.PCA = p
+			if p.Method == "randomized" {
+				res.Seeds["pca"] = o.Seed + seedPCA
+			}
 		}
 		if warn != "" {
 			res.Warnings = append(res.Warnings, l.Name+": "+warn)
@@ -287,7 +342,11 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 				owner = append(owner, len(items)-1, len(items)-1)
 			}
 			for u := 0; u < l.Units; u++ {
-				add("unit", u, column(l.Acts, data.N, l.Units, u))
+				idx := u
+				if l.UnitIndex != nil {
+					idx = l.UnitIndex[u]
+				}
+				add("unit", idx, column(l.Acts, data.N, l.Units, u))
 			}
 			if l.PCA != nil {
 				for k := 0; k < l.PCA.K; k++ {
@@ -550,6 +609,19 @@ func accuracy(out tensorActs, labels []int) *float64 {
 	return &a
 }
 
+// columns returns the columns js of the n×k row-major matrix a, as an
+// n×len(js) row-major matrix.
+func columns(a []float32, n, k int, js []int) []float32 {
+	c := make([]float32, 0, n*len(js))
+	for i := 0; i < n; i++ {
+		row := a[i*k : (i+1)*k]
+		for _, j := range js {
+			c = append(c, row[j])
+		}
+	}
+	return c
+}
+
 // column returns column j of the n×k row-major matrix a.
 func column(a []float32, n, k, j int) []float32 {
 	c := make([]float32, n)
@@ -611,17 +683,23 @@ func SquareFrame(xy []float64) [4]float64 {
 // layerPCA runs PCA on the n×d activations: with o.PCs > 0 it keeps that
 // many components, else the fewest whose explained-variance ratios sum to
 // at least o.PCVariance. Ratios are computed for min(n, d, 100) components
-// (or more when o.PCs asks for more).
-func layerPCA(x []float32, n, d int, o Options) (*PCAResult, string, error) {
-	kmax := min(n, d, max(100, o.PCs))
+// (or more when o.PCs asks for more). When min(n, d) ≥
+// embed.TruncatedPCAMin embed.AutoPCA uses the randomized PCA (seeded from
+// o.Seed, progress to log), which never forms the d×d covariance.
+func layerPCA(ctx context.Context, x []float32, n, d int, o Options, log io.Writer) (*PCAResult, string, error) {
+	kmax := min(n, d, max(maxPCAComponents, o.PCs))
 	if o.PCs > kmax {
 		return nil, "", fmt.Errorf("--pcs %d is more than the %d components of %d points × %d units", o.PCs, kmax, n, d)
 	}
-	r, err := embed.PCA(x, n, d, kmax)
+	r, randomized, err := embed.AutoPCA(ctx, x, n, d, kmax, uint64(o.Seed+seedPCA), log)
+	method := "exact"
+	if randomized {
+		method = "randomized"
+	}
 	if err != nil {
 		return nil, "", err
 	}
-	p := &PCAResult{Auto: o.PCs == 0, Threshold: o.PCVariance, Ratios: r.ExplainedVarianceRatio}
+	p := &PCAResult{Auto: o.PCs == 0, Threshold: o.PCVariance, Ratios: r.ExplainedVarianceRatio, Method: method}
 	warn := ""
 	if p.Auto {
 		sum := 0.0

@@ -22,6 +22,7 @@ var pipeline = stages{collect: collectStage, tsne: tsneStage, score: scoreStage}
 func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error) {
 	bar := progress.New(int64(data.N), "activations", o.Quiet)
 	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true,
+		Reduce: o.Reduce, MatchKind: true, LayerReduce: o.LayerReduce,
 		Progress: func(done, total int) { bar.Set(done) }})
 	bar.Finish()
 	if err != nil {
@@ -37,7 +38,7 @@ func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tenso
 		if prod(shape) != a.Units {
 			shape = []int{a.Units}
 		}
-		out[h] = tensorActs{Shape: shape, Data: a.Data}
+		out[h] = tensorActs{Shape: shape, Data: a.Data, TensorShape: a.Shape, Reduce: a.Reduce, Layout: a.Layout}
 	}
 	return out, nil
 }

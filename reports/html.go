@@ -338,6 +338,7 @@ func buildPage(r *Report) (*pageView, error) {
 	p := r.Params
 	v.Params = []kv{
 		{"layers", strings.Join(p.Layers, ", ") + " (" + p.LayersChosen + ")"},
+		{"units", layerUnits(r.Layers)},
 		{"space layer", p.SpaceLayer},
 		{"limit", fmt.Sprint(p.Limit)},
 		{"batch size", fmt.Sprint(p.BatchSize)},
@@ -745,4 +746,29 @@ func displayMap(p *Part) *Grid {
 		return p.Smooth
 	}
 	return p.RateMap
+}
+
+// layerUnits says per layer how its tensor became units, e.g.
+// "/layer3/…/Relu_output_0: 256×4×4 → 256 units (spatial-mean)".
+func layerUnits(layers []Layer) string {
+	var parts []string
+	for _, l := range layers {
+		s := fmt.Sprintf("%s: %d units", l.Name, l.Units)
+		if len(l.TensorShape) > 0 {
+			dims := make([]string, len(l.TensorShape))
+			for i, d := range l.TensorShape {
+				dims[i] = fmt.Sprint(d)
+			}
+			s = fmt.Sprintf("%s: %s → %d units", l.Name, strings.Join(dims, "×"), l.Units)
+		}
+		if l.Reduce != "" {
+			s += " (" + l.Reduce
+			if l.UnitIndex != nil {
+				s += ", chosen with --units"
+			}
+			s += ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -97,7 +97,8 @@ func New(res *probe.Result) *Report {
 		}
 	}
 	for _, l := range res.Layers {
-		ly := Layer{Name: l.Name, Node: l.Node, Op: l.Op, Role: l.Role, Shape: l.Shape, Units: l.Units, Signed: signed[l.Name]}
+		ly := Layer{Name: l.Name, Node: l.Node, Op: l.Op, Role: l.Role, Shape: l.Shape, Units: l.Units, Signed: signed[l.Name],
+			TensorShape: l.TensorShape, Reduce: l.Reduce, Layout: l.Layout, UnitIndex: l.UnitIndex}
 		ly.Activations = columns(l.Acts, n, l.Units)
 		if p := l.PCA; p != nil {
 			ly.PCA = &PCA{K: p.K, Auto: p.Auto, Threshold: p.Threshold, Explained: p.Ratios, Scores: columns(p.Scores, n, p.K)}

@@ -144,6 +144,15 @@ type Layer struct {
 	Shape  []int  `json:"shape"`
 	Units  int    `json:"units"`
 	Signed bool   `json:"signed"` // activations take both signs
+	// TensorShape is the hooked tensor's per-point shape before Reduce
+	// ("none", "spatial-mean", "spatial-max", "cls", "token-mean") made
+	// it Units units; Layout is how the tensor was read ("vector",
+	// "channels", "tokens"); UnitIndex holds the original index of each
+	// unit chosen with --units (absent when all are kept).
+	TensorShape []int  `json:"tensor_shape,omitempty"`
+	Reduce      string `json:"reduce,omitempty"`
+	Layout      string `json:"layout,omitempty"`
+	UnitIndex   []int  `json:"unit_index,omitempty"`
 	// Activations holds one row per unit, each with one value per point.
 	Activations []Floats `json:"activations"`
 	PCA         *PCA     `json:"pca"`

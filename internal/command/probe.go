@@ -30,6 +30,9 @@ func analysisFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "layers", Aliases: []string{"layer"}, Usage: "tensors (or node names) to hook, comma-separated or repeated, as the layers command prints them (default: the last two hidden layers before the output)"},
 		&cli.StringFlag{Name: "space-layer", Usage: "tensor whose t-SNE is the network space (default: the last of --layers)"},
+		&cli.StringSliceFlag{Name: "reduce", Usage: "how a hooked tensor becomes units: MODE for every layer or LAYER=MODE for one (repeatable); MODE is spatial-mean or spatial-max (one unit per channel of N×C×H×W / N×C×L), cls or token-mean (one unit per feature of N×T×D tokens: token 0, or the mean over tokens), none (every value), auto (default: spatial-mean for feature maps, cls for token tensors); a global spatial mode leaves token tensors at cls and a global token mode leaves feature maps at spatial-mean"},
+		&cli.StringFlag{Name: "units", Usage: "score only these units (after --reduce): 0-63,100 for every layer (the indices it has), or LAYER=0-63;LAYER2=0-9"},
+		&cli.IntFlag{Name: "max-units", Value: d.MaxUnits, Usage: "refuse, before running the model, a layer with more units than this (after --reduce and --units); -1 = no limit"},
 		&cli.IntFlag{Name: "limit", Usage: "use the first N points only (0 = all)"},
 		&cli.IntFlag{Name: "batch", Value: d.BatchSize, Usage: "points per executor call"},
 		&cli.StringFlag{Name: "pcs", Value: "auto", Usage: "principal components kept per layer: a count, or auto (the fewest explaining --pc-variance)"},
@@ -254,6 +257,32 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 		}
 	}
 	o.SpaceLayer = c.String("space-layer")
+	for _, r := range c.StringSlice("reduce") {
+		r = strings.TrimSpace(r)
+		layer, mode := "", r
+		if i := strings.LastIndex(r, "="); i >= 0 {
+			layer, mode = strings.TrimSpace(r[:i]), strings.TrimSpace(r[i+1:])
+		}
+		if err := probe.ValidReduce(mode); err != nil || mode == "" {
+			return o, fmt.Errorf("--reduce %q: want MODE or LAYER=MODE with MODE one of auto, spatial-mean, spatial-max, cls, token-mean, none", r)
+		}
+		if layer == "" {
+			o.Reduce = mode
+			continue
+		}
+		if o.LayerReduce == nil {
+			o.LayerReduce = map[string]string{}
+		}
+		o.LayerReduce[layer] = mode
+	}
+	if u := c.String("units"); u != "" {
+		sel, err := probe.ParseUnits(u)
+		if err != nil {
+			return o, fmt.Errorf("--%w", err)
+		}
+		o.Units = sel
+	}
+	o.MaxUnits = c.Int("max-units")
 	o.Limit = c.Int("limit")
 	o.BatchSize = c.Int("batch")
 	o.PCVariance = c.Float64("pc-variance")
@@ -280,6 +309,8 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	}
 	bad := func(flag string, v any, want string) error { return fmt.Errorf("--%s %v: want %s", flag, v, want) }
 	switch {
+	case o.MaxUnits == 0 || o.MaxUnits < -1:
+		return o, bad("max-units", o.MaxUnits, "≥ 1, or -1 for no limit")
 	case o.Limit < 0:
 		return o, bad("limit", o.Limit, "≥ 0")
 	case o.BatchSize < 1:
@@ -359,6 +390,9 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 	}
 	out := c.App.Writer
 	fmt.Fprintf(out, "layers: %s (%s)\n", strings.Join(res.Options.Layers, ", "), res.LayersChosen)
+	if u := reducedUnits(res); u != "" {
+		fmt.Fprintf(out, "units: %s\n", u)
+	}
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
@@ -386,4 +420,26 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		fmt.Fprintf(c.App.ErrWriter, "conceptcells: %s: %s\n", kind, w)
 	}
 	return nil
+}
+
+// reducedUnits says how the layers that were reduced or had units chosen
+// became units, e.g. "/layer3/…/Relu_output_0 256×4×4 → 256
+// (spatial-mean)", or "" when every layer kept its values.
+func reducedUnits(res *probe.Result) string {
+	var parts []string
+	for _, l := range res.Layers {
+		if l.Reduce == probe.ReduceNone && l.UnitIndex == nil {
+			continue
+		}
+		dims := make([]string, len(l.TensorShape))
+		for i, d := range l.TensorShape {
+			dims[i] = strconv.Itoa(d)
+		}
+		how := l.Reduce
+		if l.UnitIndex != nil {
+			how += ", chosen with --units"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, strings.Join(dims, "×"), l.Units, how))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -287,6 +287,12 @@ MODELS = {
     "decoder_op9": (Decoder, (2, 5, 5), 9, [("/up/ConvTranspose_output_0", "up")]),
 }
 
+# name: function(model, x) → {onnx tensor name: value} for hooked tensors
+# that no module outputs (export_vision.py adds its own).
+EXTRA = {
+    "tanh_mlp": lambda model, x: {"/Tanh_1_output_0": torch.tanh(model.fc2(torch.tanh(model.fc1(x))))},
+}
+
 
 def module_at(model, path):
     m = model
@@ -325,9 +331,9 @@ def export_one(name, ctor, in_shape, opset, hooks, check_only):
         h.remove()
 
     # Tensors without a module (functional ops) are recomputed by hand.
-    if name == "tanh_mlp":
+    if name in EXTRA:
         with torch.no_grad():
-            captured["/Tanh_1_output_0"] = torch.tanh(model.fc2(torch.tanh(model.fc1(x))))
+            captured.update(EXTRA[name](model, x))
 
     folder = os.path.join(HERE, name)
     os.makedirs(folder, exist_ok=True)
