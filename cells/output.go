@@ -30,29 +30,72 @@ func (v jcount) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, int64(v), 10), nil
 }
 
-// scoreKeys are the JSON keys of Scores, in output order (also the CSV columns).
-var scoreKeys = []string{
-	"gridness", "gridness_mean", "gridness90", "gridness90_mean", "best_ring", "grid_spacing", "grid_orientation",
-	"gridness_p95", "gridness_p",
-	"spatial_info", "spatial_info_per_sample", "spatial_info_p95", "spatial_info_p",
-	"within_class_si_p95", "within_class_si_p", "sparsity", "selectivity",
-	"n_fields", "field_frac", "grid_fields", "grid_field_frac", "gridness_perm_p95", "gridness_perm_p",
-	"csi", "csi_p95", "csi_p", "top_class", "top_share", "classes_near_top",
-	"class_coverage", "class_eta2", "class_gridness", "residual_gridness", "residual_gridness_p95", "residual_gridness_p",
-	"density_gridness", "mean_activation", "valid_bins",
+// scoreColumn is one score of Scores: its JSON key (also its CSV column and
+// its Map key) and its value, a jnum or, for a count, a jcount.
+type scoreColumn struct {
+	key   string
+	value func(*Scores) any
 }
 
-func (s *Scores) values() []any {
-	return []any{
-		jnum(s.Gridness), jnum(s.GridnessMean), jnum(s.Gridness90), jnum(s.Gridness90Mean), jnum(s.BestRing),
-		jnum(s.GridSpacing), jnum(s.GridOrientation), jnum(s.GridnessP95), jnum(s.GridnessP),
-		jnum(s.SpatialInfo), jnum(s.SpatialInfoPerSample), jnum(s.SpatialInfoP95), jnum(s.SpatialInfoP),
-		jnum(s.WithinClassSIP95), jnum(s.WithinClassSIP), jnum(s.Sparsity), jnum(s.Selectivity),
-		jcount(s.NFields), jnum(s.FieldFrac), jcount(s.GridFields), jnum(s.GridFieldFrac), jnum(s.GridnessPermP95), jnum(s.GridnessPermP),
-		jnum(s.CSI), jnum(s.CSIP95), jnum(s.CSIP), jcount(s.TopClass), jnum(s.TopShare), jcount(s.NearTop),
-		jnum(s.ClassCoverage), jnum(s.ClassEta2), jnum(s.ClassGridness), jnum(s.ResidualGridness), jnum(s.ResidualGridnessP95), jnum(s.ResidualGridnessP),
-		jnum(s.DensityGridness), jnum(s.MeanActivation), jcount(s.ValidBins),
+// scoreColumns lists every score of Scores once, in output order: the
+// order of the JSON object, the CSV columns and ScoreKeys.
+var scoreColumns = []scoreColumn{
+	{"gridness", func(s *Scores) any { return jnum(s.Gridness) }},
+	{"gridness_mean", func(s *Scores) any { return jnum(s.GridnessMean) }},
+	{"gridness90", func(s *Scores) any { return jnum(s.Gridness90) }},
+	{"gridness90_mean", func(s *Scores) any { return jnum(s.Gridness90Mean) }},
+	{"best_ring", func(s *Scores) any { return jnum(s.BestRing) }},
+	{"grid_spacing", func(s *Scores) any { return jnum(s.GridSpacing) }},
+	{"grid_orientation", func(s *Scores) any { return jnum(s.GridOrientation) }},
+	{"gridness_p95", func(s *Scores) any { return jnum(s.GridnessP95) }},
+	{"gridness_p", func(s *Scores) any { return jnum(s.GridnessP) }},
+	{"spatial_info", func(s *Scores) any { return jnum(s.SpatialInfo) }},
+	{"spatial_info_per_sample", func(s *Scores) any { return jnum(s.SpatialInfoPerSample) }},
+	{"spatial_info_p95", func(s *Scores) any { return jnum(s.SpatialInfoP95) }},
+	{"spatial_info_p", func(s *Scores) any { return jnum(s.SpatialInfoP) }},
+	{"within_class_si_p95", func(s *Scores) any { return jnum(s.WithinClassSIP95) }},
+	{"within_class_si_p", func(s *Scores) any { return jnum(s.WithinClassSIP) }},
+	{"sparsity", func(s *Scores) any { return jnum(s.Sparsity) }},
+	{"selectivity", func(s *Scores) any { return jnum(s.Selectivity) }},
+	{"n_fields", func(s *Scores) any { return jcount(s.NFields) }},
+	{"field_frac", func(s *Scores) any { return jnum(s.FieldFrac) }},
+	{"grid_fields", func(s *Scores) any { return jcount(s.GridFields) }},
+	{"grid_field_frac", func(s *Scores) any { return jnum(s.GridFieldFrac) }},
+	{"gridness_perm_p95", func(s *Scores) any { return jnum(s.GridnessPermP95) }},
+	{"gridness_perm_p", func(s *Scores) any { return jnum(s.GridnessPermP) }},
+	{"csi", func(s *Scores) any { return jnum(s.CSI) }},
+	{"csi_p95", func(s *Scores) any { return jnum(s.CSIP95) }},
+	{"csi_p", func(s *Scores) any { return jnum(s.CSIP) }},
+	{"top_class", func(s *Scores) any { return jcount(s.TopClass) }},
+	{"top_share", func(s *Scores) any { return jnum(s.TopShare) }},
+	{"classes_near_top", func(s *Scores) any { return jcount(s.NearTop) }},
+	{"class_coverage", func(s *Scores) any { return jnum(s.ClassCoverage) }},
+	{"class_eta2", func(s *Scores) any { return jnum(s.ClassEta2) }},
+	{"class_gridness", func(s *Scores) any { return jnum(s.ClassGridness) }},
+	{"residual_gridness", func(s *Scores) any { return jnum(s.ResidualGridness) }},
+	{"residual_gridness_p95", func(s *Scores) any { return jnum(s.ResidualGridnessP95) }},
+	{"residual_gridness_p", func(s *Scores) any { return jnum(s.ResidualGridnessP) }},
+	{"density_gridness", func(s *Scores) any { return jnum(s.DensityGridness) }},
+	{"mean_activation", func(s *Scores) any { return jnum(s.MeanActivation) }},
+	{"valid_bins", func(s *Scores) any { return jcount(s.ValidBins) }},
+}
+
+// scoreKeys are the JSON keys of scoreColumns, in order.
+var scoreKeys = func() []string {
+	keys := make([]string, len(scoreColumns))
+	for i, c := range scoreColumns {
+		keys[i] = c.key
 	}
+	return keys
+}()
+
+// values returns the values of scoreColumns, in order.
+func (s *Scores) values() []any {
+	v := make([]any, len(scoreColumns))
+	for i, c := range scoreColumns {
+		v[i] = c.value(s)
+	}
+	return v
 }
 
 // MarshalJSON writes the scores as an object with the keys of scoreKeys in
