@@ -298,3 +298,25 @@ func (s Scores) Map() map[string]*float64 {
 	}
 	return m
 }
+
+// Settings returns the scorer's options and thresholds by name, as a
+// probe report records them: the parameters that are the same for every
+// space (the facts about one space — density gridness, empty bins, points
+// in the frame — are left out).
+func (p *Params) Settings() map[string]any {
+	t := p.Thresholds
+	return map[string]any{
+		"bins": p.Bins, "min_count": p.MinCount, "smooth_sigma": p.SmoothSigma, "min_overlap": p.MinOverlap,
+		"ring_inner": p.RingInner, "ring_outer": p.RingOuter, "compat": p.Compat,
+		"field_threshold": p.FieldThreshold, "field_min_bins": p.FieldMinBins,
+		"permutations": p.Permutations, "field_shuffles": p.FieldShuffles, "percentile": p.Percentile,
+		"grid": t.Grid, "weak_grid": t.WeakGrid, "density_margin": t.DensityMargin,
+		"place_max_gridness": t.PlaceMaxGridness, "place_fields": t.PlaceFields,
+		"place_max_field_frac": t.PlaceMaxFieldFrac, "concept_csi": t.ConceptCSI,
+		"concept_p": t.ConceptP, "concept_max_classes": t.ConceptMaxClasses,
+		"concept_class_frac": t.ConceptClassFrac, "concept_within_class_p": t.ConceptWithinClassP,
+		"concept_coverage": t.ConceptCoverage, "grid_min_fields": t.GridMinFields,
+		"field_null_max_frac": t.FieldNullMaxFrac, "residual_gridness": t.ResidualGridness,
+		"grid_field_levels": p.GridFieldLevels,
+	}
+}

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
@@ -26,11 +27,13 @@ type Result struct {
 	Accuracy *float64
 	// AccuracyNote says why Accuracy is nil when the data have labels.
 	AccuracyNote string
-	// CellParams records the cell-scoring thresholds and options by name.
-	CellParams map[string]any
-	Seeds      map[string]int64
-	Timings    []Timing
-	Warnings   []string
+	// Cells holds the cell scorer's parameters and thresholds (those of
+	// the last layer scored in the first embedding of a space; the options
+	// are the same for every call), nil when nothing was scored.
+	Cells    *cells.Params
+	Seeds    map[string]int64
+	Timings  []Timing
+	Warnings []string
 }
 
 // Timing is the wall time of one pipeline step.
@@ -102,7 +105,8 @@ type Embedding struct {
 	Perplexity float64 // as asked; Quality["perplexity"] is the one used
 	// Quality holds the final KL divergence ("kl"), the perplexity used,
 	// the iterations and the scorer's facts about the space
-	// ("density_gridness", "frac_empty_bins", "points_in_frame").
+	// ("density_gridness", "frac_empty_bins", "points_in_frame", from
+	// cells.Params; see spaceFacts).
 	Quality map[string]float64
 }
 
@@ -116,8 +120,9 @@ type UnitScores struct {
 }
 
 // PartScores is the scoring of one non-negative signal. Scores, Reasons
-// and the maps are those of the space's first embedding; Labels are voted
-// over all its embeddings (see Options.RobustSeeds).
+// and the maps are those of the space's first embedding, as cells scored
+// them; Labels are voted over all its embeddings (see Options.RobustSeeds)
+// and Vote says how.
 type PartScores struct {
 	Sign string // "", "+" or "-"
 	// Labels are those held in a strict majority of the embeddings.
@@ -127,8 +132,13 @@ type PartScores struct {
 	// embeddings it held in.
 	EmbeddingLabels [][]string
 	Runs            map[string]int
-	Reasons         []string
-	Scores          map[string]*float64
+	// Reasons are the scorer's checks behind the labels of the shown
+	// embedding, and Vote the vote's reasons (one per label, only with
+	// more than one embedding).
+	Reasons []cells.Reason
+	Vote    []string
+	// Scores are the cell scores in the shown embedding.
+	Scores cells.Scores
 	// RateMap (raw binned mean), Smooth (display map) and SAC are row-major
 	// with row 0 at the lowest y; NaN marks an empty bin or undefined lag.
 	RateMap, Smooth, SAC *Map

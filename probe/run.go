@@ -29,8 +29,10 @@ type stages struct {
 	tsne func(ctx context.Context, x []float32, n, d int, o Options, runs []tsneRun, log io.Writer) ([]embedding, []string, error)
 	// score scores each non-negative signal (n values each) on the points
 	// xy (n×2) in frame, with optional labels, returning one PartScores per
-	// signal (Sign left empty) and the scorer's parameters.
-	score func(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, map[string]any, error)
+	// signal (Sign left empty) and the scorer's parameters, which include
+	// its facts about the space (density gridness, empty bins, points in
+	// the frame).
+	score func(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, *cells.Params, error)
 }
 
 // tsneRun is one t-SNE of a space: its seed and perplexity.
@@ -94,11 +96,6 @@ func (s *stepper) end() {
 	s.timings = append(s.timings, Timing{Step: s.name, Seconds: d})
 	fmt.Fprintf(s.log, "conceptcells: %s done in %.1f s\n", s.name, d)
 }
-
-// spacePrefix marks scorer parameters that describe the space (density
-// gridness, empty bins); run moves them into the quality of the space and
-// of the embedding.
-const spacePrefix = "space:"
 
 // Seeds derived from Options.Seed, one per step.
 const (
@@ -374,7 +371,7 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 				addFacts(&s.Embeddings[e].Quality, facts)
 				if e == 0 {
 					addFacts(&s.Quality, facts)
-					res.CellParams = params
+					res.Cells = params
 					shown = parts
 				}
 				for j, p := range parts {
@@ -399,19 +396,16 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	return res, nil
 }
 
-// spaceFacts removes the scorer's facts about the space (the parameters
-// named with spacePrefix) from params and returns them by their own names.
-func spaceFacts(params map[string]any) map[string]float64 {
-	facts := map[string]float64{}
-	for k, v := range params {
-		if name, ok := strings.CutPrefix(k, spacePrefix); ok {
-			if f, ok := v.(float64); ok {
-				facts[name] = f
-			}
-			delete(params, k)
-		}
+// spaceFacts returns the scorer's facts about the space, by the names of
+// the space's and the embedding's quality: the density gridness, the
+// fraction of empty bins and the points in the frame. A nil params has
+// none.
+func spaceFacts(params *cells.Params) map[string]float64 {
+	if params == nil {
+		return map[string]float64{}
 	}
-	return facts
+	return map[string]float64{"density_gridness": params.DensityGridness, "frac_empty_bins": params.FracEmpty,
+		"points_in_frame": float64(params.PointsInFrame)}
 }
 
 // addFacts copies facts into *q, making the map when it is nil.
@@ -456,8 +450,8 @@ func isNullLabel(l string) bool { return l == labelNone || l == labelSilent || l
 
 // vote sets p's labels to those it has in a strict majority of the
 // embeddings, given its labels in each (sets, the shown embedding first),
-// and records the count per label (p.Runs, p.EmbeddingLabels, the score
-// robust_runs and, with more than one embedding, one reason per label):
+// and records the count per label (p.Runs, p.EmbeddingLabels and, with
+// more than one embedding, one reason per label in p.Vote):
 //
 //   - grid holds when grid holds in a majority;
 //   - weakly-grid holds when grid or weakly-grid holds in a majority and
@@ -539,13 +533,9 @@ func vote(p *PartScores, sets [][]string) {
 	p.Labels = labels
 	p.EmbeddingLabels = sets
 	p.Runs = runs
-	if p.Scores == nil {
-		p.Scores = map[string]*float64{}
-	}
-	total := float64(n)
-	p.Scores["robust_runs"] = &total
+	p.Vote = nil
 	if n > 1 {
-		p.Reasons = append(p.Reasons, reasons...)
+		p.Vote = reasons
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/testenv"
 	"github.com/conceptcells/conceptcells/onnxio"
@@ -79,9 +80,9 @@ func fakeTSNE(_ context.Context, x []float32, n, d int, _ Options, runs []tsneRu
 	return out, nil, nil
 }
 
-// fakeScore records the mean of each signal as its only score and labels
-// it place when the mean is positive.
-func fakeScore(_ context.Context, xy []float64, _ [4]float64, signals [][]float32, _ []int, _ int, _ Options, _ int64) ([]PartScores, map[string]any, error) {
+// fakeScore records the mean of each signal as its mean activation and
+// labels it place when the mean is positive.
+func fakeScore(_ context.Context, xy []float64, _ [4]float64, signals [][]float32, _ []int, _ int, _ Options, _ int64) ([]PartScores, *cells.Params, error) {
 	var out []PartScores
 	for _, s := range signals {
 		if len(s)*2 != len(xy) {
@@ -95,13 +96,13 @@ func fakeScore(_ context.Context, xy []float64, _ [4]float64, signals [][]float3
 			mean += float64(v)
 		}
 		mean /= float64(len(s))
-		p := PartScores{Scores: map[string]*float64{"mean": &mean}, Labels: []string{"none"}}
+		p := PartScores{Scores: cells.Scores{MeanActivation: mean}, Labels: []string{"none"}}
 		if mean > 0 {
 			p.Labels = []string{"place"}
 		}
 		out = append(out, p)
 	}
-	return out, map[string]any{"fake": true}, nil
+	return out, nil, nil
 }
 
 func TestRunOrchestration(t *testing.T) {
@@ -178,7 +179,7 @@ func TestRunOrchestration(t *testing.T) {
 		want += float64(v)
 	}
 	want /= float64(len(col))
-	if got := *res.Scores[7].Parts[0].Scores["mean"]; math.Abs(got-want) > 1e-9 {
+	if got := res.Scores[7].Parts[0].Scores.MeanActivation; math.Abs(got-want) > 1e-9 {
 		t.Errorf("unit 7 mean %v, want %v", got, want)
 	}
 	if len(res.Timings) < 5 || !strings.Contains(log.String(), "chosen automatically") {
@@ -280,14 +281,14 @@ func runTSNE(_ context.Context, _ []float32, n, _ int, _ Options, runs []tsneRun
 
 // prescribed gives signal j in embedding r (of runTSNE) the labels
 // script[j%len(script)][r].
-func prescribed(script [][][]string) func(context.Context, []float64, [4]float64, [][]float32, []int, int, Options, int64) ([]PartScores, map[string]any, error) {
-	return func(_ context.Context, xy []float64, _ [4]float64, signals [][]float32, _ []int, _ int, _ Options, _ int64) ([]PartScores, map[string]any, error) {
+func prescribed(script [][][]string) func(context.Context, []float64, [4]float64, [][]float32, []int, int, Options, int64) ([]PartScores, *cells.Params, error) {
+	return func(_ context.Context, xy []float64, _ [4]float64, signals [][]float32, _ []int, _ int, _ Options, _ int64) ([]PartScores, *cells.Params, error) {
 		r := int(xy[0])
 		out := make([]PartScores, len(signals))
 		for j := range signals {
-			out[j] = PartScores{Labels: script[j%len(script)][r], Reasons: []string{fmt.Sprintf("embedding %d", r)}}
+			out[j] = PartScores{Labels: script[j%len(script)][r], Reasons: []cells.Reason{{Label: fmt.Sprintf("embedding %d", r)}}}
 		}
-		return out, map[string]any{spacePrefix + "density_gridness": float64(r)}, nil
+		return out, &cells.Params{DensityGridness: float64(r)}, nil
 	}
 }
 
@@ -352,12 +353,9 @@ func TestRunVotesOverEmbeddings(t *testing.T) {
 			if !slices.Equal(p.Labels, w.labels) || !maps.Equal(p.Runs, w.runs) || len(p.EmbeddingLabels) != 3 {
 				t.Fatalf("%s %s %s %d %q: labels %v runs %v (%d sets), want %v %v", u.Layer, u.Space, u.Kind, u.Index, p.Sign, p.Labels, p.Runs, len(p.EmbeddingLabels), w.labels, w.runs)
 			}
-			if r := p.Scores["robust_runs"]; r == nil || *r != 3 {
-				t.Fatalf("robust_runs %v, want 3", r)
-			}
-			// The shown embedding's reasons come first.
-			if p.Reasons[0] != "embedding 0" {
-				t.Fatalf("reasons %q: want the first embedding's first", p.Reasons)
+			// The shown embedding's reasons are kept (the vote's apart).
+			if len(p.Reasons) != 1 || p.Reasons[0].Label != "embedding 0" {
+				t.Fatalf("reasons %v, vote %q: want the first embedding's and the vote's", p.Reasons, p.Vote)
 			}
 			j++
 		}
@@ -390,8 +388,8 @@ func TestVote(t *testing.T) {
 	} {
 		var p PartScores
 		vote(&p, tc.sets)
-		if !slices.Equal(p.Labels, tc.labels) || !slices.Equal(p.Reasons, tc.reasons) {
-			t.Errorf("%v: labels %q reasons %q, want %q %q", tc.sets, p.Labels, p.Reasons, tc.labels, tc.reasons)
+		if !slices.Equal(p.Labels, tc.labels) || !slices.Equal(p.Vote, tc.reasons) {
+			t.Errorf("%v: labels %q reasons %q, want %q %q", tc.sets, p.Labels, p.Vote, tc.labels, tc.reasons)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func tsneStage(ctx context.Context, x []float32, n, d int, o Options, runs []tsn
 
 // scoreStage scores the non-negative signals with cells.ScoreUnits in the
 // frame run chose, with a progress bar over the signals.
-func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, map[string]any, error) {
+func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, *cells.Params, error) {
 	n := len(xy) / 2
 	xs, ys := make([]float64, n), make([]float64, n)
 	for i := range xs {
@@ -109,11 +109,7 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 	}
 	out := make([]PartScores, len(r.Units))
 	for i, u := range r.Units {
-		// Scores by the JSON names of `conceptcells cells`; nil = undefined.
-		p := PartScores{Labels: u.Labels, Scores: u.Scores.Map()}
-		for _, re := range u.Reasons {
-			p.Reasons = append(p.Reasons, re.String())
-		}
+		p := PartScores{Labels: u.Labels, Scores: u.Scores, Reasons: u.Reasons}
 		if u.N > 0 {
 			p.RateMap = &Map{Rows: u.N, Cols: u.N, Values: u.Raw}
 			p.Smooth = &Map{Rows: u.N, Cols: u.N, Values: u.Smooth}
@@ -123,23 +119,5 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 		}
 		out[i] = p
 	}
-	pr := r.Params
-	params := map[string]any{
-		"bins": pr.Bins, "min_count": pr.MinCount, "smooth_sigma": pr.SmoothSigma, "min_overlap": pr.MinOverlap,
-		"ring_inner": pr.RingInner, "ring_outer": pr.RingOuter, "compat": pr.Compat,
-		"field_threshold": pr.FieldThreshold, "field_min_bins": pr.FieldMinBins,
-		"permutations": pr.Permutations, "field_shuffles": pr.FieldShuffles, "percentile": pr.Percentile,
-		"grid": pr.Thresholds.Grid, "weak_grid": pr.Thresholds.WeakGrid, "density_margin": pr.Thresholds.DensityMargin,
-		"place_max_gridness": pr.Thresholds.PlaceMaxGridness, "place_fields": pr.Thresholds.PlaceFields,
-		"place_max_field_frac": pr.Thresholds.PlaceMaxFieldFrac, "concept_csi": pr.Thresholds.ConceptCSI,
-		"concept_p": pr.Thresholds.ConceptP, "concept_max_classes": pr.Thresholds.ConceptMaxClasses,
-		"concept_class_frac": pr.Thresholds.ConceptClassFrac, "concept_within_class_p": pr.Thresholds.ConceptWithinClassP,
-		"concept_coverage": pr.Thresholds.ConceptCoverage, "grid_min_fields": pr.Thresholds.GridMinFields,
-		"field_null_max_frac": pr.Thresholds.FieldNullMaxFrac, "residual_gridness": pr.Thresholds.ResidualGridness,
-		"grid_field_levels": pr.GridFieldLevels,
-		// Per-space facts, moved into the space's quality by run.
-		spacePrefix + "density_gridness": pr.DensityGridness, spacePrefix + "frac_empty_bins": pr.FracEmpty,
-		spacePrefix + "points_in_frame": float64(pr.PointsInFrame),
-	}
-	return out, params, nil
+	return out, &r.Params, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/internal/version"
 	"github.com/conceptcells/conceptcells/probe"
 )
@@ -67,7 +68,7 @@ func New(res *probe.Result) *Report {
 	r.Params = Params{Layers: o.Layers, LayersChosen: res.LayersChosen, SpaceLayer: o.SpaceLayer, Limit: o.Limit,
 		BatchSize: o.BatchSize, PCs: pcs, PCVariance: o.PCVariance, Perplexity: o.Perplexity, Iterations: o.Iterations,
 		TSNEPCA: max(o.TSNEPCA, 0), Bins: o.Bins, Shuffles: o.Shuffles, FieldShuffles: o.FieldShuffles, RobustSeeds: o.RobustSeeds, RobustPerplexity: o.RobustPerplexity, Seed: o.Seed,
-		Cells: res.CellParams}
+		Cells: cellSettings(res.Cells)}
 	for _, t := range res.Timings {
 		r.Timings = append(r.Timings, Timing{Step: t.Step, Seconds: t.Seconds})
 	}
@@ -120,7 +121,7 @@ func New(res *probe.Result) *Report {
 		unit := Unit{Kind: u.Kind, Index: u.Index, Signed: u.Signed}
 		for _, p := range u.Parts {
 			unit.Parts = append(unit.Parts, Part{Sign: p.Sign, Labels: p.Labels, EmbeddingLabels: p.EmbeddingLabels, Runs: p.Runs,
-				Reasons: p.Reasons, Scores: p.Scores, RateMap: grid(p.RateMap), Smooth: grid(p.Smooth), SAC: grid(p.SAC)})
+				Reasons: reasons(&p), Scores: partScores(&p), RateMap: grid(p.RateMap), Smooth: grid(p.Smooth), SAC: grid(p.SAC)})
 		}
 		r.Results[i].Units = append(r.Results[i].Units, unit)
 	}
@@ -141,6 +142,33 @@ func columns(a []float32, n, k int) []Floats {
 		}
 	}
 	return out
+}
+
+// cellSettings returns the scorer's settings by name (cells.Params.Settings),
+// or nil when nothing was scored.
+func cellSettings(p *cells.Params) map[string]any {
+	if p == nil {
+		return nil
+	}
+	return p.Settings()
+}
+
+// reasons formats p's reasons: the scorer's checks, then the vote's.
+func reasons(p *probe.PartScores) []string {
+	var out []string
+	for _, r := range p.Reasons {
+		out = append(out, r.String())
+	}
+	return append(out, p.Vote...)
+}
+
+// partScores returns p's scores by their JSON names (cells.Scores.Map),
+// with robust_runs, the number of embeddings the labels were voted over.
+func partScores(p *probe.PartScores) map[string]*float64 {
+	m := p.Scores.Map()
+	n := float64(max(len(p.EmbeddingLabels), 1))
+	m["robust_runs"] = &n
+	return m
 }
 
 func grid(m *probe.Map) *Grid {
