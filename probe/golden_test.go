@@ -5,6 +5,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/probe"
@@ -37,6 +39,14 @@ func TestGoldenResults(t *testing.T) {
 	back, err := reports.ReadJSON(&js)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Finish on the report read back (the path for JSON) derives the
+	// summary and the verdict that New derived from the result.
+	again := *back
+	again.Finish()
+	if !reflect.DeepEqual(again.Summary, back.Summary) || !slices.Equal(again.Findings, back.Findings) ||
+		!reflect.DeepEqual(again.Verdict, back.Verdict) || again.VerdictNote != back.VerdictNote {
+		t.Errorf("Finish on the JSON gives another summary or verdict than New:\n%+v\n%+v", again.Verdict, back.Verdict)
 	}
 	var got bytes.Buffer
 	if err := reports.WriteDigest(&got, back); err != nil {

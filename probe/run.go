@@ -436,18 +436,6 @@ func embeddingRuns(o Options, seed int64) []tsneRun {
 	return runs
 }
 
-// Labels with a fixed meaning in the vote: grid and weakly-grid are voted
-// together, and the null labels hold only when no other label does.
-const (
-	labelGrid       = "grid"
-	labelWeaklyGrid = "weakly-grid"
-	labelNone       = "none"
-	labelSilent     = "silent"
-	labelUndefined  = "undefined"
-)
-
-func isNullLabel(l string) bool { return l == labelNone || l == labelSilent || l == labelUndefined }
-
 // vote sets p's labels to those it has in a strict majority of the
 // embeddings, given its labels in each (sets, the shown embedding first),
 // and records the count per label (p.Runs, p.EmbeddingLabels and, with
@@ -489,7 +477,7 @@ func vote(p *PartScores, sets [][]string) {
 		reasons = append(reasons, fmt.Sprintf("%s: %sin %d of %d embeddings ≥ %d (%s)", label, what, k, n, need, mark))
 		return k >= need
 	}
-	gridPass := runs[labelGrid] >= need
+	gridPass := runs[LabelGrid] >= need
 	weakDone := false // weakly-grid decided
 	weak := func() {
 		if weakDone {
@@ -497,24 +485,24 @@ func vote(p *PartScores, sets [][]string) {
 		}
 		weakDone = true
 		if gridPass {
-			if runs[labelWeaklyGrid] > 0 {
-				reasons = append(reasons, fmt.Sprintf("%s: in %d of %d embeddings; grid holds instead", labelWeaklyGrid, runs[labelWeaklyGrid], n))
+			if runs[LabelWeaklyGrid] > 0 {
+				reasons = append(reasons, fmt.Sprintf("%s: in %d of %d embeddings; grid holds instead", LabelWeaklyGrid, runs[LabelWeaklyGrid], n))
 			}
 			return
 		}
-		if held(labelWeaklyGrid, "grid or weakly-grid ", runs[labelGrid]+runs[labelWeaklyGrid]) {
-			labels = append(labels, labelWeaklyGrid)
+		if held(LabelWeaklyGrid, "grid or weakly-grid ", runs[LabelGrid]+runs[LabelWeaklyGrid]) {
+			labels = append(labels, LabelWeaklyGrid)
 		}
 	}
 	for _, l := range order {
 		switch {
 		case isNullLabel(l):
-		case l == labelGrid:
-			if held(labelGrid, "", runs[labelGrid]) {
-				labels = append(labels, labelGrid)
+		case l == LabelGrid:
+			if held(LabelGrid, "", runs[LabelGrid]) {
+				labels = append(labels, LabelGrid)
 			}
 			weak()
-		case l == labelWeaklyGrid:
+		case l == LabelWeaklyGrid:
 			weak()
 		default:
 			if held(l, "", runs[l]) {
@@ -523,8 +511,8 @@ func vote(p *PartScores, sets [][]string) {
 		}
 	}
 	if len(labels) == 0 {
-		labels = []string{labelNone}
-		for _, l := range []string{labelSilent, labelUndefined} {
+		labels = []string{LabelNone}
+		for _, l := range []string{LabelSilent, LabelUndefined} {
 			if runs[l] >= need {
 				labels = []string{l}
 			}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/conceptcells/conceptcells/probe"
 	"io"
 	"maps"
 	"path/filepath"
@@ -59,7 +60,7 @@ func WriteDigest(out io.Writer, rpt *Report) error {
 			w.WriteString("\n")
 		}
 	}
-	labels := summaryLabels(rpt.Summary)
+	labels := probe.RowLabels(rpt.Summary)
 	for _, s := range rpt.Summary {
 		fmt.Fprintf(&w, "summary %s %s %s total %d embeddings %d", s.Layer, s.Kind, s.Space, s.Total, s.Embeddings)
 		for _, l := range labels {

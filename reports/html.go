@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/conceptcells/conceptcells/probe"
 	"html/template"
 	"io"
 	"math"
@@ -154,19 +155,9 @@ func runTime(ts []Timing) string {
 	return fmt.Sprintf("%.1f s", sum)
 }
 
-func fmtScore(v *float64) string {
-	if v == nil || !finite(*v) {
-		return "–"
-	}
-	a := math.Abs(*v)
-	switch {
-	case *v == math.Trunc(*v) && a < 1e6:
-		return fmt.Sprintf("%.0f", *v)
-	case a != 0 && (a < 1e-3 || a >= 1e4):
-		return fmt.Sprintf("%.2e", *v)
-	}
-	return fmt.Sprintf("%.3f", *v)
-}
+// fmtScore formats a score for people (probe.FormatScore); nil is
+// undefined.
+func fmtScore(v *float64) string { return probe.FormatScore(scoreValue(v)) }
 
 // fmtParam formats a parameter value for people: floats with at most six
 // significant digits (no 0.6000000000000001), slices element by element.
@@ -279,7 +270,7 @@ func RoutineWarning(w string) bool {
 }
 
 func buildPage(r *Report) (*pageView, error) {
-	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: summaryLabels(r.Summary)}
+	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: probe.RowLabels(r.Summary)}
 
 	acc := "no labels"
 	if r.Accuracy != nil {
@@ -517,7 +508,7 @@ func findingViews(r *Report) []findingView {
 		}
 		if s.NegativeParts > 0 {
 			var ns []string
-			for _, l := range summaryLabels(r.Summary) {
+			for _, l := range probe.RowLabels(r.Summary) {
 				if l != LabelNone && l != LabelSilent && s.Negative[l] > 0 {
 					ns = append(ns, fmt.Sprintf("%d %s", s.Negative[l], l))
 				}
@@ -525,7 +516,7 @@ func findingViews(r *Report) []findingView {
 			if len(ns) == 0 {
 				ns = append(ns, "no cell labels")
 			}
-			f.Negative = fmt.Sprintf("negative parts of %d signed %s: %s", s.NegativeParts, kindWord(s.Kind), strings.Join(ns, ", "))
+			f.Negative = fmt.Sprintf("negative parts of %d signed %s: %s", s.NegativeParts, probe.KindWord(s.Kind), strings.Join(ns, ", "))
 		}
 		out = append(out, f)
 	}
@@ -726,13 +717,12 @@ func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 // the positive part of a signed one (the paper's Figure 2 clamps negative
 // activity to zero).
 func primaryPart(u *Unit) *Part {
-	for i := range u.Parts {
-		if u.Parts[i].Sign == "" || u.Parts[i].Sign == "+" {
-			return &u.Parts[i]
-		}
+	signs := make([]string, len(u.Parts))
+	for i, p := range u.Parts {
+		signs[i] = p.Sign
 	}
-	if len(u.Parts) > 0 {
-		return &u.Parts[0]
+	if i := probe.PositivePart(signs); i >= 0 {
+		return &u.Parts[i]
 	}
 	return nil
 }

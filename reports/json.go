@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/conceptcells/conceptcells/probe"
 	"io"
 	"maps"
 	"math"
@@ -149,16 +150,7 @@ func scoreColumns(r *Report) []string {
 }
 
 // unitName names a unit for people: "unit 3", "PC 2 (+)".
-func unitName(u *Unit, sign string) string {
-	s := fmt.Sprintf("unit %d", u.Index)
-	if u.Kind == "pc" {
-		s = fmt.Sprintf("PC %d", u.Index+1)
-	}
-	if sign != "" {
-		s += " (" + sign + ")"
-	}
-	return s
-}
+func unitName(u *Unit, sign string) string { return probe.UnitName(u.Kind, u.Index, sign) }
 
 // runsText writes label run counts as "grid:2;place:3", labels sorted.
 func runsText(runs map[string]int) string {

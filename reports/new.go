@@ -125,7 +125,7 @@ func New(res *probe.Result) *Report {
 		}
 		r.Results[i].Units = append(r.Results[i].Units, unit)
 	}
-	r.Finish()
+	r.setSummary(probe.Summarise(res.Outcome()))
 	return r
 }
 

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+
+	"github.com/conceptcells/conceptcells/probe"
 )
 
 // Report is everything a probe report shows. The zero value is an empty
@@ -304,57 +306,29 @@ func appendFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, float64(float32(v)), 'g', -1, 32)
 }
 
-// SummaryRow counts unit classes in one layer, kind and space. A unit's
-// labels are those of its positive part (its only part when unsigned): the
-// paper scored firing rates. A unit counts once per label, so place and
-// concept overlap. Negative parts are counted apart.
-type SummaryRow struct {
-	Layer string `json:"layer"`
-	Kind  string `json:"kind"` // "unit" or "pc"
-	Space string `json:"space"`
-	Total int    `json:"total"`
-	// Counts holds, per label, the units that carry it (voted over the
-	// embeddings).
-	Counts map[string]int `json:"counts"`
-	// Embeddings is the number of t-SNE embeddings of the space, and Range
-	// the smallest and largest per-embedding count of each label.
-	Embeddings int               `json:"embeddings"`
-	Range      map[string][2]int `json:"range"`
-	// NegativeParts is the number of signed units, whose negative parts
-	// Negative counts by label.
-	NegativeParts int            `json:"negative_parts,omitempty"`
-	Negative      map[string]int `json:"negative,omitempty"`
-}
+// SummaryRow counts unit classes in one layer, kind and space
+// (probe.SummaryRow).
+type SummaryRow = probe.SummaryRow
 
-// Verdict is one of the paper's claims and what this run found.
-type Verdict struct {
-	Claim   string `json:"claim"`
-	Finding string `json:"finding"`
-	// Agrees is nil when the run cannot test the claim.
-	Agrees *bool `json:"agrees"`
-}
+// Verdict is one of the paper's claims and what this run found
+// (probe.Verdict).
+type Verdict = probe.Verdict
 
-// Label names used by the classification.
+// Label names used by the classification (see probe's).
 const (
-	LabelGrid       = "grid"
-	LabelWeaklyGrid = "weakly-grid"
-	// LabelClusterGrid marks a unit that passes the grid or weakly-grid
-	// tests but whose pattern is the layout of the class clusters (its
-	// class-mean map is grid-like and its fields lie in several classes):
-	// not interpretable as a grid cell (cell-metrics spec §9.4).
-	LabelClusterGrid = "cluster-grid"
-	LabelPlace       = "place"
-	LabelConcept     = "concept"
-	LabelNone        = "none"
-	LabelSilent      = "silent"
-	// LabelUndefined marks a part whose scores could not be computed; the
-	// summary counts it as none.
-	LabelUndefined = "undefined"
+	LabelGrid        = probe.LabelGrid
+	LabelWeaklyGrid  = probe.LabelWeaklyGrid
+	LabelClusterGrid = probe.LabelClusterGrid
+	LabelPlace       = probe.LabelPlace
+	LabelConcept     = probe.LabelConcept
+	LabelNone        = probe.LabelNone
+	LabelSilent      = probe.LabelSilent
+	LabelUndefined   = probe.LabelUndefined
 )
 
 // SummaryLabels lists the labels the summary always counts, in display
-// order; any other label the scorer gives follows, alphabetically.
-var SummaryLabels = []string{LabelPlace, LabelGrid, LabelWeaklyGrid, LabelClusterGrid, LabelConcept, LabelNone, LabelSilent}
+// order (probe.SummaryLabels).
+var SummaryLabels = probe.SummaryLabels
 
 // squareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of
 // the finite points: extent E = max(x range, y range), centred on the data
