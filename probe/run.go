@@ -77,7 +77,7 @@ func Run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options) (*R
 	return run(ctx, m, data, o, pipeline)
 }
 
-// step logs and times one pipeline step.
+// stepper logs and times the pipeline steps, one at a time.
 type stepper struct {
 	log     io.Writer
 	timings []Timing
@@ -85,12 +85,14 @@ type stepper struct {
 	name    string
 }
 
+// begin logs and starts timing the step named by format and args.
 func (s *stepper) begin(format string, args ...any) {
 	s.name = fmt.Sprintf(format, args...)
 	s.start = time.Now()
 	fmt.Fprintf(s.log, "conceptcells: %s…\n", s.name)
 }
 
+// end logs and records the time of the current step.
 func (s *stepper) end() {
 	d := time.Since(s.start).Seconds()
 	s.timings = append(s.timings, Timing{Step: s.name, Seconds: d})
@@ -105,6 +107,9 @@ const (
 	seedPCA         = 3
 )
 
+// run is Run with the stages st: it checks the options and the data, then
+// takes the steps in order — chooseLayers, plan, collect, keepLayers,
+// embedSpaces, runPCA and scoreAll — each a method of runner.
 func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st stages) (*Result, error) {
 	o = o.withDefaults()
 	if data == nil || m == nil && len(o.Layers) == 0 {
@@ -126,26 +131,70 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	if log == nil || o.Quiet {
 		log = io.Discard
 	}
-	res := &Result{Model: m, Data: data, Seeds: map[string]int64{
-		"tsne_image":   o.Seed + seedTSNEImage,
-		"tsne_network": o.Seed + seedTSNENetwork,
-		"cells":        o.Seed + seedCells,
-	}}
-	sp := &stepper{log: log}
+	r := &runner{m: m, data: data, o: o, st: st, log: log, sp: &stepper{log: log},
+		res: &Result{Model: m, Data: data, Seeds: map[string]int64{
+			"tsne_image":   o.Seed + seedTSNEImage,
+			"tsne_network": o.Seed + seedTSNENetwork,
+			"cells":        o.Seed + seedCells,
+		}}}
+	roles, err := r.chooseLayers()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.plan(); err != nil {
+		return nil, err
+	}
+	acts, err := r.collect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.keepLayers(acts, roles); err != nil {
+		return nil, err
+	}
+	xys, err := r.embedSpaces(ctx, acts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.runPCA(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.scoreAll(ctx, xys); err != nil {
+		return nil, err
+	}
+	r.res.Timings = r.sp.timings
+	return r.res, nil
+}
 
-	// Layers.
+// runner holds the state of one Run between its steps.
+type runner struct {
+	m    *onnxio.Model
+	data *dataset.Set // after o.Limit
+	o    Options      // defaults filled in; Layers and SpaceLayer once chosen
+	st   stages
+	log  io.Writer
+	sp   *stepper
+	res  *Result
+	// out is the model output hooked for the accuracy, or "".
+	out string
+}
+
+// chooseLayers fills o.Layers (automatically when not given, with
+// ChooseLayers) and o.SpaceLayer, records how they were chosen, and
+// returns the role of each layer ("pre-final" and "final": the last two).
+func (r *runner) chooseLayers() (map[string]string, error) {
+	o := &r.o
 	roles := map[string]string{}
 	if len(o.Layers) == 0 {
-		c, err := ChooseLayers(m)
+		c, err := ChooseLayers(r.m)
 		if err != nil {
 			return nil, err
 		}
 		o.Layers = []string{c.PreFinal, c.Final}
 		roles[c.PreFinal], roles[c.Final] = "pre-final", "final"
-		res.LayersChosen = "automatic: " + strings.Join(c.Why, "; ")
-		fmt.Fprintf(log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", c.PreFinal, c.Final)
+		r.res.LayersChosen = "automatic: " + strings.Join(c.Why, "; ")
+		fmt.Fprintf(r.log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", c.PreFinal, c.Final)
 	} else {
-		res.LayersChosen = "--layers"
+		r.res.LayersChosen = "--layers"
 		if len(o.Layers) >= 2 {
 			roles[o.Layers[len(o.Layers)-2]] = "pre-final"
 		}
@@ -154,45 +203,54 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 	if o.SpaceLayer == "" {
 		o.SpaceLayer = o.Layers[len(o.Layers)-1]
 	}
-	res.Options = o
+	r.res.Options = *o
+	return roles, nil
+}
 
-	// Plan: the units of each layer, refused before any inference when
-	// over o.MaxUnits.
-	plan, err := PlanRun(m, data, o)
+// plan plans the units of each layer (PlanRun), refusing a layer over
+// o.MaxUnits before any inference, and logs the plan.
+func (r *runner) plan() error {
+	plan, err := PlanRun(r.m, r.data, r.o)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.Plan = plan
+	r.res.Plan = plan
 	for _, lp := range plan.Layers {
-		fmt.Fprintf(log, "conceptcells: layer %s: %s\n", lp.Name, lp.Describe())
+		fmt.Fprintf(r.log, "conceptcells: layer %s: %s\n", lp.Name, lp.Describe())
 	}
 	if plan.MemoryBytes > 0 {
-		fmt.Fprintf(log, "conceptcells: plan: %d points; estimated %s of memory for the analysis and up to %s of report\n",
+		fmt.Fprintf(r.log, "conceptcells: plan: %d points; estimated %s of memory for the analysis and up to %s of report\n",
 			plan.N, humanBytes(plan.MemoryBytes), humanBytes(plan.ReportBytes))
 	}
+	return nil
+}
 
-	// tensorActs (plus the model output, for the accuracy).
+// collect runs the data through the model, hooking the layers, the space
+// layer and, with labels, the model's first output (for the accuracy);
+// it checks the activations, warns of non-finite values and computes the
+// accuracy.
+func (r *runner) collect(ctx context.Context) (map[string]tensorActs, error) {
+	o, data, m := r.o, r.data, r.m
 	hooks := slices.Clone(o.Layers)
 	if !slices.Contains(hooks, o.SpaceLayer) {
 		hooks = append(hooks, o.SpaceLayer)
 	}
-	out := ""
 	if m != nil && len(m.Outputs) > 0 && data.Labels != nil {
-		out = m.Outputs[0].GetName()
-		if !slices.Contains(hooks, out) {
-			hooks = append(hooks, out)
+		r.out = m.Outputs[0].GetName()
+		if !slices.Contains(hooks, r.out) {
+			hooks = append(hooks, r.out)
 		}
 	}
 	source := "the activations given"
 	if m != nil {
 		source = m.Path
 	}
-	sp.begin("running %d points through %s, hooking %s", data.N, source, strings.Join(hooks, ", "))
-	acts, err := st.collect(ctx, m, data, hooks, o)
+	r.sp.begin("running %d points through %s, hooking %s", data.N, source, strings.Join(hooks, ", "))
+	acts, err := r.st.collect(ctx, m, data, hooks, o)
 	if err != nil {
 		return nil, err
 	}
-	sp.end()
+	r.sp.end()
 	for _, h := range hooks {
 		a, ok := acts[h]
 		if !ok {
@@ -202,23 +260,38 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 			return nil, fmt.Errorf("probe: activations of %q hold %d values, want %d points × %v", h, len(a.Data), data.N, a.Shape)
 		}
 		if bad := countNonFinite(a.Data); bad > 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %d of %d activations are NaN or ±Inf", h, bad, len(a.Data)))
+			r.res.Warnings = append(r.res.Warnings, fmt.Sprintf("%s: %d of %d activations are NaN or ±Inf", h, bad, len(a.Data)))
 		}
 	}
-	if out != "" {
-		labels, why := OutputLabels(data, prod(acts[out].Shape))
-		if labels != nil {
-			res.Accuracy = accuracy(acts[out], labels)
-		}
-		if res.Accuracy == nil {
-			if why == "" {
-				why = fmt.Sprintf("output %q has shape %v, not one score per class of the %d labels", out, acts[out].Shape, nclasses(data))
-				res.Warnings = append(res.Warnings, "no accuracy: "+why)
-			}
-			res.AccuracyNote = why
-		}
+	r.accuracy(acts)
+	return acts, nil
+}
+
+// accuracy sets the top-1 accuracy of the hooked output against the
+// labels, or the note saying why there is none.
+func (r *runner) accuracy(acts map[string]tensorActs) {
+	if r.out == "" {
+		return
 	}
-	for i, name := range o.Layers {
+	res, out := r.res, acts[r.out]
+	labels, why := OutputLabels(r.data, prod(out.Shape))
+	if labels != nil {
+		res.Accuracy = accuracy(out, labels)
+	}
+	if res.Accuracy == nil {
+		if why == "" {
+			why = fmt.Sprintf("output %q has shape %v, not one score per class of the %d labels", r.out, out.Shape, nclasses(r.data))
+			res.Warnings = append(res.Warnings, "no accuracy: "+why)
+		}
+		res.AccuracyNote = why
+	}
+}
+
+// keepLayers makes the LayerResult of every layer: its units after
+// o.Units, and the units check for a layer the plan could not infer.
+func (r *runner) keepLayers(acts map[string]tensorActs, roles map[string]string) error {
+	n := r.data.N
+	for i, name := range r.o.Layers {
 		a := acts[name]
 		lr := LayerResult{Name: name, Role: roles[name], Shape: a.Shape, Units: prod(a.Shape), Acts: a.Data,
 			TensorShape: a.TensorShape, Reduce: a.Reduce, Layout: a.Layout}
@@ -228,30 +301,36 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		if lr.Reduce == "" {
 			lr.Reduce = ReduceNone
 		}
-		if m != nil {
-			if n, _ := m.Producer(name); n != nil {
-				lr.Node, lr.Op = n.GetName(), n.GetOpType()
+		if r.m != nil {
+			if node, _ := r.m.Producer(name); node != nil {
+				lr.Node, lr.Op = node.GetName(), node.GetOpType()
 			}
 		}
-		sel, err := selectUnits(o.Units, name, lr.Units)
+		sel, err := selectUnits(r.o.Units, name, lr.Units)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sel != nil {
 			lr.UnitIndex = sel
-			lr.Acts = columns(a.Data, data.N, lr.Units, sel)
+			lr.Acts = columns(a.Data, n, lr.Units, sel)
 			lr.Units, lr.Shape = len(sel), []int{len(sel)}
 		}
-		if lp := plan.Layers[i]; lp.TensorShape == nil {
+		if lp := r.res.Plan.Layers[i]; lp.TensorShape == nil {
 			lp.TensorShape, lp.Reduce, lp.Layout, lp.Units, lp.Selected, lp.Kept = lr.TensorShape, lr.Reduce, lr.Layout, prod(a.Shape), sel, lr.Units
-			if err := checkUnits(lp, data.N, o); err != nil {
-				return nil, err
+			if err := checkUnits(lp, n, r.o); err != nil {
+				return err
 			}
 		}
-		res.Layers = append(res.Layers, lr)
+		r.res.Layers = append(r.res.Layers, lr)
 	}
+	return nil
+}
 
-	// Concept spaces.
+// embedSpaces embeds the image space (the inputs, when the data hold
+// them) and the network space (o.SpaceLayer), each 1 + o.RobustSeeds
+// times, and returns per space the coordinates of each embedding.
+func (r *runner) embedSpaces(ctx context.Context, acts map[string]tensorActs) ([][][]float64, error) {
+	o, data, res := r.o, r.data, r.res
 	type space struct {
 		name, source string
 		x            []float32
@@ -265,14 +344,14 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		res.Warnings = append(res.Warnings, "no image space: the data hold no model inputs (with activations, give --data to embed the inputs too)")
 	}
 	spaces = append(spaces, space{"network", o.SpaceLayer, acts[o.SpaceLayer].Data, prod(acts[o.SpaceLayer].Shape), o.Seed + seedTSNENetwork})
-	xys := make([][][]float64, len(spaces)) // per space, the coordinates of each embedding
+	xys := make([][][]float64, len(spaces))
 	for si, s := range spaces {
 		runs := embeddingRuns(o, s.seed)
-		for r := 1; r < len(runs); r++ {
-			res.Seeds[fmt.Sprintf("tsne_%s_robust%d", s.name, r)] = runs[r].Seed
+		for k := 1; k < len(runs); k++ {
+			res.Seeds[fmt.Sprintf("tsne_%s_robust%d", s.name, k)] = runs[k].Seed
 		}
-		sp.begin("t-SNE of %s (%d × %d) for the %s space, %d embedding(s)", s.source, data.N, s.d, s.name, len(runs))
-		embs, warns, err := st.tsne(ctx, s.x, data.N, s.d, o, runs, log)
+		r.sp.begin("t-SNE of %s (%d × %d) for the %s space, %d embedding(s)", s.source, data.N, s.d, s.name, len(runs))
+		embs, warns, err := r.st.tsne(ctx, s.x, data.N, s.d, o, runs, r.log)
 		if err != nil {
 			return nil, fmt.Errorf("probe: %s space (t-SNE of %s): %w", s.name, s.source, err)
 		}
@@ -282,118 +361,150 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		for _, w := range warns {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("t-SNE of %s: %s", s.source, w))
 		}
-		sp.end()
+		r.sp.end()
 		sr := SpaceResult{Name: s.name, Source: s.source, Dims: s.d, XY: embs[0].XY, Frame: SquareFrame(embs[0].XY), Quality: embs[0].Quality}
-		for r, e := range embs {
-			sr.Embeddings = append(sr.Embeddings, Embedding{Seed: runs[r].Seed, Perplexity: runs[r].Perplexity, Quality: maps.Clone(e.Quality)})
+		for k, e := range embs {
+			sr.Embeddings = append(sr.Embeddings, Embedding{Seed: runs[k].Seed, Perplexity: runs[k].Perplexity, Quality: maps.Clone(e.Quality)})
 			xys[si] = append(xys[si], e.XY)
 		}
 		res.Spaces = append(res.Spaces, sr)
 	}
+	return xys, nil
+}
 
-	// PCA per layer.
+// runPCA runs the PCA of every layer of at least 2 units (layerPCA); a
+// failed PCA is a warning, cancellation an error.
+func (r *runner) runPCA(ctx context.Context) error {
+	res := r.res
 	for i := range res.Layers {
 		l := &res.Layers[i]
 		if l.Units < 2 {
 			continue
 		}
-		sp.begin("PCA of %s (%d units)", l.Name, l.Units)
-		p, warn, err := layerPCA(ctx, l.Acts, data.N, l.Units, o, log)
+		r.sp.begin("PCA of %s (%d units)", l.Name, l.Units)
+		p, warn, err := layerPCA(ctx, l.Acts, r.data.N, l.Units, r.o, r.log)
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no PCA of %s: %v", l.Name, err))
 		} else {
 			l.PCA = p
 			if p.Method == "randomized" {
-				res.Seeds["pca"] = o.Seed + seedPCA
+				res.Seeds["pca"] = r.o.Seed + seedPCA
 			}
 		}
 		if warn != "" {
 			res.Warnings = append(res.Warnings, l.Name+": "+warn)
 		}
-		sp.end()
+		r.sp.end()
 	}
+	return nil
+}
 
-	// Cell scores: every unit and PC of every layer, in every embedding of
-	// both spaces.
-	nc := nclasses(data)
-	for si := range res.Spaces {
-		s := &res.Spaces[si]
-		for _, l := range res.Layers {
-			var items []UnitScores
-			var signals [][]float32
-			var owner []int // signal → item
-			add := func(kind string, idx int, v []float32) {
-				signed := hasNegative(v)
-				u := UnitScores{Layer: l.Name, Space: s.Name, Kind: kind, Index: idx, Signed: signed}
-				items = append(items, u)
-				if !signed {
-					signals = append(signals, v)
-					owner = append(owner, len(items)-1)
-					return
-				}
-				pos, neg := splitSigns(v)
-				signals = append(signals, pos, neg)
-				owner = append(owner, len(items)-1, len(items)-1)
-			}
-			for u := 0; u < l.Units; u++ {
-				idx := u
-				if l.UnitIndex != nil {
-					idx = l.UnitIndex[u]
-				}
-				add("unit", idx, column(l.Acts, data.N, l.Units, u))
-			}
-			if l.PCA != nil {
-				for k := 0; k < l.PCA.K; k++ {
-					add("pc", k, column(l.PCA.Scores, data.N, l.PCA.K, k))
-				}
-			}
-			var shown []PartScores                   // per signal, in the first embedding
-			sets := make([][][]string, len(signals)) // per signal, its labels in each embedding
-			for e, xy := range xys[si] {
-				sp.begin("scoring %d units and %d PCs of %s in %s space, embedding %d of %d (%d signals)",
-					l.Units, len(items)-l.Units, l.Name, s.Name, e+1, len(xys[si]), len(signals))
-				frame := s.Frame
-				if e > 0 {
-					frame = SquareFrame(xy)
-				}
-				parts, params, err := st.score(ctx, xy, frame, signals, data.Labels, nc, o, o.Seed+seedCells)
-				if err != nil {
-					return nil, fmt.Errorf("probe: scoring %s in %s space (embedding %d): %w", l.Name, s.Name, e+1, err)
-				}
-				if len(parts) != len(signals) {
-					return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(signals))
-				}
-				sp.end()
-				facts := spaceFacts(params)
-				addFacts(&s.Embeddings[e].Quality, facts)
-				if e == 0 {
-					addFacts(&s.Quality, facts)
-					res.Cells = params
-					shown = parts
-				}
-				for j, p := range parts {
-					sets[j] = append(sets[j], p.Labels)
-				}
-			}
-			for j, p := range shown {
-				vote(&p, sets[j])
-				it := &items[owner[j]]
-				if it.Signed {
-					p.Sign = "+"
-					if len(it.Parts) == 1 {
-						p.Sign = "-"
-					}
-				}
-				it.Parts = append(it.Parts, p)
-			}
-			res.Scores = append(res.Scores, items...)
+// signals are the non-negative signals of one layer's units and PCs, as
+// scored: one per unsigned item, its positive and negative parts for a
+// signed one.
+type signals struct {
+	items  []UnitScores
+	values [][]float32
+	owner  []int // signal → item
+}
+
+// add adds the item kind idx in space with values v and its signal(s).
+func (s *signals) add(layer, space, kind string, idx int, v []float32) {
+	signed := hasNegative(v)
+	s.items = append(s.items, UnitScores{Layer: layer, Space: space, Kind: kind, Index: idx, Signed: signed})
+	it := len(s.items) - 1
+	if !signed {
+		s.values = append(s.values, v)
+		s.owner = append(s.owner, it)
+		return
+	}
+	pos, neg := splitSigns(v)
+	s.values = append(s.values, pos, neg)
+	s.owner = append(s.owner, it, it)
+}
+
+// layerSignals returns the signals of every unit and PC of l in space.
+func layerSignals(l *LayerResult, space string, n int) *signals {
+	s := &signals{}
+	for u := 0; u < l.Units; u++ {
+		idx := u
+		if l.UnitIndex != nil {
+			idx = l.UnitIndex[u]
+		}
+		s.add(l.Name, space, "unit", idx, column(l.Acts, n, l.Units, u))
+	}
+	if l.PCA != nil {
+		for k := 0; k < l.PCA.K; k++ {
+			s.add(l.Name, space, "pc", k, column(l.PCA.Scores, n, l.PCA.K, k))
 		}
 	}
-	res.Timings = sp.timings
-	return res, nil
+	return s
+}
+
+// scoreAll scores every unit and PC of every layer in every embedding of
+// both spaces (scoreLayer) and appends the results.
+func (r *runner) scoreAll(ctx context.Context, xys [][][]float64) error {
+	for si := range r.res.Spaces {
+		for li := range r.res.Layers {
+			items, err := r.scoreLayer(ctx, &r.res.Spaces[si], &r.res.Layers[li], xys[si])
+			if err != nil {
+				return err
+			}
+			r.res.Scores = append(r.res.Scores, items...)
+		}
+	}
+	return nil
+}
+
+// scoreLayer scores the signals of layer l in each embedding xys of space
+// s, records the scorer's facts about each embedding in its quality (and
+// the first's in the space's), keeps each part's scores in the first
+// embedding and votes its labels over all of them.
+func (r *runner) scoreLayer(ctx context.Context, s *SpaceResult, l *LayerResult, xys [][]float64) ([]UnitScores, error) {
+	sig := layerSignals(l, s.Name, r.data.N)
+	var shown []PartScores                      // per signal, in the first embedding
+	sets := make([][][]string, len(sig.values)) // per signal, its labels in each embedding
+	for e, xy := range xys {
+		r.sp.begin("scoring %d units and %d PCs of %s in %s space, embedding %d of %d (%d signals)",
+			l.Units, len(sig.items)-l.Units, l.Name, s.Name, e+1, len(xys), len(sig.values))
+		frame := s.Frame
+		if e > 0 {
+			frame = SquareFrame(xy)
+		}
+		parts, params, err := r.st.score(ctx, xy, frame, sig.values, r.data.Labels, nclasses(r.data), r.o, r.o.Seed+seedCells)
+		if err != nil {
+			return nil, fmt.Errorf("probe: scoring %s in %s space (embedding %d): %w", l.Name, s.Name, e+1, err)
+		}
+		if len(parts) != len(sig.values) {
+			return nil, fmt.Errorf("probe: scorer returned %d results for %d signals", len(parts), len(sig.values))
+		}
+		r.sp.end()
+		facts := spaceFacts(params)
+		addFacts(&s.Embeddings[e].Quality, facts)
+		if e == 0 {
+			addFacts(&s.Quality, facts)
+			r.res.Cells = params
+			shown = parts
+		}
+		for j, p := range parts {
+			sets[j] = append(sets[j], p.Labels)
+		}
+	}
+	for j, p := range shown {
+		vote(&p, sets[j])
+		it := &sig.items[sig.owner[j]]
+		if it.Signed {
+			p.Sign = "+"
+			if len(it.Parts) == 1 {
+				p.Sign = "-"
+			}
+		}
+		it.Parts = append(it.Parts, p)
+	}
+	return sig.items, nil
 }
 
 // spaceFacts returns the scorer's facts about the space, by the names of
