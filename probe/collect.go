@@ -166,189 +166,260 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	batch := opts.BatchSize
-	if batch == 0 {
-		batch = DefaultBatchSize
-	}
-	if batch < 0 {
-		return nil, fmt.Errorf("collect: batch size %d: must be positive", batch)
-	}
-	reduce := opts.Reduce
-	if reduce == "" {
-		reduce = ReduceNone
-	}
-	if err := ValidReduce(reduce); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	for h, r := range opts.LayerReduce {
-		if err := ValidReduce(r); err != nil {
-			return nil, fmt.Errorf("collect: %s: %w", h, err)
+	c, err := newCollection(model, data, opts.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.runBatches(ctx); err != nil {
+		return nil, err
+	}
+	return c.finish(), nil
+}
+
+// Validate reports the first option out of its range: a negative
+// BatchSize or Limit, an unknown reduction in Reduce or LayerReduce, or no
+// Hooks.
+func (o *CollectOptions) Validate() error {
+	if o.BatchSize < 0 {
+		return fmt.Errorf("batch size %d: must be positive", o.BatchSize)
+	}
+	if o.Reduce != "" {
+		if err := ValidReduce(o.Reduce); err != nil {
+			return err
 		}
 	}
-	if len(opts.Hooks) == 0 {
-		return nil, errors.New("collect: no tensors to hook (name at least one tensor or node)")
+	for h, r := range o.LayerReduce {
+		if err := ValidReduce(r); err != nil {
+			return fmt.Errorf("%s: %w", h, err)
+		}
 	}
-	if opts.Limit < 0 {
-		return nil, fmt.Errorf("collect: limit %d: must not be negative", opts.Limit)
+	if len(o.Hooks) == 0 {
+		return errors.New("no tensors to hook (name at least one tensor or node)")
 	}
-	maxBytes := opts.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBytes
+	if o.Limit < 0 {
+		return fmt.Errorf("limit %d: must not be negative", o.Limit)
 	}
+	return nil
+}
 
-	n := data.N
-	if opts.Limit > 0 && opts.Limit < n {
-		n = opts.Limit
+// withDefaults fills in DefaultBatchSize, ReduceNone and DefaultMaxBytes
+// for zero values.
+func (o CollectOptions) withDefaults() CollectOptions {
+	if o.BatchSize == 0 {
+		o.BatchSize = DefaultBatchSize
 	}
-	if n == 0 || len(data.X) == 0 {
+	if o.Reduce == "" {
+		o.Reduce = ReduceNone
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	return o
+}
+
+// collection is one Collect between its steps: what to feed, what to
+// fetch, and the matrices filled batch by batch.
+type collection struct {
+	o      CollectOptions // defaults filled in
+	data   *dataset.Set
+	n, per int // samples to run, values per sample
+	prog   *engine.Program
+	// inName is the graph input fed, feedShape its per-sample shape and
+	// fixedBatch its declared batch size (0 when free).
+	inName     string
+	feedShape  []int
+	fixedBatch int
+	acts       []*Activation          // distinct hooked tensors, in hook order
+	seen       map[string]bool        // names of the hooked tensors
+	byHook     map[string]*Activation // every hook as given → its activation
+	fetch      []string               // tensors to fetch from each batch
+	outName    string                 // the graph output kept, or ""
+	out        *Activation            // the output collected, nil once dropped
+}
+
+// newCollection checks that data has n samples to run, fits them to the
+// model's input, resolves the hooks to distinct tensors and prepares the
+// program.
+func newCollection(model *onnxio.Model, data *dataset.Set, o CollectOptions) (*collection, error) {
+	c := &collection{o: o, data: data, n: data.N}
+	if o.Limit > 0 && o.Limit < c.n {
+		c.n = o.Limit
+	}
+	if c.n == 0 || len(data.X) == 0 {
 		return nil, fmt.Errorf("collect: dataset %s is empty: no samples to run", data.Name)
 	}
-	per := data.SampleSize()
-	if per <= 0 || len(data.X) < n*per || (data.Labels != nil && len(data.Labels) < n) {
+	c.per = data.SampleSize()
+	if c.per <= 0 || len(data.X) < c.n*c.per || (data.Labels != nil && len(data.Labels) < c.n) {
 		return nil, fmt.Errorf("collect: dataset %s is inconsistent: %d samples of %v but %d values and %d labels", data.Name, data.N, data.Shape, len(data.X), len(data.Labels))
 	}
-
 	g := newGraphIndex(model)
 	in, err := g.input()
 	if err != nil {
 		return nil, err
 	}
-	feedShape, fixedBatch, err := fitInput(model, in, data)
+	c.feedShape, c.fixedBatch, err = fitInput(model, in, data)
 	if err != nil {
 		return nil, err
 	}
-	if fixedBatch > 0 {
-		batch = fixedBatch
+	if c.fixedBatch > 0 {
+		c.o.BatchSize = c.fixedBatch
 	}
-	inName := in.GetName()
+	c.inName = in.GetName()
+	if err := c.resolveHooks(model, g); err != nil {
+		return nil, err
+	}
+	c.prog, err = engine.Prepare(model, engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if c.outName != "" {
+		c.out = &Activation{Name: c.outName, Hook: c.outName, Reduce: ReduceNone}
+		if nd := g.producer[c.outName]; nd != nil {
+			c.out.Node, c.out.Op = nd.GetName(), nd.GetOpType()
+		}
+	}
+	return c, nil
+}
 
-	// Resolve hooks to distinct tensors, in the order given.
-	var acts []*Activation
-	seen := map[string]bool{}
-	byHook := map[string]*Activation{}
+// resolveHooks resolves the hooks to distinct tensors, in the order given,
+// with their reduction and layout, and lists the tensors to fetch: the
+// hooked ones and, unless SkipOutput, the model's first output.
+func (c *collection) resolveHooks(model *onnxio.Model, g *graphIndex) error {
+	c.seen, c.byHook = map[string]bool{}, map[string]*Activation{}
 	byName := map[string]*Activation{}
-	for _, h := range opts.Hooks {
+	for _, h := range c.o.Hooks {
 		a, err := g.resolve(h)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if seen[a.Name] {
-			byHook[h] = byName[a.Name]
+		if c.seen[a.Name] {
+			c.byHook[h] = byName[a.Name]
 			continue
 		}
-		seen[a.Name] = true
-		a.Reduce, a.explicit = reduce, !opts.MatchKind
-		if r, ok := opts.LayerReduce[h]; ok && r != "" {
+		c.seen[a.Name] = true
+		a.Reduce, a.explicit = c.o.Reduce, !c.o.MatchKind
+		if r, ok := c.o.LayerReduce[h]; ok && r != "" {
 			a.Reduce, a.explicit = r, true
 		}
 		a.Layout, a.LayoutWhy = TokenLayout(model, a.Name)
-		acts = append(acts, a)
-		byHook[h], byName[a.Name] = a, a
+		c.acts = append(c.acts, a)
+		c.byHook[h], byName[a.Name] = a, a
 	}
-	outName := ""
-	if !opts.SkipOutput && len(model.Outputs) > 0 {
-		outName = model.Outputs[0].GetName()
+	if !c.o.SkipOutput && len(model.Outputs) > 0 {
+		c.outName = model.Outputs[0].GetName()
 	}
-	fetch := make([]string, 0, len(acts)+1)
-	for _, a := range acts {
-		fetch = append(fetch, a.Name)
+	c.fetch = make([]string, 0, len(c.acts)+1)
+	for _, a := range c.acts {
+		c.fetch = append(c.fetch, a.Name)
 	}
-	if outName != "" && !seen[outName] {
-		fetch = append(fetch, outName)
+	if c.outName != "" && !c.seen[c.outName] {
+		c.fetch = append(c.fetch, c.outName)
 	}
+	return nil
+}
 
-	prog, err := engine.Prepare(model, engine.Options{})
-	if err != nil {
-		return nil, err
-	}
-
-	res := &Activations{N: n, Tensors: acts, Accuracy: math.NaN(), InputShape: append([]int{-1}, feedShape...), byHook: byHook}
-	if data.Labels != nil {
-		res.Labels = append([]int(nil), data.Labels[:n]...)
-	}
-	var out *Activation
-	if outName != "" {
-		out = &Activation{Name: outName, Hook: outName, Reduce: ReduceNone}
-		if nd := g.producer[outName]; nd != nil {
-			out.Node, out.Op = nd.GetName(), nd.GetOpType()
-		}
-	}
-
-	feed := make([]int, 1+len(feedShape))
-	copy(feed[1:], feedShape)
+// runBatches runs the samples in batches (a short last batch zero-padded
+// for a fixed-batch model), checks the memory after the first, and takes
+// each batch's rows of every hooked tensor and of the output.
+func (c *collection) runBatches(ctx context.Context) error {
+	n, per, batch := c.n, c.per, c.o.BatchSize
+	feed := make([]int, 1+len(c.feedShape))
+	copy(feed[1:], c.feedShape)
 	var pad []float32 // zero-padded last batch for fixed-batch models
 	for start := 0; start < n; start += batch {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		b := min(batch, n-start)
-		x := data.X[start*per : (start+b)*per]
+		x := c.data.X[start*per : (start+b)*per]
 		rows := b
-		if fixedBatch > 0 && b < fixedBatch {
+		if c.fixedBatch > 0 && b < c.fixedBatch {
 			if pad == nil {
-				pad = make([]float32, fixedBatch*per)
+				pad = make([]float32, c.fixedBatch*per)
 			}
 			clear(pad)
 			copy(pad, x)
-			x, rows = pad, fixedBatch
+			x, rows = pad, c.fixedBatch
 		}
 		feed[0] = rows
-		outs, err := prog.Run(ctx, map[string]*engine.Tensor{inName: engine.NewFloat(feed, x)}, fetch)
+		outs, err := c.prog.Run(ctx, map[string]*engine.Tensor{c.inName: engine.NewFloat(feed, x)}, c.fetch)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-				return nil, ctxErr
+				return ctxErr
 			}
-			return nil, fmt.Errorf("collect: samples %d–%d: %w", start, start+b-1, err)
+			return fmt.Errorf("collect: samples %d–%d: %w", start, start+b-1, err)
 		}
 		if start == 0 {
-			if err := checkMemory(acts, outs, n, maxBytes); err != nil {
-				return nil, err
+			if err := checkMemory(c.acts, outs, n, c.o.MaxBytes); err != nil {
+				return err
 			}
 		}
-		for _, a := range acts {
+		for _, a := range c.acts {
 			if err := a.take(outs[a.Name], start, b, rows, n); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		if out != nil {
-			t := outs[outName]
-			if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows && t.Len() <= rows*MaxOutputUnits {
-				if err := out.take(t, start, b, rows, n); err != nil {
-					return nil, err
-				}
-			} else {
-				out = nil
-			}
+		if err := c.takeOutput(outs[c.outName], start, b, rows); err != nil {
+			return err
 		}
-		if opts.Progress != nil {
-			opts.Progress(start+b, n)
+		if c.o.Progress != nil {
+			c.o.Progress(start+b, n)
 		}
 	}
+	return nil
+}
 
-	for _, a := range acts {
+// takeOutput takes a batch's rows of the graph output t, or drops the
+// output for good when t is not a float32 tensor with a batch axis of at
+// most MaxOutputUnits values per sample.
+func (c *collection) takeOutput(t *engine.Tensor, start, b, rows int) error {
+	if c.out == nil {
+		return nil
+	}
+	if t != nil && t.DType == engine.Float32 && len(t.Shape) >= 1 && t.Shape[0] == rows && t.Len() <= rows*MaxOutputUnits {
+		return c.out.take(t, start, b, rows, c.n)
+	}
+	c.out = nil
+	return nil
+}
+
+// finish returns the activations with their warnings, and the output with
+// its predictions and accuracy.
+func (c *collection) finish() *Activations {
+	n := c.n
+	res := &Activations{N: n, Tensors: c.acts, Accuracy: math.NaN(), InputShape: append([]int{-1}, c.feedShape...), byHook: c.byHook}
+	if c.data.Labels != nil {
+		res.Labels = append([]int(nil), c.data.Labels[:n]...)
+	}
+	for _, a := range c.acts {
 		if w := a.warning(); w != "" {
 			res.Warnings = append(res.Warnings, w)
 		}
 	}
-	if out != nil {
-		if w := out.warning(); w != "" && !seen[outName] {
-			res.Warnings = append(res.Warnings, w)
-		}
-		res.Output = out
-		if len(out.Shape) == 1 && out.Units >= 2 {
-			res.Predictions = argmaxRows(out.Data, out.N, out.Units)
-		}
-		if res.Predictions != nil && res.Labels != nil {
-			correct := 0
-			for i, p := range res.Predictions {
-				if p == res.Labels[i] {
-					correct++
-				}
-			}
-			res.Accuracy = float64(correct) / float64(n)
-		}
+	out := c.out
+	if out == nil {
+		return res
 	}
-	return res, nil
+	if w := out.warning(); w != "" && !c.seen[c.outName] {
+		res.Warnings = append(res.Warnings, w)
+	}
+	res.Output = out
+	if len(out.Shape) == 1 && out.Units >= 2 {
+		res.Predictions = argmaxRows(out.Data, out.N, out.Units)
+	}
+	if res.Predictions != nil && res.Labels != nil {
+		correct := 0
+		for i, p := range res.Predictions {
+			if p == res.Labels[i] {
+				correct++
+			}
+		}
+		res.Accuracy = float64(correct) / float64(n)
+	}
+	return res
 }
 
 // checkMemory refuses to collect more than maxBytes of matrices: N samples
