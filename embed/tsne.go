@@ -182,119 +182,36 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 	if d < 1 {
 		return nil, errors.New("embed: t-SNE needs at least 1 feature")
 	}
-	if !(o.Perplexity > 0) || o.Iterations < 0 || o.EarlyIterations < 0 || o.LearningRate < 0 || o.PCA < 0 {
-		return nil, fmt.Errorf("embed: bad t-SNE options (perplexity %v, iterations %d, early iterations %d, learning rate %v, pca %d)",
-			o.Perplexity, o.Iterations, o.EarlyIterations, o.LearningRate, o.PCA)
-	}
-	if !(o.GridSpacing > 0) || o.GridOrder < 4 || o.GridOrder%2 != 0 {
-		return nil, fmt.Errorf("embed: bad grid options (spacing %v, order %d: need spacing > 0 and an even order ≥ 4)", o.GridSpacing, o.GridOrder)
-	}
-	if o.Init != "pca" && o.Init != "random" {
-		return nil, fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
-	}
-	method := o.Method
-	switch method {
-	case "auto":
-		method = "fft"
-		if n <= o.ExactMaxN {
-			method = "exact"
-		}
-	case "exact", "fft":
-	default:
-		return nil, fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
 	if i := firstNonFinite(x); i >= 0 {
 		return nil, fmt.Errorf("embed: t-SNE input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
 	}
-
-	// Each run's perplexity, lowered when there are too few points, and
-	// the neighbourhood size k it needs.
-	res := make([]*Result, len(runs))
-	seeds := make([]uint64, len(runs))
-	kmax := 1
-	for i, r := range runs {
-		want := cmp.Or(r.Perplexity, o.Perplexity)
-		if !(want > 0) {
-			return nil, fmt.Errorf("embed: bad t-SNE perplexity %v in run %d", want, i)
-		}
-		seeds[i] = cmp.Or(r.Seed, o.Seed)
-		res[i] = &Result{N: n, Method: method, Perplexity: want, Timings: map[string]time.Duration{}}
-		if k := int(3 * want); k > n-1 {
-			res[i].Perplexity = float64(n-1) / 3
-			res[i].Warnings = append(res[i].Warnings, fmt.Sprintf("perplexity %g needs at least %d points; lowered to %.4g for %d points",
-				want, k+1, res[i].Perplexity, n))
-		}
-		kmax = max(kmax, int(3*res[i].Perplexity))
+	res, seeds, kmax, err := planRuns(n, o, runs)
+	if err != nil {
+		return nil, err
 	}
 	var shared []string // warnings about the data, for every run
 	if c := constantColumns(x, n, d); c > 0 {
 		shared = append(shared, fmt.Sprintf("%d of %d input columns are constant", c, d))
 	}
-
-	// PCA: for the initialisation, for pruning the exact neighbour search,
-	// and optionally as preprocessing; randomized for wide data (AutoPCA),
-	// whose top components serve all three as well.
 	t0 := time.Now()
-	data, dd := x, d
-	m := min(50, d, n)
-	if o.PCA > 0 {
-		m = min(o.PCA, d, n)
-	}
-	var pca *PCAResult
-	if d > 1 {
-		var err error
-		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
-		if err != nil {
-			return nil, err
-		}
-		if o.PCA > 0 && o.PCA < d {
-			proj := pca.Projection.RawMatrix()
-			dd = pca.Projection.RawMatrix().Cols
-			data = make([]float32, n*dd)
-			for i := 0; i < n; i++ {
-				for j := 0; j < dd; j++ {
-					data[i*dd+j] = float32(proj.Data[i*proj.Stride+j])
-				}
-			}
-		}
+	data, dd, pca, err := tsnePCA(ctx, x, n, d, o)
+	if err != nil {
+		return nil, err
 	}
 	tPCA := time.Since(t0)
-	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, tPCA.Seconds())
-
-	// Nearest neighbours, once, for the largest k.
 	t0 = time.Now()
-	var nb *neighbors
-	var err error
-	exact := false
-	switch {
-	case n > o.KNNExactMaxN:
-		nb, err = knnApprox(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), o.Seed)
-	case dd <= 32 || pca == nil:
-		// Low dimension: brute force is cheap enough.
-		nb, err = knnBrute(ctx, data, n, dd, kmax)
-		exact = true
-	default:
-		nb, err = knnPruned(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), nil)
-		exact = true
-	}
+	nb, exact, err := neighbours(ctx, data, n, dd, d, kmax, pca, o)
 	if err != nil {
 		return nil, err
 	}
 	tKNN := time.Since(t0)
 	o.logf("t-SNE: %d nearest neighbours (exact: %v): %.1f s\n", kmax, exact, tKNN.Seconds())
-	dups := 0
-	for i := 0; i < n; i++ {
-		if nb.d2[i*kmax] == 0 {
-			dups++
-		}
-	}
-	if dups == n && allRowsEqual(x, n, d) {
-		shared = append(shared, fmt.Sprintf("all %d points are identical: the embedding is meaningless", n))
-	} else if dups > 0 {
-		shared = append(shared, fmt.Sprintf("%d points have an exact duplicate", dups))
-	}
+	shared = append(shared, duplicateWarnings(nb, x, n, d, kmax)...)
 
-	// Affinities, once per perplexity.
+	// Affinities, once per perplexity, then each run's optimisation.
 	aff := map[float64]*affinities{}
 	for i, r := range res {
 		a := aff[r.Perplexity]
@@ -316,6 +233,137 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 		}
 	}
 	return res, nil
+}
+
+// Validate reports the first option out of its range, zero fields taking
+// their defaults: Perplexity must be > 0; Iterations, EarlyIterations,
+// LearningRate and PCA ≥ 0; GridSpacing > 0 and GridOrder even and ≥ 4;
+// Init "pca" or "random"; Method "auto", "exact" or "fft".
+func (o TSNEOptions) Validate() error {
+	o = o.withDefaults()
+	if !(o.Perplexity > 0) || o.Iterations < 0 || o.EarlyIterations < 0 || o.LearningRate < 0 || o.PCA < 0 {
+		return fmt.Errorf("embed: bad t-SNE options (perplexity %v, iterations %d, early iterations %d, learning rate %v, pca %d)",
+			o.Perplexity, o.Iterations, o.EarlyIterations, o.LearningRate, o.PCA)
+	}
+	if !(o.GridSpacing > 0) || o.GridOrder < 4 || o.GridOrder%2 != 0 {
+		return fmt.Errorf("embed: bad grid options (spacing %v, order %d: need spacing > 0 and an even order ≥ 4)", o.GridSpacing, o.GridOrder)
+	}
+	if o.Init != "pca" && o.Init != "random" {
+		return fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
+	}
+	switch o.Method {
+	case "auto", "exact", "fft":
+	default:
+		return fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
+	}
+	return nil
+}
+
+// method returns the repulsion method for n points: o.Method, with
+// "auto" resolved to "exact" for n ≤ o.ExactMaxN and "fft" above.
+func (o TSNEOptions) method(n int) string {
+	if o.Method != "auto" {
+		return o.Method
+	}
+	if n <= o.ExactMaxN {
+		return "exact"
+	}
+	return "fft"
+}
+
+// planRuns makes each run's result with its perplexity, lowered (with a
+// warning) when there are too few points, and returns them with each
+// run's seed and the largest neighbourhood size k = ⌊3·perplexity⌋.
+func planRuns(n int, o TSNEOptions, runs []Run) ([]*Result, []uint64, int, error) {
+	res := make([]*Result, len(runs))
+	seeds := make([]uint64, len(runs))
+	kmax := 1
+	for i, r := range runs {
+		want := cmp.Or(r.Perplexity, o.Perplexity)
+		if !(want > 0) {
+			return nil, nil, 0, fmt.Errorf("embed: bad t-SNE perplexity %v in run %d", want, i)
+		}
+		seeds[i] = cmp.Or(r.Seed, o.Seed)
+		res[i] = &Result{N: n, Method: o.method(n), Perplexity: want, Timings: map[string]time.Duration{}}
+		if k := int(3 * want); k > n-1 {
+			res[i].Perplexity = float64(n-1) / 3
+			res[i].Warnings = append(res[i].Warnings, fmt.Sprintf("perplexity %g needs at least %d points; lowered to %.4g for %d points",
+				want, k+1, res[i].Perplexity, n))
+		}
+		kmax = max(kmax, int(3*res[i].Perplexity))
+	}
+	return res, seeds, kmax, nil
+}
+
+// tsnePCA runs the PCA that serves the initialisation, the pruning of the
+// exact neighbour search and, with o.PCA > 0, the preprocessing: the
+// randomized one for wide data (AutoPCA). It returns the data the
+// neighbours are searched in (x, or its first o.PCA components) with
+// their dimension, and the PCA (nil for d = 1).
+func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float32, int, *PCAResult, error) {
+	t0 := time.Now()
+	data, dd := x, d
+	m := min(50, d, n)
+	if o.PCA > 0 {
+		m = min(o.PCA, d, n)
+	}
+	var pca *PCAResult
+	if d > 1 {
+		var err error
+		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		if o.PCA > 0 && o.PCA < d {
+			proj := pca.Projection.RawMatrix()
+			dd = proj.Cols
+			data = make([]float32, n*dd)
+			for i := 0; i < n; i++ {
+				for j := 0; j < dd; j++ {
+					data[i*dd+j] = float32(proj.Data[i*proj.Stride+j])
+				}
+			}
+		}
+	}
+	o.logf("t-SNE: PCA to %d components: %.1f s\n", m, time.Since(t0).Seconds())
+	return data, dd, pca, nil
+}
+
+// neighbours finds the kmax nearest neighbours of every point of the
+// n×dd data (d the input's dimension), once for all runs: approximately
+// above o.KNNExactMaxN points, else exactly (brute force in low dimension
+// or without a PCA, else pruned by the PCA projection). exact says which.
+func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PCAResult, o TSNEOptions) (nb *neighbors, exact bool, err error) {
+	switch {
+	case n > o.KNNExactMaxN:
+		nb, err = knnApprox(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), o.Seed)
+	case dd <= 32 || pca == nil:
+		// Low dimension: brute force is cheap enough.
+		nb, err = knnBrute(ctx, data, n, dd, kmax)
+		exact = true
+	default:
+		nb, err = knnPruned(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), nil)
+		exact = true
+	}
+	return nb, exact, err
+}
+
+// duplicateWarnings warns of points with an exact duplicate (a nearest
+// neighbour at distance 0), or that all n points of x are identical.
+func duplicateWarnings(nb *neighbors, x []float32, n, d, kmax int) []string {
+	dups := 0
+	for i := 0; i < n; i++ {
+		if nb.d2[i*kmax] == 0 {
+			dups++
+		}
+	}
+	if dups == n && allRowsEqual(x, n, d) {
+		return []string{fmt.Sprintf("all %d points are identical: the embedding is meaningless", n)}
+	}
+	if dups > 0 {
+		return []string{fmt.Sprintf("%d points have an exact duplicate", dups)}
+	}
+	return nil
 }
 
 // affinities are the input affinities P of one perplexity, with
