@@ -63,6 +63,23 @@ type Options struct {
 	// Quiet turns progress off; Log receives progress text (nil = none).
 	Quiet bool
 	Log   io.Writer
+	// Progress, when not nil and not Quiet, is told how far each long
+	// stage has got (see Progress).
+	Progress Progress
+}
+
+// Progress receives the progress of a long stage of Run: done of total
+// steps of stage, called as the work advances, done = total last. The
+// stages are "activations" (points run through the model) and "cells"
+// (signals scored, once per layer, space and embedding). It may be called
+// from several goroutines, never concurrently.
+type Progress func(stage string, done, total int)
+
+// report calls o.Progress, if any and not Quiet.
+func (o *Options) report(stage string, done, total int) {
+	if o.Progress != nil && !o.Quiet {
+		o.Progress(stage, done, total)
+	}
 }
 
 // DefaultMaxUnits is the default Options.MaxUnits: every unit is scored

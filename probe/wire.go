@@ -9,7 +9,6 @@ import (
 	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
-	"github.com/conceptcells/conceptcells/internal/progress"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -17,14 +16,12 @@ import (
 // and the cell scorer (cells).
 var pipeline = stages{collect: collectStage, tsne: tsneStage, score: scoreStage}
 
-// collectStage runs Collect with a progress bar and returns the hooked
-// tensors by the names they were asked for.
+// collectStage runs Collect, reporting its progress as the "activations"
+// stage, and returns the hooked tensors by the names they were asked for.
 func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error) {
-	bar := progress.New(int64(data.N), "activations", o.Quiet)
 	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true,
 		Reduce: o.Reduce, MatchKind: true, LayerReduce: o.LayerReduce,
-		Progress: func(done, total int) { bar.Set(done) }})
-	bar.Finish()
+		Progress: func(done, total int) { o.report("activations", done, total) }})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +69,7 @@ func tsneStage(ctx context.Context, x []float32, n, d int, o Options, runs []tsn
 }
 
 // scoreStage scores the non-negative signals with cells.ScoreUnits in the
-// frame run chose, with a progress bar over the signals.
+// frame run chose, reporting its progress as the "cells" stage.
 func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][]float32, labels []int, nclass int, o Options, seed int64) ([]PartScores, *cells.Params, error) {
 	n := len(xy) / 2
 	xs, ys := make([]float64, n), make([]float64, n)
@@ -97,10 +94,8 @@ func scoreStage(ctx context.Context, xy []float64, frame [4]float64, signals [][
 	co.FieldShuffles = o.FieldShuffles
 	co.Seed = uint64(seed)
 	co.Signed = cells.SignedNone // run splits signed signals itself
-	bar := progress.New(int64(len(signals)), "cells", o.Quiet)
-	co.Progress = func(done, total int) { bar.Set(done) }
+	co.Progress = func(done, total int) { o.report("cells", done, total) }
 	r, err := cells.ScoreUnits(ctx, f, cols, labels, co)
-	bar.Finish()
 	if err != nil {
 		return nil, nil, err
 	}

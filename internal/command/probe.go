@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 
 	"github.com/conceptcells/conceptcells/dataset"
@@ -297,6 +298,7 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	o.RobustPerplexity = c.Float64("robust-perplexity")
 	o.Quiet = c.Bool(quietFlag.Name)
 	o.Log = progress.Writer(o.Quiet)
+	o.Progress = stageBars(o.Quiet)
 	switch pcs := c.String("pcs"); pcs {
 	case "auto", "":
 		o.PCs = 0
@@ -442,4 +444,26 @@ func reducedUnits(res *probe.Result) string {
 		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, strings.Join(dims, "×"), l.Units, how))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// stageBars returns a probe.Progress that draws one progress bar per run
+// of a stage on stderr (none when quiet or not a terminal): a new bar when
+// the stage changes or starts again, finished when done reaches total.
+func stageBars(quiet bool) probe.Progress {
+	var bar *progressbar.ProgressBar
+	stage, last := "", 0
+	return func(s string, done, total int) {
+		if bar == nil || s != stage || done < last {
+			if bar != nil {
+				bar.Finish()
+			}
+			bar, stage = progress.New(int64(total), s, quiet), s
+		}
+		last = done
+		bar.Set(done)
+		if done >= total {
+			bar.Finish()
+			bar = nil
+		}
+	}
 }
