@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/conceptcells/conceptcells/probe"
 	"math"
 	"math/rand/v2"
 )
@@ -46,7 +47,7 @@ func fakeReport(n, bins, k int, seed uint64) *Report {
 			sp.X[i] = float32(30*math.Cos(a) + 6*rng.NormFloat64())
 			sp.Y[i] = float32(30*math.Sin(a) + 6*rng.NormFloat64())
 		}
-		sp.Frame = squareFrame(sp.X, sp.Y)
+		sp.Frame = probe.SquareFrame(xy(sp.X, sp.Y))
 		for e := 0; e < 3; e++ {
 			sp.Embeddings = append(sp.Embeddings, Embedding{Seed: int64(len(r.Spaces) + 1 + 100*e), Perplexity: []float64{30, 30, 50}[e],
 				Quality: map[string]float64{"kl": 1.8 + 0.01*float64(e)}})
@@ -200,4 +201,13 @@ func fakeSAC(bins, idx int) *Grid {
 		}
 	}
 	return g
+}
+
+// xy interleaves x and y into n×2 row-major points.
+func xy(x, y []float32) []float64 {
+	p := make([]float64, 2*len(x))
+	for i := range x {
+		p[2*i], p[2*i+1] = float64(x[i]), float64(y[i])
+	}
+	return p
 }

@@ -84,7 +84,7 @@ func New(res *probe.Result) *Report {
 			s.Y[i] = float32(sp.XY[2*i+1])
 		}
 		if s.Frame == ([4]float64{}) {
-			s.Frame = squareFrame(s.X, s.Y)
+			s.Frame = probe.SquareFrame(sp.XY)
 		}
 		for _, e := range sp.Embeddings {
 			s.Embeddings = append(s.Embeddings, Embedding{Seed: e.Seed, Perplexity: e.Perplexity, Quality: e.Quality})

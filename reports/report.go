@@ -329,17 +329,3 @@ const (
 // SummaryLabels lists the labels the summary always counts, in display
 // order (probe.SummaryLabels).
 var SummaryLabels = probe.SummaryLabels
-
-// squareFrame returns the square bounding box [xmin, xmax, ymin, ymax] of
-// the finite points: extent E = max(x range, y range), centred on the data
-// mid-points (cell-metrics spec §1.1). A degenerate extent becomes 1.
-func squareFrame(x, y []float32) [4]float64 {
-	x0, x1 := seriesRange(x)
-	y0, y1 := seriesRange(y)
-	e := math.Max(x1-x0, y1-y0)
-	if !(e > 0) {
-		e = 1
-	}
-	mx, my := (x0+x1)/2, (y0+y1)/2
-	return [4]float64{mx - e/2, mx + e/2, my - e/2, my + e/2}
-}
