@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -13,7 +14,7 @@ import (
 // before the output, post-activation. ChooseLayers finds them in any graph
 // by walking back from the output.
 
-// passThrough are ops walked through backwards from the output before the
+// outputOps are ops walked through backwards from the output before the
 // final layer is reached: they normalise or reshape the final layer's
 // values without being a layer of their own.
 var outputOps = []string{"LogSoftmax", "Softmax", "Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Cast"}
@@ -24,6 +25,10 @@ var layerOps = []string{"Gemm", "MatMul", "Conv"}
 // shapeOps are walked through backwards from the final layer's input to the
 // pre-final layer's tensor: they only move or copy values.
 var shapeOps = []string{"Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Cast"}
+
+// ErrNameLayers is wrapped by ChooseLayers' errors when the graph does not
+// end as it expects: the layers must be named (Options.Layers).
+var ErrNameLayers = errors.New("the layers must be named")
 
 // LayerChoice is the outcome of ChooseLayers.
 type LayerChoice struct {
@@ -39,7 +44,8 @@ type LayerChoice struct {
 // Add); the pre-final layer is the tensor feeding that projection, reached
 // backwards through shape-only ops — for a PyTorch MLP head that is the
 // output of the activation (ReLU) of the previous layer. It is an error
-// when the graph does not end that way; then the user names --layers.
+// when the graph does not end that way (wrapping ErrNameLayers); then the
+// caller names the layers (Options.Layers).
 func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 	if len(m.Outputs) == 0 {
 		return nil, fmt.Errorf("choosing layers: the model has no graph output")
@@ -79,7 +85,7 @@ func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 		t = n.GetInput()[0]
 	}
 	if final == nil {
-		return nil, fmt.Errorf("choosing layers: walking back from output %q through %v found no Gemm, MatMul or Conv; name the layers with --layers", out, outputOps)
+		return nil, fmt.Errorf("choosing layers: walking back from output %q through %v found no Gemm, MatMul or Conv: %w", out, outputOps, ErrNameLayers)
 	}
 	if len(final.GetInput()) == 0 {
 		return nil, fmt.Errorf("choosing layers: node %q (%s) has no input", final.GetName(), final.GetOpType())
@@ -94,7 +100,7 @@ func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 	}
 	pn, _ := m.Producer(pre)
 	if pn == nil {
-		return nil, fmt.Errorf("choosing layers: the input of the final layer %q is %q, a graph input or weight, not a hidden layer; name the layers with --layers", finalTensor, pre)
+		return nil, fmt.Errorf("choosing layers: the input of the final layer %q is %q, a graph input or weight, not a hidden layer: %w", finalTensor, pre, ErrNameLayers)
 	}
 	c := &LayerChoice{PreFinal: pre, Final: finalTensor}
 	c.Why = []string{

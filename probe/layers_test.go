@@ -1,8 +1,8 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
@@ -75,7 +75,7 @@ func TestChooseLayersMatMulAdd(t *testing.T) {
 		}
 	}
 	// An output behind an op we do not walk through is an error naming it.
-	if _, err := ChooseLayers(mlp(t, "Sigmoid")); err == nil || !strings.Contains(err.Error(), "--layers") {
-		t.Errorf("Sigmoid tail: err %v, want a hint to use --layers", err)
+	if _, err := ChooseLayers(mlp(t, "Sigmoid")); !errors.Is(err, ErrNameLayers) {
+		t.Errorf("Sigmoid tail: err %v, want ErrNameLayers", err)
 	}
 }

@@ -176,7 +176,54 @@ func (p *Plan) estimate(o Options) {
 	p.MemoryBytes *= 2
 }
 
-// checkUnits refuses a layer with more kept units than o.MaxUnits.
+// UnitsError is the refusal of a layer with more units than
+// Options.MaxUnits, with what it would cost and the ways on: choose units
+// (Options.Units), reduce the layer (Options.LayerReduce, when it is
+// unreduced and has a reduction), or raise Options.MaxUnits.
+type UnitsError struct {
+	Layer string
+	// Kept is the layer's units after reduction and selection, Units
+	// after reduction only; N is the points, MaxUnits the limit.
+	Kept, Units, N, MaxUnits int
+	// TensorShape, Reduce and Layout are how the layer became units.
+	TensorShape    []int
+	Reduce, Layout string
+	// MemoryBytes and ReportBytes estimate the layer's own cost.
+	MemoryBytes, ReportBytes int64
+	// ReduceTo is a reduction that would make fewer units (ReducedUnits),
+	// "" when the layer is reduced already or has none.
+	ReduceTo     string
+	ReducedUnits int
+}
+
+// Error says why the layer is refused and how to go on, in terms of
+// Options.
+func (e *UnitsError) Error() string {
+	fix := []string{fmt.Sprintf("choose units with Options.Units (e.g. %s: 0…%d)", e.Layer, e.FirstUnits()-1)}
+	if e.ReduceTo != "" {
+		fix = append(fix, fmt.Sprintf("reduce it (Options.LayerReduce %s: %s: %d units)", e.Layer, e.ReduceTo, e.ReducedUnits))
+	}
+	fix = append(fix, fmt.Sprintf("or raise Options.MaxUnits (≥ %d)", e.Kept))
+	return e.Describe(fmt.Sprintf("Options.MaxUnits %d", e.MaxUnits), "reduction "+e.Reduce, fix)
+}
+
+// Describe writes the refusal with the limit named by limit, the
+// reduction of a reduced layer named by how, and the ways on fix (a CLI
+// names its flags here).
+func (e *UnitsError) Describe(limit, how string, fix []string) string {
+	if e.Reduce == ReduceNone {
+		how = "every value"
+	}
+	return fmt.Sprintf("probe: layer %q has %d units per point (%s of %s, %s): over %s. Scoring them at %d points would take about %s of memory and up to %s of report. To go on, %s",
+		e.Layer, e.Kept, how, joinInts(e.TensorShape, "×"), e.Layout, limit, e.N,
+		humanBytes(e.MemoryBytes), humanBytes(e.ReportBytes), strings.Join(fix, ", "))
+}
+
+// FirstUnits is the selection Error suggests: units 0…FirstUnits−1.
+func (e *UnitsError) FirstUnits() int { return min(e.MaxUnits, e.Units) }
+
+// checkUnits refuses a layer with more kept units than o.MaxUnits with a
+// *UnitsError.
 func checkUnits(lp LayerPlan, n int, o Options) error {
 	if o.MaxUnits < 0 || lp.Kept <= o.MaxUnits {
 		return nil
@@ -184,23 +231,17 @@ func checkUnits(lp LayerPlan, n int, o Options) error {
 	alone := Plan{N: n, Layers: []LayerPlan{lp}}
 	alone.Sample = 0 // the layer's own share
 	alone.estimate(o)
-	how := "every value"
-	if lp.Reduce != ReduceNone {
-		how = "--reduce " + lp.Reduce
-	}
-	var fix []string
-	fix = append(fix, fmt.Sprintf("choose units with --units (e.g. --units %s=0-%d)", lp.Name, min(o.MaxUnits, lp.Units)-1))
-	if len(lp.TensorShape) >= 2 && (lp.Reduce == ReduceNone) {
-		r := ReduceSpatialMean
+	e := &UnitsError{Layer: lp.Name, Kept: lp.Kept, Units: lp.Units, N: n, MaxUnits: o.MaxUnits,
+		TensorShape: lp.TensorShape, Reduce: lp.Reduce, Layout: lp.Layout,
+		MemoryBytes: alone.MemoryBytes, ReportBytes: alone.ReportBytes}
+	if len(lp.TensorShape) >= 2 && lp.Reduce == ReduceNone {
+		e.ReduceTo = ReduceSpatialMean
 		if lp.Layout == LayoutTokens {
-			r = ReduceCLS
+			e.ReduceTo = ReduceCLS
 		}
-		fix = append(fix, fmt.Sprintf("reduce it (--reduce %s=%s: %d units)", lp.Name, r, reducedUnits(lp.TensorShape, r)))
+		e.ReducedUnits = reducedUnits(lp.TensorShape, e.ReduceTo)
 	}
-	fix = append(fix, fmt.Sprintf("or raise --max-units (≥ %d)", lp.Kept))
-	return fmt.Errorf("probe: layer %q has %d units per point (%s of %s, %s): over --max-units %d. Scoring them at %d points would take about %s of memory and up to %s of report. To go on, %s",
-		lp.Name, lp.Kept, how, joinInts(lp.TensorShape, "×"), lp.Layout, o.MaxUnits, n,
-		humanBytes(alone.MemoryBytes), humanBytes(alone.ReportBytes), strings.Join(fix, ", "))
+	return e
 }
 
 // selectUnits returns the units of layer chosen by sel (sel[layer], else
@@ -221,11 +262,11 @@ func selectUnits(sel map[string][]int, layer string, units int) ([]int, error) {
 		if i >= 0 && i < units {
 			keep = append(keep, i)
 		} else if named {
-			return nil, fmt.Errorf("probe: --units %s: unit %d: the layer has units 0…%d", layer, i, units-1)
+			return nil, fmt.Errorf("probe: units chosen for %s: unit %d: the layer has units 0…%d", layer, i, units-1)
 		}
 	}
 	if len(keep) == 0 {
-		return nil, fmt.Errorf("probe: --units: none of the units chosen is among the %d units (0…%d) of layer %q", units, units-1, layer)
+		return nil, fmt.Errorf("probe: none of the units chosen is among the %d units (0…%d) of layer %q", units, units-1, layer)
 	}
 	return keep, nil
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -90,11 +91,15 @@ func TestRunRefusesBeforeInference(t *testing.T) {
 		t.Fatal("no error")
 	}
 	t.Logf("refused in %v: %v", took, err)
-	for _, want := range []string{resnetLayer3, "128 units", "--max-units 100", "--units " + resnetLayer3 + "=0-99",
-		"--reduce " + resnetLayer3 + "=spatial-mean: 32 units", "300 points", "every value of 32×2×2", "of memory", "of report"} {
+	for _, want := range []string{resnetLayer3, "128 units", "Options.MaxUnits 100", "Options.Units (e.g. " + resnetLayer3 + ": 0…99)",
+		"Options.LayerReduce " + resnetLayer3 + ": spatial-mean: 32 units", "300 points", "every value of 32×2×2", "of memory", "of report"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message does not say %q", want)
 		}
+	}
+	var ue *UnitsError
+	if !errors.As(err, &ue) || ue.Kept != 128 || ue.MaxUnits != 100 || ue.ReduceTo != ReduceSpatialMean || ue.ReducedUnits != 32 || ue.FirstUnits() != 100 {
+		t.Errorf("UnitsError %+v", ue)
 	}
 	// With a unit selection within the budget the plan passes.
 	o.Units = map[string][]int{resnetLayer3: {0, 1, 2, 3}}
@@ -179,7 +184,7 @@ func TestRunChecksUnitsAfterCollect(t *testing.T) {
 		t.Fatalf("plan: %+v, %v", p, err)
 	}
 	_, err = run(context.Background(), m, data, o, stages{collect: collect, tsne: tsne, score: fakeScore})
-	if err == nil || !strings.Contains(err.Error(), `"not-inferred" has 300 units`) || !strings.Contains(err.Error(), "--max-units 100") {
+	if err == nil || !strings.Contains(err.Error(), `"not-inferred" has 300 units`) || !strings.Contains(err.Error(), "Options.MaxUnits 100") {
 		t.Fatalf("err = %v", err)
 	}
 }

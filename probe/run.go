@@ -778,7 +778,7 @@ func SquareFrame(xy []float64) [4]float64 {
 func layerPCA(ctx context.Context, x []float32, n, d int, o Options, log io.Writer) (*PCAResult, string, error) {
 	kmax := min(n, d, max(maxPCAComponents, o.PCs))
 	if o.PCs > kmax {
-		return nil, "", fmt.Errorf("--pcs %d is more than the %d components of %d points × %d units", o.PCs, kmax, n, d)
+		return nil, "", fmt.Errorf("%d PCs asked for: more than the %d components of %d points × %d units", o.PCs, kmax, n, d)
 	}
 	r, randomized, err := embed.AutoPCA(ctx, x, n, d, kmax, uint64(o.Seed+seedPCA), log)
 	method := "exact"

@@ -365,7 +365,7 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("probe: interrupted; nothing written: %w", err)
 		}
-		return err
+		return flagWords(err)
 	}
 	fmt.Fprintf(o.Log, "conceptcells: rendering the report…\n")
 	rpt := reports.New(res)
@@ -466,4 +466,23 @@ func stageBars(quiet bool) probe.Progress {
 			bar = nil
 		}
 	}
+}
+
+// flagWords restates a probe error in terms of the command's flags: a
+// refused layer (*probe.UnitsError) with --units, --reduce and
+// --max-units, and layers that must be named with --layers.
+func flagWords(err error) error {
+	var ue *probe.UnitsError
+	switch {
+	case errors.As(err, &ue):
+		fix := []string{fmt.Sprintf("choose units with --units (e.g. --units %s=0-%d)", ue.Layer, ue.FirstUnits()-1)}
+		if ue.ReduceTo != "" {
+			fix = append(fix, fmt.Sprintf("reduce it (--reduce %s=%s: %d units)", ue.Layer, ue.ReduceTo, ue.ReducedUnits))
+		}
+		fix = append(fix, fmt.Sprintf("or raise --max-units (≥ %d)", ue.Kept))
+		return errors.New(ue.Describe(fmt.Sprintf("--max-units %d", ue.MaxUnits), "--reduce "+ue.Reduce, fix))
+	case errors.Is(err, probe.ErrNameLayers):
+		return fmt.Errorf("%w; name the layers with --layers", err)
+	}
+	return err
 }

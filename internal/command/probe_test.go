@@ -13,6 +13,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/testenv"
+	"github.com/conceptcells/conceptcells/probe"
 	"github.com/conceptcells/conceptcells/reports"
 )
 
@@ -173,5 +174,21 @@ func TestProbeFlags(t *testing.T) {
 	_, _, err := runApp(t, "probe", "--model", filepath.Join(dir, "nope.onnx"), "--out", filepath.Join(dir, "x.html"))
 	if err == nil || !strings.Contains(err.Error(), "nope.onnx") {
 		t.Errorf("missing model: %v", err)
+	}
+}
+
+// TestFlagWords: the command restates probe's refusals with its flags.
+func TestFlagWords(t *testing.T) {
+	ue := &probe.UnitsError{Layer: "l3", Kept: 128, Units: 128, N: 300, MaxUnits: 100, TensorShape: []int{32, 2, 2},
+		Reduce: probe.ReduceNone, Layout: probe.LayoutChannels, ReduceTo: probe.ReduceSpatialMean, ReducedUnits: 32}
+	msg := flagWords(fmt.Errorf("wrapped: %w", ue)).Error()
+	for _, want := range []string{`layer "l3" has 128 units per point (every value of 32×2×2, channels): over --max-units 100`,
+		"choose units with --units (e.g. --units l3=0-99), reduce it (--reduce l3=spatial-mean: 32 units), or raise --max-units (≥ 128)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q does not say %q", msg, want)
+		}
+	}
+	if msg := flagWords(fmt.Errorf("choosing layers: x: %w", probe.ErrNameLayers)).Error(); !strings.HasSuffix(msg, "name the layers with --layers") {
+		t.Errorf("ErrNameLayers: %q", msg)
 	}
 }
