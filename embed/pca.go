@@ -258,6 +258,18 @@ type TruncatedOptions struct {
 	Progress io.Writer
 }
 
+// Validate reports an option out of its range: Oversample and
+// PowerIterations must be ≥ 0 (0 meaning the default).
+func (o TruncatedOptions) Validate() error {
+	if o.Oversample < 0 {
+		return badOption("TruncatedOptions.Oversample", o.Oversample, "≥ 0 (0 = 10)")
+	}
+	if o.PowerIterations < 0 {
+		return badOption("TruncatedOptions.PowerIterations", o.PowerIterations, "≥ 0 (0 = 4)")
+	}
+	return nil
+}
+
 // TruncatedPCA computes the first k principal components of the n×d
 // row-major matrix x like PCA, without forming the d×d covariance or the
 // n×n Gram matrix: a randomized range finder with subspace iteration
@@ -276,6 +288,9 @@ type TruncatedOptions struct {
 // Preconditions and errors are those of PCA; ctx is checked between
 // rounds.
 func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOptions) (*PCAResult, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	if n < 2 || d < 1 {
 		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
 	}

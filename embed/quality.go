@@ -23,6 +23,18 @@ type QualityOptions struct {
 	SkipTrustworthiness bool
 }
 
+// Validate reports an option out of its range: K must be ≥ 0 and
+// Perplexity ≥ 0 and finite (0 meaning the default).
+func (o QualityOptions) Validate() error {
+	if o.K < 0 {
+		return badOption("QualityOptions.K", o.K, "≥ 1 (0 = 10)")
+	}
+	if !(o.Perplexity >= 0) || math.IsInf(o.Perplexity, 0) {
+		return badOption("QualityOptions.Perplexity", o.Perplexity, "> 0 (0 = 30)")
+	}
+	return nil
+}
+
 // QualityResult measures how faithfully a low-dimensional embedding Y
 // represents high-dimensional data X. All neighbour searches are exact.
 type QualityResult struct {
@@ -50,6 +62,9 @@ type QualityResult struct {
 // (n×d row-major float32), with optional integer labels (nil to skip the
 // accuracy). The scores follow ../shared/tools/score_embedding.py.
 func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, labels []int, opts QualityOptions) (*QualityResult, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	if opts.K == 0 {
 		opts.K = 10
 	}

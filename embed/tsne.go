@@ -241,22 +241,33 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 // Init "pca" or "random"; Method "auto", "exact" or "fft".
 func (o TSNEOptions) Validate() error {
 	o = o.withDefaults()
-	if !(o.Perplexity > 0) || o.Iterations < 0 || o.EarlyIterations < 0 || o.LearningRate < 0 || o.PCA < 0 {
-		return fmt.Errorf("embed: bad t-SNE options (perplexity %v, iterations %d, early iterations %d, learning rate %v, pca %d)",
-			o.Perplexity, o.Iterations, o.EarlyIterations, o.LearningRate, o.PCA)
-	}
-	if !(o.GridSpacing > 0) || o.GridOrder < 4 || o.GridOrder%2 != 0 {
-		return fmt.Errorf("embed: bad grid options (spacing %v, order %d: need spacing > 0 and an even order ≥ 4)", o.GridSpacing, o.GridOrder)
-	}
-	if o.Init != "pca" && o.Init != "random" {
-		return fmt.Errorf("embed: unknown t-SNE init %q (want pca or random)", o.Init)
-	}
-	switch o.Method {
-	case "auto", "exact", "fft":
-	default:
-		return fmt.Errorf("embed: unknown t-SNE method %q (want auto, exact or fft)", o.Method)
+	switch {
+	case !(o.Perplexity > 0) || math.IsInf(o.Perplexity, 0):
+		return badOption("TSNEOptions.Perplexity", o.Perplexity, "> 0")
+	case o.Iterations < 0:
+		return badOption("TSNEOptions.Iterations", o.Iterations, "≥ 0")
+	case o.EarlyIterations < 0:
+		return badOption("TSNEOptions.EarlyIterations", o.EarlyIterations, "≥ 0")
+	case !(o.LearningRate >= 0):
+		return badOption("TSNEOptions.LearningRate", o.LearningRate, "≥ 0 (0 = max(200, N/12))")
+	case o.PCA < 0:
+		return badOption("TSNEOptions.PCA", o.PCA, "≥ 0")
+	case !(o.GridSpacing > 0):
+		return badOption("TSNEOptions.GridSpacing", o.GridSpacing, "> 0")
+	case o.GridOrder < 4 || o.GridOrder%2 != 0:
+		return badOption("TSNEOptions.GridOrder", o.GridOrder, "an even number ≥ 4")
+	case o.Init != "pca" && o.Init != "random":
+		return badOption("TSNEOptions.Init", fmt.Sprintf("%q", o.Init), "pca or random")
+	case o.Method != "auto" && o.Method != "exact" && o.Method != "fft":
+		return badOption("TSNEOptions.Method", fmt.Sprintf("%q", o.Method), "auto, exact or fft")
 	}
 	return nil
+}
+
+// badOption is the error of an option out of its range: its name, its
+// value and what it should be.
+func badOption(name string, v any, want string) error {
+	return fmt.Errorf("embed: option %s = %v: want %s", name, v, want)
 }
 
 // method returns the repulsion method for n points: o.Method, with

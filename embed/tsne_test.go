@@ -332,3 +332,34 @@ func BenchmarkTSNEMNIST1000(b *testing.B) {
 		}
 	}
 }
+
+// TestTSNEOptionsValidate: each option out of its range is named, and
+// TSNE refuses it.
+func TestTSNEOptionsValidate(t *testing.T) {
+	if err := (TSNEOptions{}).Validate(); err != nil {
+		t.Errorf("zero options: %v", err)
+	}
+	for _, tc := range []struct {
+		field string
+		o     TSNEOptions
+	}{
+		{"Perplexity", TSNEOptions{Perplexity: -1}},
+		{"Iterations", TSNEOptions{Iterations: -1}},
+		{"GridOrder", TSNEOptions{GridOrder: 5}},
+		{"Init", TSNEOptions{Init: "spectral"}},
+		{"Method", TSNEOptions{Method: "bh"}},
+	} {
+		if err := tc.o.Validate(); err == nil || !strings.Contains(err.Error(), "TSNEOptions."+tc.field) {
+			t.Errorf("%s: err %v", tc.field, err)
+		}
+		if _, err := TSNE(context.Background(), make([]float32, 10*2), 10, 2, tc.o); err == nil {
+			t.Errorf("%s: TSNE accepted it", tc.field)
+		}
+	}
+	if err := (QualityOptions{K: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "QualityOptions.K") {
+		t.Errorf("QualityOptions.K: %v", err)
+	}
+	if err := (TruncatedOptions{Oversample: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "TruncatedOptions.Oversample") {
+		t.Errorf("TruncatedOptions.Oversample: %v", err)
+	}
+}

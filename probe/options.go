@@ -1,6 +1,12 @@
 package probe
 
-import "io"
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/conceptcells/conceptcells/cells"
+)
 
 // Options configures Run. Start from DefaultOptions; every zero field that
 // has a default gets it.
@@ -107,6 +113,51 @@ var DefaultOptions = Options{
 	RobustSeeds:      2,
 	RobustPerplexity: 50,
 	Seed:             1,
+}
+
+// Validate reports the first option out of its range once the zero
+// fields have their defaults: Seed ≥ 1; RobustSeeds, Limit, PCs and
+// TSNEPCA ≥ 0; PCVariance in (0, 1]; Perplexity and RobustPerplexity
+// finite; Bins in 3…cells.MaxBins; Shuffles and FieldShuffles in 0…1e6;
+// Reduce and LayerReduce known reductions.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	bad := func(name string, v any, want string) error {
+		return fmt.Errorf("probe: option Options.%s = %v: want %s", name, v, want)
+	}
+	switch {
+	case o.Seed < 1:
+		return bad("Seed", o.Seed, "≥ 1")
+	case o.RobustSeeds < 0:
+		return bad("RobustSeeds", o.RobustSeeds, "≥ 0")
+	case o.Limit < 0:
+		return bad("Limit", o.Limit, "≥ 0 (0 = all points)")
+	case o.PCs < 0:
+		return bad("PCs", o.PCs, "≥ 0 (0 = auto)")
+	case !(o.PCVariance <= 1):
+		return bad("PCVariance", o.PCVariance, "0 < v ≤ 1")
+	case math.IsNaN(o.Perplexity) || math.IsInf(o.Perplexity, 0):
+		return bad("Perplexity", o.Perplexity, "> 0")
+	case math.IsNaN(o.RobustPerplexity) || math.IsInf(o.RobustPerplexity, 0):
+		return bad("RobustPerplexity", o.RobustPerplexity, "> 0")
+	case o.TSNEPCA < 0:
+		return bad("TSNEPCA", o.TSNEPCA, "≥ 0 (0 = none)")
+	case o.Bins < 3 || o.Bins > cells.MaxBins:
+		return bad("Bins", o.Bins, fmt.Sprintf("3…%d", cells.MaxBins))
+	case o.Shuffles > 1_000_000:
+		return bad("Shuffles", o.Shuffles, "1…1e6")
+	case o.FieldShuffles > 1_000_000:
+		return bad("FieldShuffles", o.FieldShuffles, "1…1e6")
+	}
+	if err := ValidReduce(o.Reduce); err != nil {
+		return fmt.Errorf("probe: option Options.Reduce: %w", err)
+	}
+	for l, r := range o.LayerReduce {
+		if err := ValidReduce(r); err != nil {
+			return fmt.Errorf("probe: option Options.LayerReduce[%q]: %w", l, err)
+		}
+	}
+	return nil
 }
 
 // withDefaults fills zero fields from DefaultOptions.

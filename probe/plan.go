@@ -61,6 +61,9 @@ const (
 // come from onnxio.InferTypes. Layers whose shape cannot be inferred are
 // planned without a shape.
 func PlanRun(m *onnxio.Model, data *dataset.Set, o Options) (*Plan, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	o = o.withDefaults()
 	n := data.N
 	if o.Limit > 0 && o.Limit < n {

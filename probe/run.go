@@ -111,15 +111,12 @@ const (
 // takes the steps in order — chooseLayers, plan, collect, keepLayers,
 // embedSpaces, runPCA and scoreAll — each a method of runner.
 func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st stages) (*Result, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	o = o.withDefaults()
 	if data == nil || m == nil && len(o.Layers) == 0 {
 		return nil, errors.New("probe: no model or no data")
-	}
-	if o.Seed < 1 {
-		return nil, fmt.Errorf("probe: seed %d: must be ≥ 1", o.Seed)
-	}
-	if o.RobustSeeds < 0 {
-		return nil, fmt.Errorf("probe: %d extra embeddings: must be ≥ 0", o.RobustSeeds)
 	}
 	if o.Limit > 0 {
 		data = data.Limit(o.Limit)
