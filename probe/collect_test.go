@@ -32,6 +32,19 @@ func loadRefModel(t testing.TB) (*onnxio.Model, string) {
 	return m, dir
 }
 
+// loadBundledModel loads the repository's own MNIST CNN
+// (testdata/mnist_cnn_go.onnx: input [batch,1,28,28], the layers of the
+// reference CNN named conv1 … fc1_relu, fc2, log_probs), for the tests
+// that need a model but no reference data.
+func loadBundledModel(t testing.TB) *onnxio.Model {
+	t.Helper()
+	m, err := onnxio.Load(filepath.Join(testenv.ModuleRoot(t), "testdata", "mnist_cnn_go.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // npySet reads a float32 N×… .npy (and optional int labels) as a Set fed as
 // stored.
 func npySet(t testing.TB, path, labels string) *dataset.Set {
@@ -181,9 +194,9 @@ func TestCollectSpatialMean(t *testing.T) {
 }
 
 func TestCollectEmptyDataset(t *testing.T) {
-	m, _ := loadRefModel(t)
+	m := loadBundledModel(t)
 	data := &dataset.Set{Name: "none.npy", N: 0, Shape: []int{1, 28, 28}}
-	_, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"/Relu_2_output_0"}})
+	_, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"fc1_relu"}})
 	if err == nil || !strings.Contains(err.Error(), "empty") || !strings.Contains(err.Error(), "none.npy") {
 		t.Fatalf("empty dataset: err = %v, want an error saying none.npy is empty", err)
 	}
@@ -198,11 +211,11 @@ func zeros(n int, shape ...int) *dataset.Set {
 }
 
 func TestCollectCancelled(t *testing.T) {
-	m, _ := loadRefModel(t)
+	m := loadBundledModel(t)
 	data := zeros(1000, 1, 28, 28)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Collect(ctx, m, data, CollectOptions{Hooks: []string{"/Relu_2"}}); !errors.Is(err, context.Canceled) {
+	if _, err := Collect(ctx, m, data, CollectOptions{Hooks: []string{"fc1_relu"}}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled before: err = %v, want context.Canceled", err)
 	}
 
@@ -210,7 +223,7 @@ func TestCollectCancelled(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	batches := 0
-	_, err := Collect(ctx, m, data, CollectOptions{Hooks: []string{"/Relu_2"}, BatchSize: 50, Progress: func(done, total int) {
+	_, err := Collect(ctx, m, data, CollectOptions{Hooks: []string{"fc1_relu"}, BatchSize: 50, Progress: func(done, total int) {
 		batches++
 		if batches == 2 {
 			cancel()
@@ -225,11 +238,11 @@ func TestCollectCancelled(t *testing.T) {
 }
 
 func TestCollectWrongInputShape(t *testing.T) {
-	m, _ := loadRefModel(t)
+	m := loadBundledModel(t)
 	for _, shape := range [][]int{{3, 28, 28}, {1, 32, 32}, {784, 1}} {
 		data := zeros(4, shape...)
 		data.Name = "bad.npy"
-		_, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"/Relu_2_output_0"}})
+		_, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"fc1_relu"}})
 		if err == nil {
 			t.Errorf("samples %v: no error", shape)
 			continue
@@ -245,7 +258,7 @@ func TestCollectWrongInputShape(t *testing.T) {
 		}
 	}
 	// [28,28] samples fit [batch,1,28,28]: only a unit axis differs.
-	acts, err := Collect(context.Background(), m, zeros(3, 28, 28), CollectOptions{Hooks: []string{"/Relu_2_output_0"}})
+	acts, err := Collect(context.Background(), m, zeros(3, 28, 28), CollectOptions{Hooks: []string{"fc1_relu"}})
 	if err != nil || acts.N != 3 {
 		t.Errorf("28×28 samples: %v", err)
 	}
@@ -330,7 +343,7 @@ func TestCollectUnsupportedOp(t *testing.T) {
 }
 
 func TestCollectHookErrors(t *testing.T) {
-	m, _ := loadRefModel(t)
+	m := loadBundledModel(t)
 	data := zeros(2, 1, 28, 28)
 	for hook, want := range map[string]string{
 		"/Relu_9":      `hook "/Relu_9": no tensor or node`,
@@ -344,7 +357,7 @@ func TestCollectHookErrors(t *testing.T) {
 	if _, err := Collect(context.Background(), m, data, CollectOptions{}); err == nil {
 		t.Error("no hooks: no error")
 	}
-	if _, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"/Relu_2"}, Reduce: "max"}); err == nil {
+	if _, err := Collect(context.Background(), m, data, CollectOptions{Hooks: []string{"fc1_relu"}, Reduce: "max"}); err == nil {
 		t.Error("reduce max: no error")
 	}
 }

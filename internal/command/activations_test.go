@@ -143,18 +143,22 @@ func TestActivationsRefusesForeignDir(t *testing.T) {
 }
 
 func TestActivationsErrors(t *testing.T) {
-	ref := testenv.Shared(t, "reference", "mnist-cnn")
-	model := filepath.Join(ref, "mnist_cnn_op13_dyn.onnx")
+	model := bundledModel(t)
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "o")
+	// Four blank 1×28×28 images, outside tmp (which must stay empty).
+	input := filepath.Join(t.TempDir(), "input.npy")
+	if err := dataset.WriteNpy(input, false, []int{4, 1, 28, 28}, make([]float32, 4*28*28)); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--out", out}, "no tensors to hook"},
-		{[]string{"--layers", "/nope", "--out", out, "--data", filepath.Join(ref, "input.npy")}, `hook "/nope"`},
-		{[]string{"--layers", "/Relu_2", "--reduce", "max", "--out", out}, "--reduce"},
-		{[]string{"--layers", "/Relu_2", "--batch", "0", "--out", out}, "--batch"},
+		{[]string{"--layers", "/nope", "--out", out, "--data", input}, `hook "/nope"`},
+		{[]string{"--layers", "fc1_relu", "--reduce", "max", "--out", out}, "--reduce"},
+		{[]string{"--layers", "fc1_relu", "--batch", "0", "--out", out}, "--batch"},
 	} {
 		_, err := runAppOutput(t, append([]string{"activations", "--model", model, "--quiet"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

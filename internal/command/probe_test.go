@@ -141,8 +141,7 @@ func stripVolatile(t *testing.T, b []byte) []byte {
 }
 
 func TestProbeFlags(t *testing.T) {
-	ref := testenv.Shared(t, "reference", "mnist-cnn")
-	model := filepath.Join(ref, "mnist_cnn_op13_dyn.onnx")
+	model := bundledModel(t)
 	dir := t.TempDir()
 	exists := filepath.Join(dir, "exists.html")
 	os.WriteFile(exists, []byte("keep"), 0o644)
