@@ -71,8 +71,10 @@ type tensorActs struct {
 // Hooked feature maps and token tensors become units by o.Reduce (one per
 // channel, or per feature of the class token, by default). Before running
 // the model Run plans the work from the inferred shapes (PlanRun) and
-// refuses a layer with more than o.MaxUnits units; layers whose shape
-// cannot be inferred are checked after collecting, before the t-SNE.
+// refuses a layer with more than o.MaxUnits units (a *UnitsError); layers
+// whose shape cannot be inferred are checked after collecting, before the
+// t-SNE. Options out of range are refused first (Options.Validate).
+// Progress goes to o.Log (step lines) and o.Progress (per stage).
 func Run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options) (*Result, error) {
 	return run(ctx, m, data, o, pipeline)
 }

@@ -234,15 +234,6 @@ func layerIndex(r *Report, name string) int {
 	return -1
 }
 
-func spaceIndex(r *Report, name string) int {
-	for i := range r.Spaces {
-		if r.Spaces[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
 // series returns the activation series of a unit or PC, or nil.
 func series(r *Report, li int, u *Unit) []float32 {
 	if li < 0 {
