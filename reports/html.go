@@ -260,9 +260,30 @@ func RoutineWarning(w string) bool {
 	return strings.Contains(w, "input columns are constant")
 }
 
+// buildPage makes the view of r that the page template renders: the run
+// facts and header, the parameters, the spaces, the PCAs, the summary, the
+// findings, the verdict, the galleries and the explorer's data.
 func buildPage(r *Report) (*pageView, error) {
 	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: probe.RowLabels(r.Summary)}
+	runFacts(v, r)
+	v.Params = paramRows(r)
+	for _, k := range slices.Sorted(mapsKeys(r.Seeds)) {
+		v.Seeds = append(v.Seeds, kv{k, fmt.Sprint(r.Seeds[k])})
+	}
+	v.Spaces = spaceViews(r)
+	v.PCAs = pcaViews(r)
+	v.Summary, v.Embeddings = summaryViews(r, v.Labels)
+	v.Findings = findingViews(r)
+	v.Heroes = heroes(r)
+	v.Verdicts = verdictViews(r)
+	v.Galleries = galleryViews(r)
+	v.Data = explorerData(r)
+	return v, nil
+}
 
+// runFacts fills the facts box, the header table, the warnings (routine
+// ones apart, as notes) and the model's metadata of v.
+func runFacts(v *pageView, r *Report) {
 	acc := "no labels"
 	if r.Accuracy != nil {
 		acc = fmt.Sprintf("%.2f%%", 100**r.Accuracy)
@@ -317,8 +338,13 @@ func buildPage(r *Report) (*pageView, error) {
 		}
 		v.Metadata = append(v.Metadata, kv{k, r.Model.Metadata[k]})
 	}
+}
+
+// paramRows lists the run's parameters, then the cell scorer's (those the
+// command sets keep its words).
+func paramRows(r *Report) []kv {
 	p := r.Params
-	v.Params = []kv{
+	rows := []kv{
 		{"layers", strings.Join(p.Layers, ", ") + " (" + p.LayersChosen + ")"},
 		{"units", layerUnits(r.Layers)},
 		{"space layer", p.SpaceLayer},
@@ -331,28 +357,29 @@ func buildPage(r *Report) (*pageView, error) {
 		{"t-SNE embeddings per space", embeddingsParam(p)},
 		{"seed", fmt.Sprint(p.Seed)},
 	}
-	// The cell scorer's parameters; those the command sets keep its words.
 	dup := map[string]string{"bins": "bins per side", "field_shuffles": "field shuffles", "permutations": "permutation shuffles"}
 	if _, ok := p.Cells["bins"]; !ok {
-		v.Params = append(v.Params, kv{"bins per side", fmt.Sprint(p.Bins)})
+		rows = append(rows, kv{"bins per side", fmt.Sprint(p.Bins)})
 	}
 	if _, ok := p.Cells["permutations"]; !ok {
-		v.Params = append(v.Params, kv{"permutation shuffles", fmt.Sprint(p.Shuffles)})
+		rows = append(rows, kv{"permutation shuffles", fmt.Sprint(p.Shuffles)})
 	}
 	if _, ok := p.Cells["field_shuffles"]; !ok {
-		v.Params = append(v.Params, kv{"field shuffles", fmt.Sprint(p.FieldShuffles)})
+		rows = append(rows, kv{"field shuffles", fmt.Sprint(p.FieldShuffles)})
 	}
 	for _, k := range slices.Sorted(mapsKeys(p.Cells)) {
 		if name, ok := dup[k]; ok {
-			v.Params = append(v.Params, kv{name, fmtParam(p.Cells[k])})
+			rows = append(rows, kv{name, fmtParam(p.Cells[k])})
 			continue
 		}
-		v.Params = append(v.Params, kv{"cells: " + k, fmtParam(p.Cells[k])})
+		rows = append(rows, kv{"cells: " + k, fmtParam(p.Cells[k])})
 	}
-	for _, k := range slices.Sorted(mapsKeys(r.Seeds)) {
-		v.Seeds = append(v.Seeds, kv{k, fmt.Sprint(r.Seeds[k])})
-	}
+	return rows
+}
 
+// spaceViews describes each space: its quality and its embeddings.
+func spaceViews(r *Report) []spaceView {
+	var out []spaceView
 	for i := range r.Spaces {
 		sp := &r.Spaces[i]
 		sv := spaceView{Index: i, Name: sp.Name, Source: sp.Source}
@@ -370,8 +397,14 @@ func buildPage(r *Report) (*pageView, error) {
 		if len(es) > 1 {
 			sv.Embeddings = fmt.Sprintf("%d t-SNE embeddings, the first shown (%s)", len(es), strings.Join(es, "; "))
 		}
-		v.Spaces = append(v.Spaces, sv)
+		out = append(out, sv)
 	}
+	return out
+}
+
+// pcaViews describes the PCA of each layer that has one.
+func pcaViews(r *Report) []pcaView {
+	var out []pcaView
 	for i := range r.Layers {
 		l := &r.Layers[i]
 		if l.PCA == nil || len(l.PCA.Explained) == 0 {
@@ -381,12 +414,21 @@ func buildPage(r *Report) (*pageView, error) {
 		for j := 0; j < l.PCA.K && j < len(l.PCA.Explained); j++ {
 			ratios = append(ratios, fmt.Sprintf("%.3f", l.PCA.Explained[j]))
 		}
-		v.PCAs = append(v.PCAs, pcaView{Index: i, Layer: l.Name, K: l.PCA.K, Cum: l.PCA.Cumulative, Ratio: strings.Join(ratios, ", ")})
+		out = append(out, pcaView{Index: i, Layer: l.Name, K: l.PCA.K, Cum: l.PCA.Cumulative, Ratio: strings.Join(ratios, ", ")})
 	}
+	return out
+}
+
+// summaryViews makes the summary table's rows (a negative-part row after
+// each row with signed units), the counts of labels in that order, and
+// returns the most embeddings of a space.
+func summaryViews(r *Report, labels []string) ([]summaryView, int) {
+	var out []summaryView
+	embeddings := 0
 	for i := range r.Summary {
 		s := &r.Summary[i]
 		sv := summaryView{Layer: s.Layer, Kind: s.Kind, Space: s.Space, Total: s.Total}
-		for _, l := range v.Labels {
+		for _, l := range labels {
 			c := fmt.Sprint(s.Counts[l])
 			if s.Embeddings > 1 {
 				rg := s.Range[l]
@@ -394,18 +436,22 @@ func buildPage(r *Report) (*pageView, error) {
 			}
 			sv.Cells = append(sv.Cells, c)
 		}
-		v.Summary = append(v.Summary, sv)
-		v.Embeddings = max(v.Embeddings, s.Embeddings)
+		out = append(out, sv)
+		embeddings = max(embeddings, s.Embeddings)
 		if s.NegativeParts > 0 {
 			nv := summaryView{Layer: s.Layer, Kind: s.Kind + " (−)", Space: s.Space, Total: s.NegativeParts, Negative: true}
-			for _, l := range v.Labels {
+			for _, l := range labels {
 				nv.Cells = append(nv.Cells, fmt.Sprint(s.Negative[l]))
 			}
-			v.Summary = append(v.Summary, nv)
+			out = append(out, nv)
 		}
 	}
-	v.Findings = findingViews(r)
-	v.Heroes = heroes(r)
+	return out, embeddings
+}
+
+// verdictViews marks each verdict line agrees, differs or untested.
+func verdictViews(r *Report) []verdictView {
+	var out []verdictView
 	for _, vd := range r.Verdict {
 		vv := verdictView{Claim: vd.Claim, Finding: vd.Finding, Mark: "untested", Class: "na"}
 		if vd.Agrees != nil {
@@ -415,11 +461,9 @@ func buildPage(r *Report) (*pageView, error) {
 				vv.Mark, vv.Class = "differs", "no"
 			}
 		}
-		v.Verdicts = append(v.Verdicts, vv)
+		out = append(out, vv)
 	}
-	v.Galleries = galleryViews(r)
-	v.Data = explorerData(r)
-	return v, nil
+	return out
 }
 
 // jsonTable turns a metadata value holding a JSON array of flat objects
