@@ -105,8 +105,8 @@ type Embedding struct {
 	Perplexity float64 // as asked; Quality["perplexity"] is the one used
 	// Quality holds the final KL divergence ("kl"), the perplexity used,
 	// the iterations and the scorer's facts about the space
-	// ("density_gridness", "frac_empty_bins", "points_in_frame", from
-	// cells.Params; see spaceFacts).
+	// ("density_gridness", "frac_empty_bins", "points_in_frame": the
+	// DensityGridness, FracEmpty and PointsInFrame of its cells.Params).
 	Quality map[string]float64
 }
 
