@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,11 +16,20 @@ import (
 func main() {
 	// Ctrl-C or SIGTERM cancels the run; commands stop between batches and
 	// leave no half-written output.
+	// A second signal gets the default behaviour and ends the process at
+	// once, should a stage fail to stop.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	err := command.App().RunContext(ctx, os.Args)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "conceptcells: %v\n", err)
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			os.Exit(130) // the shell's code for "ended by SIGINT"
+		}
 		os.Exit(1)
 	}
 }

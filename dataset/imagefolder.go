@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
@@ -151,7 +152,7 @@ type plane struct {
 // readImage decodes one PNG/JPEG into c planes of h×w (0 = keep the
 // image's own channel count or size).
 func readImage(path string, c, h, w int) ([]plane, int, error) {
-	f, err := os.Open(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
@@ -69,7 +70,7 @@ func Load(path string) (*Model, error) {
 	if st.Size() > MaxModelBytes {
 		return nil, &FormatError{Stage: "reading model", File: path, Msg: fmt.Sprintf("%d bytes, more than the 2 GiB a protobuf can hold", st.Size())}
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, MaxModelBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading model: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
@@ -439,7 +440,15 @@ func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) 
 	}
 	// os.OpenInRoot refuses paths, symbolic links included, that resolve
 	// outside dir.
-	f, err := os.OpenInRoot(dir, ref.location)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fail("model folder: %v", err)
+	}
+	defer root.Close()
+	f, st, err := fsutil.OpenRegularIn(root, ref.location)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		return nil, fail("external data is not a regular file")
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fail("external data file not found in %s", dir)
@@ -448,13 +457,6 @@ func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) 
 			Msg: "external data file is not readable inside the model's folder", Err: err}
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fail("external data is not a regular file")
-	}
 	size := st.Size()
 	if ref.hasLength && ref.length != int64(want) {
 		return nil, fail("external data length %d does not match dims %v of %s (%d bytes)",
@@ -484,7 +486,7 @@ func ReadTensorFile(path string) (*Tensor, error) {
 	if st.Size() > MaxBytes+1<<20 {
 		return nil, &FormatError{Stage: "reading tensor", File: path, Msg: "file larger than the tensor size limit"}
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, MaxBytes+1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("reading tensor: %w", err)
 	}

@@ -55,10 +55,13 @@ func isNotExist(err error) bool {
 	return errors.As(err, &ne)
 }
 
+// MaxCheckpointBytes bounds how much of a checkpoint file is read.
+const MaxCheckpointBytes = 16 << 20
+
 // loadCheckpoint reads and validates the checkpoint in dir.
 func loadCheckpoint(dir string) (*state, error) {
 	path := CheckpointPath(dir)
-	f, err := os.Open(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, notExistError{fmt.Errorf("train: no checkpoint at %s", path)}
 	}
@@ -67,7 +70,9 @@ func loadCheckpoint(dir string) (*state, error) {
 	}
 	defer f.Close()
 	var st state
-	if err := gob.NewDecoder(f).Decode(&st); err != nil {
+	// The checkpoint of the paper's CNN is about 300 KB; a larger file is
+	// not one of ours, and gob would allocate whatever it declares.
+	if err := gob.NewDecoder(io.LimitReader(f, MaxCheckpointBytes)).Decode(&st); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s is corrupt: %w", path, err)
 	}
 	if st.Version != checkpointVersion {
