@@ -41,6 +41,9 @@ type spatialAttrs struct {
 // padding), or out = ⌈in / stride⌉ for SAME_UPPER/SAME_LOWER, whose total
 // padding is split evenly with the odd element at the end (upper) or the
 // beginning (lower); VALID means no padding. See the ONNX Conv/MaxPool specs.
+// maxWindow bounds kernel sizes, strides, dilations and pads.
+const maxWindow = 1 << 20
+
 func makeWindow(in []int, kernel []int, a spatialAttrs) (window, error) {
 	var w window
 	r := len(in)
@@ -86,6 +89,12 @@ func makeWindow(in []int, kernel []int, a spatialAttrs) (window, error) {
 			if w.padBegin[d] < 0 || w.padEnd[d] < 0 {
 				return w, fmt.Errorf("negative pads %v", a.pads)
 			}
+		}
+		// No real model comes near these; beyond them the window
+		// arithmetic below could overflow.
+		if w.kernel[d] > maxWindow || w.stride[d] > maxWindow || w.dilation[d] > maxWindow ||
+			w.padBegin[d] > maxWindow || w.padEnd[d] > maxWindow || w.in[d] > 1<<40 {
+			return w, fmt.Errorf("kernel %v, strides %v, dilations %v or pads %v: a value above %d", kernel, a.strides, a.dilations, a.pads, maxWindow)
 		}
 		ext := w.dilation[d]*(w.kernel[d]-1) + 1
 		switch a.autoPad {
@@ -141,10 +150,7 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	n := w.outSize
 	panels := (n + gemmNR - 1) / gemmNR
 	size := panels * gemmNR * K
-	if cap(dst) < size {
-		dst = make([]float32, size)
-	}
-	dst = dst[:size]
+	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
 	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
 	// Column offsets (output position → top-left tap in the padded input).
@@ -257,9 +263,7 @@ func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [
 		return x[:channels*pinSize], pin
 	}
 	need := channels * pinSize
-	if cap(ws.pad) < need {
-		ws.pad = make([]float32, need)
-	}
+	ws.pad = ws.ar.scratchF(ws.pad, need, "a padded copy of one image")
 	src := ws.pad[:need]
 	clear(src)
 	for c := 0; c < channels; c++ {
@@ -444,7 +448,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				wk.col = pb.data
 			}
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
-			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
+			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
 		}
 		if fuseRelu && q0 == 0 {
 			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
@@ -464,7 +468,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		panels := (P + gemmNR - 1) / gemmNR
 		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
 		parallelFor(panels, pw, func(_, lo, hi int) {
-			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
+			gemmPackedPolled(ar, p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
 		if fuseRelu {
 			reluInPlace(y.F)

@@ -108,16 +108,14 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 	nw := min(len(ws), workers(N, 2*float64(cout)*float64(win.kSz)*float64(cinG)*float64(win.inSize)))
 	parallelFor(N, nw, func(wi, lo, hi int) {
 		wk := ws[wi]
-		if cap(wk.col) < rows*win.inSize {
-			wk.col = make([]float32, rows*win.inSize)
-		}
+		wk.col = wk.ar.scratchF(wk.col, rows*win.inSize, "column scratch space")
 		col := wk.col[:rows*win.inSize]
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < g; gi++ {
 				xs := x.F[(n*C+gi*cinG)*win.inSize : (n*C+(gi+1)*cinG)*win.inSize]
 				pb := packB(wk.gemmB, false, cinG, win.inSize, xs, win.inSize)
 				wk.gemmB = pb.data
-				gemmPacked(packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
+				gemmPackedPolled(ar, packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
 				ys := y.F[(n*cout+gi*coutG)*win.outSize : (n*cout+(gi+1)*coutG)*win.outSize]
 				col2im(ys, col, coutG, &win)
 			}

@@ -176,7 +176,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 	n := it.inner
 	cmp := op == opEqual || op == opLess || op == opGreater
 	if a.DType == Int64 {
-		out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+		out := ar.getInt(shape)
 		var ferr error
 		it.each(func(o int, offs []int) {
 			ferr = intRun(op, out.I[o:o+n], a.I[offs[0]:], sa, b.I[offs[1]:], sb)
@@ -184,7 +184,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 		return out, ferr
 	}
 	if cmp {
-		out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+		out := ar.getInt(shape)
 		it.each(func(o int, offs []int) {
 			x, y := a.F[offs[0]:], b.F[offs[1]:]
 			dst := out.I[o : o+n]

@@ -65,6 +65,9 @@ type CollectOptions struct {
 	// the output together); DefaultMaxBytes when zero. Going over it is an
 	// error after the first batch, before the matrices are allocated.
 	MaxBytes int64
+	// MaxMemory is the executor's memory budget (engine.Options.MaxMemory:
+	// 0 = engine.DefaultMaxMemory, negative = none).
+	MaxMemory int64
 }
 
 // DefaultMaxBytes is the default CollectOptions.MaxBytes: 4 GiB.
@@ -244,7 +247,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 		fetch = append(fetch, outName)
 	}
 
-	prog, err := engine.Prepare(model, engine.Options{})
+	prog, err := engine.PrepareContext(ctx, model, engine.Options{MaxMemory: opts.MaxMemory})
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ var pipeline = stages{collect: collectStage, tsne: tsneStage, score: scoreStage}
 // tensors by the names they were asked for.
 func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error) {
 	bar := progress.New(int64(data.N), "activations", o.Quiet)
-	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true,
+	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true, MaxMemory: o.MaxMemory,
 		Progress: func(done, total int) { bar.Set(done) }})
 	bar.Finish()
 	if err != nil {

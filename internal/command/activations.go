@@ -175,7 +175,12 @@ func runActivations(c *cli.Context) error {
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
+	budget, err := maxMemory(c)
+	if err != nil {
+		return err
+	}
 	acts, err := probe.Collect(c.Context, model, data, probe.CollectOptions{
+		MaxMemory: budget,
 		Hooks:     hooks,
 		BatchSize: c.Int("batch"),
 		Reduce:    reduce,

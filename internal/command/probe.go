@@ -129,6 +129,11 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	o.SpaceLayer = c.String("space-layer")
 	o.Limit = c.Int("limit")
 	o.BatchSize = c.Int("batch")
+	mem, err := maxMemory(c)
+	if err != nil {
+		return o, err
+	}
+	o.MaxMemory = mem
 	o.PCVariance = c.Float64("pc-variance")
 	o.Perplexity = c.Float64("perplexity")
 	o.Iterations = c.Int("iterations")
