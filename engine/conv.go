@@ -425,6 +425,26 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	if N == 0 || win.outSize == 0 {
 		return y, nil
 	}
+	if p.cinG == 0 {
+		// No input channels: every output is the bias (or 0).
+		P := win.outSize
+		for n := 0; n < N; n++ {
+			for m := 0; m < p.cout; m++ {
+				v := float32(0)
+				if p.bias != nil {
+					v = p.bias[m]
+				}
+				if fuseRelu {
+					v = max(v, 0)
+				}
+				row := y.F[(n*p.cout+m)*P : (n*p.cout+m+1)*P]
+				for i := range row {
+					row[i] = v
+				}
+			}
+		}
+		return y, nil
+	}
 	if p.cinG == 1 && p.group > 1 {
 		p.depthwise(x, y, &win, ws, fuseRelu)
 		return y, nil

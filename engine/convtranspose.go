@@ -36,6 +36,9 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 	if b != nil && (b.DType != Float32 || len(b.F) != cout) {
 		return nil, fmt.Errorf("bias %s: want float32[%d]", b, cout)
 	}
+	if err := a.check(r); err != nil {
+		return nil, err
+	}
 	var win window
 	win.rank = r
 	off := 3 - r
@@ -164,4 +167,40 @@ func col2im(y, col []float32, channels int, w *window) {
 			}
 		}
 	}
+}
+
+// check validates the attribute lengths against r spatial dimensions and
+// bounds their values (see maxWindow), so that the size arithmetic cannot
+// overflow.
+func (a *convTransposeAttrs) check(r int) error {
+	for _, l := range []struct {
+		name string
+		v    []int64
+		n    int
+		lo   int64
+	}{{"strides", a.strides, r, 1}, {"dilations", a.dilations, r, 1}, {"pads", a.pads, 2 * r, 0},
+		{"output_padding", a.outputPadding, r, 0}, {"kernel_shape", a.kernel, r, 1}} {
+		if l.v == nil {
+			continue
+		}
+		if len(l.v) != l.n {
+			return fmt.Errorf("%s %v: want %d values", l.name, l.v, l.n)
+		}
+		for _, v := range l.v {
+			if v < l.lo || v > maxWindow {
+				return fmt.Errorf("%s %v: values must be in [%d, %d]", l.name, l.v, l.lo, maxWindow)
+			}
+		}
+	}
+	if a.outputShape != nil {
+		if len(a.outputShape) < r {
+			return fmt.Errorf("output_shape %v: want at least %d values", a.outputShape, r)
+		}
+		for _, v := range a.outputShape {
+			if v < 1 || v > 1<<30 {
+				return fmt.Errorf("output_shape %v: values must be in [1, 2^30]", a.outputShape)
+			}
+		}
+	}
+	return nil
 }

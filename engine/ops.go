@@ -600,12 +600,12 @@ func prepSoftmax(log bool) func(c *nodeCtx) (kernel, error) {
 		newStyle := c.opset >= 13
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 			x := in[0]
+			if len(x.Shape) == 0 {
+				return softmax(x, 1, 1, 1, log, r.ar)
+			}
 			ax, err := normAxis(axis, len(x.Shape))
 			if err != nil {
 				return nil, err
-			}
-			if len(x.Shape) == 0 {
-				return softmax(x, 1, 1, 1, log, r.ar)
 			}
 			if newStyle {
 				return softmax(x, numel(x.Shape[:ax]), x.Shape[ax], numel(x.Shape[ax+1:]), log, r.ar)

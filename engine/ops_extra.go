@@ -59,6 +59,9 @@ func prepArg(isMax bool) func(c *nodeCtx) (kernel, error) {
 		}
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 			x := toFloat(in[0])
+			if len(x.Shape) == 0 {
+				return nil, fmt.Errorf("input is a scalar: no axis to reduce")
+			}
 			ax, err := normAxis(axis, len(x.Shape))
 			if err != nil {
 				return nil, err
