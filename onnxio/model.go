@@ -204,6 +204,7 @@ func (m *Model) readGraph() error {
 	}
 	defined := make(map[string]string) // name → what defines it
 	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
+	ext := new(externalSet)
 	for _, tp := range g.GetInitializer() {
 		name := tp.GetName()
 		if name == "" {
@@ -212,7 +213,7 @@ func (m *Model) readGraph() error {
 		if _, dup := defined[name]; dup {
 			return &FormatError{Tensor: name, Role: "initializer", Msg: "defined twice"}
 		}
-		t, err := DecodeTensor(tp, m.Dir)
+		t, err := decodeTensor(tp, m.Dir, ext)
 		if err != nil {
 			var fe *FormatError
 			if errors.As(err, &fe) {
