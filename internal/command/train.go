@@ -78,6 +78,9 @@ func runTrain(c *cli.Context) error {
 		ckpt = out + ".ckpt"
 	}
 	opts.Checkpoint = ckpt
+	if err := train.CheckCheckpointDir(ckpt); err != nil {
+		return err
+	}
 	_, statErr := os.Stat(train.CheckpointPath(ckpt))
 	switch {
 	case statErr == nil && !opts.Resume && !force:
@@ -126,7 +129,9 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	if !explicitCkpt {
-		os.RemoveAll(ckpt)
+		if err := train.RemoveCheckpoint(ckpt); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "train: could not remove the checkpoint in %s: %v\n", ckpt, err)
+		}
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: %d epochs, seed %d, test accuracy %.2f%%\n", out, res.Epochs, res.Seed, 100*meta.TestAccuracy)
 	return nil
