@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/conceptcells/conceptcells/internal/command"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 )
 
 func main() {
@@ -26,7 +27,8 @@ func main() {
 	err := command.App().RunContext(ctx, os.Args)
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "conceptcells: %v\n", err)
+		// Errors quote model and file names: print them inert.
+		fmt.Fprintf(os.Stderr, "conceptcells: %s\n", termsafe.Escape(err.Error()))
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			os.Exit(130) // the shell's code for "ended by SIGINT"
 		}

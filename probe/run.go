@@ -14,6 +14,7 @@ import (
 	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -134,7 +135,7 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 		o.Layers = []string{c.PreFinal, c.Final}
 		roles[c.PreFinal], roles[c.Final] = "pre-final", "final"
 		res.LayersChosen = "automatic: " + strings.Join(c.Why, "; ")
-		fmt.Fprintf(log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", c.PreFinal, c.Final)
+		fmt.Fprintf(log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", termsafe.Escape(c.PreFinal), termsafe.Escape(c.Final))
 	} else {
 		res.LayersChosen = "--layers"
 		if len(o.Layers) >= 2 {

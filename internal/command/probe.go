@@ -17,6 +17,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/probe"
 	"github.com/conceptcells/conceptcells/reports"
@@ -232,26 +233,28 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 		}
 	}
 	out := c.App.Writer
-	fmt.Fprintf(out, "layers: %s (%s)\n", strings.Join(res.Options.Layers, ", "), res.LayersChosen)
+	// Layer names and findings quote the model: printed inert.
+	esc := termsafe.Escape
+	fmt.Fprintf(out, "layers: %s (%s)\n", esc(strings.Join(res.Options.Layers, ", ")), esc(res.LayersChosen))
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
 		fmt.Fprintf(out, "accuracy %.2f%% on %d points\n", 100**rpt.Accuracy, rpt.Dataset.N)
 	}
 	for _, f := range rpt.Findings {
-		fmt.Fprintln(out, f)
+		fmt.Fprintln(out, esc(f))
 	}
 	for _, v := range rpt.Verdict {
 		mark := "untested"
 		if v.Agrees != nil {
 			mark = map[bool]string{true: "agrees ", false: "differs"}[*v.Agrees]
 		}
-		fmt.Fprintf(out, "[%s] %s\n          %s\n", mark, v.Claim, v.Finding)
+		fmt.Fprintf(out, "[%s] %s\n          %s\n", mark, esc(v.Claim), esc(v.Finding))
 	}
 	if rpt.VerdictNote != "" {
-		fmt.Fprintln(out, rpt.VerdictNote)
+		fmt.Fprintln(out, esc(rpt.VerdictNote))
 	}
 	for _, w := range rpt.Warnings {
-		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", w)
+		fmt.Fprintf(c.App.ErrWriter, "conceptcells: warning: %s\n", esc(w))
 	}
 	return nil
 }
