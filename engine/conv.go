@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 )
 
@@ -153,6 +154,10 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
 	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
+	if channels*pinSize >= math.MaxInt32 {
+		// The offset tables below are int32.
+		panic(abort{fmt.Errorf("one padded image of %d values is more than the convolution handles (2^31)", channels*pinSize)})
+	}
 	// Column offsets (output position → top-left tap in the padded input).
 	if cap(ws.colOff) < panels*gemmNR {
 		ws.colOff = make([]int32, panels*gemmNR)
@@ -202,6 +207,9 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	}
 	sp := unsafe.Pointer(&src[0])
 	for q := 0; q < panels; q++ {
+		if q&63 == 0 {
+			ws.ar.poll()
+		}
 		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
 		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
 		// Eight strictly increasing offsets spanning 7 are contiguous: a
@@ -361,7 +369,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	if w.DType != Float32 || len(w.Shape) < 3 || len(w.Shape) > 5 {
 		return nil, fmt.Errorf("weights %s: want float32 of rank 3 to 5", w)
 	}
-	if group < 1 || w.Shape[0]%group != 0 {
+	if group < 1 || w.Shape[0]%group != 0 || group > max(w.Shape[0], 1) {
 		return nil, fmt.Errorf("group %d does not divide the %d output channels", group, w.Shape[0])
 	}
 	p := &convPlan{attrs: a, group: group, cout: w.Shape[0], cinG: w.Shape[1], wshape: w.Shape}

@@ -28,7 +28,7 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 	}
 	N, C := x.Shape[0], x.Shape[1]
 	g := a.group
-	if g < 1 || C%g != 0 || w.Shape[0] != C {
+	if g < 1 || C%g != 0 || g > max(C, 1) || w.Shape[0] != C {
 		return nil, fmt.Errorf("input %s with %d channels and group %d does not fit weights %s", x, C, g, w)
 	}
 	cinG, coutG := C/g, w.Shape[1]
