@@ -86,7 +86,7 @@ func Quality(ctx context.Context, x []float32, n, d int, y []float64, dy int, la
 	// High-dimensional exact neighbours and ranks of the low-D neighbours.
 	var pr *projected
 	if d > 32 {
-		p, err := PCA(x, n, d, min(50, d, n))
+		p, err := PCAContext(ctx, x, n, d, min(50, d, n))
 		if err != nil {
 			return nil, err
 		}

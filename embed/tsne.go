@@ -240,7 +240,7 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 	var pca *PCAResult
 	if d > 1 {
 		var err error
-		pca, err = PCA(x, n, d, max(m, 2))
+		pca, err = PCAContext(ctx, x, n, d, max(m, 2))
 		if err != nil {
 			return nil, err
 		}

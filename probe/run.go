@@ -237,7 +237,10 @@ func run(ctx context.Context, m *onnxio.Model, data *dataset.Set, o Options, st 
 			continue
 		}
 		sp.begin("PCA of %s (%d units)", l.Name, l.Units)
-		p, warn, err := layerPCA(l.Acts, data.N, l.Units, o)
+		p, warn, err := layerPCA(ctx, l.Acts, data.N, l.Units, o)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no PCA of %s: %v", l.Name, err))
 		} else {
@@ -597,12 +600,12 @@ func SquareFrame(xy []float64) [4]float64 {
 // many components, else the fewest whose explained-variance ratios sum to
 // at least o.PCVariance. Ratios are computed for min(n, d, 100) components
 // (or more when o.PCs asks for more).
-func layerPCA(x []float32, n, d int, o Options) (*PCAResult, string, error) {
+func layerPCA(ctx context.Context, x []float32, n, d int, o Options) (*PCAResult, string, error) {
 	kmax := min(n, d, max(100, o.PCs))
 	if o.PCs > kmax {
 		return nil, "", fmt.Errorf("--pcs %d is more than the %d components of %d points × %d units", o.PCs, kmax, n, d)
 	}
-	r, err := embed.PCA(x, n, d, kmax)
+	r, err := embed.PCAContext(ctx, x, n, d, kmax)
 	if err != nil {
 		return nil, "", err
 	}
