@@ -52,3 +52,23 @@ func TestLayersHostileNames(t *testing.T) {
 		t.Errorf("layers wrote %d KB for a %d KB model", len(out)>>10, len(b)>>10)
 	}
 }
+
+// Two outputs naming one file through different spellings are refused
+// before any work (with --force they used to overwrite each other).
+func TestOutputAliasesRefused(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("fs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"probe", "--model", "none.onnx", "--out", "a.html", "--json", "./a.html", "--force"},
+		{"probe", "--model", "none.onnx", "--out", "fs/a.html", "--csv", "fs//a.html", "--force"},
+		{"cells", "--map", "none.npy", "--out", "c.json", "--csv", "./c.json", "--force"},
+	} {
+		_, _, err := runApp(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "same file") {
+			t.Errorf("%q: got %v, want a refusal of the alias", args, err)
+		}
+	}
+}
