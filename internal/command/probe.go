@@ -99,10 +99,6 @@ type outputs struct {
 // (the writes check again, atomically).
 func checkOutputs(c *cli.Context) (outputs, error) {
 	o := outputs{html: c.String("out"), json: c.String("json"), csv: c.String("csv"), force: c.Bool(forceFlag.Name)}
-	// Aliases ("./a.html", "fs//a.html", links) and missing folders.
-	if err := fsutil.CheckOutputs(o.html, o.json, o.csv); err != nil {
-		return o, err
-	}
 	seen := map[string]string{}
 	for _, f := range []struct{ flag, path string }{{"out", o.html}, {"json", o.json}, {"csv", o.csv}} {
 		if f.path == "" {
@@ -117,6 +113,10 @@ func checkOutputs(c *cli.Context) (outputs, error) {
 				return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, fsutil.ErrExists)
 			}
 		}
+	}
+	// Aliases ("./a.html", "fs//a.html", links) and missing folders.
+	if err := fsutil.CheckOutputs(o.html, o.json, o.csv); err != nil {
+		return o, err
 	}
 	return o, nil
 }
