@@ -143,6 +143,10 @@ func (it *bcastIter) each(f func(o int, offs []int)) {
 	for _, d := range it.outer {
 		total *= d
 	}
+	if it.inner == 0 {
+		// No elements: the outer dimensions may still be huge.
+		return
+	}
 	for r := 0; r < total; r++ {
 		f(r*it.inner, offs)
 		for d := len(idx) - 1; d >= 0; d-- {

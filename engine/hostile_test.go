@@ -163,3 +163,29 @@ func TestCancelStopsLongConv(t *testing.T) {
 		t.Logf("returned %v after the cancel", lat)
 	}
 }
+
+// A graph input that also has an initializer (IR ≥ 4) is an input with a
+// default value: it used to leave the model without an input.
+func TestInputWithDefault(t *testing.T) {
+	g := (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 2).
+		init("x", []int64{1, 2}, []float32{1, 2}).
+		node("Add", []string{"x", "x"}, []string{"y"})
+	m := g.model(t)
+	if len(m.Inputs) != 1 || m.Inputs[0].GetName() != "x" {
+		t.Fatalf("inputs %v, want x", m.Inputs)
+	}
+	p, err := Prepare(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Run(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "default", out["y"], []int{1, 2}, []float32{2, 4})
+	out, err = p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 2}, []float32{5, 6})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "fed", out["y"], []int{1, 2}, []float32{10, 12})
+}

@@ -71,8 +71,11 @@ type Program struct {
 	inputs  []inputSpec
 	outputs []string
 	consts  map[string]*Tensor
-	nodes   []*node
-	produce map[string]int // tensor name → producing node index
+	// defaults holds the initializers of graph inputs that have one (IR ≥
+	// 4): used when Run is not given the input.
+	defaults map[string]*Tensor
+	nodes    []*node
+	produce  map[string]int // tensor name → producing node index
 
 	plans      map[string]*plan
 	shapeCache map[string]map[string]*Tensor
@@ -126,10 +129,23 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	if p.budget == 0 {
 		p.budget = DefaultMaxMemory()
 	}
+	fed := make(map[string]bool, len(m.Inputs))
+	for _, vi := range m.Inputs {
+		fed[vi.GetName()] = true
+	}
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
 		if err != nil {
 			return nil, &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
+		}
+		if fed[name] {
+			// A graph input with a default value: fed by the caller,
+			// the initializer used when it is not.
+			if p.defaults == nil {
+				p.defaults = make(map[string]*Tensor)
+			}
+			p.defaults[name] = et
+			continue
 		}
 		p.consts[name] = et
 	}
@@ -442,6 +458,9 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	for _, s := range p.inputs {
 		t, ok := inputs[s.name]
 		if !ok || t == nil {
+			t = p.defaults[s.name]
+		}
+		if t == nil {
 			return nil, fmt.Errorf("missing graph input %q", s.name)
 		}
 		if err := s.check(t); err != nil {
@@ -570,6 +589,7 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		}
 		detach(t)
 		_, isConst := p.consts[w]
+		isConst = isConst || (p.defaults[w] != nil && p.defaults[w] == t)
 		if pi, ok := p.produce[w]; isConst || (ok && p.nodeStatic(pi)) {
 			// Constants and cached shape results are shared between runs:
 			// hand out a copy the caller may modify.

@@ -225,6 +225,7 @@ func (m *Model) readGraph() error {
 		defined[name] = "initializer"
 	}
 	inputSeen := make(map[string]bool)
+	var defaulted []*onnxpb.ValueInfoProto
 	for _, vi := range g.GetInput() {
 		name := vi.GetName()
 		if name == "" {
@@ -235,10 +236,19 @@ func (m *Model) readGraph() error {
 		}
 		inputSeen[name] = true
 		if _, isInit := m.Initializers[name]; isInit {
-			continue // an input with a default value (IR < 4 style)
+			// An input with a default value: before IR 4 every
+			// initializer was listed so; it stays a constant.
+			defaulted = append(defaulted, vi)
+			continue
 		}
 		defined[name] = "graph input"
 		m.Inputs = append(m.Inputs, vi)
+	}
+	if m.IRVersion >= 4 && len(m.Inputs) == 0 && len(defaulted) == 1 {
+		// From IR 4 on, initializers need not be inputs, so an input that
+		// has one is an input whose initializer is only a default; when
+		// it is the model's only input it is the one to feed.
+		m.Inputs = defaulted
 	}
 
 	nodes := g.GetNode()
