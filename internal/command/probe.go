@@ -212,7 +212,7 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	res, err := probe.Run(ctx, m, data, o)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("probe: interrupted; nothing written")
+			return fmt.Errorf("probe: interrupted; nothing written: %w", err)
 		}
 		return err
 	}

@@ -119,7 +119,7 @@ func runTrain(c *cli.Context) error {
 	defer stop()
 	res, err := train.Train(ctx, trData, teData, opts)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue", ckpt)
+		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue: %w", ckpt, err)
 	}
 	if err != nil {
 		return err
