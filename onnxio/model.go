@@ -103,7 +103,12 @@ func decode(data []byte, dir string) (*Model, error) {
 	}
 	mp := new(onnxpb.ModelProto)
 	if err := proto.Unmarshal(data, mp); err != nil {
-		return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+		// Strings that are not UTF-8 are valid ONNX (proto2): escape them
+		// and decode again (see escapeStrings).
+		fixed, changed := escapeStrings(data, mp.ProtoReflect().Descriptor(), 0)
+		if !changed || proto.Unmarshal(fixed, mp) != nil {
+			return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+		}
 	}
 	m, err := FromProto(mp, dir)
 	if err != nil {
