@@ -408,6 +408,10 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 		a.Units = per
 		if a.Reduce == ReduceSpatialMean && len(a.Shape) >= 2 {
 			a.Units = a.Shape[0]
+			if per == 0 && a.Units > 0 {
+				// 0/0 would give NaN means without a NaN counted.
+				return fmt.Errorf("collect: tensor %q of shape %v has an empty spatial map: no spatial mean", a.Name, a.Shape)
+			}
 		}
 		a.Data = make([]float32, n*a.Units)
 	} else if !slices.Equal(a.Shape, t.Shape[1:]) {
