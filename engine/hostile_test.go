@@ -189,3 +189,24 @@ func TestInputWithDefault(t *testing.T) {
 	}
 	expectF(t, "fed", out["y"], []int{1, 2}, []float32{10, 12})
 }
+
+// Folded constants that only fed other folded nodes are freed at Prepare.
+func TestFoldedIntermediatesFreed(t *testing.T) {
+	g := (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 4).
+		init("c", []int64{1, 4}, []float32{1, 2, 3, 4}).
+		node("Relu", []string{"c"}, []string{"c1"}).
+		node("Neg", []string{"c1"}, []string{"c2"}).
+		node("Add", []string{"x", "c2"}, []string{"y"})
+	p := g.prepare(t)
+	if p.HasTensor("c1") {
+		t.Error("the folded intermediate c1 is still held")
+	}
+	if !p.HasTensor("c2") {
+		t.Error("c2, read by a node that runs, was dropped")
+	}
+	out, err := p.Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{1, 4}, make([]float32, 4))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectF(t, "y", out["y"], []int{1, 4}, []float32{-1, -2, -3, -4})
+}

@@ -182,6 +182,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	defer foldAr.setRun(ctx, p.budget)()
 	rc := &runCtx{ar: foldAr, ws: []*workspace{{ar: foldAr}}}
 	fold := foldNeeded(m, p.consts)
+	var folded []string // outputs of folded nodes
 	var unsupported []error
 	for i, np := range m.Nodes {
 		nd := &node{index: i, name: np.GetName(), op: np.GetOpType(), inputs: np.GetInput(), outputs: np.GetOutput()}
@@ -225,6 +226,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 				if o != "" && j < len(outs) && outs[j] != nil {
 					detach(outs[j])
 					p.consts[o] = outs[j]
+					folded = append(folded, o)
 				}
 			}
 			continue
@@ -246,6 +248,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		}
 		return nil, unsupported[0]
 	}
+	p.dropFolded(folded)
 	p.ws = make([]*workspace, runtime.GOMAXPROCS(0))
 	for i := range p.ws {
 		p.ws[i] = &workspace{}
@@ -817,4 +820,26 @@ func foldNeeded(m *onnxio.Model, consts map[string]*Tensor) []bool {
 		}
 	}
 	return fold
+}
+
+// dropFolded frees the folded constants among names that only other folded
+// nodes read: no node left to run and no graph output needs them. They are
+// no longer tensors of the Program (HasTensor is false), as nothing could
+// compute them again.
+func (p *Program) dropFolded(names []string) {
+	needed := make(map[string]bool)
+	for _, o := range p.outputs {
+		needed[o] = true
+	}
+	for _, nd := range p.nodes {
+		for _, in := range nd.inputs {
+			needed[in] = true
+		}
+	}
+	for _, name := range names {
+		if !needed[name] {
+			delete(p.consts, name)
+			delete(p.produce, name)
+		}
+	}
 }
