@@ -78,14 +78,16 @@
   var spaces = D.spaces.map(function (s) { return { name: s.name, x: b64f32(s.x), y: b64f32(s.y), frame: s.frame }; });
   var labels = D.labels ? b64bytes(D.labels) : null;
   var lutSeq = b64bytes(D.lutSeq), lutDiv = b64bytes(D.lutDiv);
-  var seriesByID = {};
+  // Keyed by names from the model: no prototype, so "__proto__",
+  // "constructor" or "toString" are ordinary keys.
+  var seriesByID = Object.create(null);
   D.series.forEach(function (s) { seriesByID[s.id] = s; });
   var classRGB = D.colors.map(function (h) { return [parseInt(h.substr(1, 2), 16), parseInt(h.substr(3, 2), 16), parseInt(h.substr(5, 2), 16)]; });
 
   var selSpace = document.getElementById('exSpace'), selSeries = document.getElementById('exSeries');
   var info = document.getElementById('exInfo');
   spaces.forEach(function (s, i) { var o = el('option', s.name); o.value = String(i); selSpace.appendChild(o); });
-  var groups = {};
+  var groups = Object.create(null);
   D.series.forEach(function (s) {
     if (!groups[s.layer]) { groups[s.layer] = el('optgroup'); groups[s.layer].label = s.layer; selSeries.appendChild(groups[s.layer]); }
     var o = el('option', s.name); o.value = s.id; groups[s.layer].appendChild(o);
@@ -94,7 +96,7 @@
   for (var i = 0; i < spaces.length; i++) if (spaces[i].name === 'network') selSpace.value = String(i);
 
   var view = { cx: 0.5, cy: 0.5, zoom: 1 };
-  var cache = {};
+  var cache = Object.create(null);
   function decoded(s) {
     if (cache[s.id]) return cache[s.id];
     var q = b64bytes(s.q), n = q.length, order = new Uint32Array(n);
