@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"image"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -100,4 +102,33 @@ func TestGzipClaimingMillionsOfImages(t *testing.T) {
 		t.Errorf("refusing it allocated %d MB", d>>20)
 	}
 	t.Log(err)
+}
+
+// Symbolic links in an image folder are refused with a message: a linked
+// class folder used to be dropped silently, and a linked file outside the
+// folder was followed.
+func TestImageFolderLinks(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 4, 4))
+	outside := t.TempDir()
+	writePNG(t, filepath.Join(outside, "x.png"), img)
+	for _, tc := range []struct {
+		name string
+		make func(dir string)
+	}{
+		{"linked class folder", func(dir string) {
+			os.Symlink(outside, filepath.Join(dir, "b"))
+		}},
+		{"linked image", func(dir string) {
+			os.Symlink(filepath.Join(outside, "x.png"), filepath.Join(dir, "a", "y.png"))
+		}},
+	} {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, "a"), 0o755)
+		writePNG(t, filepath.Join(dir, "a", "1.png"), img)
+		tc.make(dir)
+		_, err := Open(dir, Options{Quiet: true})
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("%s: got %v, want a refusal naming the link", tc.name, err)
+		}
+	}
 }
