@@ -210,3 +210,23 @@ func TestFoldedIntermediatesFreed(t *testing.T) {
 	}
 	expectF(t, "y", out["y"], []int{1, 4}, []float32{-1, -2, -3, -4})
 }
+
+// CheckPlan refuses, before running anything, a plan whose live tensors
+// exceed the budget, and passes an ordinary model.
+func TestCheckPlan(t *testing.T) {
+	g := &graph{opset: 13}
+	g.input("x", onnxio.Float, -1, 1<<16)
+	for i := range 512 {
+		o := "r" + strings.Repeat("_", i)
+		g.node("Relu", []string{"x"}, []string{o})
+		g.outs = append(g.outs, o)
+	}
+	p, err := Prepare(g.model(t), Options{MaxMemory: budgetTest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMemoryError(t, "512 outputs of 256 KiB", p.CheckPlan(map[string][]int{"x": {1, 1 << 16}}, nil))
+	if err := p.CheckPlan(map[string][]int{"x": {1, 16}}, nil); err != nil {
+		t.Errorf("512 outputs of 64 B: %v", err)
+	}
+}

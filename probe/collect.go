@@ -251,6 +251,14 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 	if err != nil {
 		return nil, err
 	}
+	// Refuse a plan that cannot fit before the first batch runs.
+	planShape := append([]int{min(batch, n)}, feedShape...)
+	if fixedBatch > 0 {
+		planShape[0] = fixedBatch
+	}
+	if err := prog.CheckPlan(map[string][]int{inName: planShape}, fetch); err != nil {
+		return nil, err
+	}
 
 	res := &Activations{N: n, Tensors: acts, Accuracy: math.NaN(), InputShape: append([]int{-1}, feedShape...), byHook: byHook}
 	if data.Labels != nil {
