@@ -219,9 +219,18 @@ func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Option
 	fmt.Fprintf(o.Log, "conceptcells: rendering the report…\n")
 	rpt := reports.New(res)
 	rpt.Timings = append(rpt.Timings, reports.Timing{Step: "total (before writing the report)", Seconds: time.Since(start).Seconds()})
+	// Rendering does not watch the context (tens of seconds for wide
+	// layers): it runs aside, and Ctrl-C abandons it, writing nothing.
 	var html bytes.Buffer
-	if err := reports.WriteHTML(&html, rpt); err != nil {
-		return err
+	rendered := make(chan error, 1)
+	go func() { rendered <- reports.WriteHTML(&html, rpt) }()
+	select {
+	case err := <-rendered:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("probe: interrupted while rendering; nothing written: %w", ctx.Err())
 	}
 	if err := fsutil.WriteBytes(outs.html, outs.force, html.Bytes()); err != nil {
 		return err
