@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -89,5 +90,33 @@ func TestCheckOutputs(t *testing.T) {
 	}
 	if err := CheckOutputs("x", "./x"); !errors.Is(err, ErrSameOutput) {
 		t.Errorf("alias: got %v, want ErrSameOutput", err)
+	}
+}
+
+// A temporary file left by a killed writer (its process gone) is removed
+// by the next write of the same output; a live writer's is kept.
+func TestWriteFileRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r[1].html")
+	// No process has id 2^22+1 (Linux's pid_max is at most 2^22); the
+	// parent of this test is alive.
+	stale := filepath.Join(dir, ".r[1].html.tmp-4194305-123")
+	live := filepath.Join(dir, ".r[1].html.tmp-"+strconv.Itoa(os.Getppid())+"-456")
+	other := filepath.Join(dir, ".other.html.tmp-4194305-1")
+	for _, p := range []string{stale, live, other} {
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteBytes(out, false, []byte("done")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file is still there (%v)", err)
+	}
+	for _, p := range []string{live, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed", filepath.Base(p))
+		}
 	}
 }
