@@ -3,6 +3,7 @@ package train
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,29 @@ func TestResumeRefusesMoreEpochsThanAsked(t *testing.T) {
 	}
 	if _, err := startState(opts); err == nil || !strings.Contains(err.Error(), "more than --epochs 2") {
 		t.Errorf("got %v, want a refusal", err)
+	}
+}
+
+// A checkpoint file larger than MaxCheckpointBytes is not read whole (a
+// 100 MB one used to take 1.8 GB): the decoder stops at the limit.
+func TestCheckpointSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	st, err := startState(Options{Seed: 1, Batch: 8, LR: 0.001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.RNG = make([]byte, MaxCheckpointBytes+1<<20) // a valid gob, too large
+	if err := saveCheckpoint(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = loadCheckpoint(dir)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("an oversized checkpoint was loaded")
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 3*MaxCheckpointBytes {
+		t.Errorf("refusing it allocated %d MB", d>>20)
 	}
 }
