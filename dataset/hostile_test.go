@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"image"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -85,9 +86,14 @@ func idxGzip(t *testing.T, shape []int, body []byte) []byte {
 
 func TestGzipClaimingMillionsOfImages(t *testing.T) {
 	dir := t.TempDir()
-	// 2,000,000 images declared; the deflate ratio bound alone allows it
-	// for a 1.5 MB file, so the file here just claims it.
-	img := idxGzip(t, []int{2_000_000, 28, 28}, make([]byte, 1<<20))
+	// 2,000,000 images declared (1.57 GB); random bytes keep the file
+	// over 1.52 MB, so the deflate ratio bound (1032:1) allows the claim.
+	body := make([]byte, 1600<<10)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range body {
+		body[i] = byte(rng.Uint32())
+	}
+	img := idxGzip(t, []int{2_000_000, 28, 28}, body)
 	lab := idxGzip(t, []int{2_000_000}, make([]byte, 1000))
 	os.WriteFile(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), img, 0o644)
 	os.WriteFile(filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"), lab, 0o644)
