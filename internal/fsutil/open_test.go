@@ -120,3 +120,17 @@ func TestWriteFileRemovesStaleTemps(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckOutputsUnwritableFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write anywhere")
+	}
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOutputs(filepath.Join(ro, "a.html")); err == nil {
+		t.Error("an output in a read-only folder passed")
+	}
+}

@@ -34,8 +34,9 @@ func Canonical(path string) (string, error) {
 
 // CheckOutputs validates the output paths of one command before any work
 // starts, so that the outputs are written as a set or not at all: empty
-// paths are skipped; every other path must have an existing parent folder,
-// must not be an existing folder, and no two paths may name the same file
+// paths are skipped; every other path must have an existing parent folder
+// in which a file can be created (one is made and removed), must not be an
+// existing folder, and no two paths may name the same file
 // once made absolute and with symbolic links resolved (see Canonical). The
 // error names the path (as given) and wraps ErrSameOutput for aliases.
 //
@@ -60,6 +61,13 @@ func CheckOutputs(paths ...string) error {
 		}
 		if st, err := os.Stat(c); err == nil && st.IsDir() {
 			return fmt.Errorf("output %s: is a folder", p)
+		}
+		// Writable: the temporary file WriteFile will need can be made.
+		if f, err := os.CreateTemp(filepath.Dir(c), ".conceptcells-check-*"); err != nil {
+			return fmt.Errorf("output %s: cannot write in %s: %w", p, filepath.Dir(p), err)
+		} else {
+			f.Close()
+			os.Remove(f.Name())
 		}
 		if q, dup := seen[c]; dup {
 			return fmt.Errorf("output %s %w %s", p, ErrSameOutput, q)
