@@ -17,8 +17,9 @@ import (
 // convolution for timing Ctrl-C in a long kernel, with big.npy, two
 // 16×256×256 inputs for it (8 MB), and convtranspose_bomb.onnx, 188 bytes
 // asking for 51 GiB, and the models of the other cases of the issue
-// (wrapped Reshape, hostile names, a hidden external file, an input with a
-// default, an empty map).
+// (wrapped Reshape, hostile names, a hidden external file, a sparse 2 GiB
+// external file read by one or two tensors, an input with a default, an
+// empty map).
 func TestWriteHostileModels(t *testing.T) {
 	dir := os.Getenv("CONCEPTCELLS_HOSTILE_DIR")
 	if dir == "" {
@@ -106,6 +107,32 @@ func TestWriteHostileModels(t *testing.T) {
 			Initializer: []*onnxpb.TensorProto{b},
 			Node:        []*onnxpb.NodeProto{onnxio.NewNode("Add", "fc2", []string{"x", "b"}, []string{"y"})},
 			Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 2})}})
+	}
+	// External data: a sparse 2 GiB file read by one tensor, and by two
+	// tensors at once (the same bytes).
+	if err := os.MkdirAll(filepath.Join(dir, "sparse"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Create(filepath.Join(dir, "sparse", "w.bin")); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Truncate(2 << 30) // sparse: no disk blocks
+		f.Close()
+	}
+	ext := func(name string) *onnxpb.TensorProto {
+		return &onnxpb.TensorProto{Name: name, DataType: int32(onnxio.Float), Dims: []int64{1 << 29}, DataLocation: onnxpb.TensorProto_EXTERNAL,
+			ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}}
+	}
+	for _, n := range []int{1, 2} {
+		g := &onnxpb.GraphProto{Name: "sparse",
+			Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1 << 29})},
+			Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y0", onnxio.Float, []int64{1 << 29})}}
+		for i := range n {
+			w := fmt.Sprintf("w%d", i)
+			g.Initializer = append(g.Initializer, ext(w))
+			g.Node = append(g.Node, onnxio.NewNode("Add", "", []string{"x", w}, []string{fmt.Sprintf("y%d", i)}))
+		}
+		write(filepath.Join("sparse", fmt.Sprintf("m%d.onnx", n)), g)
 	}
 	// An input with an initializer as its default (IR 8), the only input.
 	write("input_default.onnx", &onnxpb.GraphProto{Name: "default",
