@@ -20,10 +20,7 @@ func main() {
 	// A second signal gets the default behaviour and ends the process at
 	// once, should a stage fail to stop.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	context.AfterFunc(ctx, stop)
 	err := command.App().RunContext(ctx, os.Args)
 	stop()
 	if err != nil {

@@ -208,6 +208,8 @@ func inputCHW(m *onnxio.Model) (c, h, w int) {
 func runProbe(c *cli.Context, m *onnxio.Model, data *dataset.Set, o probe.Options, outs outputs) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process
+
 	start := time.Now()
 	res, err := probe.Run(ctx, m, data, o)
 	if err != nil {

@@ -117,6 +117,8 @@ func runTrain(c *cli.Context) error {
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process
+
 	res, err := train.Train(ctx, trData, teData, opts)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue: %w", ckpt, err)
