@@ -35,6 +35,32 @@ func ReadIDX(path string) (*Array, error) {
 	return readRegular(path, decodeIDX)
 }
 
+// idxShape returns the shape an IDX file (raw or gzip) held in memory
+// declares, reading only its header.
+func idxShape(data []byte) ([]int, error) {
+	var src io.Reader = bytes.NewReader(data)
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bad gzip stream: %v", ErrFormat, err)
+		}
+		src = zr
+	}
+	var hdr [4]byte
+	if _, err := io.ReadFull(src, hdr[:]); err != nil || hdr[0] != 0 || hdr[1] != 0 || hdr[3] == 0 || hdr[3] > maxIDXDims {
+		return nil, fmt.Errorf("%w: not an IDX file", ErrFormat)
+	}
+	dims := make([]byte, 4*int(hdr[3]))
+	if _, err := io.ReadFull(src, dims); err != nil {
+		return nil, fmt.Errorf("%w: IDX header truncated", ErrFormat)
+	}
+	shape := make([]int, hdr[3])
+	for i := range shape {
+		shape[i] = int(binary.BigEndian.Uint32(dims[4*i:]))
+	}
+	return shape, nil
+}
+
 // DecodeIDX decodes a whole IDX file (raw or gzip) held in memory, with the
 // same checks as ReadIDX.
 func DecodeIDX(data []byte) (*Array, error) {

@@ -5,11 +5,13 @@ import (
 	"image"
 	_ "image/jpeg" // register JPEG
 	_ "image/png"  // register PNG
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
@@ -64,6 +66,11 @@ func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, quiet 
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link could lead anywhere (or to a device); say so rather
+			// than drop the class or follow it out of the folder.
+			return nil, fmt.Errorf("image folder %s: %q is a symbolic link: links are not followed (copy or move the class folder in)", dir, e.Name())
+		}
 		if e.IsDir() {
 			classes = append(classes, e.Name())
 		}
@@ -83,6 +90,9 @@ func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, quiet 
 		for _, e := range es {
 			if strings.HasPrefix(e.Name(), ".") || e.IsDir() || !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
 				continue
+			}
+			if e.Type()&fs.ModeSymlink != 0 {
+				return nil, fmt.Errorf("image folder %s: %s is a symbolic link: links are not followed (copy the image in)", dir, filepath.Join(cl, e.Name()))
 			}
 			names = append(names, e.Name())
 		}
@@ -151,7 +161,7 @@ type plane struct {
 // readImage decodes one PNG/JPEG into c planes of h×w (0 = keep the
 // image's own channel count or size).
 func readImage(path string, c, h, w int) ([]plane, int, error) {
-	f, err := os.Open(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,7 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 )
 
 // The MNIST test set (t10k images and labels, the official gzip files copied
@@ -151,7 +154,7 @@ func loadMNIST(split, dir string, norm *Normalization) (*Set, error) {
 		n := MNISTNorm
 		norm = &n
 	}
-	s, err := idxSet(img, lab, files[0].name, files[1].name, norm)
+	s, err := idxSet(img, lab, files[0].name, files[1].name, norm, splitSize[split])
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +200,7 @@ func FashionMNIST(split, dir string, norm *Normalization) (*Set, error) {
 		n := MNISTNorm
 		norm = &n
 	}
-	s, err := idxSet(img, lab, filepath.Join(dir, files[0].name), filepath.Join(dir, files[1].name), norm)
+	s, err := idxSet(img, lab, filepath.Join(dir, files[0].name), filepath.Join(dir, files[1].name), norm, splitSize[split])
 	if err != nil {
 		return nil, err
 	}
@@ -207,16 +210,24 @@ func FashionMNIST(split, dir string, norm *Normalization) (*Set, error) {
 	return s, nil
 }
 
+// splitSize is the number of samples of each split of MNIST and
+// Fashion-MNIST (28×28 images).
+var splitSize = map[string]int{"train": 60000, "test": 10000}
+
+// maxOfficialBytes bounds an official IDX file (the largest, the raw MNIST
+// training images, has 47,040,016 bytes).
+const maxOfficialBytes = 64 << 20
+
 // readOfficial reads f from dir as name.gz or, failing that, name, and
 // checks its MD5 when verify is set.
 func readOfficial(dir string, f mnistFile, verify bool) ([]byte, error) {
 	p := filepath.Join(dir, f.name+".gz")
 	want := f.gzMD5
-	b, err := os.ReadFile(p)
+	b, err := fsutil.ReadRegular(p, maxOfficialBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		p = filepath.Join(dir, f.name)
 		want = f.rawMD5
-		b, err = os.ReadFile(p)
+		b, err = fsutil.ReadRegular(p, maxOfficialBytes)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("neither %s.gz nor %s is in %s", f.name, f.name, dir)
 		}
@@ -242,7 +253,22 @@ func checkMD5(name string, b []byte, want string) error {
 
 // idxSet decodes an image IDX file (N×H×W uint8) and a label IDX file (N
 // uint8 in 0..9) into a normalised Set.
-func idxSet(img, lab []byte, imgName, labName string, norm *Normalization) (*Set, error) {
+func idxSet(img, lab []byte, imgName, labName string, norm *Normalization, n int) (*Set, error) {
+	// Check the declared sizes before decoding: a small gzip file may claim
+	// millions of images, which decoding would allocate.
+	for _, f := range []struct {
+		name  string
+		data  []byte
+		shape []int
+	}{{imgName, img, []int{n, 28, 28}}, {labName, lab, []int{n}}} {
+		got, err := idxShape(f.data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+		if !slices.Equal(got, f.shape) {
+			return nil, fmt.Errorf("%s: %w: declares shape %v, this split has %v", f.name, ErrFormat, got, f.shape)
+		}
+	}
 	ia, err := DecodeIDX(img)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", imgName, err)

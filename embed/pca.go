@@ -47,6 +47,51 @@ var ErrNonFinite = errors.New("non-finite value")
 // Violations of the first three panic; non-finite data returns an error
 // wrapping ErrNonFinite.
 func PCA(x []float32, n, d, k int) (*PCAResult, error) {
+	return pca(x, n, d, k)
+}
+
+// PCAContext is PCA that returns ctx.Err() as soon as ctx is cancelled. The
+// matrix product and the eigendecomposition are single library calls that
+// cannot stop midway (on 10,000 points of a 5,760-unit layer they take
+// minutes), so they run in a goroutine that is abandoned on cancellation:
+// it finishes in the background and its result is dropped. A command that
+// exits on Ctrl-C therefore exits at once.
+func PCAContext(ctx context.Context, x []float32, n, d, k int) (*PCAResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		r   *PCAResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			// A precondition panic is re-raised in the caller.
+			if p := recover(); p != nil {
+				done <- result{err: pcaPanic{p}}
+			}
+		}()
+		r, err := pca(x, n, d, k)
+		done <- result{r, err}
+	}()
+	select {
+	case res := <-done:
+		if p, ok := res.err.(pcaPanic); ok {
+			panic(p.v)
+		}
+		return res.r, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// pcaPanic carries a panic of the PCA goroutine to PCAContext's caller.
+type pcaPanic struct{ v any }
+
+func (p pcaPanic) Error() string { return fmt.Sprint(p.v) }
+
+func pca(x []float32, n, d, k int) (*PCAResult, error) {
 	if n < 2 || d < 1 {
 		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
 	}
@@ -239,7 +284,7 @@ const TruncatedPCAMin = 1000
 // for 50 components on two busy cores). It reports which it used.
 func AutoPCA(ctx context.Context, x []float32, n, d, k int, seed uint64, progress io.Writer) (r *PCAResult, randomized bool, err error) {
 	if min(n, d) < TruncatedPCAMin {
-		r, err = PCA(x, n, d, k)
+		r, err = PCAContext(ctx, x, n, d, k)
 		return r, false, err
 	}
 	r, err = TruncatedPCA(ctx, x, n, d, k, TruncatedOptions{Seed: seed, Progress: progress})

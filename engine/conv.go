@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 )
 
@@ -41,6 +42,9 @@ type spatialAttrs struct {
 // padding), or out = ⌈in / stride⌉ for SAME_UPPER/SAME_LOWER, whose total
 // padding is split evenly with the odd element at the end (upper) or the
 // beginning (lower); VALID means no padding. See the ONNX Conv/MaxPool specs.
+// maxWindow bounds kernel sizes, strides, dilations and pads.
+const maxWindow = 1 << 20
+
 func makeWindow(in []int, kernel []int, a spatialAttrs) (window, error) {
 	var w window
 	r := len(in)
@@ -86,6 +90,12 @@ func makeWindow(in []int, kernel []int, a spatialAttrs) (window, error) {
 			if w.padBegin[d] < 0 || w.padEnd[d] < 0 {
 				return w, fmt.Errorf("negative pads %v", a.pads)
 			}
+		}
+		// No real model comes near these; beyond them the window
+		// arithmetic below could overflow.
+		if w.kernel[d] > maxWindow || w.stride[d] > maxWindow || w.dilation[d] > maxWindow ||
+			w.padBegin[d] > maxWindow || w.padEnd[d] > maxWindow || w.in[d] > 1<<40 {
+			return w, fmt.Errorf("kernel %v, strides %v, dilations %v or pads %v: a value above %d", kernel, a.strides, a.dilations, a.pads, maxWindow)
 		}
 		ext := w.dilation[d]*(w.kernel[d]-1) + 1
 		switch a.autoPad {
@@ -141,12 +151,13 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	n := w.outSize
 	panels := (n + gemmNR - 1) / gemmNR
 	size := panels * gemmNR * K
-	if cap(dst) < size {
-		dst = make([]float32, size)
-	}
-	dst = dst[:size]
+	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
 	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
+	if channels*pinSize >= math.MaxInt32 {
+		// The offset tables below are int32.
+		panic(abort{fmt.Errorf("one padded image of %d values is more than the convolution handles (2^31)", channels*pinSize)})
+	}
 	// Column offsets (output position → top-left tap in the padded input).
 	if cap(ws.colOff) < panels*gemmNR {
 		ws.colOff = make([]int32, panels*gemmNR)
@@ -196,6 +207,9 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	}
 	sp := unsafe.Pointer(&src[0])
 	for q := 0; q < panels; q++ {
+		if q&63 == 0 {
+			ws.ar.poll()
+		}
 		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
 		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
 		// Eight strictly increasing offsets spanning 7 are contiguous: a
@@ -257,9 +271,7 @@ func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [
 		return x[:channels*pinSize], pin
 	}
 	need := channels * pinSize
-	if cap(ws.pad) < need {
-		ws.pad = make([]float32, need)
-	}
+	ws.pad = ws.ar.scratchF(ws.pad, need, "a padded copy of one image")
 	src := ws.pad[:need]
 	clear(src)
 	for c := 0; c < channels; c++ {
@@ -357,7 +369,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	if w.DType != Float32 || len(w.Shape) < 3 || len(w.Shape) > 5 {
 		return nil, fmt.Errorf("weights %s: want float32 of rank 3 to 5", w)
 	}
-	if group < 1 || w.Shape[0]%group != 0 {
+	if group < 1 || w.Shape[0]%group != 0 || group > max(w.Shape[0], 1) {
 		return nil, fmt.Errorf("group %d does not divide the %d output channels", group, w.Shape[0])
 	}
 	p := &convPlan{attrs: a, group: group, cout: w.Shape[0], cinG: w.Shape[1], wshape: w.Shape}
@@ -421,6 +433,26 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	if N == 0 || win.outSize == 0 {
 		return y, nil
 	}
+	if p.cinG == 0 {
+		// No input channels: every output is the bias (or 0).
+		P := win.outSize
+		for n := 0; n < N; n++ {
+			for m := 0; m < p.cout; m++ {
+				v := float32(0)
+				if p.bias != nil {
+					v = p.bias[m]
+				}
+				if fuseRelu {
+					v = max(v, 0)
+				}
+				row := y.F[(n*p.cout+m)*P : (n*p.cout+m+1)*P]
+				for i := range row {
+					row[i] = v
+				}
+			}
+		}
+		return y, nil
+	}
 	if p.cinG == 1 && p.group > 1 {
 		p.depthwise(x, y, &win, ws, fuseRelu)
 		return y, nil
@@ -444,7 +476,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				wk.col = pb.data
 			}
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
-			gemmPacked(p.weights[g], pb, q0, q1, ys, P, false)
+			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
 		}
 		if fuseRelu && q0 == 0 {
 			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
@@ -464,7 +496,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		panels := (P + gemmNR - 1) / gemmNR
 		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
 		parallelFor(panels, pw, func(_, lo, hi int) {
-			gemmPacked(p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
+			gemmPackedPolled(ar, p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 		})
 		if fuseRelu {
 			reluInPlace(y.F)

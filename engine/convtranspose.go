@@ -28,13 +28,16 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 	}
 	N, C := x.Shape[0], x.Shape[1]
 	g := a.group
-	if g < 1 || C%g != 0 || w.Shape[0] != C {
+	if g < 1 || C%g != 0 || g > max(C, 1) || w.Shape[0] != C {
 		return nil, fmt.Errorf("input %s with %d channels and group %d does not fit weights %s", x, C, g, w)
 	}
 	cinG, coutG := C/g, w.Shape[1]
 	cout := coutG * g
 	if b != nil && (b.DType != Float32 || len(b.F) != cout) {
 		return nil, fmt.Errorf("bias %s: want float32[%d]", b, cout)
+	}
+	if err := a.check(r); err != nil {
+		return nil, err
 	}
 	var win window
 	win.rank = r
@@ -108,16 +111,14 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 	nw := min(len(ws), workers(N, 2*float64(cout)*float64(win.kSz)*float64(cinG)*float64(win.inSize)))
 	parallelFor(N, nw, func(wi, lo, hi int) {
 		wk := ws[wi]
-		if cap(wk.col) < rows*win.inSize {
-			wk.col = make([]float32, rows*win.inSize)
-		}
+		wk.col = wk.ar.scratchF(wk.col, rows*win.inSize, "column scratch space")
 		col := wk.col[:rows*win.inSize]
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < g; gi++ {
 				xs := x.F[(n*C+gi*cinG)*win.inSize : (n*C+(gi+1)*cinG)*win.inSize]
 				pb := packB(wk.gemmB, false, cinG, win.inSize, xs, win.inSize)
 				wk.gemmB = pb.data
-				gemmPacked(packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
+				gemmPackedPolled(ar, packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
 				ys := y.F[(n*cout+gi*coutG)*win.outSize : (n*cout+(gi+1)*coutG)*win.outSize]
 				col2im(ys, col, coutG, &win)
 			}
@@ -166,4 +167,40 @@ func col2im(y, col []float32, channels int, w *window) {
 			}
 		}
 	}
+}
+
+// check validates the attribute lengths against r spatial dimensions and
+// bounds their values (see maxWindow), so that the size arithmetic cannot
+// overflow.
+func (a *convTransposeAttrs) check(r int) error {
+	for _, l := range []struct {
+		name string
+		v    []int64
+		n    int
+		lo   int64
+	}{{"strides", a.strides, r, 1}, {"dilations", a.dilations, r, 1}, {"pads", a.pads, 2 * r, 0},
+		{"output_padding", a.outputPadding, r, 0}, {"kernel_shape", a.kernel, r, 1}} {
+		if l.v == nil {
+			continue
+		}
+		if len(l.v) != l.n {
+			return fmt.Errorf("%s %v: want %d values", l.name, l.v, l.n)
+		}
+		for _, v := range l.v {
+			if v < l.lo || v > maxWindow {
+				return fmt.Errorf("%s %v: values must be in [%d, %d]", l.name, l.v, l.lo, maxWindow)
+			}
+		}
+	}
+	if a.outputShape != nil {
+		if len(a.outputShape) < r {
+			return fmt.Errorf("output_shape %v: want at least %d values", a.outputShape, r)
+		}
+		for _, v := range a.outputShape {
+			if v < 1 || v > 1<<30 {
+				return fmt.Errorf("output_shape %v: values must be in [1, 2^30]", a.outputShape)
+			}
+		}
+	}
+	return nil
 }

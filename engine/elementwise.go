@@ -143,6 +143,10 @@ func (it *bcastIter) each(f func(o int, offs []int)) {
 	for _, d := range it.outer {
 		total *= d
 	}
+	if it.inner == 0 {
+		// No elements: the outer dimensions may still be huge.
+		return
+	}
 	for r := 0; r < total; r++ {
 		f(r*it.inner, offs)
 		for d := len(idx) - 1; d >= 0; d-- {
@@ -176,7 +180,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 	n := it.inner
 	cmp := op == opEqual || op == opLess || op == opGreater
 	if a.DType == Int64 {
-		out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+		out := ar.getInt(shape)
 		var ferr error
 		it.each(func(o int, offs []int) {
 			ferr = intRun(op, out.I[o:o+n], a.I[offs[0]:], sa, b.I[offs[1]:], sb)
@@ -184,7 +188,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 		return out, ferr
 	}
 	if cmp {
-		out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+		out := ar.getInt(shape)
 		it.each(func(o int, offs []int) {
 			x, y := a.F[offs[0]:], b.F[offs[1]:]
 			dst := out.I[o : o+n]

@@ -305,7 +305,7 @@ func sgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb packedB,
 	panels := (n + gemmNR - 1) / gemmNR
 	w := workers(panels, 2*float64(m)*float64(k)*gemmNR)
 	if w > 1 && panels >= w {
-		parallelFor(panels, w, func(_, lo, hi int) { gemmPacked(pa, pb, lo, hi, c, ldc, acc) })
+		parallelFor(panels, w, func(_, lo, hi int) { gemmPackedPolled(ws.arena(), pa, pb, lo, hi, c, ldc, acc) })
 		return
 	}
 	// Few column panels: split the rows instead (whole A panels).
@@ -313,7 +313,7 @@ func sgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb packedB,
 	w = workers(rp, 2*float64(gemmMR)*float64(k)*float64(n))
 	parallelFor(rp, w, func(_, lo, hi int) {
 		sub := packedA{m: min(hi*gemmMR, m) - lo*gemmMR, k: k, data: pa.data[lo*gemmMR*k : min(hi*gemmMR*k, len(pa.data))]}
-		gemmPacked(sub, pb, 0, panels, c[lo*gemmMR*ldc:], ldc, acc)
+		gemmPackedPolled(ws.arena(), sub, pb, 0, panels, c[lo*gemmMR*ldc:], ldc, acc)
 	})
 }
 
@@ -338,3 +338,21 @@ var (
 	microKernel  = microKernelGo
 	microKernel4 = microKernel4Go
 )
+
+// gemmPackedPolled is gemmPacked over the column panels lo..hi of B in
+// blocks, polling ar (may be nil) for cancellation between blocks.
+func gemmPackedPolled(ar *arena, pa packedA, pb packedB, lo, hi int, c []float32, ldc int, acc bool) {
+	const block = 32
+	for b := lo; b < hi; b += block {
+		ar.poll()
+		gemmPacked(pa, pb, b, min(b+block, hi), c, ldc, acc)
+	}
+}
+
+// arena returns the run's arena of ws (nil for a nil workspace).
+func (ws *workspace) arena() *arena {
+	if ws == nil {
+		return nil
+	}
+	return ws.ar
+}

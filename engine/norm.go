@@ -103,7 +103,12 @@ func softmax(x *Tensor, outer, n, inner int, log bool, ar *arena) (*Tensor, erro
 		return nil, fmt.Errorf("input %s: want float32", x)
 	}
 	y := ar.get(append([]int(nil), x.Shape...))
+	if len(x.F) == 0 {
+		// No values, whatever outer claims: nothing to loop over.
+		return y, nil
+	}
 	for o := 0; o < outer; o++ {
+		ar.poll()
 		for in := 0; in < inner; in++ {
 			base := o*n*inner + in
 			m := float32(math.Inf(-1))
@@ -178,8 +183,9 @@ func reduce(x *Tensor, kind reduceKind, axes []int64, keepDims, noopEmpty bool, 
 		}
 	}
 	isInt := x.DType == Int64
+	n := ar.needShape(kept, 8, Float32)
+	ar.need(8*int64(len(x.F)+len(x.I)), "a float64 copy of the input")
 	vals := x.Float64s()
-	n := numel(kept)
 	acc := make([]float64, n)
 	cnt := 1
 	for i, d := range x.Shape {
@@ -201,7 +207,10 @@ func reduce(x *Tensor, kind reduceKind, axes []int64, keepDims, noopEmpty bool, 
 	}
 	ks := strides(kept)
 	idx := make([]int, r)
-	for _, v := range vals {
+	for j, v := range vals {
+		if j&0xffff == 0 {
+			ar.poll()
+		}
 		o := 0
 		for d := 0; d < r; d++ {
 			if !red[d] {
@@ -241,7 +250,7 @@ func reduce(x *Tensor, kind reduceKind, axes []int64, keepDims, noopEmpty bool, 
 		}
 	}
 	if isInt {
-		y := &Tensor{Shape: shape, DType: Int64, I: make([]int64, n)}
+		y := ar.getInt(shape)
 		for i, v := range acc {
 			y.I[i] = int64(v)
 		}

@@ -476,7 +476,7 @@ func prepIntOrFloat(fi func(int64) int64, ff func(float32) float32) func(c *node
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 			x := in[0]
 			if x.DType == Int64 {
-				out := &Tensor{Shape: append([]int(nil), x.Shape...), DType: Int64, I: make([]int64, len(x.I))}
+				out := r.ar.getInt(append([]int(nil), x.Shape...))
 				for i, v := range x.I {
 					out.I[i] = fi(v)
 				}
@@ -570,7 +570,7 @@ func prepClip(c *nodeCtx) (kernel, error) {
 		}
 		x := in[0]
 		if x.DType == Int64 {
-			out := &Tensor{Shape: append([]int(nil), x.Shape...), DType: Int64, I: make([]int64, len(x.I))}
+			out := r.ar.getInt(append([]int(nil), x.Shape...))
 			for i, v := range x.I {
 				out.I[i] = int64(clip(float32(v), lo, hi))
 			}
@@ -600,12 +600,12 @@ func prepSoftmax(log bool) func(c *nodeCtx) (kernel, error) {
 		newStyle := c.opset >= 13
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 			x := in[0]
+			if len(x.Shape) == 0 {
+				return softmax(x, 1, 1, 1, log, r.ar)
+			}
 			ax, err := normAxis(axis, len(x.Shape))
 			if err != nil {
 				return nil, err
-			}
-			if len(x.Shape) == 0 {
-				return softmax(x, 1, 1, 1, log, r.ar)
 			}
 			if newStyle {
 				return softmax(x, numel(x.Shape[:ax]), x.Shape[ax], numel(x.Shape[ax+1:]), log, r.ar)
@@ -881,13 +881,13 @@ func prepConstantOfShape(c *nodeCtx) (kernel, error) {
 			return nil, err
 		}
 		if v.DType == Int64 {
-			out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+			out := r.ar.getInt(shape)
 			for i := range out.I {
 				out.I[i] = v.I[0]
 			}
 			return out, nil
 		}
-		out := &Tensor{Shape: shape, F: make([]float32, numel(shape))}
+		out := r.ar.get(shape)
 		for i := range out.F {
 			out.F[i] = v.F[0]
 		}
@@ -921,7 +921,7 @@ func prepDropout(c *nodeCtx) (kernel, error) {
 		}
 		out := []*Tensor{alias(in[0], in[0].Shape)}
 		if mask {
-			m := &Tensor{Shape: append([]int(nil), in[0].Shape...), DType: Int64, I: make([]int64, in[0].Len())}
+			m := r.ar.getInt(append([]int(nil), in[0].Shape...))
 			for i := range m.I {
 				m.I[i] = 1
 			}
@@ -963,7 +963,7 @@ func prepCast(c *nodeCtx) (kernel, error) {
 			}
 			return toFloat(x), nil
 		}
-		out := &Tensor{Shape: append([]int(nil), x.Shape...), DType: Int64, I: make([]int64, x.Len())}
+		out := r.ar.getInt(append([]int(nil), x.Shape...))
 		if x.DType == Int64 {
 			copy(out.I, x.I)
 		} else {
@@ -1072,6 +1072,7 @@ func prepRange(c *nodeCtx) (kernel, error) {
 			if n > maxElements {
 				return nil, fmt.Errorf("Range of %d elements", n)
 			}
+			r.ar.need(8*n, "Range output")
 			out := make([]int64, n)
 			for i := range out {
 				out[i] = s + int64(i)*dd
@@ -1086,6 +1087,7 @@ func prepRange(c *nodeCtx) (kernel, error) {
 		if n > maxElements {
 			return nil, fmt.Errorf("Range of %d elements", n)
 		}
+		r.ar.need(4*int64(n), "Range output")
 		out := make([]float32, n)
 		for i := range out {
 			out[i] = s + float32(i)*dd

@@ -59,6 +59,9 @@ func prepArg(isMax bool) func(c *nodeCtx) (kernel, error) {
 		}
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
 			x := toFloat(in[0])
+			if len(x.Shape) == 0 {
+				return nil, fmt.Errorf("input is a scalar: no axis to reduce")
+			}
 			ax, err := normAxis(axis, len(x.Shape))
 			if err != nil {
 				return nil, err
@@ -72,7 +75,7 @@ func prepArg(isMax bool) func(c *nodeCtx) (kernel, error) {
 				shape = append(shape, 1)
 			}
 			shape = append(shape, x.Shape[ax+1:]...)
-			out := &Tensor{Shape: shape, DType: Int64, I: make([]int64, outer*inner)}
+			out := r.ar.getInt(shape)
 			for o := 0; o < outer; o++ {
 				for i := 0; i < inner; i++ {
 					best, bi := x.F[o*n*inner+i], 0
@@ -210,7 +213,7 @@ func prepMod(c *nodeCtx) (kernel, error) {
 		if err != nil || a.DType != Int64 || b.DType != Int64 {
 			return y, err
 		}
-		out := &Tensor{Shape: y.Shape, DType: Int64, I: make([]int64, len(y.F))}
+		out := r.ar.getInt(y.Shape)
 		for i, v := range y.F {
 			out.I[i] = int64(v)
 		}

@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"context"
+	"sync/atomic"
+)
+
 // buffer is pooled float32 storage shared by the tensors that alias it.
 type buffer struct {
 	refs int
@@ -12,18 +17,29 @@ type buffer struct {
 type arena struct {
 	free   map[int][][]float32
 	pooled int
+
+	// The run's memory budget and cancellation (see setRun): limit bytes
+	// (≤ 0: none) of which live are held by tensors of the run; stopped is
+	// set when ctx is cancelled.
+	limit, live int64
+	ctx         context.Context
+	stopped     atomic.Bool
 }
 
 const maxPooled = 32 << 20 // float32 values (128 MB) at most kept for reuse
 
 // get returns a tensor of the given shape whose data may hold stale values.
 func (a *arena) get(shape []int) *Tensor {
-	n := numel(shape)
+	n := a.needShape(shape, 4, Float32)
 	t := &Tensor{Shape: shape}
 	if a == nil || n < 1024 {
+		if a != nil {
+			a.live += int64(4 * n)
+		}
 		t.F = make([]float32, n)
 		return t
 	}
+	a.live += int64(4 * n)
 	var d []float32
 	if l := a.free[n]; len(l) > 0 {
 		d = l[len(l)-1]
@@ -58,6 +74,7 @@ func (a *arena) release(t *Tensor) {
 		return
 	}
 	n := len(b.data)
+	a.live -= int64(4 * n)
 	if a.pooled+n > maxPooled {
 		return
 	}
@@ -94,4 +111,7 @@ type workspace struct {
 	pad          []float32 // zero-bordered copy of one image
 	colOff       []int32
 	rowOff       []int32
+
+	// ar is the run's arena, for the budget and the context (may be nil).
+	ar *arena
 }

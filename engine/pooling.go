@@ -45,6 +45,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	if inside(&w) {
 		parallelFor(planes, nw, func(_, lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
+				ar.poll()
 				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
 				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
 				if fuseRelu {
@@ -84,6 +85,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 			}
 		}
 		for pl := lo; pl < hi; pl++ {
+			ar.poll()
 			xp := x.F[pl*w.inSize : (pl+1)*w.inSize]
 			yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
 			j := 0

@@ -19,6 +19,12 @@ type Options struct {
 	// NoConstantFolding disables evaluating nodes whose inputs are all
 	// constants once at Prepare time.
 	NoConstantFolding bool
+	// MaxMemory is the memory budget in bytes: every tensor a node makes,
+	// and the scratch space of its kernel, is checked against it before it
+	// is allocated, counting what the run holds at that point; constant
+	// folding has the same budget for all the constants it makes. 0 means
+	// DefaultMaxMemory; a negative value means no budget.
+	MaxMemory int64
 }
 
 // kernel runs one prepared node on its inputs (nil for absent optional
@@ -65,11 +71,15 @@ type Program struct {
 	inputs  []inputSpec
 	outputs []string
 	consts  map[string]*Tensor
-	nodes   []*node
-	produce map[string]int // tensor name → producing node index
+	// defaults holds the initializers of graph inputs that have one (IR ≥
+	// 4): used when Run is not given the input.
+	defaults map[string]*Tensor
+	nodes    []*node
+	produce  map[string]int // tensor name → producing node index
 
 	plans      map[string]*plan
 	shapeCache map[string]map[string]*Tensor
+	budget     int64 // bytes; ≤ 0: none
 
 	ar   arena
 	ws   []*workspace
@@ -94,6 +104,12 @@ type plan struct {
 // node, opset and attribute; nothing is left to fail midway through a
 // dataset for that reason.
 func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
+	return PrepareContext(context.Background(), m, opts)
+}
+
+// PrepareContext is Prepare with a context that stops constant folding
+// when cancelled (the error then wraps ctx.Err()).
+func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Program, error) {
 	opset, ok := m.Opsets[""]
 	if !ok {
 		return nil, &onnxio.UnsupportedError{Msg: "the model imports no default-domain (ai.onnx) opset"}
@@ -108,11 +124,28 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 		produce:    make(map[string]int),
 		plans:      make(map[string]*plan),
 		shapeCache: make(map[string]map[string]*Tensor),
+		budget:     opts.MaxMemory,
+	}
+	if p.budget == 0 {
+		p.budget = DefaultMaxMemory()
+	}
+	fed := make(map[string]bool, len(m.Inputs))
+	for _, vi := range m.Inputs {
+		fed[vi.GetName()] = true
 	}
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
 		if err != nil {
 			return nil, &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
+		}
+		if fed[name] {
+			// A graph input with a default value: fed by the caller,
+			// the initializer used when it is not.
+			if p.defaults == nil {
+				p.defaults = make(map[string]*Tensor)
+			}
+			p.defaults[name] = et
+			continue
 		}
 		p.consts[name] = et
 	}
@@ -143,7 +176,13 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 		p.outputs = append(p.outputs, vi.GetName())
 	}
 	staticT := make(map[string]bool) // tensors known from input shapes alone
-	rc := &runCtx{ar: nil, ws: []*workspace{{}}}
+	// Folded constants share one budget; the arena only accounts for them
+	// (nothing it hands out is recycled, as every result is detached).
+	foldAr := &arena{}
+	defer foldAr.setRun(ctx, p.budget)()
+	rc := &runCtx{ar: foldAr, ws: []*workspace{{ar: foldAr}}}
+	fold := foldNeeded(m, p.consts)
+	var folded []string // outputs of folded nodes
 	var unsupported []error
 	for i, np := range m.Nodes {
 		nd := &node{index: i, name: np.GetName(), op: np.GetOpType(), inputs: np.GetInput(), outputs: np.GetOutput()}
@@ -178,8 +217,8 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 				}
 			}
 		}
-		if allConst && !opts.NoConstantFolding && len(unsupported) == 0 {
-			outs, err := p.runNode(context.Background(), rc, nd, p.consts)
+		if allConst && !opts.NoConstantFolding && len(unsupported) == 0 && fold[i] {
+			outs, err := p.runNode(ctx, rc, nd, p.consts)
 			if err != nil {
 				return nil, err
 			}
@@ -187,6 +226,7 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 				if o != "" && j < len(outs) && outs[j] != nil {
 					detach(outs[j])
 					p.consts[o] = outs[j]
+					folded = append(folded, o)
 				}
 			}
 			continue
@@ -208,6 +248,7 @@ func Prepare(m *onnxio.Model, opts Options) (*Program, error) {
 		}
 		return nil, unsupported[0]
 	}
+	p.dropFolded(folded)
 	p.ws = make([]*workspace, runtime.GOMAXPROCS(0))
 	for i := range p.ws {
 		p.ws[i] = &workspace{}
@@ -420,6 +461,9 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	for _, s := range p.inputs {
 		t, ok := inputs[s.name]
 		if !ok || t == nil {
+			t = p.defaults[s.name]
+		}
+		if t == nil {
 			return nil, fmt.Errorf("missing graph input %q", s.name)
 		}
 		if err := s.check(t); err != nil {
@@ -441,6 +485,10 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	}
 	for len(p.ws) < runtime.GOMAXPROCS(0) {
 		p.ws = append(p.ws, &workspace{})
+	}
+	defer p.ar.setRun(ctx, p.budget)()
+	for _, w := range p.ws {
+		w.ar = &p.ar
 	}
 	rc := &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}
 	cached := p.shapeCache[key.String()]
@@ -544,6 +592,7 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 		}
 		detach(t)
 		_, isConst := p.consts[w]
+		isConst = isConst || (p.defaults[w] != nil && p.defaults[w] == t)
 		if pi, ok := p.produce[w]; isConst || (ok && p.nodeStatic(pi)) {
 			// Constants and cached shape results are shared between runs:
 			// hand out a copy the caller may modify.
@@ -582,7 +631,17 @@ func (p *Program) runNode(ctx context.Context, rc *runCtx, nd *node, env map[str
 	defer func() {
 		// Kernels validate their inputs; a panic here is a bug, but a model
 		// is untrusted data, so report it as an error naming the node.
+		// An abort is a kernel stopping for the budget or the context.
 		if r := recover(); r != nil {
+			if ab, ok := r.(abort); ok {
+				if me, ok := ab.err.(*MemoryError); ok {
+					me.Node, me.Op = nd.name, nd.op
+					outs, err = nil, me
+					return
+				}
+				outs, err = nil, fmt.Errorf("node %q (%s): %w", nd.name, nd.op, ab.err)
+				return
+			}
 			outs, err = nil, fmt.Errorf("node %q (%s, opset %d): internal error: %v", nd.name, nd.op, p.opset, r)
 		}
 	}()
@@ -704,9 +763,83 @@ func (p *Program) nodeStatic(i int) bool {
 // FreeBuffers drops the buffers and scratch space the Program keeps for
 // reuse between runs (they are rebuilt on demand by later runs).
 func (p *Program) FreeBuffers() {
-	p.ar = arena{}
+	p.ar.free, p.ar.pooled = nil, 0
 	for i := range p.ws {
 		p.ws[i] = &workspace{}
 	}
 	clear(p.lent)
+}
+
+// foldNeeded marks the nodes of m worth folding at Prepare: those whose
+// inputs are all constants (initializers or outputs of other such nodes) and
+// whose outputs something depends on, a graph output or a node that is not
+// constant. A constant node that nothing uses is left to run only when its
+// output is requested, so that an unused hostile subgraph costs nothing.
+func foldNeeded(m *onnxio.Model, consts map[string]*Tensor) []bool {
+	isConst := make(map[string]bool, len(consts))
+	for name := range consts {
+		isConst[name] = true
+	}
+	constNode := make([]bool, len(m.Nodes))
+	for i, np := range m.Nodes {
+		c := true
+		for _, in := range np.GetInput() {
+			if in != "" && !isConst[in] {
+				c = false
+				break
+			}
+		}
+		constNode[i] = c
+		if c {
+			for _, o := range np.GetOutput() {
+				if o != "" {
+					isConst[o] = true
+				}
+			}
+		}
+	}
+	needed := make(map[string]bool)
+	for _, vi := range m.Outputs {
+		needed[vi.GetName()] = true
+	}
+	fold := make([]bool, len(m.Nodes))
+	for i := len(m.Nodes) - 1; i >= 0; i-- {
+		np := m.Nodes[i]
+		use := !constNode[i]
+		for _, o := range np.GetOutput() {
+			use = use || (o != "" && needed[o])
+		}
+		if !use {
+			continue
+		}
+		fold[i] = constNode[i]
+		for _, in := range np.GetInput() {
+			if in != "" {
+				needed[in] = true
+			}
+		}
+	}
+	return fold
+}
+
+// dropFolded frees the folded constants among names that only other folded
+// nodes read: no node left to run and no graph output needs them. They are
+// no longer tensors of the Program (HasTensor is false), as nothing could
+// compute them again.
+func (p *Program) dropFolded(names []string) {
+	needed := make(map[string]bool)
+	for _, o := range p.outputs {
+		needed[o] = true
+	}
+	for _, nd := range p.nodes {
+		for _, in := range nd.inputs {
+			needed[in] = true
+		}
+	}
+	for _, name := range names {
+		if !needed[name] {
+			delete(p.consts, name)
+			delete(p.produce, name)
+		}
+	}
 }

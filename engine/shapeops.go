@@ -7,7 +7,7 @@ import (
 // newLike returns a tensor of the given shape and dtype (pooled for float).
 func newLike(dt DType, shape []int, ar *arena) *Tensor {
 	if dt == Int64 {
-		return &Tensor{Shape: shape, DType: Int64, I: make([]int64, numel(shape))}
+		return ar.getInt(shape)
 	}
 	return ar.get(shape)
 }
@@ -48,6 +48,11 @@ func reshapeTarget(in []int, spec []int64, allowZero bool) ([]int, error) {
 	}
 	if prod != n {
 		return nil, fmt.Errorf("cannot reshape %v (%d values) to %v", in, n, spec)
+	}
+	// The element count may have wrapped around (2^62·4·0 = 0): refuse
+	// sizes no tensor can have.
+	if err := checkShape(out); err != nil {
+		return nil, fmt.Errorf("cannot reshape %v to %v: %v", in, spec, err)
 	}
 	return out, nil
 }

@@ -125,8 +125,8 @@ func strides(shape []int) []int {
 func normAxis(axis int64, rank int) (int, error) {
 	a := int(axis)
 	if a < -rank || a >= rank {
-		if rank == 0 && (a == 0 || a == -1) {
-			return 0, nil
+		if rank == 0 {
+			return 0, fmt.Errorf("axis %d of a scalar (rank 0)", axis)
 		}
 		return 0, fmt.Errorf("axis %d out of range for rank %d", axis, rank)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
@@ -69,7 +70,7 @@ func Load(path string) (*Model, error) {
 	if st.Size() > MaxModelBytes {
 		return nil, &FormatError{Stage: "reading model", File: path, Msg: fmt.Sprintf("%d bytes, more than the 2 GiB a protobuf can hold", st.Size())}
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, MaxModelBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading model: %w", err)
 	}
@@ -102,7 +103,12 @@ func decode(data []byte, dir string) (*Model, error) {
 	}
 	mp := new(onnxpb.ModelProto)
 	if err := proto.Unmarshal(data, mp); err != nil {
-		return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+		// Strings that are not UTF-8 are valid ONNX (proto2): escape them
+		// and decode again (see escapeStrings).
+		fixed, changed := escapeStrings(data, mp.ProtoReflect().Descriptor(), 0)
+		if !changed || proto.Unmarshal(fixed, mp) != nil {
+			return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+		}
 	}
 	m, err := FromProto(mp, dir)
 	if err != nil {
@@ -203,6 +209,7 @@ func (m *Model) readGraph() error {
 	}
 	defined := make(map[string]string) // name → what defines it
 	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
+	ext := new(externalSet)
 	for _, tp := range g.GetInitializer() {
 		name := tp.GetName()
 		if name == "" {
@@ -211,7 +218,7 @@ func (m *Model) readGraph() error {
 		if _, dup := defined[name]; dup {
 			return &FormatError{Tensor: name, Role: "initializer", Msg: "defined twice"}
 		}
-		t, err := DecodeTensor(tp, m.Dir)
+		t, err := decodeTensor(tp, m.Dir, ext)
 		if err != nil {
 			var fe *FormatError
 			if errors.As(err, &fe) {
@@ -223,6 +230,7 @@ func (m *Model) readGraph() error {
 		defined[name] = "initializer"
 	}
 	inputSeen := make(map[string]bool)
+	var defaulted []*onnxpb.ValueInfoProto
 	for _, vi := range g.GetInput() {
 		name := vi.GetName()
 		if name == "" {
@@ -233,10 +241,19 @@ func (m *Model) readGraph() error {
 		}
 		inputSeen[name] = true
 		if _, isInit := m.Initializers[name]; isInit {
-			continue // an input with a default value (IR < 4 style)
+			// An input with a default value: before IR 4 every
+			// initializer was listed so; it stays a constant.
+			defaulted = append(defaulted, vi)
+			continue
 		}
 		defined[name] = "graph input"
 		m.Inputs = append(m.Inputs, vi)
+	}
+	if m.IRVersion >= 4 && len(m.Inputs) == 0 && len(defaulted) == 1 {
+		// From IR 4 on, initializers need not be inputs, so an input that
+		// has one is an input whose initializer is only a default; when
+		// it is the model's only input it is the one to feed.
+		m.Inputs = defaulted
 	}
 
 	nodes := g.GetNode()

@@ -4,15 +4,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
@@ -188,6 +189,12 @@ func numElements(dims []int64, size int) (int, error) {
 // types conceptcells does not decode (string, complex, float8, 4-bit) and
 // for segmented tensors.
 func DecodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
+	return decodeTensor(tp, dir, nil)
+}
+
+// decodeTensor is DecodeTensor; ext, when not nil, records the external
+// data regions the model's tensors read so far (see externalSet).
+func decodeTensor(tp *onnxpb.TensorProto, dir string, ext *externalSet) (*Tensor, error) {
 	if tp == nil {
 		return nil, &FormatError{Stage: "reading tensor", Msg: "missing tensor"}
 	}
@@ -212,11 +219,9 @@ func DecodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 	t := &Tensor{Name: tp.GetName(), DType: dt, Dims: append([]int64{}, tp.GetDims()...)}
 
 	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
-		raw, err := readExternal(tp, dir, n*size)
-		if err != nil {
+		if err := readExternal(t, tp, dir, n, size, ext); err != nil {
 			return nil, err
 		}
-		decodeRaw(t, raw, n)
 		return t, nil
 	}
 	if tp.GetDataLocation() != onnxpb.TensorProto_DEFAULT {
@@ -316,55 +321,72 @@ func DecodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 
 // decodeRaw fills t from little-endian raw bytes; len(raw) == n*t.DType.Size().
 func decodeRaw(t *Tensor, raw []byte, n int) {
-	le := binary.LittleEndian
+	allocData(t, n)
+	fillRaw(t, raw, 0)
+}
+
+// allocData allocates t's data slice for n elements of its DType.
+func allocData(t *Tensor, n int) {
 	switch t.DType {
-	case Float:
+	case Float, Float16, BFloat16:
 		t.F32 = make([]float32, n)
-		for i := range t.F32 {
-			t.F32[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
-		}
-	case Float16:
-		t.F32 = make([]float32, n)
-		for i := range t.F32 {
-			t.F32[i] = HalfToFloat32(le.Uint16(raw[2*i:]))
-		}
-	case BFloat16:
-		t.F32 = make([]float32, n)
-		for i := range t.F32 {
-			t.F32[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
-		}
 	case Double:
 		t.F64 = make([]float64, n)
-		for i := range t.F64 {
-			t.F64[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
-		}
 	case Uint64:
 		t.U64 = make([]uint64, n)
-		for i := range t.U64 {
-			t.U64[i] = le.Uint64(raw[8*i:])
-		}
 	default:
 		t.I64 = make([]int64, n)
-		for i := range t.I64 {
+	}
+}
+
+// fillRaw decodes the little-endian elements in raw into t's data from
+// element i0 on (allocData first).
+func fillRaw(t *Tensor, raw []byte, i0 int) {
+	le := binary.LittleEndian
+	k := len(raw) / t.DType.Size()
+	switch t.DType {
+	case Float:
+		for i, dst := 0, t.F32[i0:i0+k]; i < k; i++ {
+			dst[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+	case Float16:
+		for i, dst := 0, t.F32[i0:i0+k]; i < k; i++ {
+			dst[i] = HalfToFloat32(le.Uint16(raw[2*i:]))
+		}
+	case BFloat16:
+		for i, dst := 0, t.F32[i0:i0+k]; i < k; i++ {
+			dst[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
+		}
+	case Double:
+		for i, dst := 0, t.F64[i0:i0+k]; i < k; i++ {
+			dst[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
+		}
+	case Uint64:
+		for i, dst := 0, t.U64[i0:i0+k]; i < k; i++ {
+			dst[i] = le.Uint64(raw[8*i:])
+		}
+	default:
+		dst := t.I64[i0 : i0+k]
+		for i := range dst {
 			switch t.DType {
 			case Int8:
-				t.I64[i] = int64(int8(raw[i]))
+				dst[i] = int64(int8(raw[i]))
 			case Uint8:
-				t.I64[i] = int64(raw[i])
+				dst[i] = int64(raw[i])
 			case Bool:
 				if raw[i] != 0 {
-					t.I64[i] = 1
+					dst[i] = 1
 				}
 			case Int16:
-				t.I64[i] = int64(int16(le.Uint16(raw[2*i:])))
+				dst[i] = int64(int16(le.Uint16(raw[2*i:])))
 			case Uint16:
-				t.I64[i] = int64(le.Uint16(raw[2*i:]))
+				dst[i] = int64(le.Uint16(raw[2*i:]))
 			case Int32:
-				t.I64[i] = int64(int32(le.Uint32(raw[4*i:])))
+				dst[i] = int64(int32(le.Uint32(raw[4*i:])))
 			case Uint32:
-				t.I64[i] = int64(le.Uint32(raw[4*i:]))
+				dst[i] = int64(le.Uint32(raw[4*i:]))
 			case Int64:
-				t.I64[i] = int64(le.Uint64(raw[8*i:]))
+				dst[i] = int64(le.Uint64(raw[8*i:]))
 			}
 		}
 	}
@@ -419,55 +441,116 @@ func checkExternalLocation(tp *onnxpb.TensorProto, loc string) error {
 		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(),
 			Msg: fmt.Sprintf("external data location %q escapes the model's folder", loc)}
 	}
+	// Hidden files and folders (.env, .ssh/…) are never model data; a
+	// model must not be able to copy them into a shareable report.
+	for _, part := range strings.FieldsFunc(loc, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if strings.HasPrefix(part, ".") {
+			return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(),
+				Msg: fmt.Sprintf("external data location %q names a hidden file or folder", loc)}
+		}
+	}
 	return nil
 }
 
-// readExternal reads the want bytes of an external tensor.
-func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) {
+// externalSet records the regions of external data files a model's
+// tensors read, so that no byte of a file is read twice (a sparse file of
+// 2 GiB cannot feed many tensors) and the data read never exceeds the files.
+type externalSet struct {
+	files []externalFile
+}
+
+type externalFile struct {
+	info    fs.FileInfo
+	regions [][2]int64 // [offset, end) already read
+}
+
+// claim records [off, off+n) of the file st, refusing a region that
+// overlaps one already read.
+func (s *externalSet) claim(st fs.FileInfo, off, n int64) error {
+	if s == nil || n == 0 {
+		return nil
+	}
+	i := 0
+	for ; i < len(s.files); i++ {
+		if os.SameFile(s.files[i].info, st) {
+			break
+		}
+	}
+	if i == len(s.files) {
+		s.files = append(s.files, externalFile{info: st})
+	}
+	f := &s.files[i]
+	for _, r := range f.regions {
+		if off < r[1] && r[0] < off+n {
+			return fmt.Errorf("bytes %d..%d of the external data file were already read by another tensor", max(off, r[0]), min(off+n, r[1]))
+		}
+	}
+	f.regions = append(f.regions, [2]int64{off, off + n})
+	return nil
+}
+
+// externalChunk is how many bytes of external data are read at a time.
+const externalChunk = 1 << 20
+
+// readExternal reads the n elements of size bytes of an external tensor
+// into t, decoding them chunk by chunk (the raw bytes are never held whole).
+func readExternal(t *Tensor, tp *onnxpb.TensorProto, dir string, n, size int, ext *externalSet) error {
+	want := n * size
 	ref, err := parseExternal(tp)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkExternalLocation(tp, ref.location); err != nil {
-		return nil, err
+		return err
 	}
 	fail := func(format string, args ...any) error {
 		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), File: ref.location, Msg: fmt.Sprintf(format, args...)}
 	}
 	if dir == "" {
-		return nil, fail("external data needs the model's folder (load the model from a file)")
+		return fail("external data needs the model's folder (load the model from a file)")
 	}
 	// os.OpenInRoot refuses paths, symbolic links included, that resolve
 	// outside dir.
-	f, err := os.OpenInRoot(dir, ref.location)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fail("model folder: %v", err)
+	}
+	defer root.Close()
+	f, st, err := fsutil.OpenRegularIn(root, ref.location)
+	if errors.Is(err, fsutil.ErrNotRegular) {
+		return fail("external data is not a regular file")
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fail("external data file not found in %s", dir)
+			return fail("external data file not found in %s", dir)
 		}
-		return nil, &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), File: ref.location,
+		return &FormatError{Stage: "reading tensor", Tensor: tp.GetName(), File: ref.location,
 			Msg: "external data file is not readable inside the model's folder", Err: err}
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fail("external data is not a regular file")
-	}
-	size := st.Size()
+	fsize := st.Size()
 	if ref.hasLength && ref.length != int64(want) {
-		return nil, fail("external data length %d does not match dims %v of %s (%d bytes)",
+		return fail("external data length %d does not match dims %v of %s (%d bytes)",
 			ref.length, tp.GetDims(), DType(tp.GetDataType()), want)
 	}
-	if ref.offset > size || int64(want) > size-ref.offset {
-		return nil, fail("external data needs bytes %d..%d but the file holds %d", ref.offset, ref.offset+int64(want), size)
+	if ref.offset > fsize || int64(want) > fsize-ref.offset {
+		return fail("external data needs bytes %d..%d but the file holds %d", ref.offset, ref.offset+int64(want), fsize)
 	}
-	buf := make([]byte, want)
-	if _, err := f.ReadAt(buf, ref.offset); err != nil && !(errors.Is(err, io.EOF) && want == 0) {
-		return nil, fail("reading external data: %v", err)
+	if err := ext.claim(st, ref.offset, int64(want)); err != nil {
+		return fail("%v", err)
 	}
-	return buf, nil
+	allocData(t, n)
+	per := externalChunk / size * size
+	buf := make([]byte, min(want, per))
+	for done := 0; done < want; {
+		k := min(want-done, per)
+		if _, err := f.ReadAt(buf[:k], ref.offset+int64(done)); err != nil {
+			return fail("reading external data: %v", err)
+		}
+		fillRaw(t, buf[:k], done/size)
+		done += k
+	}
+	return nil
 }
 
 // ReadTensorFile reads a file holding one serialized TensorProto, the
@@ -484,7 +567,7 @@ func ReadTensorFile(path string) (*Tensor, error) {
 	if st.Size() > MaxBytes+1<<20 {
 		return nil, &FormatError{Stage: "reading tensor", File: path, Msg: "file larger than the tensor size limit"}
 	}
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, MaxBytes+1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("reading tensor: %w", err)
 	}

@@ -64,6 +64,9 @@ type CollectOptions struct {
 	// the output together); DefaultMaxBytes when zero. Going over it is an
 	// error after the first batch, before the matrices are allocated.
 	MaxBytes int64
+	// MaxMemory is the executor's memory budget (engine.Options.MaxMemory:
+	// 0 = engine.DefaultMaxMemory, negative = none).
+	MaxMemory int64
 }
 
 // DefaultMaxBytes is the default CollectOptions.MaxBytes: 4 GiB.
@@ -169,7 +172,7 @@ func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts C
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
-	c, err := newCollection(model, data, opts.withDefaults())
+	c, err := newCollection(ctx, model, data, opts.withDefaults())
 	if err != nil {
 		return nil, err
 	}
@@ -241,9 +244,10 @@ type collection struct {
 }
 
 // newCollection checks that data has n samples to run, fits them to the
-// model's input, resolves the hooks to distinct tensors and prepares the
-// program.
-func newCollection(model *onnxio.Model, data *dataset.Set, o CollectOptions) (*collection, error) {
+// model's input, resolves the hooks to distinct tensors, prepares the
+// program under the memory budget and checks the plan of a batch against
+// it.
+func newCollection(ctx context.Context, model *onnxio.Model, data *dataset.Set, o CollectOptions) (*collection, error) {
 	c := &collection{o: o, data: data, n: data.N}
 	if o.Limit > 0 && o.Limit < c.n {
 		c.n = o.Limit
@@ -271,8 +275,16 @@ func newCollection(model *onnxio.Model, data *dataset.Set, o CollectOptions) (*c
 	if err := c.resolveHooks(model, g); err != nil {
 		return nil, err
 	}
-	c.prog, err = engine.Prepare(model, engine.Options{})
+	c.prog, err = engine.PrepareContext(ctx, model, engine.Options{MaxMemory: c.o.MaxMemory})
 	if err != nil {
+		return nil, err
+	}
+	// Refuse a plan that cannot fit before the first batch runs.
+	planShape := append([]int{min(c.o.BatchSize, c.n)}, c.feedShape...)
+	if c.fixedBatch > 0 {
+		planShape[0] = c.fixedBatch
+	}
+	if err := c.prog.CheckPlan(map[string][]int{c.inName: planShape}, c.fetch); err != nil {
 		return nil, err
 	}
 	if c.outName != "" {
@@ -487,6 +499,10 @@ func (a *Activation) take(t *engine.Tensor, start, b, rows, n int) error {
 		}
 		a.N = n
 		a.Units = reducedUnits(a.Shape, mode)
+		if mode != ReduceNone && per == 0 && a.Units > 0 {
+			// 0/0 would give NaN means without a NaN counted.
+			return fmt.Errorf("collect: tensor %q of shape %v has an empty spatial map (or no tokens): nothing to reduce with %s", a.Name, a.Shape, mode)
+		}
 		a.Data = make([]float32, n*a.Units)
 	} else if !slices.Equal(a.Shape, t.Shape[1:]) {
 		return fmt.Errorf("collect: tensor %q changed shape between batches: %v then %v", a.Name, a.Shape, t.Shape[1:])

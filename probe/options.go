@@ -37,6 +37,9 @@ type Options struct {
 	Limit int
 	// BatchSize is the number of points per executor call.
 	BatchSize int
+	// MaxMemory is the executor's memory budget in bytes (0: the engine's
+	// default, half the physical memory).
+	MaxMemory int64
 	// PCs is the number of principal components kept per layer; 0 means
 	// auto: the fewest that explain PCVariance of the variance.
 	PCs        int

@@ -14,6 +14,7 @@ import (
 	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -191,7 +192,7 @@ func (r *runner) chooseLayers() (map[string]string, error) {
 		o.Layers = []string{c.PreFinal, c.Final}
 		roles[c.PreFinal], roles[c.Final] = "pre-final", "final"
 		r.res.LayersChosen = "automatic: " + strings.Join(c.Why, "; ")
-		fmt.Fprintf(r.log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", c.PreFinal, c.Final)
+		fmt.Fprintf(r.log, "conceptcells: layers %s (pre-final) and %s (final), chosen automatically\n", termsafe.Escape(c.PreFinal), termsafe.Escape(c.Final))
 	} else {
 		r.res.LayersChosen = "--layers"
 		if len(o.Layers) >= 2 {

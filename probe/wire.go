@@ -19,7 +19,7 @@ var pipeline = stages{collect: collectStage, tsne: tsneStage, score: scoreStage}
 // collectStage runs Collect, reporting its progress as the "activations"
 // stage, and returns the hooked tensors by the names they were asked for.
 func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tensors []string, o Options) (map[string]tensorActs, error) {
-	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true,
+	acts, err := Collect(ctx, m, data, CollectOptions{Hooks: tensors, BatchSize: o.BatchSize, SkipOutput: true, MaxMemory: o.MaxMemory,
 		Reduce: o.Reduce, MatchKind: true, LayerReduce: o.LayerReduce,
 		Progress: func(done, total int) { o.report("activations", done, total) }})
 	if err != nil {

@@ -319,6 +319,10 @@ func startState(opts Options) (*state, error) {
 				return nil, fmt.Errorf("train: checkpoint in %s was made with seed %d, batch %d, lr %g; resuming needs the same (got seed %d, batch %d, lr %g)",
 					opts.Checkpoint, st.Seed, st.Batch, st.LR, opts.Seed, opts.Batch, opts.LR)
 			}
+			if st.Epoch > opts.Epochs {
+				// Exporting it would give a model of more epochs than asked.
+				return nil, fmt.Errorf("train: checkpoint in %s holds %d epochs, more than --epochs %d", opts.Checkpoint, st.Epoch, opts.Epochs)
+			}
 			return st, nil
 		}
 		if !isNotExist(err) {

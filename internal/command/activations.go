@@ -19,6 +19,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/internal/version"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/probe"
@@ -237,7 +238,12 @@ func runActivations(c *cli.Context) error {
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
+	budget, err := maxMemory(c)
+	if err != nil {
+		return err
+	}
 	acts, err := probe.Collect(c.Context, model, data, probe.CollectOptions{
+		MaxMemory: budget,
 		Hooks:     hooks,
 		BatchSize: c.Int("batch"),
 		Reduce:    reduce,
@@ -257,13 +263,13 @@ func runActivations(c *cli.Context) error {
 		return fmt.Errorf("activations: %w", err)
 	}
 	for _, w := range acts.Warnings {
-		fmt.Fprintln(c.App.ErrWriter, "warning:", w)
+		fmt.Fprintln(c.App.ErrWriter, "warning:", termsafe.Escape(w))
 	}
 	if !quiet {
 		w := c.App.Writer
 		fmt.Fprintf(w, "%d samples of %s through %s in %.1fs\n", acts.N, data.Name, filepath.Base(model.Path), time.Since(start).Seconds())
 		for _, t := range man.Tensors {
-			fmt.Fprintf(w, "  %-40s %v → %s/%s\n", t.Name, t.Shape, out, t.File)
+			fmt.Fprintf(w, "  %-40s %v → %s/%s\n", termsafe.Cell(t.Name, 80), t.Shape, out, termsafe.Escape(t.File))
 		}
 		if man.Output != nil && man.Output.Accuracy != nil {
 			fmt.Fprintf(w, "accuracy %.2f%%\n", 100**man.Output.Accuracy)

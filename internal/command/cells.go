@@ -88,6 +88,9 @@ func runCells(c *cli.Context) error {
 	if csvPath == out {
 		return fmt.Errorf("cells: --csv %s is the same file as --out", csvPath)
 	}
+	if err := fsutil.CheckOutputs(out, csvPath); err != nil {
+		return fmt.Errorf("cells: %w", err)
+	}
 	var res *cells.Result
 	if m := c.String("map"); m != "" {
 		for _, f := range []string{"points", "activations", "labels", "range"} {

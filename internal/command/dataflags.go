@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/conceptcells/conceptcells/dataset"
+	"github.com/conceptcells/conceptcells/engine"
 )
 
 // Shared dataset flags for commands that read data (probe, activations,
@@ -30,11 +31,32 @@ var (
 		EnvVars: []string{dataset.EnvData},
 		Usage:   "folder holding the MNIST (or Fashion-MNIST) IDX files, instead of the embedded test set / Go module cache",
 	}
+	// maxMemoryFlag bounds the executor's memory (engine.Options.MaxMemory).
+	maxMemoryFlag = &cli.StringFlag{
+		Name:  "max-memory",
+		Usage: "memory budget of the model executor, e.g. 2G or 512M (default: half the physical memory); a model asking for more is refused, naming the node",
+	}
 )
 
-// dataFlags returns the dataset flags, to append to a command's Flags.
+// dataFlags returns the dataset flags (and the executor's memory budget,
+// as every command reading data runs a model), to append to a command's
+// Flags.
 func dataFlags() []cli.Flag {
-	return []cli.Flag{dataFlag, labelsFlag, normFlag, dataDirFlag}
+	return []cli.Flag{dataFlag, labelsFlag, normFlag, dataDirFlag, maxMemoryFlag}
+}
+
+// maxMemory returns the --max-memory budget in bytes (0: the engine's
+// default).
+func maxMemory(ctx *cli.Context) (int64, error) {
+	s := ctx.String(maxMemoryFlag.Name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := engine.ParseBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %w", maxMemoryFlag.Name, err)
+	}
+	return n, nil
 }
 
 // openData opens the dataset chosen by the dataset flags. c, h, w is the

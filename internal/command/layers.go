@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -152,30 +153,43 @@ func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport,
 	return rep, err
 }
 
+// cellWidth and lineWidth bound, in runes, a model string in a table cell
+// and on a header line of `layers`.
+const (
+	cellWidth = 48
+	lineWidth = 200
+)
+
 func (r *layersReport) writeText(w io.Writer) error {
 	var opsets []string
 	for d, v := range r.Opsets {
 		opsets = append(opsets, fmt.Sprintf("%s %d", d, v))
 	}
 	sort.Strings(opsets)
-	fmt.Fprintf(w, "model   %s\n", filepath.Base(r.Model))
+	// Every string from the model is escaped (it could hold terminal
+	// controls) and, in the table, cut to cellWidth runes (one long name
+	// would otherwise pad every row to its width); --json has them whole.
+	esc := termsafe.Escape
+	line := func(s string) string { return termsafe.Cell(s, lineWidth) }
+	fmt.Fprintf(w, "model   %s\n", esc(filepath.Base(r.Model)))
 	fmt.Fprintf(w, "sha256  %s\n", r.SHA256)
-	fmt.Fprintf(w, "format  IR %d, opset %s", r.IRVersion, strings.Join(opsets, ", "))
+	fmt.Fprintf(w, "format  IR %d, opset %s", r.IRVersion, line(strings.Join(opsets, ", ")))
 	if r.Producer != "" {
-		fmt.Fprintf(w, ", producer %s", r.Producer)
+		fmt.Fprintf(w, ", producer %s", line(r.Producer))
 	}
 	fmt.Fprintln(w)
 	for _, t := range r.Inputs {
-		fmt.Fprintf(w, "input   %s %s %s\n", t.Name, t.DType, onnxio.FormatDims(t.Dims))
+		fmt.Fprintf(w, "input   %s %s %s\n", line(t.Name), t.DType, line(onnxio.FormatDims(t.Dims)))
 	}
 	for _, t := range r.Outputs {
-		fmt.Fprintf(w, "output  %s %s %s\n", t.Name, t.DType, onnxio.FormatDims(t.Dims))
+		fmt.Fprintf(w, "output  %s %s %s\n", line(t.Name), t.DType, line(onnxio.FormatDims(t.Dims)))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tnode\top\toutput\tshape\tdtype\tparams")
+	cell := func(s string) string { return termsafe.Cell(s, cellWidth) }
 	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", l.Index, l.Node, l.Op, l.Output, onnxio.FormatDims(l.Dims), l.DType, l.Params)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", l.Index, cell(l.Node), cell(l.Op), cell(l.Output), cell(onnxio.FormatDims(l.Dims)), l.DType, l.Params)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

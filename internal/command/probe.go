@@ -20,6 +20,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
+	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 	"github.com/conceptcells/conceptcells/probe"
 	"github.com/conceptcells/conceptcells/reports"
@@ -215,6 +216,10 @@ func checkOutputs(c *cli.Context) (outputs, error) {
 			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
 	}
+	// Aliases ("./a.html", "fs//a.html", links) and missing folders.
+	if err := fsutil.CheckOutputs(o.html, o.json, o.csv); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -286,6 +291,11 @@ func probeOptions(c *cli.Context) (probe.Options, error) {
 	o.MaxUnits = c.Int("max-units")
 	o.Limit = c.Int("limit")
 	o.BatchSize = c.Int("batch")
+	mem, err := maxMemory(c)
+	if err != nil {
+		return o, err
+	}
+	o.MaxMemory = mem
 	o.PCVariance = c.Float64("pc-variance")
 	o.Perplexity = c.Float64("perplexity")
 	o.Iterations = c.Int("iterations")
@@ -359,6 +369,8 @@ func inputCHW(m *onnxio.Model) (c, h, w int) {
 func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Context) (*probe.Result, error), edit func(*reports.Report)) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process
+
 	start := time.Now()
 	res, err := run(ctx)
 	if err != nil {
@@ -373,9 +385,18 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		edit(rpt)
 	}
 	rpt.Timings = append(rpt.Timings, reports.Timing{Step: "total (before writing the report)", Seconds: time.Since(start).Seconds()})
+	// Rendering does not watch the context (tens of seconds for wide
+	// layers): it runs aside, and Ctrl-C abandons it, writing nothing.
 	var html bytes.Buffer
-	if err := reports.WriteHTML(&html, rpt); err != nil {
-		return err
+	rendered := make(chan error, 1)
+	go func() { rendered <- reports.WriteHTML(&html, rpt) }()
+	select {
+	case err := <-rendered:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("probe: interrupted while rendering; nothing written: %w", ctx.Err())
 	}
 	if err := fsutil.WriteBytes(outs.html, outs.force, html.Bytes()); err != nil {
 		return err
@@ -391,9 +412,11 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		}
 	}
 	out := c.App.Writer
-	fmt.Fprintf(out, "layers: %s (%s)\n", strings.Join(res.Options.Layers, ", "), res.LayersChosen)
+	// Layer names and findings quote the model: printed inert.
+	esc := termsafe.Escape
+	fmt.Fprintf(out, "layers: %s (%s)\n", esc(strings.Join(res.Options.Layers, ", ")), esc(res.LayersChosen))
 	if u := reducedUnits(res); u != "" {
-		fmt.Fprintf(out, "units: %s\n", u)
+		fmt.Fprintf(out, "units: %s\n", esc(u))
 	}
 	fmt.Fprintf(out, "wrote %s (%.1f MB) in %.0f s\n", outs.html, float64(html.Len())/1e6, time.Since(start).Seconds())
 	if rpt.Accuracy != nil {
@@ -402,24 +425,24 @@ func runProbe(c *cli.Context, o probe.Options, outs outputs, run func(context.Co
 		fmt.Fprintf(out, "no accuracy: %s\n", rpt.AccuracyNote)
 	}
 	for _, f := range rpt.Findings {
-		fmt.Fprintln(out, f)
+		fmt.Fprintln(out, esc(f))
 	}
 	for _, v := range rpt.Verdict {
 		mark := "untested"
 		if v.Agrees != nil {
 			mark = map[bool]string{true: "agrees ", false: "differs"}[*v.Agrees]
 		}
-		fmt.Fprintf(out, "[%s] %s\n          %s\n", mark, v.Claim, v.Finding)
+		fmt.Fprintf(out, "[%s] %s\n          %s\n", mark, esc(v.Claim), esc(v.Finding))
 	}
 	if rpt.VerdictNote != "" {
-		fmt.Fprintln(out, rpt.VerdictNote)
+		fmt.Fprintln(out, esc(rpt.VerdictNote))
 	}
 	for _, w := range rpt.Warnings {
 		kind := "warning"
 		if reports.RoutineWarning(w) {
 			kind = "note"
 		}
-		fmt.Fprintf(c.App.ErrWriter, "conceptcells: %s: %s\n", kind, w)
+		fmt.Fprintf(c.App.ErrWriter, "conceptcells: %s: %s\n", kind, esc(w))
 	}
 	return nil
 }

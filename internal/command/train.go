@@ -80,6 +80,9 @@ func runTrain(c *cli.Context) error {
 		ckpt = out + ".ckpt"
 	}
 	opts.Checkpoint = ckpt
+	if err := train.CheckCheckpointDir(ckpt); err != nil {
+		return err
+	}
 	_, statErr := os.Stat(train.CheckpointPath(ckpt))
 	switch {
 	case statErr == nil && !opts.Resume && !force:
@@ -119,9 +122,11 @@ func runTrain(c *cli.Context) error {
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process
+
 	res, err := train.Train(ctx, trData, teData, opts)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue", ckpt)
+		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue: %w", ckpt, err)
 	}
 	if err != nil {
 		return err
@@ -131,7 +136,9 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	if !explicitCkpt {
-		os.RemoveAll(ckpt)
+		if err := train.RemoveCheckpoint(ckpt); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "train: could not remove the checkpoint in %s: %v\n", ckpt, err)
+		}
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: %d epochs, seed %d, test accuracy %.2f%%\n", out, res.Epochs, res.Seed, 100*meta.TestAccuracy)
 	return nil

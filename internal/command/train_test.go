@@ -70,3 +70,23 @@ func TestTrainBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// An existing <out>.ckpt folder that train did not make is refused before
+// anything runs, and left as it was (it used to be removed after a run).
+func TestTrainRefusesForeignCheckpointFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.onnx")
+	ckpt := out + ".ckpt"
+	if err := os.Mkdir(ckpt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ckpt, "thesis.tex"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runTrainCmd(t, "train", "--quiet", "--data", "/nonexistent", "--out", out, "--epochs", "1")
+	if err == nil || !strings.Contains(err.Error(), "not created by conceptcells train") {
+		t.Errorf("got %v, want a refusal of the folder", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ckpt, "thesis.tex")); string(b) != "keep" {
+		t.Error("the folder's file was changed")
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // ErrExists reports that an output already exists and force was not given.
@@ -25,7 +27,8 @@ func WriteFile(path string, force bool, write func(w io.Writer) error) (err erro
 		}
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	removeStaleTemps(path)
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -73,4 +76,37 @@ func WriteBytes(path string, force bool, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
+}
+
+// tempPrefix is how the temporary files of WriteFile for path begin; the
+// writer's process id follows, then a random part.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps deletes the temporary files that earlier writes of path
+// left behind when their process was killed (kill -9 or a crash skips
+// every cleanup): those whose writer's process id no longer runs. Files of
+// a live writer, and names that do not parse, are left alone.
+func removeStaleTemps(path string) {
+	prefix := tempPrefix(path)
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), globEscape(prefix)+"*"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), prefix)
+		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
+		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		os.Remove(m)
+	}
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -49,21 +49,23 @@
   function main(BLOB) {
     function bytesOf(s) { return BLOB.subarray(s.o, s.o + s.n); }
     var spaces = (D.spaces || []).map(function (s) { return { name: s.name, source: s.source, x: b64f32(s.x), y: b64f32(s.y), frame: s.frame, centroids: s.centroids || [] }; });
-    var spaceByName = {};
+    // Tables keyed by names from the model or data have no prototype, so
+    // names such as "__proto__", "constructor" or "toString" are ordinary keys.
+    var spaceByName = Object.create(null);
     spaces.forEach(function (s) { spaceByName[s.name] = s; });
     var labels = D.labels ? b64bytes(D.labels) : null;
     var lutSeq = b64bytes(D.lutSeq), lutDiv = b64bytes(D.lutDiv);
-    var seriesByID = {};
+    var seriesByID = Object.create(null);
     (D.series || []).forEach(function (s) { seriesByID[s.id] = s; });
     var classRGB = D.colors.map(function (h) { return [parseInt(h.substr(1, 2), 16), parseInt(h.substr(3, 2), 16), parseInt(h.substr(5, 2), 16)]; });
     var units = D.units || [];
-    var unitByKey = {};
+    var unitByKey = Object.create(null);
     units.forEach(function (u) { unitByKey[u.id + '|' + u.space] = u; });
     function className(c) { return c < D.classes.length ? D.classes[c] : String(c); }
 
     // Decoded activation series, with the drawing order (weak first, so
     // strong activity lies on top) by a counting sort on the quantised value.
-    var cache = {};
+    var cache = Object.create(null);
     function decoded(s) {
       if (cache[s.id]) return cache[s.id];
       var q = bytesOf(s), n = q.length;
@@ -241,7 +243,7 @@
     // Galleries: tiles drawn from the data, units with a cell label first,
     // the rest on "show all".
     var shared = document.getElementById('sharedScale');
-    var galleryRange = {};
+    var galleryRange = Object.create(null);
     function rangeOf(g) {
       if (galleryRange[g]) return galleryRange[g];
       var r = { s: [Infinity, -Infinity], m: [Infinity, -Infinity] };
@@ -374,7 +376,7 @@
     var table = document.getElementById('unitTable');
     var mainScores = ['gridness', 'gridness_p95', 'density_gridness', 'grid_fields', 'residual_gridness', 'spatial_info', 'spatial_info_p95',
       'n_fields', 'field_frac', 'csi', 'csi_p', 'top_class', 'class_coverage'];
-    var present = {};
+    var present = Object.create(null);
     units.forEach(function (u) { u.parts.forEach(function (p) { for (var k in (p.scores || {})) present[k] = true; }); });
     var cols = mainScores.filter(function (c) { return present[c]; });
     var filter = { text: '', layer: null, space: null, kind: null, label: null };
@@ -469,7 +471,7 @@
     var selSpace = document.getElementById('exSpace'), selSeries = document.getElementById('exSeries');
     var info = document.getElementById('exInfo');
     spaces.forEach(function (s, i) { var o = el('option', s.name); o.value = String(i); selSpace.appendChild(o); });
-    var groups = {};
+    var groups = Object.create(null);
     (D.series || []).forEach(function (s) {
       if (!groups[s.layer]) { groups[s.layer] = el('optgroup'); groups[s.layer].label = s.layer; selSeries.appendChild(groups[s.layer]); }
       var o = el('option', s.name); o.value = s.id; groups[s.layer].appendChild(o);

@@ -1,0 +1,74 @@
+package command
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+)
+
+// A model whose names carry terminal controls, and 200 nodes one of which
+// has a 64 KB name: `layers` prints the controls escaped, and the long name
+// no longer pads every row (the output stays small).
+func TestLayersHostileNames(t *testing.T) {
+	forged := "fc\x1b[2K\rconceptcells: wrote /etc/passwd\x07"
+	long := strings.Repeat("n", 64<<10)
+	g := &onnxpb.GraphProto{Name: "hostile", Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1, 4})}}
+	last := "x"
+	for i := range 200 {
+		name, out := "relu", "t"+strings.Repeat("i", i)
+		switch i {
+		case 0:
+			name = forged
+		case 1:
+			name = long
+		}
+		g.Node = append(g.Node, onnxio.NewNode("Relu", name, []string{last}, []string{out}))
+		last = out
+	}
+	g.Output = []*onnxpb.ValueInfoProto{onnxio.ValueInfo(last, onnxio.Float, []int64{1, 4})}
+	b, err := onnxio.Encode(onnxio.NewModel(g, 13, "evil\x1b]0;title\x07"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runApp(t, "layers", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "\x1b\x07\r") {
+		t.Error("layers printed raw control characters")
+	}
+	if !strings.Contains(out, `fc\x1b[2K\x0dconceptcells: wrote /etc/passwd\x07`) {
+		t.Error("the forged name is not shown escaped")
+	}
+	if len(out) > 100<<10 {
+		t.Errorf("layers wrote %d KB for a %d KB model", len(out)>>10, len(b)>>10)
+	}
+}
+
+// Two outputs naming one file through different spellings are refused
+// before any work (with --force they used to overwrite each other).
+func TestOutputAliasesRefused(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("fs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"probe", "--model", "none.onnx", "--out", "a.html", "--json", "./a.html", "--force"},
+		{"probe", "--model", "none.onnx", "--out", "fs/a.html", "--csv", "fs//a.html", "--force"},
+		{"cells", "--map", "none.npy", "--out", "c.json", "--csv", "./c.json", "--force"},
+	} {
+		_, _, err := runApp(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "same file") {
+			t.Errorf("%q: got %v, want a refusal of the alias", args, err)
+		}
+	}
+}

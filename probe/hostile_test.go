@@ -1,0 +1,31 @@
+package probe
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+)
+
+// Spatial-mean reduction of a map with no positions used to write NaN
+// means while counting no NaN ("nan": 0 in the manifest).
+func TestCollectSpatialMeanOfEmptyMap(t *testing.T) {
+	g := &onnxpb.GraphProto{Name: "empty",
+		Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 4, 4})},
+		Initializer: []*onnxpb.TensorProto{
+			onnxio.Int64Tensor("zero", []int64{1}, []int64{0}),
+			onnxio.Int64Tensor("two", []int64{1}, []int64{2}),
+		},
+		Node:   []*onnxpb.NodeProto{onnxio.NewNode("Slice", "cut", []string{"x", "zero", "zero", "two"}, []string{"e"})},
+		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("e", onnxio.Float, []int64{-1, 1, 0, 4})}}
+	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Collect(context.Background(), m, zeros(3, 1, 4, 4), CollectOptions{Hooks: []string{"e"}, Reduce: ReduceSpatialMean, SkipOutput: true})
+	if err == nil || !strings.Contains(err.Error(), "empty spatial map") {
+		t.Errorf("got %v, want a refusal", err)
+	}
+}
