@@ -209,7 +209,7 @@ func checkOutputs(c *cli.Context) (outputs, error) {
 			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
 		}
 		if prev, ok := seen[abs]; ok {
-			return o, fmt.Errorf("--%s and --%s both name %s", prev, f.flag, abs)
+			return o, fmt.Errorf("--%s and --%s both name the same file %s", prev, f.flag, abs)
 		}
 		seen[abs] = f.flag
 		if err := checkOutputFile(abs, o.force); err != nil {
