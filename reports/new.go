@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func New(res *probe.Result) *Report {
 		}
 	}
 	if d := res.Data; d != nil {
-		r.Dataset = Dataset{Name: d.Name, Source: d.Source, N: d.N, Shape: d.Shape, HasLabels: d.Labels != nil}
+		r.Dataset = Dataset{Name: d.Name, Source: withoutDirs(d.Source), N: d.N, Shape: d.Shape, HasLabels: d.Labels != nil}
 		norm := "fed as stored"
 		if d.Norm != nil {
 			norm = "normalised " + d.Norm.String()
@@ -181,4 +182,26 @@ func grid(m *probe.Map) *Grid {
 // Title is a one-line description of the report for logs.
 func (r *Report) Title() string {
 	return strings.TrimSpace(fmt.Sprintf("%s on %s (%d points)", r.Model.File, r.Dataset.Name, r.Dataset.N))
+}
+
+// absPath matches an absolute path in a dataset description: a token that
+// starts with "/" (or a drive letter and a separator) after the start, a
+// space or an opening bracket, up to a space, comma, semicolon or bracket.
+var absPath = regexp.MustCompile(`(^|[\s(\[])((?:[A-Za-z]:)?[/\\][^\s,;()\[\]]*)`)
+
+// withoutDirs replaces every absolute path in s by its last element, so
+// that a report, which is made to be shared, does not carry the folders of
+// the machine it was made on ("image folder /home/me/data/digits: …" →
+// "image folder digits: …").
+func withoutDirs(s string) string {
+	return absPath.ReplaceAllStringFunc(s, func(m string) string {
+		g := absPath.FindStringSubmatch(m)
+		path := strings.TrimRight(g[2], ":")
+		colon := g[2][len(path):]
+		base := filepath.Base(strings.ReplaceAll(strings.TrimRight(path, `/\`), `\`, "/"))
+		if base == "" || base == "." || base == "/" {
+			return m
+		}
+		return g[1] + base + colon
+	})
 }

