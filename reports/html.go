@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
@@ -25,6 +26,12 @@ var reportCSS string
 
 //go:embed assets/report.js
 var reportJS string
+
+// scriptHash is the Content-Security-Policy hash source of reportJS.
+var scriptHash = func() string {
+	sum := sha256.Sum256([]byte(reportJS))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct":  func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
@@ -101,23 +108,27 @@ type heroView struct {
 }
 
 type pageView struct {
-	R        *Report
-	CSS      template.CSS
-	JS       template.JS
-	Facts    []kv
-	Header   []kv
-	Params   []kv
-	Seeds    []kv
-	Metadata []kv
-	Tables   []tableView
-	Warnings []string
-	Notes    []string
-	Spaces   []spaceView
-	PCAs     []pcaView
-	Labels   []string
-	Summary  []summaryView
-	Findings []findingView
-	Heroes   []heroView
+	R   *Report
+	CSS template.CSS
+	JS  template.JS
+	// ScriptHash is the CSP source of the one inline script
+	// ("sha256-…"): only that script may run, not any script a model's
+	// strings might smuggle into the page.
+	ScriptHash string
+	Facts      []kv
+	Header     []kv
+	Params     []kv
+	Seeds      []kv
+	Metadata   []kv
+	Tables     []tableView
+	Warnings   []string
+	Notes      []string
+	Spaces     []spaceView
+	PCAs       []pcaView
+	Labels     []string
+	Summary    []summaryView
+	Findings   []findingView
+	Heroes     []heroView
 	// Embeddings is the largest number of t-SNE embeddings a space's labels
 	// were voted over.
 	Embeddings int
@@ -264,7 +275,7 @@ func RoutineWarning(w string) bool {
 // facts and header, the parameters, the spaces, the PCAs, the summary, the
 // findings, the verdict, the galleries and the explorer's data.
 func buildPage(r *Report) (*pageView, error) {
-	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), Labels: probe.RowLabels(r.Summary)}
+	v := &pageView{R: r, CSS: template.CSS(reportCSS), JS: template.JS(reportJS), ScriptHash: scriptHash, Labels: probe.RowLabels(r.Summary)}
 	runFacts(v, r)
 	v.Params = paramRows(r)
 	for _, k := range slices.Sorted(mapsKeys(r.Seeds)) {

@@ -2,6 +2,8 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +124,26 @@ func TestBrowserXSS(t *testing.T) {
 	}
 	for _, u := range ev.requests {
 		t.Errorf("the hostile report requested %s", u)
+	}
+}
+
+// TestCSPAllowsOnlyOurScript: the page's policy names the one inline
+// script by its hash instead of allowing every inline script, so a script
+// element smuggled in through a model string could not run even if it
+// escaped the escaping.
+func TestCSPAllowsOnlyOurScript(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if !strings.Contains(page, "script-src 'sha256-") || strings.Contains(page, "script-src 'unsafe-inline'") {
+		i := strings.Index(page, "Content-Security-Policy")
+		t.Fatalf("policy %q: want script-src with the script's hash only", page[i:min(len(page), i+200)])
+	}
+	sum := sha256.Sum256([]byte(reportJS))
+	want := "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+	if scriptHash != want || !strings.Contains(page, "<script>"+reportJS+"</script>") {
+		t.Errorf("the hash %s does not belong to the script in the page", scriptHash)
 	}
 }
