@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 
 	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
@@ -179,7 +180,7 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		}
 		ue, isUnsupported := err.(*UnsupportedError)
 		if err != errSkip && !isUnsupported {
-			return s.result(), err
+			return s.result(), s.readable(err)
 		}
 		// No rule: fall back on shapes the model declares, else skip the
 		// node and what depends on it.
@@ -200,6 +201,48 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 	}
 	return s.result(), firstErr
 }
+
+// symbolPrinted matches a symbolic size as fmt prints it (a value within
+// maxSyms of math.MinInt64).
+var symbolPrinted = regexp.MustCompile(`-922337203685477\d{4}`)
+
+// readable returns err with every symbolic size written as its name ("N",
+// a dim_param, or "?") instead of the number that stands for it
+// internally (−9223372036854775807…).
+func (s *inferState) readable(err error) error {
+	msg := err.Error()
+	if !symbolPrinted.MatchString(msg) {
+		return err
+	}
+	fix := func(t string) string {
+		return symbolPrinted.ReplaceAllStringFunc(t, func(v string) string {
+			x, perr := strconv.ParseInt(v, 10, 64)
+			if perr == nil && isSymbolic(x) {
+				if name, ok := s.symNames[x]; ok && name != "" {
+					return name
+				}
+			}
+			return "?"
+		})
+	}
+	var fe *FormatError
+	if errors.As(err, &fe) && fe == err {
+		c := *fe
+		c.Msg = fix(c.Msg)
+		return &c
+	}
+	return &readableError{msg: fix(msg), err: err}
+}
+
+// readableError is an error whose message was rewritten by readable; it
+// unwraps to the original.
+type readableError struct {
+	msg string
+	err error
+}
+
+func (e *readableError) Error() string { return e.msg }
+func (e *readableError) Unwrap() error { return e.err }
 
 // errSkip reports a node whose inputs depend on a node inference skipped.
 var errSkip = errors.New("input shape unknown")

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/conceptcells/conceptcells/internal/testenv"
+	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // Shapes of every node output of the reference CNN, from the table in
@@ -228,5 +231,35 @@ func TestReshapeRule(t *testing.T) {
 		if err != nil || !equalSlices(got, c.want) {
 			t.Errorf("reshape(%v, %v) = %v, %v; want %v", c.in, c.target, got, err, c.want)
 		}
+	}
+}
+
+// TestInferErrorNamesSymbols: an error about a shape with a dynamic batch
+// writes the batch as N, not as the number that stands for it inside
+// inference (−9223372036854775807).
+func TestInferErrorNamesSymbols(t *testing.T) {
+	g := &onnxpb.GraphProto{
+		Name:        "bad_matmul",
+		Node:        []*onnxpb.NodeProto{NewNode("MatMul", "mm", []string{"x", "w"}, []string{"y"})},
+		Initializer: []*onnxpb.TensorProto{FloatTensor("w", []int64{4, 2}, make([]float32, 8))},
+		Input:       []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{-1, 3}, "batch")},
+		Output:      []*onnxpb.ValueInfoProto{ValueInfo("y", Float, []int64{-1, 2}, "batch")},
+	}
+	raw, err := proto.Marshal(NewModel(g, 13, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = InferTypes(m, nil)
+	if err == nil {
+		t.Fatal("MatMul of [N,3] and [4,2]: no error")
+	}
+	if msg := err.Error(); strings.Contains(msg, "922337") || !strings.Contains(msg, "[batch 3]") && !strings.Contains(msg, "[N 3]") {
+		t.Errorf("error %q: want the batch by name", msg)
+	} else {
+		t.Logf("error: %s", msg)
 	}
 }
