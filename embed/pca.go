@@ -91,18 +91,28 @@ type pcaPanic struct{ v any }
 
 func (p pcaPanic) Error() string { return fmt.Sprint(p.v) }
 
-func pca(x []float32, n, d, k int) (*PCAResult, error) {
+// checkPCAInput checks the preconditions shared by PCA and TruncatedPCA:
+// at least 2 samples and 1 feature, 1 ≤ k ≤ min(n, d), finite values. A
+// data slice of the wrong length is a programming error and panics.
+func checkPCAInput(x []float32, n, d, k int) error {
 	if n < 2 || d < 1 {
-		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
+		return fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
 	}
 	if len(x) != n*d {
 		panic(fmt.Sprintf("embed: PCA data length %d != %d×%d", len(x), n, d))
 	}
 	if k < 1 || k > n || k > d {
-		return nil, fmt.Errorf("embed: PCA asks for %d components of %d×%d data (need 1 ≤ k ≤ min(n, d))", k, n, d)
+		return fmt.Errorf("embed: PCA asks for %d components of %d×%d data (need 1 ≤ k ≤ min(n, d))", k, n, d)
 	}
 	if i := firstNonFinite(x); i >= 0 {
-		return nil, fmt.Errorf("embed: PCA input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+		return fmt.Errorf("embed: PCA input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+	}
+	return nil
+}
+
+func pca(x []float32, n, d, k int) (*PCAResult, error) {
+	if err := checkPCAInput(x, n, d, k); err != nil {
+		return nil, err
 	}
 	mean := make([]float64, d)
 	for i := 0; i < n; i++ {
@@ -336,17 +346,8 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	if n < 2 || d < 1 {
-		return nil, fmt.Errorf("embed: PCA needs at least 2 samples and 1 feature, have %d×%d", n, d)
-	}
-	if len(x) != n*d {
-		panic(fmt.Sprintf("embed: PCA data length %d != %d×%d", len(x), n, d))
-	}
-	if k < 1 || k > n || k > d {
-		return nil, fmt.Errorf("embed: PCA asks for %d components of %d×%d data (need 1 ≤ k ≤ min(n, d))", k, n, d)
-	}
-	if i := firstNonFinite(x); i >= 0 {
-		return nil, fmt.Errorf("embed: PCA input row %d column %d: %w (%v)", i/d, i%d, ErrNonFinite, x[i])
+	if err := checkPCAInput(x, n, d, k); err != nil {
+		return nil, err
 	}
 	if o.Oversample <= 0 {
 		o.Oversample = 10
