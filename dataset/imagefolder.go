@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/conceptcells/conceptcells/internal/fsutil"
-	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
 // Limits on untrusted images: the declared size is checked (DecodeConfig)
@@ -42,7 +41,7 @@ var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
 // first image's channel count (1 for gray, else 3) and size. Values are then
 // normalised with norm (nil: MNISTNorm; an empty Normalization: scale only).
 func ImageFolder(dir string, c, h, w int, norm *Normalization) (*Set, error) {
-	return imageFolder(dir, c, h, w, norm, 0, false)
+	return imageFolder(dir, c, h, w, norm, 0, nil)
 }
 
 type imageFile struct {
@@ -50,7 +49,9 @@ type imageFile struct {
 	label int
 }
 
-func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, quiet bool) (*Set, error) {
+// imageFolder is ImageFolder keeping the first limit images (0 = all) and
+// telling progress, when not nil, how many images are read.
+func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, progress Progress) (*Set, error) {
 	if c != 0 && c != 1 && c != 3 {
 		return nil, fmt.Errorf("image folder %s: %d channels: want 1 (grayscale) or 3 (RGB)", dir, c)
 	}
@@ -112,8 +113,12 @@ func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, quiet 
 		norm = &n
 	}
 	var s *Set
-	bar := progress.New(int64(len(files)), "reading images", quiet)
-	defer bar.Close()
+	report := func(done int) {
+		if progress != nil {
+			progress(StageReadImages, done, len(files))
+		}
+	}
+	report(0)
 	for i, f := range files {
 		planes, ic, err := readImage(f.path, c, h, w)
 		if err != nil {
@@ -142,7 +147,7 @@ func imageFolder(dir string, c, h, w int, norm *Normalization, limit int, quiet 
 			copy(x[ch*h*w:], planes[ch].pix)
 		}
 		s.Labels[i] = f.label
-		bar.Add(1)
+		report(i + 1)
 	}
 	if !norm.IsIdentity() {
 		s.Norm = norm

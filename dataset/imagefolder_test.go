@@ -201,3 +201,26 @@ func TestImageFolderHugeDeclaredSize(t *testing.T) {
 		t.Errorf("huge PNG: %v", err)
 	}
 }
+
+// Open reports reading an image folder through Options.Progress: from 0
+// to the number of images kept, one step per image.
+func TestImageFolderProgress(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewGray(image.Rect(0, 0, 3, 3))
+	for i := range 5 {
+		writePNG(t, filepath.Join(dir, "c"+strconv.Itoa(i%2), strconv.Itoa(i)+".png"), img)
+	}
+	var got []int
+	_, err := Open(dir, Options{Limit: 4, Progress: func(stage string, done, total int) {
+		if stage != StageReadImages || total != 4 {
+			t.Errorf("stage %q total %d, want %q of 4", stage, total, StageReadImages)
+		}
+		got = append(got, done)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 1, 2, 3, 4}; !reflect.DeepEqual(got, want) {
+		t.Errorf("progress %v, want %v", got, want)
+	}
+}

@@ -25,9 +25,19 @@ type Options struct {
 	Dir string
 	// Limit keeps only the first Limit samples (0 = all).
 	Limit int
-	// Quiet silences progress output.
-	Quiet bool
+	// Progress, when not nil, is told how far a long stage of Open has
+	// got (see Progress); nil means no progress reports.
+	Progress Progress
 }
+
+// Progress receives the progress of a long stage of Open: done of total
+// steps of stage, called as the work advances, done = total last. The
+// only stage is StageReadImages (images of a folder decoded).
+type Progress func(stage string, done, total int)
+
+// StageReadImages is the stage in which Open decodes the images of an
+// image folder.
+const StageReadImages = "reading images"
 
 // Specs lists the named datasets Open accepts.
 var Specs = []string{"mnist-test", "mnist-train", "fashion-mnist-test", "fashion-mnist-train"}
@@ -70,7 +80,7 @@ func Open(spec string, opt Options) (*Set, error) {
 		case serr != nil:
 			return nil, fmt.Errorf("dataset %q is not one of %s, an existing folder or an .npy file: %w", spec, strings.Join(Specs, ", "), serr)
 		case st.IsDir():
-			s, err = imageFolder(spec, opt.C, opt.H, opt.W, opt.Norm, opt.Limit, opt.Quiet)
+			s, err = imageFolder(spec, opt.C, opt.H, opt.W, opt.Norm, opt.Limit, opt.Progress)
 			if err != nil {
 				if _, e := os.Stat(filepath.Join(spec, "t10k-images-idx3-ubyte.gz")); e == nil {
 					err = fmt.Errorf("%w (this folder holds IDX files: use --data mnist-test or fashion-mnist-test with this folder as the data directory)", err)

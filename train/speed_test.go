@@ -33,7 +33,7 @@ func TestManualEpoch(t *testing.T) {
 	if os.Getenv("TRAIN_BACKEND") == "native" {
 		be = Native
 	}
-	_, err := Train(context.Background(), tr, te, Options{Epochs: e, Seed: 1, Backend: be, Log: os.Stderr, Quiet: true})
+	_, err := Train(context.Background(), tr, te, Options{Epochs: e, Seed: 1, Backend: be, Log: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
-
-	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
 // Options configures Train. The zero value of a field means its default.
@@ -51,8 +49,22 @@ type Options struct {
 	// this call; 0 means no limit. For tests of resuming.
 	StopAfter int
 
-	Quiet bool      // no progress bar
-	Log   io.Writer // per-epoch summary lines; nil for none
+	Log io.Writer // per-epoch summary lines; nil for none
+	// Progress, when not nil, is called at the start of every epoch and
+	// after each of its training batches (see Progress).
+	Progress func(Progress)
+}
+
+// Progress is how far an epoch of Train has got: Batch of Batches
+// training batches are done (0 at the start of the epoch, Batches last),
+// covering Images training images in Elapsed, and Loss is the last
+// batch's loss (0 before the first batch). Calls come from one goroutine.
+type Progress struct {
+	Epoch, Epochs  int // 1-based epoch, and the last epoch
+	Batch, Batches int
+	Images         int
+	Loss           float64
+	Elapsed        time.Duration
 }
 
 // DefaultOptions is the paper's recipe.
@@ -233,8 +245,15 @@ func Train(ctx context.Context, trainSet, testSet Data, opts Options) (*Result, 
 			}
 		}()
 
-		bar := progress.New(int64(nb), fmt.Sprintf("epoch %d/%d", epoch, opts.Epochs), opts.Quiet)
 		start := time.Now()
+		report := func(batch int, loss float64, seen int) {
+			if opts.Progress != nil {
+				opts.Progress(Progress{Epoch: epoch, Epochs: opts.Epochs, Batch: batch, Batches: nb,
+					Images: seen, Loss: loss, Elapsed: time.Since(start)})
+			}
+		}
+		report(0, 0, 0)
+		batches := 0
 		var lossSum float64
 		var runErr error
 		seen := 0
@@ -274,15 +293,13 @@ func Train(ctx context.Context, trainSet, testSet Data, opts Options) (*Result, 
 				clear(g)
 			}
 			seen += bn
-			bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f %.0f img/s", epoch, opts.Epochs, l, float64(seen)/time.Since(start).Seconds()))
-			bar.Add(1)
+			batches++
+			report(batches, float64(l), seen)
 		}
 		close(stop)
 		if runErr != nil {
-			bar.Exit()
 			return nil, runErr
 		}
-		bar.Finish()
 		secs := time.Since(start).Seconds()
 
 		testLoss, testAcc, err := ev.evaluate(testSet)

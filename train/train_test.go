@@ -18,7 +18,7 @@ func smallSets(t *testing.T) (Data, Data) {
 	return tr, te
 }
 
-var smallOpts = Options{Epochs: 2, Batch: 32, LR: 0.005, Seed: 3, EvalBatch: 100, Quiet: true}
+var smallOpts = Options{Epochs: 2, Batch: 32, LR: 0.005, Seed: 3, EvalBatch: 100}
 
 // The test loss after two epochs on 512 images (32 Adam steps) is well
 // below the untrained network's, which is ≈ ln 10 = 2.30 for near-uniform
@@ -164,6 +164,31 @@ func TestBadData(t *testing.T) {
 		}
 		if _, err := Train(context.Background(), good, d, smallOpts); err == nil {
 			t.Errorf("%s: test data accepted", name)
+		}
+	}
+}
+
+// Options.Progress hears every epoch from batch 0 to its last batch, with
+// the images seen so far.
+func TestProgress(t *testing.T) {
+	tr, te := smallSets(t)
+	opts := smallOpts
+	opts.Epochs = 1
+	var calls []Progress
+	opts.Progress = func(p Progress) { calls = append(calls, p) }
+	if _, err := Train(context.Background(), tr, te, opts); err != nil {
+		t.Fatal(err)
+	}
+	nb := len(tr.Y) / opts.Batch
+	if len(calls) != nb+1 {
+		t.Fatalf("%d calls, want %d", len(calls), nb+1)
+	}
+	for i, p := range calls {
+		if p.Epoch != 1 || p.Epochs != 1 || p.Batch != i || p.Batches != nb || p.Images != i*opts.Batch {
+			t.Fatalf("call %d: %+v", i, p)
+		}
+		if i > 0 && !(p.Loss > 0) {
+			t.Errorf("call %d: loss %v", i, p.Loss)
 		}
 	}
 }

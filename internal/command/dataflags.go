@@ -61,14 +61,17 @@ func maxMemory(ctx *cli.Context) (int64, error) {
 
 // openData opens the dataset chosen by the dataset flags. c, h, w is the
 // model's input size (0 when unknown), used to convert and resize image
-// folders; limit keeps the first samples (0 = all).
+// folders; limit keeps the first samples (0 = all). Reading an image
+// folder shows a progress bar unless quiet.
 func openData(ctx *cli.Context, c, h, w, limit int, quiet bool) (*dataset.Set, error) {
+	bar := &stageBar{quiet: quiet}
+	defer bar.finish()
 	opt := dataset.Options{
 		Labels: ctx.String(labelsFlag.Name),
 		Dir:    ctx.String(dataDirFlag.Name),
 		C:      c, H: h, W: w,
-		Limit: limit,
-		Quiet: quiet,
+		Limit:    limit,
+		Progress: bar.report,
 	}
 	if s := ctx.String(normFlag.Name); s != "" {
 		n, err := dataset.ParseNormalization(s)

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 
 	"github.com/conceptcells/conceptcells/dataset"
@@ -467,28 +466,6 @@ func reducedUnits(res *probe.Result) string {
 		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, strings.Join(dims, "×"), l.Units, how))
 	}
 	return strings.Join(parts, "; ")
-}
-
-// stageBars returns a probe.Progress that draws one progress bar per run
-// of a stage on stderr (none when quiet or not a terminal): a new bar when
-// the stage changes or starts again, finished when done reaches total.
-func stageBars(quiet bool) probe.Progress {
-	var bar *progressbar.ProgressBar
-	stage, last := "", 0
-	return func(s string, done, total int) {
-		if bar == nil || s != stage || done < last {
-			if bar != nil {
-				bar.Finish()
-			}
-			bar, stage = progress.New(int64(total), s, quiet), s
-		}
-		last = done
-		bar.Set(done)
-		if done >= total {
-			bar.Finish()
-			bar = nil
-		}
-	}
 }
 
 // flagWords restates a probe error in terms of the command's flags: a

@@ -52,8 +52,8 @@ func runTrain(c *cli.Context) error {
 		LR:     c.Float64("lr"),
 		Seed:   c.Uint64("seed"),
 		Resume: c.Bool("resume"),
-		Quiet:  c.Bool("quiet"),
 	}
+	quiet := c.Bool(quietFlag.Name)
 	switch {
 	case opts.Epochs < 1:
 		return fmt.Errorf("train: --epochs %d: want at least 1", opts.Epochs)
@@ -90,8 +90,17 @@ func runTrain(c *cli.Context) error {
 	case statErr != nil && opts.Resume:
 		return fmt.Errorf("train: --resume: no checkpoint in %s (%v)", ckpt, statErr)
 	}
-	if !opts.Quiet {
+	if !quiet {
 		opts.Log = os.Stderr
+	}
+	bar := &stageBar{quiet: quiet}
+	opts.Progress = func(p train.Progress) {
+		stage := fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs)
+		desc := ""
+		if p.Batch > 0 {
+			desc = fmt.Sprintf("%s loss %.4f %.0f img/s", stage, p.Loss, float64(p.Images)/p.Elapsed.Seconds())
+		}
+		bar.update(stage, desc, p.Batch, p.Batches)
 	}
 	logw := opts.Log
 	if logw == nil {
@@ -125,6 +134,7 @@ func runTrain(c *cli.Context) error {
 	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process
 
 	res, err := train.Train(ctx, trData, teData, opts)
+	bar.exit() // a bar is left open only when training stopped early
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("train: interrupted; finished epochs are saved in %s: rerun with --resume to continue: %w", ckpt, err)
 	}
