@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/version"
 )
 
@@ -58,8 +59,15 @@ var forceFlag = &cli.BoolFlag{
 // urfave/cli stops parsing flags at the first positional argument, so the
 // command's flags are moved in front of its arguments first ("--" still
 // ends the flags).
+//
+// An error about an existing output (fsutil.ErrExists) says to use
+// --force, the flag of every command that writes.
 func Run(ctx context.Context, app *cli.App, args []string) error {
-	return app.RunContext(ctx, reorderArgs(app, args))
+	err := app.RunContext(ctx, reorderArgs(app, args))
+	if errors.Is(err, fsutil.ErrExists) {
+		err = fmt.Errorf("%w (use --%s to overwrite)", err, forceFlag.Name)
+	}
+	return err
 }
 
 // reorderArgs moves the flags that follow a command's positional

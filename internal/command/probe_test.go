@@ -157,7 +157,7 @@ func TestProbeFlags(t *testing.T) {
 		{[]string{"--pc-variance", "1.5"}, "--pc-variance"},
 		{[]string{"--robust", "-1"}, "--robust"},
 		{[]string{"--robust-perplexity", "0"}, "--robust-perplexity"},
-		{[]string{"--out", exists}, "already exists"},
+		{[]string{"--out", exists}, "already exists (use --force to overwrite)"},
 		{[]string{"--json", filepath.Join(dir, "r.html")}, "both name"},
 	} {
 		args := append([]string{"probe", "--model", model, "--out", filepath.Join(dir, "r.html")}, tc.args...)

@@ -14,7 +14,8 @@ import (
 )
 
 // ErrExists reports that an output already exists and force was not given.
-var ErrExists = errors.New("already exists (use --force to overwrite)")
+// Its text names no flag: a command line adds how to overwrite.
+var ErrExists = errors.New("already exists")
 
 // WriteFile writes path atomically: write fills a temporary file in the same
 // directory, which is synced and then moved into place, so readers never see

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,10 @@ func TestWriteFileRefusesOverwrite(t *testing.T) {
 	err := WriteBytes(p, false, []byte("second"))
 	if !errors.Is(err, ErrExists) {
 		t.Fatalf("second write without force: got %v, want ErrExists", err)
+	}
+	// A library error names no command-line flag.
+	if strings.Contains(err.Error(), "--") {
+		t.Errorf("error %q speaks of a flag", err)
 	}
 	if b, _ := os.ReadFile(p); string(b) != "first" {
 		t.Fatalf("file changed to %q", b)
