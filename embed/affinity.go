@@ -3,6 +3,8 @@ package embed
 import (
 	"math"
 	"sort"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // sparseP is a symmetric joint-probability matrix in compressed sparse row
@@ -31,7 +33,7 @@ func conditionalP(nb *neighbors, perp float64) ([]float64, int) {
 	p := make([]float64, n*k)
 	target := math.Log(perp)
 	fails := make([]int, n)
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d := nb.d2[i*k : (i+1)*k]
 			row := p[i*k : (i+1)*k]

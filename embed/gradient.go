@@ -1,6 +1,10 @@
 package embed
 
-import "math"
+import (
+	"math"
+
+	"github.com/conceptcells/conceptcells/internal/par"
+)
 
 // chunks used for deterministic parallel reductions.
 const reduceChunks = 64
@@ -9,7 +13,7 @@ const reduceChunks = 64
 // If klTerm is true it returns Σ p_ij ln w_ij (for the KL divergence).
 func attractive(p *sparseP, y []float64, exag float64, grad []float64, klTerm bool) float64 {
 	part := make([]float64, reduceChunks)
-	parallelChunks(p.n, reduceChunks, func(ch, lo, hi int) {
+	par.Chunks(p.n, reduceChunks, func(ch, lo, hi int) {
 		var s float64
 		for i := lo; i < hi; i++ {
 			yi0, yi1 := y[2*i], y[2*i+1]
@@ -41,7 +45,7 @@ func attractive(p *sparseP, y []float64, exag float64, grad []float64, klTerm bo
 // normaliser Z = Σ_{i≠j} w_ij, by direct summation over all pairs.
 func exactRepulsion(y []float64, n int, rep []float64) float64 {
 	part := make([]float64, reduceChunks)
-	parallelChunks(n, reduceChunks, func(ch, lo, hi int) {
+	par.Chunks(n, reduceChunks, func(ch, lo, hi int) {
 		var z float64
 		for i := lo; i < hi; i++ {
 			yi0, yi1 := y[2*i], y[2*i+1]
@@ -69,7 +73,7 @@ func exactRepulsion(y []float64, n int, rep []float64) float64 {
 // exactZ returns Σ_{i≠j} 1/(1+|yᵢ−yⱼ|²) by direct summation.
 func exactZ(y []float64, n int) float64 {
 	part := make([]float64, reduceChunks)
-	parallelChunks(n, reduceChunks, func(ch, lo, hi int) {
+	par.Chunks(n, reduceChunks, func(ch, lo, hi int) {
 		var z float64
 		for i := lo; i < hi; i++ {
 			yi0, yi1 := y[2*i], y[2*i+1]
@@ -102,7 +106,7 @@ func (f *fftRepulsion) compute(y []float64, n int, rep []float64) float64 {
 	}
 	f.grid.compute(y, n, f.phi1, f.phix, f.phiy, f.psis)
 	part := make([]float64, reduceChunks)
-	parallelChunks(n, reduceChunks, func(ch, lo, hi int) {
+	par.Chunks(n, reduceChunks, func(ch, lo, hi int) {
 		var z float64
 		for i := lo; i < hi; i++ {
 			rep[2*i] = y[2*i]*f.phi1[i] - f.phix[i]

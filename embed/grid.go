@@ -2,6 +2,8 @@ package embed
 
 import (
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // gridRepulsion evaluates the t-SNE repulsive field of a 2-D point set by
@@ -94,7 +96,7 @@ func (gr *gridRepulsion) prepare(extent float64) {
 // beyond rowsIn must be zero.
 func (gr *gridRepulsion) fft2(a []complex128, rowsIn, _ int) {
 	m := gr.m
-	parallelFor(rowsIn, func(lo, hi int) {
+	par.For(rowsIn, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			gr.f.transform(a[r*m:(r+1)*m], false)
 		}
@@ -106,7 +108,7 @@ func (gr *gridRepulsion) fft2(a []complex128, rowsIn, _ int) {
 func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
 	m := gr.m
 	gr.columns(a, true)
-	parallelFor(rowsOut, func(lo, hi int) {
+	par.For(rowsOut, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			gr.f.transform(a[r*m:(r+1)*m], true)
 		}
@@ -116,7 +118,7 @@ func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
 func (gr *gridRepulsion) columns(a []complex128, inverse bool) {
 	m := gr.m
 	const width = 8 // columns gathered together for cache use
-	parallelFor(m/width, func(lo, hi int) {
+	par.For(m/width, func(lo, hi int) {
 		buf := make([]complex128, width*m)
 		for cb := lo; cb < hi; cb++ {
 			c0 := cb * width
@@ -180,7 +182,7 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 	bx := make([]int32, n)
 	by := make([]int32, n)
 	wts := make([]float64, 2*p*n)
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			tx := (y[2*i] - ox) / h
 			ty := (y[2*i+1] - oy) / h
@@ -218,7 +220,7 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 	k1, k2 := gr.k1, gr.k2
 	// B ← FB·K̂₂ + i·FQ₁·K̂₁, with FQ₁ = (FA(k) + conj FA(−k))/2 the spectrum
 	// of the unit charges (the real part of A); then A ← FA·K̂₂.
-	parallelFor(m, func(lo, hi int) {
+	par.For(m, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			nr := (m - r) % m
 			for c := 0; c < m; c++ {
@@ -230,7 +232,7 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 			}
 		}
 	})
-	parallelFor(len(a), func(lo, hi int) {
+	par.For(len(a), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			a[i] *= complex(k2[i], 0)
 		}
@@ -238,7 +240,7 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 	gr.ifft2(a, g)
 	gr.ifft2(b, g)
 	scale := 1 / float64(m*m)
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			w := wts[2*p*i : 2*p*(i+1)]
 			base := int(by[i])*m + int(bx[i])

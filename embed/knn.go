@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 var impl gonum.Implementation
@@ -17,7 +19,7 @@ var impl gonum.Implementation
 // sqNorms returns ‖xᵢ‖² for each row, in float64.
 func sqNorms(x []float32, n, d int) []float64 {
 	out := make([]float64, n)
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r := x[i*d : (i+1)*d]
 			out[i] = impl.Dsdot(d, r, 1, r, 1)
@@ -182,7 +184,7 @@ func knnBrute(ctx context.Context, x []float32, n, d, k int) (*neighbors, error)
 func knnAllPairs[T float32 | float64](ctx context.Context, x []T, n, d, k int, dist func(a, b []T) float64) (*neighbors, error) {
 	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
 	var cancelled atomic.Bool
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		var h kHeap
 		for i := lo; i < hi; i++ {
 			if i%256 == 0 && ctx.Err() != nil {
@@ -226,7 +228,7 @@ func newProjected(x []float32, n, d int, p *PCAResult) *projected {
 	_, m := p.Projection.Dims()
 	pr := &projected{n: n, m: m, z: make([]float64, n*m), zz: make([]float64, n), r: make([]float64, n)}
 	raw := p.Projection.RawMatrix()
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			var t float64
 			for j, v := range x[i*d : (i+1)*d] {
@@ -278,7 +280,7 @@ func knnPruned(ctx context.Context, x []float32, n, d, k int, p *projected, stat
 		}
 		b1 := min(b0+block, n)
 		gram = p.gramBlock(b0, b1, gram)
-		parallelFor(b1-b0, func(lo, hi int) {
+		par.For(b1-b0, func(lo, hi int) {
 			var h kHeap
 			lb := make([]float64, n)
 			ord := make([]int32, n)

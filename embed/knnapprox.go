@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync/atomic"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // Approximate neighbour search for large N: a random-projection forest
@@ -38,7 +40,7 @@ func knnApprox(ctx context.Context, x []float32, n, d, k int, pr *projected, see
 	}
 	xp := make([]float32, n*d)
 	pp := &projected{n: n, m: pr.m, z: make([]float64, n*pr.m), zz: make([]float64, n), r: make([]float64, n)}
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for q := lo; q < hi; q++ {
 			i := int(perm[q])
 			copy(xp[q*d:(q+1)*d], x[i*d:(i+1)*d])
@@ -66,7 +68,7 @@ func knnApproxOrdered(ctx context.Context, x []float32, n, d, k int, pr *project
 	leaf := max(rpLeafMin, 2*k)
 	// Build the trees in parallel; each has its own seeded generator.
 	leaves := make([][][]int32, rpTrees)
-	parallelChunks(rpTrees, rpTrees, func(t, _, _ int) {
+	par.Chunks(rpTrees, rpTrees, func(t, _, _ int) {
 		rng := rand.New(rand.NewPCG(seed, uint64(t)+1))
 		idx := make([]int32, n)
 		for i := range idx {
@@ -100,7 +102,7 @@ func knnApproxOrdered(ctx context.Context, x []float32, n, d, k int, pr *project
 			prevIdx = append([]int32(nil), nb.idx...)
 			prevD2 = append([]float64(nil), nb.d2...)
 		}
-		parallelFor(n, func(lo, hi int) {
+		par.For(n, func(lo, hi int) {
 			stamp := make([]int32, n)
 			for i := range stamp {
 				stamp[i] = -1

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // PCAResult holds a principal component analysis of an n×d data matrix.
@@ -129,7 +131,7 @@ func pca(x []float32, n, d, k int) (*PCAResult, error) {
 		// gonum's Gemm is markedly faster for A·Bᵀ than for Aᵀ·B.
 		xt := mat.NewDense(d, n, nil)
 		raw := xt.RawMatrix()
-		parallelFor(d, func(lo, hi int) {
+		par.For(d, func(lo, hi int) {
 			for j := lo; j < hi; j++ {
 				dst := raw.Data[j*raw.Stride : j*raw.Stride+n]
 				m := mean[j]
@@ -142,7 +144,7 @@ func pca(x []float32, n, d, k int) (*PCAResult, error) {
 	}
 	xc := mat.NewDense(n, d, nil)
 	raw := xc.RawMatrix()
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			dst := raw.Data[i*raw.Stride : i*raw.Stride+d]
 			for j, v := range x[i*d : (i+1)*d] {
@@ -373,7 +375,7 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 	xc := mat.NewDense(n, d, nil)
 	raw := xc.RawMatrix()
 	var total float64
-	parallelFor(n, func(lo, hi int) {
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			dst := raw.Data[i*raw.Stride : i*raw.Stride+d]
 			for j, v := range x[i*d : (i+1)*d] {

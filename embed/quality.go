@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // QualityOptions configures Quality. Zero values mean the defaults K = 10
@@ -215,7 +217,7 @@ func trustPenalty(ctx context.Context, x []float32, n, d int, pr *projected, hi,
 		if pr != nil {
 			gram = pr.gramBlock(b0, b1, gram)
 		}
-		parallelFor(b1-b0, func(rlo, rhi int) {
+		par.For(b1-b0, func(rlo, rhi int) {
 			var pen, shr int64
 			for r := rlo; r < rhi; r++ {
 				i := b0 + r

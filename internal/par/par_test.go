@@ -1,0 +1,77 @@
+package par
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// Each calls every index once, on at most the workers asked for.
+func TestEach(t *testing.T) {
+	for _, workers := range []int{0, 1, 3, 100} {
+		for _, n := range []int{0, 1, 7, 1000} {
+			var mu sync.Mutex
+			seen := make([]int, n)
+			used := map[int]bool{}
+			Each(n, workers, func(w, i int) {
+				mu.Lock()
+				seen[i]++
+				used[w] = true
+				mu.Unlock()
+			})
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("workers %d, n %d: index %d called %d times", workers, n, i, c)
+				}
+			}
+			limit := workers
+			if limit <= 0 {
+				limit = runtime.GOMAXPROCS(0)
+			}
+			for w := range used {
+				if w < 0 || w >= limit {
+					t.Errorf("workers %d, n %d: worker %d", workers, n, w)
+				}
+			}
+		}
+	}
+}
+
+// Chunks covers [0, n) with the ranges its doc states, each once.
+func TestChunks(t *testing.T) {
+	for _, tc := range []struct{ n, chunks, want int }{{10, 3, 3}, {3, 10, 3}, {5, 0, 1}, {0, 4, 0}} {
+		var mu sync.Mutex
+		var got [][3]int
+		Chunks(tc.n, tc.chunks, func(c, lo, hi int) {
+			mu.Lock()
+			got = append(got, [3]int{c, lo, hi})
+			mu.Unlock()
+		})
+		slices.SortFunc(got, func(a, b [3]int) int { return a[0] - b[0] })
+		if len(got) != tc.want {
+			t.Fatalf("Chunks(%d, %d): %d chunks, want %d", tc.n, tc.chunks, len(got), tc.want)
+		}
+		for c, r := range got {
+			if r[0] != c || r[1] != c*tc.n/tc.want || r[2] != (c+1)*tc.n/tc.want {
+				t.Errorf("Chunks(%d, %d): chunk %v", tc.n, tc.chunks, r)
+			}
+		}
+	}
+}
+
+// For visits every index of [0, n) exactly once.
+func TestFor(t *testing.T) {
+	const n = 1001
+	hits := make([]int32, n)
+	For(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			hits[i]++
+		}
+	})
+	for i, h := range hits {
+		if h != 1 {
+			t.Fatalf("index %d visited %d times", i, h)
+		}
+	}
+}
