@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // Scores are the per-unit (or per-part) scores. NaN means undefined (null
@@ -318,49 +320,36 @@ func ScoreUnits(ctx context.Context, f *Frame, acts Activations, labels []int, o
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(jobs)))
-	ch := make(chan job)
-	var wg sync.WaitGroup
+	wks := make([]*worker, workers) // made by each worker on first use
 	var mu sync.Mutex
 	done := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wk := p.newWorker()
-			for j := range ch {
-				if ctx.Err() != nil {
-					continue
-				}
-				acts.Unit(j.unit, wk.acts)
-				switch j.part {
-				case "pos":
-					for i, v := range wk.acts {
-						wk.acts[i] = math.Max(v, 0)
-					}
-				case "neg":
-					for i, v := range wk.acts {
-						wk.acts[i] = math.Max(-v, 0)
-					}
-				}
-				u := wk.score(ctx, wk.acts, j.unit, j.part)
-				res.Units[j.slot] = u
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(jobs))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for _, j := range jobs {
+	par.Each(len(jobs), workers, func(w, i int) {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		ch <- j
-	}
-	close(ch)
-	wg.Wait()
+		if wks[w] == nil {
+			wks[w] = p.newWorker()
+		}
+		wk, j := wks[w], jobs[i]
+		acts.Unit(j.unit, wk.acts)
+		switch j.part {
+		case "pos":
+			for k, v := range wk.acts {
+				wk.acts[k] = math.Max(v, 0)
+			}
+		case "neg":
+			for k, v := range wk.acts {
+				wk.acts[k] = math.Max(-v, 0)
+			}
+		}
+		res.Units[j.slot] = wk.score(ctx, wk.acts, j.unit, j.part)
+		if opts.Progress != nil {
+			mu.Lock()
+			done++
+			opts.Progress(done, len(jobs))
+			mu.Unlock()
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
