@@ -212,6 +212,13 @@ func runActivations(c *cli.Context) error {
 	if err := checkOutDir(out, force); err != nil {
 		return fmt.Errorf("activations: %w", err)
 	}
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		// A new folder is made beside out: its parent must exist and be
+		// writable before any work starts.
+		if err := fsutil.CheckOutputs(out); err != nil {
+			return fmt.Errorf("activations: --out: %w", err)
+		}
+	}
 
 	model, err := onnxio.Load(c.String("model"))
 	if err != nil {
@@ -432,9 +439,6 @@ func checkOutDir(out string, force bool) error {
 func writeActivations(out string, force bool, acts *probe.Activations, man *Manifest) (err error) {
 	out = filepath.Clean(out)
 	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-")
 	if err != nil {
 		return err

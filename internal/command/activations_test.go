@@ -234,3 +234,29 @@ func TestActivationsSpatialMean(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationsOutputFolderChecked refuses an --out whose parent folder
+// is missing or read-only before the model is even read.
+func TestActivationsOutputFolderChecked(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no", "such", "acts")
+	// The model does not exist either: the output check must come first.
+	_, err := runAppOutput(t, "activations", "--model", filepath.Join(dir, "none.onnx"), "--layers", "fc1_relu", "--quiet", "--out", missing)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("missing parent: err = %v, want the --out folder named", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "no")); err == nil {
+		t.Error("the missing parent folder was created")
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root writes in read-only folders")
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runAppOutput(t, "activations", "--model", filepath.Join(dir, "none.onnx"), "--layers", "fc1_relu", "--quiet", "--out", filepath.Join(ro, "acts"))
+	if err == nil || !strings.Contains(err.Error(), "cannot write") {
+		t.Errorf("read-only parent: err = %v, want cannot write", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
@@ -38,6 +39,12 @@ var Embed = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		in, out := c.String("in"), c.String("out")
+		if err := fsutil.CheckOutputs(out); err != nil {
+			return fmt.Errorf("embed: --out: %w", err)
+		}
+		if err := checkNotInput(out, in, c.String("labels")); err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
 		if !c.Bool("force") {
 			if _, err := os.Stat(out); err == nil {
 				return fmt.Errorf("embed: --out %s exists (use --force to overwrite)", out)
@@ -164,4 +171,23 @@ func (s embedSummary) writeText(c *cli.Context) error {
 			q.K, q.KNNPreservation, q.K, q.Trustworthiness, q.Acc1NN, q.HighDAcc1NN)
 	}
 	return err
+}
+
+// checkNotInput refuses an output that names the same file as one of the
+// inputs (empty names are skipped): writing it would replace the data
+// being read.
+func checkNotInput(out string, inputs ...string) error {
+	co, err := fsutil.Canonical(out)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if in == "" {
+			continue
+		}
+		if ci, err := fsutil.Canonical(in); err == nil && ci == co {
+			return fmt.Errorf("--out %s names the same file as the input %s", out, in)
+		}
+	}
+	return nil
 }

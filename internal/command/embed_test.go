@@ -123,3 +123,22 @@ func TestEmbedCommandErrors(t *testing.T) {
 	}
 	_ = lp
 }
+
+// TestEmbedOutputChecked refuses, before reading any input, an --out in a
+// missing folder, a folder, or one naming the input.
+func TestEmbedOutputChecked(t *testing.T) {
+	dir := t.TempDir()
+	xp, _ := embedData(t, dir, 60, false)
+	for _, c := range []struct {
+		in, out, want string
+	}{
+		{filepath.Join(dir, "missing.npy"), filepath.Join(dir, "no", "y.npy"), "does not exist"},
+		{filepath.Join(dir, "missing.npy"), dir, "is a folder"},
+		{xp, filepath.Join(dir, ".", filepath.Base(xp)), "same file as the input"},
+	} {
+		_, _, err := runApp(t, "embed", "--in", c.in, "--out", c.out, "--force", "--quiet")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--in %s --out %s: err = %v, want %q", c.in, c.out, err, c.want)
+		}
+	}
+}
