@@ -43,6 +43,9 @@ type Tensor struct {
 	F64   []float64
 	I64   []int64
 	U64   []uint64
+	// Unloaded is set when the tensor's external data was checked but not
+	// read (LoadOptions.SkipExternalData): every data slice is nil.
+	Unloaded bool
 }
 
 // Len returns the number of elements, the product of Dims (1 for a scalar).
@@ -457,6 +460,9 @@ func checkExternalLocation(tp *onnxpb.TensorProto, loc string) error {
 // 2 GiB cannot feed many tensors) and the data read never exceeds the files.
 type externalSet struct {
 	files []externalFile
+	// skipData checks each tensor's external data without reading it
+	// (LoadOptions.SkipExternalData).
+	skipData bool
 }
 
 type externalFile struct {
@@ -538,6 +544,10 @@ func readExternal(t *Tensor, tp *onnxpb.TensorProto, dir string, n, size int, ex
 	}
 	if err := ext.claim(st, ref.offset, int64(want)); err != nil {
 		return fail("%v", err)
+	}
+	if ext != nil && ext.skipData {
+		t.Unloaded = true
+		return nil
 	}
 	allocData(t, n)
 	per := externalChunk / size * size
