@@ -118,3 +118,45 @@ func TestSkipExternalData(t *testing.T) {
 		t.Errorf("short file: err = %v", err)
 	}
 }
+
+// TestLoadMaxMemory: integer initializers narrower than int64 are held as
+// int64, and LoadOptions.MaxMemory counts them so, refusing a model before
+// its tensors are allocated; a 1 GiB sparse uint8 file (8 GiB once
+// decoded) is refused without the memory being taken.
+func TestLoadMaxMemory(t *testing.T) {
+	dir := t.TempDir()
+	small := &onnxpb.TensorProto{Name: "u", DataType: int32(Uint8), Dims: []int64{1000}, RawData: make([]byte, 1000)}
+	p := writeExternalModel(t, dir, small)
+	if _, err := LoadWith(p, LoadOptions{MaxMemory: 8000}); err != nil {
+		t.Errorf("1000 uint8 within 8000 bytes: %v", err)
+	}
+	if _, err := LoadWith(p, LoadOptions{MaxMemory: 7999}); err == nil || !strings.Contains(err.Error(), "8-byte") {
+		t.Errorf("1000 uint8 within 7999 bytes: err = %v", err)
+	}
+
+	const n = 1 << 30
+	w := filepath.Join(dir, "u8.bin")
+	if err := os.WriteFile(w, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(w, n); err != nil {
+		t.Skipf("no sparse 1 GiB file here: %v", err)
+	}
+	big := external("big", []int64{n}, "location", "u8.bin")
+	big.DataType = int32(Uint8)
+	p = writeExternalModel(t, dir, big)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := LoadWith(p, LoadOptions{MaxMemory: 4 << 30})
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "memory budget") {
+		t.Errorf("8 GiB decoded within 4 GiB: err = %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("the refused load allocated %d bytes", got)
+	}
+	// Inspection reads nothing, so counts nothing.
+	if _, err := LoadWith(p, LoadOptions{SkipExternalData: true, MaxMemory: 4 << 30}); err != nil {
+		t.Errorf("inspection: %v", err)
+	}
+}

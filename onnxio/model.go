@@ -64,6 +64,13 @@ type LoadOptions struct {
 	// parameter counts), whose memory then does not grow with the size of
 	// its external files; a model loaded so cannot be run.
 	SkipExternalData bool
+	// MaxMemory bounds the bytes the model's decoded tensors (initializers
+	// and tensor attributes) take in memory, counted in Tensor's types: 4
+	// bytes an element for the float32 carriers, 8 for the others (int8,
+	// uint8, int16, uint16 and bool are widened to int64, 8 times their
+	// size in the file). Loading fails before a tensor that would pass it
+	// is allocated. 0: no bound.
+	MaxMemory int64
 }
 
 // Load reads, decodes and validates the model at path. External tensor data
@@ -231,7 +238,7 @@ func (m *Model) readGraph() error {
 	}
 	defined := make(map[string]string) // name → what defines it
 	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
-	ext := &externalSet{skipData: m.opts.SkipExternalData}
+	ext := &externalSet{skipData: m.opts.SkipExternalData, budget: m.opts.MaxMemory}
 	for _, tp := range g.GetInitializer() {
 		name := tp.GetName()
 		if name == "" {
@@ -289,7 +296,7 @@ func (m *Model) readGraph() error {
 		if _, ok := m.Opsets[d]; !ok {
 			return &FormatError{Node: label, Msg: fmt.Sprintf("domain %q of op %s has no opset import", n.GetDomain(), n.GetOpType())}
 		}
-		if err := checkAttributes(n, label, m.Dir, m.opts.SkipExternalData); err != nil {
+		if err := checkAttributes(n, label, m.Dir, ext); err != nil {
 			return err
 		}
 		for _, out := range n.GetOutput() {
@@ -379,8 +386,9 @@ func (m *Model) readGraph() error {
 
 // checkAttributes checks a node's attributes: named, unique, typed, no
 // reference attributes outside functions, tensor values decodable (their
-// external data checked but not read when skipData is set).
-func checkAttributes(n *onnxpb.NodeProto, label, dir string, skipData bool) error {
+// external data checked but not read when ext.skipData is set, and their
+// memory counted in ext's budget).
+func checkAttributes(n *onnxpb.NodeProto, label, dir string, ext *externalSet) error {
 	seen := make(map[string]bool)
 	for _, a := range n.GetAttribute() {
 		name := a.GetName()
@@ -402,7 +410,11 @@ func checkAttributes(n *onnxpb.NodeProto, label, dir string, skipData bool) erro
 			if tp == nil {
 				continue
 			}
-			if _, err := decodeTensor(tp, dir, &externalSet{skipData: skipData}); err != nil {
+			// Each attribute tensor reads its external bytes on its own.
+			own := &externalSet{skipData: ext.skipData, budget: ext.budget, used: ext.used}
+			_, err := decodeTensor(tp, dir, own)
+			ext.used = own.used
+			if err != nil {
 				var fe *FormatError
 				if errors.As(err, &fe) {
 					return &FormatError{Node: label, Attr: name, Msg: fe.Msg, File: fe.File, Err: fe.Err}

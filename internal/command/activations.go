@@ -220,7 +220,11 @@ func runActivations(c *cli.Context) error {
 		}
 	}
 
-	model, err := onnxio.Load(c.String("model"))
+	budget, err := maxMemory(c)
+	if err != nil {
+		return err
+	}
+	model, err := loadModel(c.String("model"), budget)
 	if err != nil {
 		return err
 	}
@@ -245,10 +249,6 @@ func runActivations(c *cli.Context) error {
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
-	budget, err := maxMemory(c)
-	if err != nil {
-		return err
-	}
 	acts, err := probe.Collect(c.Context, model, data, probe.CollectOptions{
 		MaxMemory: budget,
 		Hooks:     hooks,

@@ -260,3 +260,14 @@ func TestActivationsOutputFolderChecked(t *testing.T) {
 		t.Errorf("read-only parent: err = %v, want cannot write", err)
 	}
 }
+
+// TestActivationsModelOverBudget: a model whose weights alone exceed
+// --max-memory is refused while loading, before they are allocated.
+func TestActivationsModelOverBudget(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "acts")
+	_, err := runAppOutput(t, "activations", "--model", bundledModel(t), "--layers", "fc1_relu", "--quiet",
+		"--max-memory", "1KiB", "--out", out)
+	if err == nil || !strings.Contains(err.Error(), "decoding it needs") || !strings.Contains(err.Error(), "--max-memory") {
+		t.Errorf("err = %v, want the load refused naming --max-memory", err)
+	}
+}
