@@ -438,14 +438,13 @@ func checkOutDir(out string, force bool) error {
 // out, then moves it into place, so out is never left half written.
 func writeActivations(out string, force bool, acts *probe.Activations, man *Manifest) (err error) {
 	out = filepath.Clean(out)
-	parent := filepath.Dir(out)
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-")
+	// Temporary folders that killed runs left beside out are removed
+	// first. tmp is clean: the file paths below are compared with it
+	// after Join cleans them.
+	tmp, err := fsutil.MkdirTemp(out)
 	if err != nil {
 		return err
 	}
-	// MkdirTemp joins without cleaning ("./.acts.tmp-1" for parent "."),
-	// and the file paths below are compared with it after Join cleans them.
-	tmp = filepath.Clean(tmp)
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

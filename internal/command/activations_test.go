@@ -271,3 +271,33 @@ func TestActivationsModelOverBudget(t *testing.T) {
 		t.Errorf("err = %v, want the load refused naming --max-memory", err)
 	}
 }
+
+// The hidden temporary folder of a run killed by kill -9 (its process
+// gone) is removed by the next run writing the same --out.
+func TestActivationsRemovesStaleTempFolder(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(t.TempDir(), "input.npy")
+	if err := dataset.WriteNpy(input, false, []int{4, 1, 28, 28}, make([]float32, 4*28*28)); err != nil {
+		t.Fatal(err)
+	}
+	// No process has id 2^22+1 (Linux's pid_max is at most 2^22).
+	stale := filepath.Join(dir, ".acts.tmp-4194305-123")
+	if err := os.Mkdir(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "fc1_relu.npy"), []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runAppOutput(t, "activations", "--model", bundledModel(t), "--data", input,
+		"--layers", "fc1_relu", "--quiet", "--out", filepath.Join(dir, "acts")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "acts" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("folder holds %q, want only acts", names)
+	}
+}
