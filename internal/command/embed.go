@@ -2,6 +2,7 @@ package command
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
 )
@@ -34,6 +36,7 @@ var Embed = &cli.Command{
 		&cli.StringFlag{Name: "method", Usage: "repulsion: auto, exact or fft", Value: embed.DefaultTSNE.Method},
 		&cli.StringFlag{Name: "labels", Usage: "N integer labels (.npy): print embedding quality"},
 		&cli.BoolFlag{Name: "json", Usage: "print the run summary (and quality) as JSON on stdout"},
+		&cli.StringFlag{Name: maxMemoryFlag.Name, Usage: "memory budget of the t-SNE, e.g. 2G or 512M (default: half the physical memory); a run estimated to need more is refused before it starts"},
 		forceFlag,
 		quietFlag,
 	},
@@ -88,11 +91,20 @@ var Embed = &cli.Command{
 		if opts.PCA < 0 {
 			return fmt.Errorf("embed: --pca must be ≥ 0, have %d", opts.PCA)
 		}
+		if opts.MaxMemory, err = maxMemory(c); err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
+		if opts.MaxMemory == 0 {
+			opts.MaxMemory = engine.DefaultMaxMemory()
+		}
 		if progress.Enabled(c.Bool("quiet")) {
 			opts.Progress = progress.Writer(c.Bool("quiet"))
 		}
 		start := time.Now()
 		res, err := embed.TSNE(c.Context, x, n, d, opts)
+		if errors.Is(err, embed.ErrMemory) {
+			return fmt.Errorf("%w (--max-memory; a lower --perplexity needs fewer neighbours)", err)
+		}
 		if err != nil {
 			return fmt.Errorf("embed --in %s: %w", in, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,5 +141,20 @@ func TestEmbedOutputChecked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("--in %s --out %s: err = %v, want %q", c.in, c.out, err, c.want)
 		}
+	}
+}
+
+// TestEmbedMaxMemory: a t-SNE estimated to need more than --max-memory is
+// refused before it starts, naming the estimate and the flag.
+func TestEmbedMaxMemory(t *testing.T) {
+	dir := t.TempDir()
+	xp, _ := embedData(t, dir, 60, false)
+	out := filepath.Join(dir, "y.npy")
+	_, _, err := runApp(t, "embed", "--in", xp, "--out", out, "--max-memory", "16K", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "--max-memory") {
+		t.Errorf("err = %v, want the estimate and --max-memory named", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written")
 	}
 }
