@@ -63,6 +63,9 @@ type TSNEOptions struct {
 	// (default 50) with the iteration and the KL divergence.
 	Progress      io.Writer
 	ProgressEvery int
+	// MaxMemory, if > 0, bounds the memory a run is estimated to need
+	// (TSNEMemory): above it TSNE fails at once with ErrMemory.
+	MaxMemory int64
 }
 
 // DefaultTSNE holds the documented defaults.
@@ -190,6 +193,9 @@ func TSNEMany(ctx context.Context, x []float32, n, d int, opts TSNEOptions, runs
 	}
 	res, seeds, kmax, err := planRuns(n, o, runs)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMemory(n, d, kmax, o); err != nil {
 		return nil, err
 	}
 	var shared []string // warnings about the data, for every run

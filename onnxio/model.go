@@ -51,11 +51,36 @@ type Model struct {
 	Outputs []*onnxpb.ValueInfoProto
 
 	producer map[string]int // tensor name → index in Nodes
+	opts     LoadOptions
+}
+
+// LoadOptions changes how LoadWith reads a model.
+type LoadOptions struct {
+	// SkipExternalData checks every tensor's external data (location,
+	// regular file inside the model's folder, declared length against the
+	// file's size, no byte claimed by two tensors) without reading a byte
+	// of it: such initializers keep their DType and Dims but no data
+	// (Tensor.Unloaded). It is for inspecting a model (names, shapes,
+	// parameter counts), whose memory then does not grow with the size of
+	// its external files; a model loaded so cannot be run.
+	SkipExternalData bool
+	// MaxMemory bounds the bytes the model's decoded tensors (initializers
+	// and tensor attributes) take in memory, counted in Tensor's types: 4
+	// bytes an element for the float32 carriers, 8 for the others (int8,
+	// uint8, int16, uint16 and bool are widened to int64, 8 times their
+	// size in the file). Loading fails before a tensor that would pass it
+	// is allocated. 0: no bound.
+	MaxMemory int64
 }
 
 // Load reads, decodes and validates the model at path. External tensor data
-// is resolved in the model's folder.
+// is resolved in the model's folder and read whole.
 func Load(path string) (*Model, error) {
+	return LoadWith(path, LoadOptions{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts LoadOptions) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading model: %w", err)
@@ -74,7 +99,7 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading model: %w", err)
 	}
-	m, err := decode(data, filepath.Dir(path))
+	m, err := decode(data, filepath.Dir(path), opts)
 	if err != nil {
 		setFile(err, path)
 		return nil, err
@@ -94,10 +119,10 @@ func setFile(err error, path string) {
 // Decode decodes and validates a model held in memory. Models with external
 // tensor data must be read with Load, which knows their folder.
 func Decode(data []byte) (*Model, error) {
-	return decode(data, "")
+	return decode(data, "", LoadOptions{})
 }
 
-func decode(data []byte, dir string) (*Model, error) {
+func decode(data []byte, dir string, opts LoadOptions) (*Model, error) {
 	if len(data) == 0 {
 		return nil, &FormatError{Stage: "parsing model", Msg: "empty input"}
 	}
@@ -110,7 +135,7 @@ func decode(data []byte, dir string) (*Model, error) {
 			return nil, &FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
 		}
 	}
-	m, err := FromProto(mp, dir)
+	m, err := fromProto(mp, dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +165,14 @@ func CheckValid(mp *onnxpb.ModelProto, dir string) error {
 //     topologically (no cycles);
 //   - every graph output is defined.
 func FromProto(mp *onnxpb.ModelProto, dir string) (*Model, error) {
+	return fromProto(mp, dir, LoadOptions{})
+}
+
+func fromProto(mp *onnxpb.ModelProto, dir string, opts LoadOptions) (*Model, error) {
 	if mp == nil {
 		return nil, &FormatError{Msg: "no model"}
 	}
-	m := &Model{Proto: mp, Dir: dir, IRVersion: mp.GetIrVersion(), Graph: mp.GetGraph()}
+	m := &Model{Proto: mp, Dir: dir, IRVersion: mp.GetIrVersion(), Graph: mp.GetGraph(), opts: opts}
 	switch {
 	case m.IRVersion <= 0:
 		return nil, &FormatError{Msg: fmt.Sprintf("ir_version %d: must be set (1..%d)", m.IRVersion, MaxIRVersion)}
@@ -209,7 +238,7 @@ func (m *Model) readGraph() error {
 	}
 	defined := make(map[string]string) // name → what defines it
 	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
-	ext := new(externalSet)
+	ext := &externalSet{skipData: m.opts.SkipExternalData, budget: m.opts.MaxMemory}
 	for _, tp := range g.GetInitializer() {
 		name := tp.GetName()
 		if name == "" {
@@ -267,7 +296,7 @@ func (m *Model) readGraph() error {
 		if _, ok := m.Opsets[d]; !ok {
 			return &FormatError{Node: label, Msg: fmt.Sprintf("domain %q of op %s has no opset import", n.GetDomain(), n.GetOpType())}
 		}
-		if err := checkAttributes(n, label, m.Dir); err != nil {
+		if err := checkAttributes(n, label, m.Dir, ext); err != nil {
 			return err
 		}
 		for _, out := range n.GetOutput() {
@@ -356,8 +385,10 @@ func (m *Model) readGraph() error {
 }
 
 // checkAttributes checks a node's attributes: named, unique, typed, no
-// reference attributes outside functions, tensor values decodable.
-func checkAttributes(n *onnxpb.NodeProto, label, dir string) error {
+// reference attributes outside functions, tensor values decodable (their
+// external data checked but not read when ext.skipData is set, and their
+// memory counted in ext's budget).
+func checkAttributes(n *onnxpb.NodeProto, label, dir string, ext *externalSet) error {
 	seen := make(map[string]bool)
 	for _, a := range n.GetAttribute() {
 		name := a.GetName()
@@ -379,7 +410,11 @@ func checkAttributes(n *onnxpb.NodeProto, label, dir string) error {
 			if tp == nil {
 				continue
 			}
-			if _, err := DecodeTensor(tp, dir); err != nil {
+			// Each attribute tensor reads its external bytes on its own.
+			own := &externalSet{skipData: ext.skipData, budget: ext.budget, used: ext.used}
+			_, err := decodeTensor(tp, dir, own)
+			ext.used = own.used
+			if err != nil {
 				var fe *FormatError
 				if errors.As(err, &fe) {
 					return &FormatError{Node: label, Attr: name, Msg: fe.Msg, File: fe.File, Err: fe.Err}

@@ -34,7 +34,10 @@ const (
 //	U64  uint64
 //
 // Data is in row-major (C) order; a tensor with no dims is a scalar with one
-// element. DType keeps the type stored in the file.
+// element. DType keeps the type stored in the file. The narrow integer
+// types are widened (a uint8 takes 8 bytes, as it does in the executor,
+// which computes on int64): LoadOptions.MaxMemory bounds what a model's
+// tensors take once widened.
 type Tensor struct {
 	Name  string
 	DType DType
@@ -43,6 +46,9 @@ type Tensor struct {
 	F64   []float64
 	I64   []int64
 	U64   []uint64
+	// Unloaded is set when the tensor's external data was checked but not
+	// read (LoadOptions.SkipExternalData): every data slice is nil.
+	Unloaded bool
 }
 
 // Len returns the number of elements, the product of Dims (1 for a scalar).
@@ -217,8 +223,14 @@ func decodeTensor(tp *onnxpb.TensorProto, dir string, ext *externalSet) (*Tensor
 		return nil, fail("%v", err)
 	}
 	t := &Tensor{Name: tp.GetName(), DType: dt, Dims: append([]int64{}, tp.GetDims()...)}
+	external := tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
+	if !external || ext == nil || !ext.skipData {
+		if err := ext.reserve(dt, n); err != nil {
+			return nil, &UnsupportedError{Stage: "reading tensor", Tensor: tp.GetName(), Msg: err.Error()}
+		}
+	}
 
-	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
+	if external {
 		if err := readExternal(t, tp, dir, n, size, ext); err != nil {
 			return nil, err
 		}
@@ -457,6 +469,37 @@ func checkExternalLocation(tp *onnxpb.TensorProto, loc string) error {
 // 2 GiB cannot feed many tensors) and the data read never exceeds the files.
 type externalSet struct {
 	files []externalFile
+	// skipData checks each tensor's external data without reading it
+	// (LoadOptions.SkipExternalData).
+	skipData bool
+	// budget bounds used, the bytes the decoded tensors take in memory
+	// (LoadOptions.MaxMemory); 0: no bound.
+	budget, used int64
+}
+
+// reserve counts n elements of dt about to be allocated against the
+// budget, refusing them when it would be exceeded.
+func (s *externalSet) reserve(dt DType, n int) error {
+	if s == nil || s.budget <= 0 {
+		return nil
+	}
+	need := int64(n) * int64(memSize(dt))
+	if need > s.budget-s.used {
+		return fmt.Errorf("decoding it needs %d bytes in memory (%s held as %d-byte values), with %d already used by other tensors; the memory budget is %d bytes (--max-memory)",
+			need, dt, memSize(dt), s.used, s.budget)
+	}
+	s.used += need
+	return nil
+}
+
+// memSize is the bytes an element of dt takes in a Tensor: 4 in F32, 8 in
+// F64, I64 or U64.
+func memSize(dt DType) int {
+	switch dt {
+	case Float, Float16, BFloat16:
+		return 4
+	}
+	return 8
 }
 
 type externalFile struct {
@@ -538,6 +581,10 @@ func readExternal(t *Tensor, tp *onnxpb.TensorProto, dir string, n, size int, ex
 	}
 	if err := ext.claim(st, ref.offset, int64(want)); err != nil {
 		return fail("%v", err)
+	}
+	if ext != nil && ext.skipData {
+		t.Unloaded = true
+		return nil
 	}
 	allocData(t, n)
 	per := externalChunk / size * size

@@ -38,7 +38,8 @@ type Options struct {
 	// BatchSize is the number of points per executor call.
 	BatchSize int
 	// MaxMemory is the executor's memory budget in bytes (0: the engine's
-	// default, half the physical memory).
+	// default, half the physical memory), which the t-SNE's estimate
+	// (embed.TSNEMemory) must keep to as well.
 	MaxMemory int64
 	// PCs is the number of principal components kept per layer; 0 means
 	// auto: the fewest that explain PCVariance of the variance.

@@ -9,6 +9,7 @@ import (
 	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -45,8 +46,14 @@ func collectStage(ctx context.Context, m *onnxio.Model, data *dataset.Set, tenso
 // its progress lines to log. Warnings repeated by several runs are
 // returned once.
 func tsneStage(ctx context.Context, x []float32, n, d int, o Options, runs []tsneRun, log io.Writer) ([]embedding, []string, error) {
+	// The t-SNE keeps to the executor's budget: a run estimated to need
+	// more is refused before it starts.
+	budget := o.MaxMemory
+	if budget == 0 {
+		budget = engine.DefaultMaxMemory()
+	}
 	to := embed.TSNEOptions{Perplexity: o.Perplexity, Iterations: o.Iterations, PCA: o.TSNEPCA, Init: "random",
-		Seed: uint64(runs[0].Seed), Progress: log}
+		Seed: uint64(runs[0].Seed), Progress: log, MaxMemory: budget}
 	er := make([]embed.Run, len(runs))
 	for i, r := range runs {
 		er[i] = embed.Run{Perplexity: r.Perplexity, Seed: uint64(r.Seed)}

@@ -212,8 +212,19 @@ func runActivations(c *cli.Context) error {
 	if err := checkOutDir(out, force); err != nil {
 		return fmt.Errorf("activations: %w", err)
 	}
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		// A new folder is made beside out: its parent must exist and be
+		// writable before any work starts.
+		if err := fsutil.CheckOutputs(out); err != nil {
+			return fmt.Errorf("activations: --out: %w", err)
+		}
+	}
 
-	model, err := onnxio.Load(c.String("model"))
+	budget, err := maxMemory(c)
+	if err != nil {
+		return err
+	}
+	model, err := loadModel(c.String("model"), budget)
 	if err != nil {
 		return err
 	}
@@ -238,10 +249,6 @@ func runActivations(c *cli.Context) error {
 	}
 	bar := progress.New(int64(data.N), "activations", quiet)
 	start := time.Now()
-	budget, err := maxMemory(c)
-	if err != nil {
-		return err
-	}
 	acts, err := probe.Collect(c.Context, model, data, probe.CollectOptions{
 		MaxMemory: budget,
 		Hooks:     hooks,
@@ -431,17 +438,13 @@ func checkOutDir(out string, force bool) error {
 // out, then moves it into place, so out is never left half written.
 func writeActivations(out string, force bool, acts *probe.Activations, man *Manifest) (err error) {
 	out = filepath.Clean(out)
-	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-")
+	// Temporary folders that killed runs left beside out are removed
+	// first. tmp is clean: the file paths below are compared with it
+	// after Join cleans them.
+	tmp, err := fsutil.MkdirTemp(out)
 	if err != nil {
 		return err
 	}
-	// MkdirTemp joins without cleaning ("./.acts.tmp-1" for parent "."),
-	// and the file paths below are compared with it after Join cleans them.
-	tmp = filepath.Clean(tmp)
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)

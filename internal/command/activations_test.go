@@ -234,3 +234,70 @@ func TestActivationsSpatialMean(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationsOutputFolderChecked refuses an --out whose parent folder
+// is missing or read-only before the model is even read.
+func TestActivationsOutputFolderChecked(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no", "such", "acts")
+	// The model does not exist either: the output check must come first.
+	_, err := runAppOutput(t, "activations", "--model", filepath.Join(dir, "none.onnx"), "--layers", "fc1_relu", "--quiet", "--out", missing)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("missing parent: err = %v, want the --out folder named", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "no")); err == nil {
+		t.Error("the missing parent folder was created")
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root writes in read-only folders")
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runAppOutput(t, "activations", "--model", filepath.Join(dir, "none.onnx"), "--layers", "fc1_relu", "--quiet", "--out", filepath.Join(ro, "acts"))
+	if err == nil || !strings.Contains(err.Error(), "cannot write") {
+		t.Errorf("read-only parent: err = %v, want cannot write", err)
+	}
+}
+
+// TestActivationsModelOverBudget: a model whose weights alone exceed
+// --max-memory is refused while loading, before they are allocated.
+func TestActivationsModelOverBudget(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "acts")
+	_, err := runAppOutput(t, "activations", "--model", bundledModel(t), "--layers", "fc1_relu", "--quiet",
+		"--max-memory", "1KiB", "--out", out)
+	if err == nil || !strings.Contains(err.Error(), "decoding it needs") || !strings.Contains(err.Error(), "--max-memory") {
+		t.Errorf("err = %v, want the load refused naming --max-memory", err)
+	}
+}
+
+// The hidden temporary folder of a run killed by kill -9 (its process
+// gone) is removed by the next run writing the same --out.
+func TestActivationsRemovesStaleTempFolder(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(t.TempDir(), "input.npy")
+	if err := dataset.WriteNpy(input, false, []int{4, 1, 28, 28}, make([]float32, 4*28*28)); err != nil {
+		t.Fatal(err)
+	}
+	// No process has id 2^22+1 (Linux's pid_max is at most 2^22).
+	stale := filepath.Join(dir, ".acts.tmp-4194305-123")
+	if err := os.Mkdir(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "fc1_relu.npy"), []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runAppOutput(t, "activations", "--model", bundledModel(t), "--data", input,
+		"--layers", "fc1_relu", "--quiet", "--out", filepath.Join(dir, "acts")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "acts" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("folder holds %q, want only acts", names)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/engine"
+	"github.com/conceptcells/conceptcells/onnxio"
 )
 
 // Shared dataset flags for commands that read data (probe, activations,
@@ -57,6 +58,16 @@ func maxMemory(ctx *cli.Context) (int64, error) {
 		return 0, fmt.Errorf("--%s: %w", maxMemoryFlag.Name, err)
 	}
 	return n, nil
+}
+
+// loadModel loads the model at path to be run, refusing it when its
+// decoded initializers alone would take more than budget bytes (0:
+// engine.DefaultMaxMemory()), before they are allocated.
+func loadModel(path string, budget int64) (*onnxio.Model, error) {
+	if budget == 0 {
+		budget = engine.DefaultMaxMemory()
+	}
+	return onnxio.LoadWith(path, onnxio.LoadOptions{MaxMemory: budget})
 }
 
 // openData opens the dataset chosen by the dataset flags. c, h, w is the

@@ -2,6 +2,7 @@ package command
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/engine"
+	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/internal/progress"
 )
 
@@ -33,11 +36,18 @@ var Embed = &cli.Command{
 		&cli.StringFlag{Name: "method", Usage: "repulsion: auto, exact or fft", Value: embed.DefaultTSNE.Method},
 		&cli.StringFlag{Name: "labels", Usage: "N integer labels (.npy): print embedding quality"},
 		&cli.BoolFlag{Name: "json", Usage: "print the run summary (and quality) as JSON on stdout"},
+		&cli.StringFlag{Name: maxMemoryFlag.Name, Usage: "memory budget of the t-SNE, e.g. 2G or 512M (default: half the physical memory); a run estimated to need more is refused before it starts"},
 		forceFlag,
 		quietFlag,
 	},
 	Action: func(c *cli.Context) error {
 		in, out := c.String("in"), c.String("out")
+		if err := fsutil.CheckOutputs(out); err != nil {
+			return fmt.Errorf("embed: --out: %w", err)
+		}
+		if err := checkNotInput(out, in, c.String("labels")); err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
 		if !c.Bool("force") {
 			if _, err := os.Stat(out); err == nil {
 				return fmt.Errorf("embed: --out %s exists (use --force to overwrite)", out)
@@ -81,11 +91,20 @@ var Embed = &cli.Command{
 		if opts.PCA < 0 {
 			return fmt.Errorf("embed: --pca must be ≥ 0, have %d", opts.PCA)
 		}
+		if opts.MaxMemory, err = maxMemory(c); err != nil {
+			return fmt.Errorf("embed: %w", err)
+		}
+		if opts.MaxMemory == 0 {
+			opts.MaxMemory = engine.DefaultMaxMemory()
+		}
 		if progress.Enabled(c.Bool("quiet")) {
 			opts.Progress = progress.Writer(c.Bool("quiet"))
 		}
 		start := time.Now()
 		res, err := embed.TSNE(c.Context, x, n, d, opts)
+		if errors.Is(err, embed.ErrMemory) {
+			return fmt.Errorf("%w (--max-memory; a lower --perplexity needs fewer neighbours)", err)
+		}
 		if err != nil {
 			return fmt.Errorf("embed --in %s: %w", in, err)
 		}
@@ -164,4 +183,23 @@ func (s embedSummary) writeText(c *cli.Context) error {
 			q.K, q.KNNPreservation, q.K, q.Trustworthiness, q.Acc1NN, q.HighDAcc1NN)
 	}
 	return err
+}
+
+// checkNotInput refuses an output that names the same file as one of the
+// inputs (empty names are skipped): writing it would replace the data
+// being read.
+func checkNotInput(out string, inputs ...string) error {
+	co, err := fsutil.Canonical(out)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if in == "" {
+			continue
+		}
+		if ci, err := fsutil.Canonical(in); err == nil && ci == co {
+			return fmt.Errorf("--out %s names the same file as the input %s", out, in)
+		}
+	}
+	return nil
 }

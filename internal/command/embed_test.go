@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,4 +123,38 @@ func TestEmbedCommandErrors(t *testing.T) {
 		t.Errorf("missing input: err = %v", err)
 	}
 	_ = lp
+}
+
+// TestEmbedOutputChecked refuses, before reading any input, an --out in a
+// missing folder, a folder, or one naming the input.
+func TestEmbedOutputChecked(t *testing.T) {
+	dir := t.TempDir()
+	xp, _ := embedData(t, dir, 60, false)
+	for _, c := range []struct {
+		in, out, want string
+	}{
+		{filepath.Join(dir, "missing.npy"), filepath.Join(dir, "no", "y.npy"), "does not exist"},
+		{filepath.Join(dir, "missing.npy"), dir, "is a folder"},
+		{xp, filepath.Join(dir, ".", filepath.Base(xp)), "same file as the input"},
+	} {
+		_, _, err := runApp(t, "embed", "--in", c.in, "--out", c.out, "--force", "--quiet")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--in %s --out %s: err = %v, want %q", c.in, c.out, err, c.want)
+		}
+	}
+}
+
+// TestEmbedMaxMemory: a t-SNE estimated to need more than --max-memory is
+// refused before it starts, naming the estimate and the flag.
+func TestEmbedMaxMemory(t *testing.T) {
+	dir := t.TempDir()
+	xp, _ := embedData(t, dir, 60, false)
+	out := filepath.Join(dir, "y.npy")
+	_, _, err := runApp(t, "embed", "--in", xp, "--out", out, "--max-memory", "16K", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "--max-memory") {
+		t.Errorf("err = %v, want the estimate and --max-memory named", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an output was written")
+	}
 }

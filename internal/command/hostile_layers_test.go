@@ -3,6 +3,7 @@ package command
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,5 +71,47 @@ func TestOutputAliasesRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "same file") {
 			t.Errorf("%q: got %v, want a refusal of the alias", args, err)
 		}
+	}
+}
+
+// A 1×N MatMul weight of 2 GiB in a sparse external file: `layers` lists
+// the node and its parameter count without reading the data (a run of the
+// command allocates far less than the file holds).
+func TestLayersSparseExternalData(t *testing.T) {
+	dir := t.TempDir()
+	const n = 512 << 20 // float32 elements: 2 GiB
+	if err := os.WriteFile(filepath.Join(dir, "w.bin"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, "w.bin"), 4*n); err != nil {
+		t.Skipf("no sparse 2 GiB file here: %v", err)
+	}
+	w := &onnxpb.TensorProto{Name: "w", DataType: int32(onnxio.Float), Dims: []int64{1, n},
+		DataLocation: onnxpb.TensorProto_EXTERNAL,
+		ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}}
+	g := &onnxpb.GraphProto{Name: "sparse", Initializer: []*onnxpb.TensorProto{w},
+		Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1, 1})},
+		Node:   []*onnxpb.NodeProto{onnxio.NewNode("MatMul", "big", []string{"x", "w"}, []string{"y"})},
+		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{1, n})}}
+	b, err := onnxio.Encode(onnxio.NewModel(g, 13, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out, _, err := runApp(t, "layers", path)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("layers allocated %d bytes for a 2 GiB external weight", got)
+	}
+	if !strings.Contains(out, "big") || !strings.Contains(out, "536870912 parameters") {
+		t.Errorf("layers output lacks the node or its parameters:\n%s", out)
 	}
 }

@@ -35,7 +35,9 @@ var Layers = &cli.Command{
 		if c.NArg() != 1 {
 			return fmt.Errorf("layers: expected one MODEL argument, got %d", c.NArg())
 		}
-		m, err := onnxio.Load(c.Args().First())
+		// Names, shapes and parameter counts need no external tensor
+		// bytes: a small model naming a huge (or sparse) file stays cheap.
+		m, err := onnxio.LoadWith(c.Args().First(), onnxio.LoadOptions{SkipExternalData: true})
 		if err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ var Probe = &cli.Command{
 		if c.String("model") == "" {
 			return errors.New("probe: no model: give --model M.onnx, or --activations DIR (see conceptcells probe --help)")
 		}
-		m, err := onnxio.Load(c.String("model"))
+		m, err := loadModel(c.String("model"), o.MaxMemory)
 		if err != nil {
 			return err
 		}

@@ -83,10 +83,11 @@ func WriteBytes(path string, force bool, data []byte) error {
 // writer's process id follows, then a random part.
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
-// removeStaleTemps deletes the temporary files that earlier writes of path
-// left behind when their process was killed (kill -9 or a crash skips
-// every cleanup): those whose writer's process id no longer runs. Files of
-// a live writer, and names that do not parse, are left alone.
+// removeStaleTemps deletes the temporary files (and folders, see
+// MkdirTemp) that earlier writes of path left behind when their process
+// was killed (kill -9 or a crash skips every cleanup): those whose writer's
+// process id no longer runs. Those of a live writer, and names that do not
+// parse, are left alone.
 func removeStaleTemps(path string) {
 	prefix := tempPrefix(path)
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), globEscape(prefix)+"*"))
@@ -96,7 +97,7 @@ func removeStaleTemps(path string) {
 		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		os.Remove(m)
+		os.RemoveAll(m)
 	}
 }
 
