@@ -35,7 +35,7 @@ var (
 	// maxMemoryFlag bounds the executor's memory (engine.Options.MaxMemory).
 	maxMemoryFlag = &cli.StringFlag{
 		Name:  "max-memory",
-		Usage: "memory budget of the model executor, e.g. 2G or 512M (default: half the physical memory); a model asking for more is refused, naming the node",
+		Usage: "memory budget for loading and running the model (weights and tensors), e.g. 2G or 512M (default: half the physical memory); a model asking for more is refused, naming the node or tensor",
 	}
 )
 
