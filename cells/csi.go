@@ -7,7 +7,8 @@ type ClassScores struct {
 	CSI      float64   // (μ_max − μ_rest)/(μ_max + μ_rest)
 	TopClass int       // argmax_c μ_c (−1 when undefined)
 	TopShare float64   // μ_max / Σ_c μ_c
-	NearTop  int       // classes with μ_c ≥ frac·μ_max (frac from the caller)
+	NearTop  int       // len(Near)
+	Near     []int     // the classes with μ_c ≥ frac·μ_max (frac from the caller), ascending
 	Means    []float64 // μ_c per class label 0…C−1 (NaN for a class with no points)
 }
 
@@ -19,7 +20,8 @@ type ClassScores struct {
 //	μ_rest = mean of the other class means,
 //	CSI = (μ_max − μ_rest) / (μ_max + μ_rest)
 //
-// NearTop counts the classes with μ_c ≥ frac·μ_max. CSI is NaN with fewer
+// Near lists the classes with μ_c ≥ frac·μ_max and NearTop counts them.
+// CSI is NaN with fewer
 // than two classes or when μ_max + μ_rest ≤ 0; it lies in [0, 1] for
 // non-negative activations.
 func classScores(sum, cnt []float64, frac float64) ClassScores {
@@ -50,11 +52,12 @@ func classScores(sum, cnt []float64, frac float64) ClassScores {
 	if tot > 0 {
 		out.TopShare = mx / tot
 	}
-	for _, mu := range out.Means {
+	for c, mu := range out.Means {
 		if !math.IsNaN(mu) && mu >= frac*mx {
-			out.NearTop++
+			out.Near = append(out.Near, c)
 		}
 	}
+	out.NearTop = len(out.Near)
 	return out
 }
 

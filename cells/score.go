@@ -253,7 +253,6 @@ type worker struct {
 	null3   []float64
 	cms     []float64 // per-bin sums of the class-mean activations
 	gmean   []float64 // mean activation per group
-	near    []int
 	tmp3    []float64
 	occ     []bool
 }
@@ -683,23 +682,12 @@ func (w *worker) classLayout(a []float64, u *Unit) {
 			s.ClassEta2 = ssb / sst
 		}
 	}
-	// coverage of the classes near the top
-	means := u.Class.Means
-	mx := math.Inf(-1)
-	for _, m := range means {
-		if !math.IsNaN(m) {
-			mx = math.Max(mx, m)
-		}
-	}
-	if !(mx > 0) {
+	// coverage of the classes near the top (classScores found them)
+	cs := u.Class
+	if cs.TopClass < 0 || !(cs.Means[cs.TopClass] > 0) {
 		return
 	}
-	near := w.near[:0]
-	for c, m := range means {
-		if !math.IsNaN(m) && m >= p.opts.Thresholds.ConceptClassFrac*mx {
-			near = append(near, c)
-		}
-	}
+	near := cs.Near
 	out := w.tmp3[:0]
 	for c := 0; c < p.nClass; c++ {
 		if !slices.Contains(near, c) {
