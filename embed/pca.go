@@ -116,16 +116,7 @@ func pca(x []float32, n, d, k int) (*PCAResult, error) {
 	if err := checkPCAInput(x, n, d, k); err != nil {
 		return nil, err
 	}
-	mean := make([]float64, d)
-	for i := 0; i < n; i++ {
-		row := x[i*d : (i+1)*d]
-		for j, v := range row {
-			mean[j] += float64(v)
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
+	mean := columnMeans(x, n, d)
 	if d <= n {
 		// Covariance path. Build the centred data transposed (d×n):
 		// gonum's Gemm is markedly faster for A·Bᵀ than for Aᵀ·B.
@@ -142,6 +133,25 @@ func pca(x []float32, n, d, k int) (*PCAResult, error) {
 		})
 		return pcaCovariance(xt, mean, k)
 	}
+	return pcaGram(centredRows(x, n, d, mean), mean, k)
+}
+
+// columnMeans returns the mean of each column of the n×d matrix x.
+func columnMeans(x []float32, n, d int) []float64 {
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*d : (i+1)*d] {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	return mean
+}
+
+// centredRows returns the n×d matrix x minus its column means.
+func centredRows(x []float32, n, d int, mean []float64) *mat.Dense {
 	xc := mat.NewDense(n, d, nil)
 	raw := xc.RawMatrix()
 	par.For(n, func(lo, hi int) {
@@ -152,7 +162,37 @@ func pca(x []float32, n, d, k int) (*PCAResult, error) {
 			}
 		}
 	})
-	return pcaGram(xc, mean, k)
+	return xc
+}
+
+// eigenSym returns the eigenvalues (ascending) and eigenvectors (columns)
+// of the symmetric matrix a/div, of which only the upper triangle of a is
+// read.
+func eigenSym(a *mat.Dense, div float64) (vals []float64, vecs *mat.Dense, err error) {
+	r, _ := a.Dims()
+	sym := mat.NewSymDense(r, nil)
+	for i := 0; i < r; i++ {
+		for j := i; j < r; j++ {
+			sym.SetSym(i, j, a.At(i, j)/div)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(sym, true) {
+		return nil, nil, errors.New("embed: PCA eigendecomposition did not converge")
+	}
+	vecs = new(mat.Dense)
+	eig.VectorsTo(vecs)
+	return eig.Values(nil), vecs, nil
+}
+
+// traceOver returns Σ_i a_ii/div.
+func traceOver(a *mat.Dense, div float64) float64 {
+	r, _ := a.Dims()
+	t := 0.0
+	for i := 0; i < r; i++ {
+		t += a.At(i, i) / div
+	}
+	return t
 }
 
 func firstNonFinite(x []float32) int {
@@ -171,23 +211,13 @@ func pcaCovariance(xt *mat.Dense, mean []float64, k int) (*PCAResult, error) {
 	d, n := xt.Dims()
 	comps := mat.NewDense(k, d, nil)
 	vars := make([]float64, k)
-	var total float64
 	var c mat.Dense
 	c.Mul(xt, xt.T())
-	cov := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			cov.SetSym(i, j, c.At(i, j)/float64(n-1))
-		}
-		total += cov.At(i, i)
+	vals, vecs, err := eigenSym(&c, float64(n-1)) // ascending
+	if err != nil {
+		return nil, err
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(cov, true) {
-		return nil, errors.New("embed: PCA eigendecomposition did not converge")
-	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	total := traceOver(&c, float64(n-1))
 	for c := 0; c < k; c++ {
 		src := d - 1 - c
 		vars[c] = math.Max(vals[src], 0)
@@ -210,23 +240,13 @@ func pcaGram(xc *mat.Dense, mean []float64, k int) (*PCAResult, error) {
 	n, d := xc.Dims()
 	comps := mat.NewDense(k, d, nil)
 	vars := make([]float64, k)
-	var total float64
 	var g mat.Dense
 	g.Mul(xc, xc.T())
-	gram := mat.NewSymDense(n, nil)
-	for i := 0; i < n; i++ {
-		for j := i; j < n; j++ {
-			gram.SetSym(i, j, g.At(i, j))
-		}
-		total += gram.At(i, i) / float64(n-1)
+	vals, vecs, err := eigenSym(&g, 1) // ascending
+	if err != nil {
+		return nil, err
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(gram, true) {
-		return nil, errors.New("embed: PCA eigendecomposition did not converge")
-	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	total := traceOver(&g, float64(n-1))
 	u := make([]float64, n)
 	for c := 0; c < k; c++ {
 		src := n - 1 - c
@@ -363,27 +383,10 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 		}
 	}
 	l := min(k+o.Oversample, n, d)
-	mean := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for j, v := range x[i*d : (i+1)*d] {
-			mean[j] += float64(v)
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	xc := mat.NewDense(n, d, nil)
-	raw := xc.RawMatrix()
+	mean := columnMeans(x, n, d)
+	xc := centredRows(x, n, d, mean)
 	var total float64
-	par.For(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dst := raw.Data[i*raw.Stride : i*raw.Stride+d]
-			for j, v := range x[i*d : (i+1)*d] {
-				dst[j] = float64(v) - mean[j]
-			}
-		}
-	})
-	for _, v := range raw.Data {
+	for _, v := range xc.RawMatrix().Data {
 		total += v * v
 	}
 	total /= float64(n - 1)
@@ -415,19 +418,10 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 	b.Mul(&qt, xc) // l×d
 	var bbt mat.Dense
 	bbt.Mul(&b, b.T())
-	sym := mat.NewSymDense(l, nil)
-	for i := 0; i < l; i++ {
-		for j := i; j < l; j++ {
-			sym.SetSym(i, j, bbt.At(i, j))
-		}
+	vals, u, err := eigenSym(&bbt, 1) // ascending
+	if err != nil {
+		return nil, err
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(sym, true) {
-		return nil, errors.New("embed: PCA eigendecomposition did not converge")
-	}
-	vals := eig.Values(nil) // ascending
-	var u mat.Dense
-	eig.VectorsTo(&u)
 	comps := mat.NewDense(k, d, nil)
 	vars := make([]float64, k)
 	col := make([]float64, l)
@@ -443,7 +437,7 @@ func TruncatedPCA(ctx context.Context, x []float32, n, d, k int, o TruncatedOpti
 		if s <= floor || s == 0 {
 			continue
 		}
-		mat.Col(col, src, &u)
+		mat.Col(col, src, u)
 		// vᵀ = uᵀB / s.
 		v := mat.NewVecDense(d, nil)
 		v.MulVec(b.T(), mat.NewVecDense(l, col))
