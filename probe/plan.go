@@ -218,7 +218,7 @@ func (e *UnitsError) Describe(limit, how string, fix []string) string {
 		how = "every value"
 	}
 	return fmt.Sprintf("probe: layer %q has %d units per point (%s of %s, %s): over %s. Scoring them at %d points would take about %s of memory and up to %s of report. To go on, %s",
-		e.Layer, e.Kept, how, joinInts(e.TensorShape, "×"), e.Layout, limit, e.N,
+		e.Layer, e.Kept, how, FormatShape(e.TensorShape), e.Layout, limit, e.N,
 		humanBytes(e.MemoryBytes), humanBytes(e.ReportBytes), strings.Join(fix, ", "))
 }
 
@@ -326,18 +326,18 @@ func (lp LayerPlan) Describe() string {
 	if lp.TensorShape == nil {
 		return "shape not known before running the model; units checked after collecting"
 	}
-	s := fmt.Sprintf("%s per point, %s (%s) → %d units", joinInts(lp.TensorShape, "×"), lp.Layout, lp.LayoutWhy, lp.Units)
+	s := fmt.Sprintf("%s per point, %s (%s) → %d units", FormatShape(lp.TensorShape), lp.Layout, lp.LayoutWhy, lp.Units)
 	switch lp.Reduce {
 	case ReduceNone:
 		if len(lp.TensorShape) > 1 {
 			s += " (every value, --reduce none)"
 		}
 	case ReduceSpatialMean, ReduceSpatialMax:
-		s += fmt.Sprintf(" (%s over %s)", lp.Reduce, joinInts(lp.TensorShape[1:], "×"))
+		s += fmt.Sprintf(" (%s over %s)", lp.Reduce, FormatShape(lp.TensorShape[1:]))
 	case ReduceCLS:
-		s += fmt.Sprintf(" (cls: token 0 of %s)", joinInts(lp.TensorShape[:len(lp.TensorShape)-1], "×"))
+		s += fmt.Sprintf(" (cls: token 0 of %s)", FormatShape(lp.TensorShape[:len(lp.TensorShape)-1]))
 	case ReduceTokenMean:
-		s += fmt.Sprintf(" (token-mean over %s tokens)", joinInts(lp.TensorShape[:len(lp.TensorShape)-1], "×"))
+		s += fmt.Sprintf(" (token-mean over %s tokens)", FormatShape(lp.TensorShape[:len(lp.TensorShape)-1]))
 	}
 	if lp.Selected != nil {
 		s += fmt.Sprintf(", %d chosen with --units", lp.Kept)

@@ -277,10 +277,12 @@ func nodeLayout(m *onnxio.Model, n *onnxpb.NodeProto, t string, read bool) (stri
 	return "", ""
 }
 
-func joinInts(v []int, sep string) string {
-	s := make([]string, len(v))
-	for i, x := range v {
+// FormatShape writes a per-point shape as its sizes joined by "×", e.g.
+// "256×4×4".
+func FormatShape(shape []int) string {
+	s := make([]string, len(shape))
+	for i, x := range shape {
 		s[i] = fmt.Sprint(x)
 	}
-	return strings.Join(s, sep)
+	return strings.Join(s, "×")
 }

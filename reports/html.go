@@ -791,11 +791,7 @@ func layerUnits(layers []Layer) string {
 	for _, l := range layers {
 		s := fmt.Sprintf("%s: %d units", l.Name, l.Units)
 		if len(l.TensorShape) > 0 {
-			dims := make([]string, len(l.TensorShape))
-			for i, d := range l.TensorShape {
-				dims[i] = fmt.Sprint(d)
-			}
-			s = fmt.Sprintf("%s: %s → %d units", l.Name, strings.Join(dims, "×"), l.Units)
+			s = fmt.Sprintf("%s: %s → %d units", l.Name, probe.FormatShape(l.TensorShape), l.Units)
 		}
 		if l.Reduce != "" {
 			s += " (" + l.Reduce

@@ -455,15 +455,11 @@ func reducedUnits(res *probe.Result) string {
 		if l.Reduce == probe.ReduceNone && l.UnitIndex == nil {
 			continue
 		}
-		dims := make([]string, len(l.TensorShape))
-		for i, d := range l.TensorShape {
-			dims[i] = strconv.Itoa(d)
-		}
 		how := l.Reduce
 		if l.UnitIndex != nil {
 			how += ", chosen with --units"
 		}
-		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, strings.Join(dims, "×"), l.Units, how))
+		parts = append(parts, fmt.Sprintf("%s %s → %d (%s)", l.Name, probe.FormatShape(l.TensorShape), l.Units, how))
 	}
 	return strings.Join(parts, "; ")
 }
