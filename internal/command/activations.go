@@ -215,7 +215,7 @@ func runActivations(c *cli.Context) error {
 	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
 		// A new folder is made beside out: its parent must exist and be
 		// writable before any work starts.
-		if err := fsutil.CheckOutputs(out); err != nil {
+		if err := fsutil.CheckLabelled(fsutil.Output{Label: "--out", Path: out}); err != nil {
 			return fmt.Errorf("activations: --out: %w", err)
 		}
 	}

@@ -88,7 +88,7 @@ func runCells(c *cli.Context) error {
 	if csvPath == out {
 		return fmt.Errorf("cells: --csv %s is the same file as --out", csvPath)
 	}
-	if err := fsutil.CheckOutputs(out, csvPath); err != nil {
+	if err := fsutil.CheckLabelled(fsutil.Output{Label: "--out", Path: out}, fsutil.Output{Label: "--csv", Path: csvPath}); err != nil {
 		return fmt.Errorf("cells: %w", err)
 	}
 	var res *cells.Result

@@ -42,7 +42,7 @@ var Embed = &cli.Command{
 	},
 	Action: func(c *cli.Context) error {
 		in, out := c.String("in"), c.String("out")
-		if err := fsutil.CheckOutputs(out); err != nil {
+		if err := fsutil.CheckLabelled(fsutil.Output{Label: "--out", Path: out}); err != nil {
 			return fmt.Errorf("embed: --out: %w", err)
 		}
 		if err := checkNotInput(out, in, c.String("labels")); err != nil {

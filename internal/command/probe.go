@@ -198,57 +198,21 @@ func checkOutputs(c *cli.Context) (outputs, error) {
 	if o.html == "" {
 		return o, fmt.Errorf("no --out: name the HTML report to write, e.g. --out report.html (see conceptcells %s --help)", c.Command.Name)
 	}
-	seen := map[string]string{}
-	for _, f := range []struct{ flag, path string }{{"out", o.html}, {"json", o.json}, {"csv", o.csv}} {
-		if f.path == "" {
-			continue
-		}
-		abs, err := filepath.Abs(f.path)
-		if err != nil {
-			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
-		}
-		if prev, ok := seen[abs]; ok {
-			return o, fmt.Errorf("--%s and --%s both name the same file %s", prev, f.flag, abs)
-		}
-		seen[abs] = f.flag
-		if err := checkOutputFile(abs, o.force); err != nil {
-			return o, fmt.Errorf("--%s %s: %w", f.flag, f.path, err)
-		}
-	}
-	// Aliases ("./a.html", "fs//a.html", links) and missing folders.
-	if err := fsutil.CheckOutputs(o.html, o.json, o.csv); err != nil {
+	// Locations, folders, writability and aliases ("./a.html",
+	// "fs//a.html", links), then existing files.
+	outs := []fsutil.Output{{Label: "--out", Path: o.html}, {Label: "--json", Path: o.json}, {Label: "--csv", Path: o.csv}}
+	if err := fsutil.CheckLabelled(outs...); err != nil {
 		return o, err
 	}
+	for _, f := range outs {
+		if f.Path == "" || o.force {
+			continue
+		}
+		if _, err := os.Lstat(f.Path); err == nil {
+			return o, fmt.Errorf("%s %s: %w", f.Label, f.Path, fsutil.ErrExists)
+		}
+	}
 	return o, nil
-}
-
-// checkOutputFile checks that path (absolute) can be written: it is not a
-// folder, its folder exists and accepts a new file, and it does not exist
-// unless force.
-func checkOutputFile(path string, force bool) error {
-	if st, err := os.Stat(path); err == nil {
-		if st.IsDir() {
-			return fmt.Errorf("%s is a folder; name a file", path)
-		}
-		if !force {
-			return fsutil.ErrExists
-		}
-	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("the folder %s does not exist", dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	f, err := os.CreateTemp(dir, ".conceptcells-check-*")
-	if err != nil {
-		return fmt.Errorf("the folder %s is not writable: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
 
 // probeOptions turns the analysis flags into probe.Options.

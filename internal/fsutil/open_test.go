@@ -62,6 +62,15 @@ func TestReadRegularLimit(t *testing.T) {
 	}
 }
 
+// checkOutputs is CheckLabelled with every path labelled "output".
+func checkOutputs(paths ...string) error {
+	outs := make([]Output, len(paths))
+	for i, p := range paths {
+		outs[i] = Output{"output", p}
+	}
+	return CheckLabelled(outs...)
+}
+
 func TestCheckOutputs(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -83,12 +92,12 @@ func TestCheckOutputs(t *testing.T) {
 		{[]string{"nodir/a.html"}, false},
 		{[]string{"fs"}, false},
 	} {
-		err := CheckOutputs(tc.paths...)
+		err := checkOutputs(tc.paths...)
 		if (err == nil) != tc.ok {
-			t.Errorf("CheckOutputs(%q) = %v, want ok=%v", tc.paths, err, tc.ok)
+			t.Errorf("CheckLabelled(%q) = %v, want ok=%v", tc.paths, err, tc.ok)
 		}
 	}
-	if err := CheckOutputs("x", "./x"); !errors.Is(err, ErrSameOutput) {
+	if err := checkOutputs("x", "./x"); !errors.Is(err, ErrSameOutput) {
 		t.Errorf("alias: got %v, want ErrSameOutput", err)
 	}
 }
@@ -130,7 +139,7 @@ func TestCheckOutputsUnwritableFolder(t *testing.T) {
 	if err := os.Mkdir(ro, 0o555); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckOutputs(filepath.Join(ro, "a.html")); err == nil {
+	if err := checkOutputs(filepath.Join(ro, "a.html")); err == nil {
 		t.Error("an output in a read-only folder passed")
 	}
 }

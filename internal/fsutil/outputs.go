@@ -9,7 +9,7 @@ import (
 )
 
 // ErrSameOutput reports two outputs of one command that name the same file.
-var ErrSameOutput = errors.New("names the same file as")
+var ErrSameOutput = errors.New("the same file")
 
 // Canonical returns the absolute form of path with every symbolic link
 // resolved: of the whole path when it exists, else of its parent folder
@@ -32,47 +32,54 @@ func Canonical(path string) (string, error) {
 	return filepath.Join(rdir, base), nil
 }
 
-// CheckOutputs validates the output paths of one command before any work
-// starts, so that the outputs are written as a set or not at all: empty
-// paths are skipped; every other path must have an existing parent folder
-// in which a file can be created (one is made and removed), must not be an
-// existing folder, and no two paths may name the same file
-// once made absolute and with symbolic links resolved (see Canonical). The
-// error names the path (as given) and wraps ErrSameOutput for aliases.
+// Output is one output path of a command with the label its messages use
+// (a flag such as "--json", or "output").
+type Output struct {
+	Label, Path string
+}
+
+// CheckLabelled validates the outputs of one command before any work
+// starts, so that they are written as a set or not at all: empty paths are
+// skipped; every other path must have an existing parent folder in which a
+// file can be created (one is made and removed), must not be an existing
+// folder, and no two paths may name the same file once made absolute and
+// with symbolic links resolved (see Canonical). The error names the label
+// and the path (as given) and wraps ErrSameOutput for aliases.
 //
 // Whether an existing file may be replaced (--force) is left to WriteFile.
-func CheckOutputs(paths ...string) error {
-	seen := make(map[string]string, len(paths))
-	for _, p := range paths {
+func CheckLabelled(outs ...Output) error {
+	seen := make(map[string]Output, len(outs))
+	for _, o := range outs {
+		p := o.Path
 		if p == "" {
 			continue
 		}
 		c, err := Canonical(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("output %s: its folder %s does not exist", p, filepath.Dir(p))
+				return fmt.Errorf("%s %s: its folder %s does not exist", o.Label, p, filepath.Dir(p))
 			}
-			return fmt.Errorf("output %s: %w", p, err)
+			return fmt.Errorf("%s %s: %w", o.Label, p, err)
 		}
 		if st, err := os.Stat(filepath.Dir(c)); err != nil {
-			return fmt.Errorf("output %s: %w", p, err)
+			return fmt.Errorf("%s %s: %w", o.Label, p, err)
 		} else if !st.IsDir() {
-			return fmt.Errorf("output %s: %s is not a folder", p, filepath.Dir(p))
+			return fmt.Errorf("%s %s: %s is not a folder", o.Label, p, filepath.Dir(p))
 		}
 		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return fmt.Errorf("output %s: is a folder", p)
+			return fmt.Errorf("%s %s: is a folder; name a file", o.Label, p)
 		}
 		// Writable: the temporary file WriteFile will need can be made.
 		if f, err := os.CreateTemp(filepath.Dir(c), ".conceptcells-check-*"); err != nil {
-			return fmt.Errorf("output %s: cannot write in %s: %w", p, filepath.Dir(p), err)
+			return fmt.Errorf("%s %s: cannot write in %s: %w", o.Label, p, filepath.Dir(p), err)
 		} else {
 			f.Close()
 			os.Remove(f.Name())
 		}
 		if q, dup := seen[c]; dup {
-			return fmt.Errorf("output %s %w %s", p, ErrSameOutput, q)
+			return fmt.Errorf("%s %s and %s %s both name %w %s", q.Label, q.Path, o.Label, p, ErrSameOutput, c)
 		}
-		seen[c] = p
+		seen[c] = o
 	}
 	return nil
 }
