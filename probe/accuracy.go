@@ -64,3 +64,20 @@ func OutputLabels(d *dataset.Set, outputs int) ([]int, string) {
 	}
 	return out, ""
 }
+
+// Accuracy returns the fraction of points whose prediction equals their
+// label (a label < 0, a class no output names, never matches), or nil
+// when there are no points or the lengths differ.
+func Accuracy(predictions, labels []int) *float64 {
+	if len(labels) == 0 || len(predictions) != len(labels) {
+		return nil
+	}
+	hit := 0
+	for i, p := range predictions {
+		if p == labels[i] {
+			hit++
+		}
+	}
+	a := float64(hit) / float64(len(labels))
+	return &a
+}

@@ -422,14 +422,8 @@ func (c *collection) finish() *Activations {
 	if len(out.Shape) == 1 && out.Units >= 2 {
 		res.Predictions = argmaxRows(out.Data, out.N, out.Units)
 	}
-	if res.Predictions != nil && res.Labels != nil {
-		correct := 0
-		for i, p := range res.Predictions {
-			if p == res.Labels[i] {
-				correct++
-			}
-		}
-		res.Accuracy = float64(correct) / float64(n)
+	if a := Accuracy(res.Predictions, res.Labels); a != nil {
+		res.Accuracy = *a
 	}
 	return res
 }

@@ -681,21 +681,7 @@ func accuracy(out tensorActs, labels []int) *float64 {
 	if c < 2 || c < nc || len(out.Data) != len(labels)*c {
 		return nil
 	}
-	hit := 0
-	for i, l := range labels {
-		row := out.Data[i*c : (i+1)*c]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == l {
-			hit++
-		}
-	}
-	a := float64(hit) / float64(len(labels))
-	return &a
+	return Accuracy(argmaxRows(out.Data, len(labels), c), labels)
 }
 
 // columns returns the columns js of the n×k row-major matrix a, as an

@@ -353,15 +353,8 @@ func newManifest(model *onnxio.Model, data *dataset.Set, acts *probe.Activations
 		switch {
 		case labels == nil:
 			m.Output.AccuracyNote = why
-		case len(acts.Predictions) == len(labels) && len(labels) > 0:
-			hit := 0
-			for i, p := range acts.Predictions {
-				if p == labels[i] {
-					hit++
-				}
-			}
-			a := float64(hit) / float64(len(labels))
-			m.Output.Accuracy = &a
+		default:
+			m.Output.Accuracy = probe.Accuracy(acts.Predictions, labels)
 		}
 	}
 	return m
