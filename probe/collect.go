@@ -449,22 +449,9 @@ func checkMemory(acts []*Activation, outs map[string]*engine.Tensor, n int, maxB
 	}
 	if total > maxBytes {
 		return fmt.Errorf("collect: the hooked tensors need %s for %d samples (largest %q, %s), over the %s limit: hook fewer or smaller tensors, use spatial-mean reduction, or fewer samples",
-			humanBytes(total), n, big, humanBytes(bigBytes), humanBytes(maxBytes))
+			engine.FormatBytes(total), n, big, engine.FormatBytes(bigBytes), engine.FormatBytes(maxBytes))
 	}
 	return nil
-}
-
-// humanBytes formats a byte count in decimal units, e.g. "16.4 MB".
-func humanBytes(b int64) string {
-	switch {
-	case b >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(b)/1e9)
-	case b >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(b)/1e6)
-	case b >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(b)/1e3)
-	}
-	return fmt.Sprintf("%d B", b)
 }
 
 // take copies (and reduces) rows [0,b) of batch tensor t, whose batch axis

@@ -461,15 +461,15 @@ func wideModel(t *testing.T) *onnxio.Model {
 	return m
 }
 
-// TestCollectMemoryLimit: 1,000 samples × 4096 units × 4 bytes = 16.4 MB
-// for hook b is refused under a 10 MB limit after one batch, naming b.
+// TestCollectMemoryLimit: 1,000 samples × 4096 units × 4 bytes = 15.6 MiB
+// for hook b is refused under a 10 MB (9.5 MiB) limit after one batch, naming b.
 func TestCollectMemoryLimit(t *testing.T) {
 	batches := 0
 	_, err := Collect(context.Background(), wideModel(t), zeros(1000, 4), CollectOptions{
 		Hooks: []string{"a", "b"}, SkipOutput: true, MaxBytes: 10e6, BatchSize: 100,
 		Progress: func(int, int) { batches++ },
 	})
-	if err == nil || !strings.Contains(err.Error(), `need 16.4 MB for 1000 samples (largest "b", 16.4 MB), over the 10.0 MB limit`) {
+	if err == nil || !strings.Contains(err.Error(), `need 15.6 MiB for 1000 samples (largest "b", 15.6 MiB), over the 9.5 MiB limit`) {
 		t.Fatalf("err = %v, want the memory limit with sizes, naming tensor b", err)
 	}
 	if batches != 0 {

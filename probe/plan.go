@@ -8,6 +8,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
@@ -219,7 +220,7 @@ func (e *UnitsError) Describe(limit, how string, fix []string) string {
 	}
 	return fmt.Sprintf("probe: layer %q has %d units per point (%s of %s, %s): over %s. Scoring them at %d points would take about %s of memory and up to %s of report. To go on, %s",
 		e.Layer, e.Kept, how, FormatShape(e.TensorShape), e.Layout, limit, e.N,
-		humanBytes(e.MemoryBytes), humanBytes(e.ReportBytes), strings.Join(fix, ", "))
+		engine.FormatBytes(e.MemoryBytes), engine.FormatBytes(e.ReportBytes), strings.Join(fix, ", "))
 }
 
 // FirstUnits is the selection Error suggests: units 0…FirstUnits−1.

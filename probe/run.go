@@ -14,6 +14,7 @@ import (
 	"github.com/conceptcells/conceptcells/cells"
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/embed"
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
@@ -220,7 +221,7 @@ func (r *runner) plan() error {
 	}
 	if plan.MemoryBytes > 0 {
 		fmt.Fprintf(r.log, "conceptcells: plan: %d points; estimated %s of memory for the analysis and up to %s of report\n",
-			plan.N, humanBytes(plan.MemoryBytes), humanBytes(plan.ReportBytes))
+			plan.N, engine.FormatBytes(plan.MemoryBytes), engine.FormatBytes(plan.ReportBytes))
 	}
 	return nil
 }
