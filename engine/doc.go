@@ -27,8 +27,10 @@
 //
 // Convolution is im2col into packed GEMM panels (depthwise convolution is
 // computed directly); the GEMM is packed and blocked after Goto & van de
-// Geijn (ACM TOMS 34(3), 2008) with a 6×16 AVX2/FMA micro-kernel on amd64
-// (a pure-Go kernel elsewhere, or with the purego build tag). Work is split
+// Geijn (ACM TOMS 34(3), 2008) with a 6×16 AVX2/FMA micro-kernel on amd64,
+// and a 6×32 AVX-512 kernel over two column panels at once where the CPU
+// has AVX-512F (same summation order, so the same bits); a pure-Go kernel
+// elsewhere, or with the purego build tag. Work is split
 // over GOMAXPROCS goroutines: images among workers in convolutions, column
 // or row panels in GEMM, planes in pooling, chunks in elementwise ops.
 //

@@ -131,6 +131,11 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 	k := a.k
 	var tile [gemmMR * gemmNR]float32
 	for q := q0; q < q1; q++ {
+		if microKernelPair != nil && q+1 < q1 && (q+2)*gemmNR <= b.n {
+			gemmPackedPair(a, b, q, c, ldc, acc)
+			q++
+			continue
+		}
 		bp := b.data[q*gemmNR*k : (q+1)*gemmNR*k]
 		j0 := q * gemmNR
 		cols := min(gemmNR, b.n-j0)
@@ -164,6 +169,55 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 			}
 		}
 	}
+}
+
+// gemmPackedPair is gemmPacked over the two full column panels q and q+1
+// of B, with the double-width kernel for full A panels (the single-width
+// kernel, panel by panel, for a short or partial last A panel). The sums run
+// in the same order as microKernel's, so the results are the same bits.
+func gemmPackedPair(a packedA, b packedB, q int, c []float32, ldc int, acc bool) {
+	k := a.k
+	bp := b.data[q*gemmNR*k : (q+2)*gemmNR*k]
+	j0 := q * gemmNR
+	var tile [gemmMR * gemmNR]float32
+	for p := 0; p*gemmMR < a.m; p++ {
+		ap, h := a.panel(p)
+		var bias []float32
+		if a.bias != nil {
+			bias = a.bias[p*gemmMR : p*gemmMR+h]
+		}
+		i0 := p * gemmMR
+		rows := min(h, a.m-i0)
+		if h == gemmMR && rows == gemmMR {
+			microKernelPair(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
+			continue
+		}
+		kern := microKernel
+		if h == gemmMR4 {
+			kern = microKernel4
+		}
+		for half := 0; half < 2; half++ {
+			kern(k, ap, bp[half*gemmNR*k:], tile[:], gemmNR, false, bias)
+			for i := 0; i < rows; i++ {
+				crow := c[(i0+i)*ldc+j0+half*gemmNR : (i0+i)*ldc+j0+(half+1)*gemmNR]
+				trow := tile[i*gemmNR : (i+1)*gemmNR]
+				if acc {
+					for j, v := range trow {
+						crow[j] += v
+					}
+				} else {
+					copy(crow, trow)
+				}
+			}
+		}
+	}
+}
+
+// microKernelPairGo computes the gemmMR×2·gemmNR tile of two adjacent B
+// panels (b holds both, k·gemmNR floats each) as two microKernel calls.
+func microKernelPairGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernel(k, a, b, c, ldc, acc, bias)
+	microKernel(k, a, b[k*gemmNR:], c[gemmNR:], ldc, acc, bias)
 }
 
 // microKernelGo computes the gemmMR×gemmNR tile C (+)= bias + A·B from one
@@ -337,6 +391,9 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 var (
 	microKernel  = microKernelGo
 	microKernel4 = microKernel4Go
+	// microKernelPair, when set (AVX-512), computes a full A panel against
+	// two adjacent B panels at once.
+	microKernelPair func(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32)
 )
 
 // gemmPackedPolled is gemmPacked over the column panels lo..hi of B in

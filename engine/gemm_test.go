@@ -65,12 +65,13 @@ func TestGemmHandComputed(t *testing.T) {
 func TestGemmRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
-	kernels := map[string][2]kern{"go": {microKernelGo, microKernel4Go}, "active": {microKernel, microKernel4}}
-	orig, orig4 := microKernel, microKernel4
-	defer func() { microKernel, microKernel4 = orig, orig4 }()
+	kernels := map[string][3]kern{"go": {microKernelGo, microKernel4Go, nil}, "go pair": {microKernelGo, microKernel4Go, microKernelPairGo},
+		"active": {microKernel, microKernel4, microKernelPair}}
+	orig, orig4, origPair := microKernel, microKernel4, microKernelPair
+	defer func() { microKernel, microKernel4, microKernelPair = orig, orig4, origPair }()
 	for name, kp := range kernels {
-		microKernel, microKernel4 = kp[0], kp[1]
-		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}} {
+		microKernel, microKernel4, microKernelPair = kp[0], kp[1], kp[2]
+		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}, {12, 64, 40}, {16, 48, 7}} {
 			m, n, k := sz[0], sz[1], sz[2]
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 				a := randSlice(rng, m*k)
@@ -129,6 +130,38 @@ func TestGemmPackedBias(t *testing.T) {
 			for j := 0; j < n; j++ {
 				if d := math.Abs(float64(c[i*n+j] - (want[i*n+j] + bias[i]))); d > 1e-5 {
 					t.Fatalf("(%d,%d): got %v, want %v", i, j, c[i*n+j], want[i*n+j]+bias[i])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmPairSameBits: the double-width kernel (AVX-512 where the CPU has
+// it) sums in the same order as the single-width one, so a product computed
+// with and without it is the same to the bit, bias and accumulation too.
+func TestGemmPairSameBits(t *testing.T) {
+	if microKernelPair == nil {
+		t.Skip("no double-width kernel on this CPU (AVX-512F)")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	orig := microKernelPair
+	defer func() { microKernelPair = orig }()
+	for _, sz := range [][3]int{{6, 32, 1}, {12, 64, 300}, {13, 70, 17}, {64, 3136, 576}, {10, 48, 9}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		pa := packA(nil, false, m, k, 1, a, k)
+		pa.bias = randSlice(rng, roundUp(m, gemmMR))
+		pb := packB(nil, false, k, n, b, n)
+		c0 := randSlice(rng, m*n)
+		for _, acc := range []bool{false, true} {
+			with, without := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			microKernelPair = orig
+			gemmPacked(pa, pb, 0, (n+gemmNR-1)/gemmNR, with, n, acc)
+			microKernelPair = nil
+			gemmPacked(pa, pb, 0, (n+gemmNR-1)/gemmNR, without, n, acc)
+			for i := range with {
+				if math.Float32bits(with[i]) != math.Float32bits(without[i]) {
+					t.Fatalf("m=%d n=%d k=%d acc=%v: element %d is %v with the pair kernel, %v without", m, n, k, acc, i, with[i], without[i])
 				}
 			}
 		}
