@@ -497,10 +497,13 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
 		parallelFor(panels, pw, func(_, lo, hi int) {
 			gemmPackedPolled(ar, p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
+			if fuseRelu { // this worker's columns of every row, while in cache
+				j0, j1 := lo*gemmNR, min(hi*gemmNR, P)
+				for o := 0; o < p.cout; o++ {
+					reluInPlace(y.F[o*P+j0 : o*P+j1])
+				}
+			}
 		})
-		if fuseRelu {
-			reluInPlace(y.F)
-		}
 	}
 	return y, nil
 }

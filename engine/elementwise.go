@@ -472,9 +472,12 @@ func softplus(v float32) float32 {
 	return float32(math.Log1p(math.Exp(x)))
 }
 
-// reluInPlace sets x = max(x, 0) (NaN stays NaN); used where a Relu is
-// fused into the node producing its input.
-func reluInPlace(x []float32) {
+// reluInPlace sets x = max(x, 0) (NaN stays NaN, −0 becomes +0); used
+// where a Relu is fused into the node producing its input. Assembly where
+// the CPU allows.
+var reluInPlace = reluInPlaceGo
+
+func reluInPlaceGo(x []float32) {
 	for i, v := range x {
 		x[i] = max(v, 0)
 	}

@@ -167,3 +167,26 @@ func TestGemmPairSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestReluInPlaceSameBits: the active ReLU (AVX2 where the CPU has it)
+// gives Go's max(v, 0) to the bit, NaN, ±0, ±Inf and odd tails included.
+func TestReluInPlaceSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), -1e-40, 1e-40}
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 64, 1001} {
+		x := randSlice(rng, n)
+		for i := range x {
+			if i%5 == 0 {
+				x[i] = special[(i/5)%len(special)]
+			}
+		}
+		want := append([]float32(nil), x...)
+		reluInPlaceGo(want)
+		reluInPlace(x)
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d is %v (%#x), want %v (%#x)", n, i, x[i], math.Float32bits(x[i]), want[i], math.Float32bits(want[i]))
+			}
+		}
+	}
+}

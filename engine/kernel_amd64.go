@@ -9,6 +9,9 @@ func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
+func reluAVX2(x *float32, n int)
+
+//go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -69,6 +72,7 @@ func init() {
 		microKernel = microKernelAVX2
 		microKernel4 = microKernel4AVX2
 		maxPool2x2Row = maxPool2x2RowAVX2
+		reluInPlace = reluInPlaceAVX2
 	}
 }
 
@@ -82,4 +86,14 @@ func maxPool2x2RowAVX2(y, r0, r1 []float32) {
 		n = 0
 	}
 	maxPool2x2RowGo(y[n:], r0[2*n:], r1[2*n:])
+}
+
+// reluInPlaceAVX2 is reluInPlaceGo with all but the last n mod 8 elements
+// in AVX2 assembly.
+func reluInPlaceAVX2(x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		reluAVX2(&x[0], n)
+	}
+	reluInPlaceGo(x[n:])
 }

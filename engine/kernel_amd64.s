@@ -287,3 +287,30 @@ tail4:
 done:
 	VZEROUPPER
 	RET
+
+// func reluAVX2(x *float32, n int)
+//
+// x[i] = max(x[i], 0) for i < n, n a multiple of 8, with Go's semantics:
+// NaN stays NaN and −0 becomes +0. VMAXPS returns its second source when
+// either is NaN or both are zero, so max(x, +0) gives +0 for ±0 and NaN
+// lanes are put back from x by an unordered-compare blend.
+TEXT ·reluAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	JE reludone
+	VXORPS Y0, Y0, Y0
+
+reluloop:
+	VMOVUPS (DI), Y1
+	VMAXPS Y0, Y1, Y2
+	VCMPPS $3, Y1, Y1, Y3
+	VBLENDVPS Y3, Y1, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNE reluloop
+	VZEROUPPER
+
+reludone:
+	RET
