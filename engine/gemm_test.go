@@ -190,3 +190,34 @@ func TestReluInPlaceSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestVmaxSameBits: the active elementwise maximum (AVX2 where the CPU has
+// it) equals vmaxGo to the bit, NaN in either operand and odd tails included.
+func TestVmaxSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	nan := float32(math.NaN())
+	for _, n := range []int{0, 1, 7, 8, 9, 33, 100} {
+		a, b := randSlice(rng, n), randSlice(rng, n)
+		for i := range a {
+			switch i % 7 {
+			case 1:
+				a[i] = nan
+			case 3:
+				b[i] = nan
+			case 5:
+				a[i], b[i] = float32(math.Copysign(0, -1)), 0
+			}
+		}
+		want, got := make([]float32, n), make([]float32, n)
+		vmaxGo(want, a, b)
+		vmax(got, a, b)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d is %v, want %v (a %v, b %v)", n, i, got[i], want[i], a[i], b[i])
+			}
+			if (a[i] != a[i] || b[i] != b[i]) && got[i] == got[i] {
+				t.Fatalf("n=%d: element %d: NaN in an operand did not propagate", n, i)
+			}
+		}
+	}
+}

@@ -12,6 +12,9 @@ func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 func reluAVX2(x *float32, n int)
 
 //go:noescape
+func vmaxAVX2(dst, a, b *float32, n int)
+
+//go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -73,6 +76,7 @@ func init() {
 		microKernel4 = microKernel4AVX2
 		maxPool2x2Row = maxPool2x2RowAVX2
 		reluInPlace = reluInPlaceAVX2
+		vmax = vmaxAVX2Slices
 	}
 }
 
@@ -96,4 +100,16 @@ func reluInPlaceAVX2(x []float32) {
 		reluAVX2(&x[0], n)
 	}
 	reluInPlaceGo(x[n:])
+}
+
+// vmaxAVX2Slices is vmaxGo with all but the last n mod 8 elements in AVX2
+// assembly.
+func vmaxAVX2Slices(dst, a, b []float32) {
+	n := len(dst) &^ 7
+	if n > 0 && len(a) >= n && len(b) >= n {
+		vmaxAVX2(&dst[0], &a[0], &b[0], n)
+	} else {
+		n = 0
+	}
+	vmaxGo(dst[n:], a[n:], b[n:])
 }

@@ -314,3 +314,33 @@ reluloop:
 
 reludone:
 	RET
+
+// func vmaxAVX2(dst, a, b *float32, n int)
+//
+// dst[i] = a[i] if a[i] is NaN or a[i] > b[i], else b[i], for i < n (n a
+// multiple of 8): VMAXPS returns its second source for NaNs and ties, and
+// NaN lanes of a are put back by an unordered-compare blend.
+TEXT ·vmaxAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JE vmaxdone
+
+vmaxloop:
+	VMOVUPS (SI), Y1
+	VMOVUPS (DI), Y2
+	VMAXPS Y2, Y1, Y3
+	VCMPPS $3, Y1, Y1, Y4
+	VBLENDVPS Y4, Y1, Y3, Y3
+	VMOVUPS Y3, (DX)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNE vmaxloop
+	VZEROUPPER
+
+vmaxdone:
+	RET

@@ -55,6 +55,31 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 		})
 		return y, nil
 	}
+	if wp, ok := maxPadded(&w, a.kind); ok {
+		// Max pooling with padding: copy each plane into a −∞ border
+		// (padding never wins, as below) and pool that inside.
+		parallelFor(planes, nw, func(_, lo, hi int) {
+			buf := make([]float32, wp.inSize)
+			for i := range buf {
+				buf[i] = float32(math.Inf(-1))
+			}
+			IH, IW, PW := w.in[1], w.in[2], wp.in[2]
+			for pl := lo; pl < hi; pl++ {
+				ar.poll()
+				xp := x.F[pl*w.inSize : (pl+1)*w.inSize]
+				for r := 0; r < IH; r++ {
+					o := (r+w.padBegin[1])*PW + w.padBegin[2]
+					copy(buf[o:o+IW], xp[r*IW:(r+1)*IW])
+				}
+				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+				poolInside(yp, buf, &wp, poolMax)
+				if fuseRelu {
+					reluInPlace(yp)
+				}
+			}
+		})
+		return y, nil
+	}
 	parallelFor(planes, nw, func(_, lo, hi int) {
 		// Per output position along each dimension: first tap index and
 		// the valid tap range, precomputed.
@@ -195,6 +220,28 @@ func inside(w *window) bool {
 	return true
 }
 
+// maxPadded returns, for a 2-D max pooling with padding or ceil-mode
+// overhang, the window over the input surrounded by its padding (grown so
+// that every window fits), for pooling a −∞-bordered copy with poolInside.
+// It declines other poolings and paddings that would make the copy more
+// than four times the input.
+func maxPadded(w *window, kind poolKind) (window, bool) {
+	if kind != poolMax || w.in[0] != 1 || w.kernel[0] != 1 || w.padBegin[0] != 0 || w.padEnd[0] != 0 || w.out[0] != 1 {
+		return window{}, false
+	}
+	wp := *w
+	for d := 1; d < 3; d++ {
+		need := (w.out[d]-1)*w.stride[d] + w.dilation[d]*(w.kernel[d]-1) + 1
+		wp.in[d] = max(w.padBegin[d]+w.in[d]+w.padEnd[d], need, w.padBegin[d]+w.in[d])
+		wp.padBegin[d], wp.padEnd[d] = 0, 0
+	}
+	wp.inSize = wp.in[1] * wp.in[2]
+	if wp.inSize > 4*w.inSize+4096 {
+		return window{}, false
+	}
+	return wp, true
+}
+
 // poolInside pools one plane whose windows are all inside the input.
 func poolInside(y, x []float32, w *window, kind poolKind) {
 	IW := w.in[2]
@@ -216,6 +263,10 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 				yr[ow] = max4(r0[i], r0[i+1], r1[i], r1[i+1])
 			}
 		}
+		return
+	}
+	if kind == poolMax && sh == 1 && sw == 1 && dh == 1 && dw == 1 {
+		maxPoolStride1(y, x, IW, KH, KW, w.out[1], w.out[2])
 		return
 	}
 	j := 0
@@ -247,6 +298,42 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 		}
 	}
 }
+
+// maxPoolStride1 is a stride-1, undilated KH×KW max pool of a plane IW wide
+// whose windows all lie inside it, separably and a row at a time: the
+// column maxima over the KH input rows of an output row, then the maxima of
+// KW neighbours along it (vmax, NaN-propagating; a tie of ±0 may give
+// either sign).
+func maxPoolStride1(y, x []float32, IW, KH, KW, OH, OW int) {
+	col := make([]float32, IW)
+	for oh := 0; oh < OH; oh++ {
+		copy(col, x[oh*IW:(oh+1)*IW])
+		for kh := 1; kh < KH; kh++ {
+			vmax(col, col, x[(oh+kh)*IW:(oh+kh+1)*IW])
+		}
+		yr := y[oh*OW : (oh+1)*OW]
+		copy(yr, col[:OW])
+		for kw := 1; kw < KW; kw++ {
+			vmax(yr, yr, col[kw:kw+OW])
+		}
+	}
+}
+
+// vmaxGo sets dst[i] = a[i] when a[i] is NaN or greater than b[i], and b[i]
+// otherwise (so NaN in either propagates), for i < len(dst).
+func vmaxGo(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		if av := a[i]; av != av || av > b[i] {
+			dst[i] = av
+		} else {
+			dst[i] = b[i]
+		}
+	}
+}
+
+// vmax is the elementwise maximum in use (assembly where the CPU allows).
+var vmax = vmaxGo
 
 // max4 is the NaN-propagating maximum of four values (Go's built-in max
 // returns NaN when any argument is NaN).
