@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 )
 
 // newLike returns a tensor of the given shape and dtype (pooled for float).
@@ -535,6 +536,10 @@ func pad(x *Tensor, pads []int64, mode padMode, value float32, ar *arena) (*Tens
 		return nil, err
 	}
 	y := newLike(x.DType, shape, ar)
+	if mode == padConstant && x.DType == Float32 && r > 0 && !slices.ContainsFunc(pads, func(p int64) bool { return p < 0 }) {
+		padConstRows(y, x, pads, value)
+		return y, nil
+	}
 	n := y.Len()
 	xs := strides(x.Shape)
 	idx := make([]int, r)
@@ -591,6 +596,36 @@ func pad(x *Tensor, pads []int64, mode padMode, value float32, ar *arena) (*Tens
 		}
 	}
 	return y, nil
+}
+
+// padConstRows is pad's constant mode for float32 and pads ≥ 0: y is
+// filled with value and each row of x along its last axis copied into
+// place.
+func padConstRows(y, x *Tensor, pads []int64, value float32) {
+	for i := range y.F {
+		y.F[i] = value
+	}
+	r := len(x.Shape)
+	last := x.Shape[r-1]
+	if last == 0 || len(x.F) == 0 {
+		return
+	}
+	ys := strides(y.Shape)
+	idx := make([]int, r-1)
+	for row := 0; row*last < len(x.F); row++ {
+		dst := int(pads[r-1])
+		for d, i := range idx {
+			dst += (i + int(pads[d])) * ys[d]
+		}
+		copy(y.F[dst:dst+last], x.F[row*last:(row+1)*last])
+		for d := r - 2; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < x.Shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
 }
 
 // maxElements bounds tensors whose size comes from data (ConstantOfShape,
