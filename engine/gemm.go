@@ -172,42 +172,40 @@ func gemmPacked(a packedA, b packedB, q0, q1 int, c []float32, ldc int, acc bool
 }
 
 // gemmPackedPair is gemmPacked over the two full column panels q and q+1
-// of B, with the double-width kernel for full A panels (the single-width
-// kernel, panel by panel, for a short or partial last A panel). The sums run
-// in the same order as microKernel's, so the results are the same bits.
+// of B, with the double-width kernels. The sums run in the same order as
+// microKernel's, so the results are the same bits.
 func gemmPackedPair(a packedA, b packedB, q int, c []float32, ldc int, acc bool) {
+	const w = 2 * gemmNR
 	k := a.k
 	bp := b.data[q*gemmNR*k : (q+2)*gemmNR*k]
 	j0 := q * gemmNR
-	var tile [gemmMR * gemmNR]float32
+	var tile [gemmMR * w]float32
 	for p := 0; p*gemmMR < a.m; p++ {
 		ap, h := a.panel(p)
 		var bias []float32
 		if a.bias != nil {
 			bias = a.bias[p*gemmMR : p*gemmMR+h]
 		}
+		kern := microKernelPair
+		if h == gemmMR4 {
+			kern = microKernelPair4
+		}
 		i0 := p * gemmMR
 		rows := min(h, a.m-i0)
-		if h == gemmMR && rows == gemmMR {
-			microKernelPair(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
+		if rows == h {
+			kern(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
 			continue
 		}
-		kern := microKernel
-		if h == gemmMR4 {
-			kern = microKernel4
-		}
-		for half := 0; half < 2; half++ {
-			kern(k, ap, bp[half*gemmNR*k:], tile[:], gemmNR, false, bias)
-			for i := 0; i < rows; i++ {
-				crow := c[(i0+i)*ldc+j0+half*gemmNR : (i0+i)*ldc+j0+(half+1)*gemmNR]
-				trow := tile[i*gemmNR : (i+1)*gemmNR]
-				if acc {
-					for j, v := range trow {
-						crow[j] += v
-					}
-				} else {
-					copy(crow, trow)
+		kern(k, ap, bp, tile[:], w, false, bias)
+		for i := 0; i < rows; i++ {
+			crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+w]
+			trow := tile[i*w : (i+1)*w]
+			if acc {
+				for j, v := range trow {
+					crow[j] += v
 				}
+			} else {
+				copy(crow, trow)
 			}
 		}
 	}
@@ -218,6 +216,12 @@ func gemmPackedPair(a packedA, b packedB, q int, c []float32, ldc int, acc bool)
 func microKernelPairGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	microKernel(k, a, b, c, ldc, acc, bias)
 	microKernel(k, a, b[k*gemmNR:], c[gemmNR:], ldc, acc, bias)
+}
+
+// microKernelPair4Go is microKernelPairGo for a gemmMR4-row panel.
+func microKernelPair4Go(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernel4(k, a, b, c, ldc, acc, bias)
+	microKernel4(k, a, b[k*gemmNR:], c[gemmNR:], ldc, acc, bias)
 }
 
 // microKernelGo computes the gemmMR×gemmNR tile C (+)= bias + A·B from one
@@ -391,9 +395,9 @@ func scaleRows(c []float32, m, n, ldc int, beta float32) {
 var (
 	microKernel  = microKernelGo
 	microKernel4 = microKernel4Go
-	// microKernelPair, when set (AVX-512), computes a full A panel against
-	// two adjacent B panels at once.
-	microKernelPair func(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32)
+	// microKernelPair and microKernelPair4, when set (AVX-512), compute a
+	// full or short A panel against two adjacent B panels at once.
+	microKernelPair, microKernelPair4 func(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32)
 )
 
 // gemmPackedPolled is gemmPacked over the column panels lo..hi of B in

@@ -65,12 +65,14 @@ func TestGemmHandComputed(t *testing.T) {
 func TestGemmRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
-	kernels := map[string][3]kern{"go": {microKernelGo, microKernel4Go, nil}, "go pair": {microKernelGo, microKernel4Go, microKernelPairGo},
-		"active": {microKernel, microKernel4, microKernelPair}}
-	orig, orig4, origPair := microKernel, microKernel4, microKernelPair
-	defer func() { microKernel, microKernel4, microKernelPair = orig, orig4, origPair }()
+	kernels := map[string][4]kern{"go": {microKernelGo, microKernel4Go, nil, nil}, "go pair": {microKernelGo, microKernel4Go, microKernelPairGo, microKernelPair4Go},
+		"active": {microKernel, microKernel4, microKernelPair, microKernelPair4}}
+	orig, orig4, origPair, origPair4 := microKernel, microKernel4, microKernelPair, microKernelPair4
+	defer func() {
+		microKernel, microKernel4, microKernelPair, microKernelPair4 = orig, orig4, origPair, origPair4
+	}()
 	for name, kp := range kernels {
-		microKernel, microKernel4, microKernelPair = kp[0], kp[1], kp[2]
+		microKernel, microKernel4, microKernelPair, microKernelPair4 = kp[0], kp[1], kp[2], kp[3]
 		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}, {12, 64, 40}, {16, 48, 7}} {
 			m, n, k := sz[0], sz[1], sz[2]
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
@@ -144,9 +146,9 @@ func TestGemmPairSameBits(t *testing.T) {
 		t.Skip("no double-width kernel on this CPU (AVX-512F)")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	orig := microKernelPair
-	defer func() { microKernelPair = orig }()
-	for _, sz := range [][3]int{{6, 32, 1}, {12, 64, 300}, {13, 70, 17}, {64, 3136, 576}, {10, 48, 9}} {
+	orig, orig4 := microKernelPair, microKernelPair4
+	defer func() { microKernelPair, microKernelPair4 = orig, orig4 }()
+	for _, sz := range [][3]int{{6, 32, 1}, {12, 64, 300}, {13, 70, 17}, {64, 3136, 576}, {10, 48, 9}, {4, 32, 5}, {8, 64, 33}, {11, 40, 7}, {2, 32, 3}, {32, 96, 1152}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 		pa := packA(nil, false, m, k, 1, a, k)
@@ -155,9 +157,9 @@ func TestGemmPairSameBits(t *testing.T) {
 		c0 := randSlice(rng, m*n)
 		for _, acc := range []bool{false, true} {
 			with, without := append([]float32(nil), c0...), append([]float32(nil), c0...)
-			microKernelPair = orig
+			microKernelPair, microKernelPair4 = orig, orig4
 			gemmPacked(pa, pb, 0, (n+gemmNR-1)/gemmNR, with, n, acc)
-			microKernelPair = nil
+			microKernelPair, microKernelPair4 = nil, nil
 			gemmPacked(pa, pb, 0, (n+gemmNR-1)/gemmNR, without, n, acc)
 			for i := range with {
 				if math.Float32bits(with[i]) != math.Float32bits(without[i]) {
