@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // attrType returns the declared type of a, or for IR 1 files that leave it

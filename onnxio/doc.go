@@ -13,10 +13,10 @@
 // test data. InferShapes infers static shapes, and Layers lists every
 // hookable tensor.
 //
-// The protobuf types (package onnxio/onnxpb, generated from onnx.proto) stay
-// inside onnxio: no exported API of onnxio uses them. Models are written
-// with package onnxio/onnxbuild, which describes them with plain Go values
-// and validates them by decoding them here.
+// The protobuf types (package onnxio/internal/onnxpb, generated from
+// onnx.proto) are internal to onnxio: no other package sees them. Models are
+// written with package onnxio/onnxbuild, which describes them with plain Go
+// values and validates them by decoding them here.
 //
 // Errors are *FormatError for malformed input and *UnsupportedError for
 // valid features conceptcells does not handle; both name the stage, and the

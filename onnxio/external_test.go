@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // externalModel writes a model reading its initializers from external data

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 func TestLayersPartial(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // tinyMLP builds x[N,4] -> Gemm(W[3,4], B[3], transB) -> Relu -> y[N,3].

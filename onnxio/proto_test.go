@@ -3,7 +3,7 @@ package onnxio
 import (
 	"google.golang.org/protobuf/proto"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Helpers for the tests of package onnxio, which build models from the

@@ -12,7 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Known binary16 encodings, from the IEEE 754-2008 binary16 format

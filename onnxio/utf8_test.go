@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // A model whose producer, metadata and a node name hold bytes that are not

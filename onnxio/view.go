@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Node is a read-only view of one node of a Model's graph, built once when

@@ -20,7 +20,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/fsutil"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Model is an ONNX model to write.
