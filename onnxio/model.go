@@ -31,7 +31,7 @@ const MaxModelBytes = 2 << 30
 // once when the model is loaded; the protobuf types stay inside onnxio. To
 // write models, see package onnxbuild.
 type Model struct {
-	Path   string // file the model was loaded from; "" for Decode
+	Path   string // file the model was loaded from; "" for Decode and DecodeIn
 	Dir    string // folder external data is resolved against; "" for Decode
 	SHA256 string // hex SHA-256 of the encoded model bytes
 

@@ -196,6 +196,19 @@ func TestTensorForms(t *testing.T) {
 	if e := m.Initializers["ext"]; e == nil || !slices.Equal(e.F32, []float32{0, 0}) {
 		t.Errorf("external tensor %+v", e)
 	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = onnxio.DecodeIn(data, dir); err != nil {
+		t.Fatalf("DecodeIn beside w.bin: %v", err)
+	}
+	if m.Dir != dir || m.Path != "" || m.Initializers["ext"] == nil {
+		t.Errorf("DecodeIn: Dir %q Path %q ext %+v", m.Dir, m.Path, m.Initializers["ext"])
+	}
+	if _, err := onnxio.Decode(data); err == nil {
+		t.Error("Decode of a model with external data: no error")
+	}
 	ext.External[0].Value = "../w.bin"
 	if err := mp.Save(filepath.Join(dir, "escape.onnx"), false); err == nil {
 		t.Error("Save of a model reading ../w.bin: no error")
