@@ -6,26 +6,26 @@ import (
 
 	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // A two-node model y = relu(x·Wᵀ + b), run with two batch sizes while also
 // fetching the intermediate Gemm output.
 func Example() {
-	g := &onnxpb.GraphProto{
+	g := &onnxbuild.Graph{
 		Name: "tiny",
-		Node: []*onnxpb.NodeProto{
-			onnxio.NewNode("Gemm", "fc", []string{"x", "W", "b"}, []string{"h"}, onnxio.AttrInt("transB", 1)),
-			onnxio.NewNode("Relu", "act", []string{"h"}, []string{"y"}),
+		Nodes: []*onnxbuild.Node{
+			onnxbuild.NewNode("Gemm", "fc", []string{"x", "W", "b"}, []string{"h"}, onnxbuild.AttrInt("transB", 1)),
+			onnxbuild.NewNode("Relu", "act", []string{"h"}, []string{"y"}),
 		},
-		Initializer: []*onnxpb.TensorProto{
-			onnxio.FloatTensor("W", []int64{2, 3}, []float32{1, 0, -1, 0.5, 0.5, 0.5}),
-			onnxio.FloatTensor("b", []int64{2}, []float32{0, -1}),
+		Initializers: []*onnxbuild.Tensor{
+			onnxbuild.FloatTensor("W", []int64{2, 3}, []float32{1, 0, -1, 0.5, 0.5, 0.5}),
+			onnxbuild.FloatTensor("b", []int64{2}, []float32{0, -1}),
 		},
-		Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 3})},
-		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 2})},
+		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 3})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 2})},
 	}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "example"), "")
+	m, err := onnxbuild.NewModel(g, 13, "example").Build()
 	if err != nil {
 		panic(err)
 	}

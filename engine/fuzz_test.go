@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // fuzzOps are the operators the graph fuzzer draws from, with the number of
@@ -58,9 +58,9 @@ func opAttrs(op string) []string {
 	return nil
 }
 
-func slicesContainsAttr(attrs []*onnxpb.AttributeProto, name string) bool {
+func slicesContainsAttr(attrs []*onnxbuild.Attr, name string) bool {
 	for _, a := range attrs {
-		if a.GetName() == name {
+		if a.Name == name {
 			return true
 		}
 	}
@@ -109,7 +109,7 @@ func (r *fuzzBytes) ints(max int) []int64 {
 // fuzzGraph builds a model from data: an input of a drawn shape, then up to
 // 8 nodes, each an op of fuzzOps on tensors made so far, with drawn
 // attributes and int64 initializers; every node output is a graph output.
-func fuzzGraph(data []byte) (*onnxpb.ModelProto, []int) {
+func fuzzGraph(data []byte) (*onnxbuild.Model, []int) {
 	r := &fuzzBytes{b: data}
 	opset := int64(7 + r.next()%16)
 	rank := 1 + r.next()%4
@@ -119,7 +119,7 @@ func fuzzGraph(data []byte) (*onnxpb.ModelProto, []int) {
 		shape[i] = r.next() % 5
 		dims[i] = int64(shape[i])
 	}
-	g := &onnxpb.GraphProto{Name: "fuzz", Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, dims)}}
+	g := &onnxbuild.Graph{Name: "fuzz", Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, dims)}}
 	tensors := []string{"x"}
 	nodes := 1 + r.next()%8
 	for k := 0; k < nodes; k++ {
@@ -135,7 +135,7 @@ func fuzzGraph(data []byte) (*onnxpb.ModelProto, []int) {
 					n *= d[i]
 				}
 				name := "c" + string(rune('a'+k)) + string(rune('0'+j))
-				g.Initializer = append(g.Initializer, onnxio.FloatTensor(name, d, make([]float32, n)))
+				g.Initializers = append(g.Initializers, onnxbuild.FloatTensor(name, d, make([]float32, n)))
 				ins = append(ins, name)
 				continue
 			}
@@ -144,10 +144,10 @@ func fuzzGraph(data []byte) (*onnxpb.ModelProto, []int) {
 		for j := 0; j < op.intArgs; j++ {
 			name := "i" + string(rune('a'+k)) + string(rune('0'+j))
 			v := r.ints(4)
-			g.Initializer = append(g.Initializer, onnxio.Int64Tensor(name, []int64{int64(len(v))}, v))
+			g.Initializers = append(g.Initializers, onnxbuild.Int64Tensor(name, []int64{int64(len(v))}, v))
 			ins = append(ins, name)
 		}
-		var attrs []*onnxpb.AttributeProto
+		var attrs []*onnxbuild.Attr
 		allowed := opAttrs(op.op)
 		for a := r.next() % 3; a > 0 && len(allowed) > 0; a-- {
 			name := allowed[r.next()%len(allowed)]
@@ -155,17 +155,17 @@ func fuzzGraph(data []byte) (*onnxpb.ModelProto, []int) {
 				continue
 			}
 			if r.next()%2 == 0 {
-				attrs = append(attrs, onnxio.AttrInt(name, r.value()))
+				attrs = append(attrs, onnxbuild.AttrInt(name, r.value()))
 			} else {
-				attrs = append(attrs, onnxio.AttrInts(name, r.ints(6)...))
+				attrs = append(attrs, onnxbuild.AttrInts(name, r.ints(6)...))
 			}
 		}
 		out := "t" + string(rune('a'+k))
-		g.Node = append(g.Node, onnxio.NewNode(op.op, "n"+out, ins, []string{out}, attrs...))
+		g.Nodes = append(g.Nodes, onnxbuild.NewNode(op.op, "n"+out, ins, []string{out}, attrs...))
 		tensors = append(tensors, out)
-		g.Output = append(g.Output, &onnxpb.ValueInfoProto{Name: out})
+		g.Outputs = append(g.Outputs, &onnxbuild.Value{Name: out, NoShape: true})
 	}
-	return onnxio.NewModel(g, opset, "fuzz"), shape
+	return onnxbuild.NewModel(g, opset, "fuzz"), shape
 }
 
 // FuzzExecutor runs random small graphs under a 16 MiB budget: any outcome
@@ -181,7 +181,7 @@ func FuzzExecutor(f *testing.F) {
 			return
 		}
 		mp, shape := fuzzGraph(data)
-		m, err := onnxio.FromProto(mp, "")
+		m, err := mp.Build()
 		if err != nil {
 			return
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // TestWriteHostileModels writes the models of the issue 14 runs into
@@ -26,8 +26,8 @@ func TestWriteHostileModels(t *testing.T) {
 		t.Skip("CONCEPTCELLS_HOSTILE_DIR not set")
 	}
 	opset := int64(13)
-	write := func(name string, g *onnxpb.GraphProto) {
-		b, err := onnxio.Encode(onnxio.NewModel(g, opset, "issue 14"))
+	write := func(name string, g *onnxbuild.Graph) {
+		b, err := onnxbuild.NewModel(g, opset, "issue 14").Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,32 +42,32 @@ func TestWriteHostileModels(t *testing.T) {
 	for i := range w {
 		w[i] = float32(i%7) / 1024
 	}
-	write("bigconv.onnx", &onnxpb.GraphProto{Name: "bigconv",
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 16, 256, 256})},
-		Initializer: []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{1024, 16, 9, 9}, w)},
-		Node:        []*onnxpb.NodeProto{onnxio.NewNode("Conv", "conv", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("pads", 4, 4, 4, 4))},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 1024, 256, 256})}})
-	write("convtranspose_bomb.onnx", &onnxpb.GraphProto{Name: "bomb",
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
-		Initializer: []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{1, 1, 3, 3}, make([]float32, 9))},
-		Node:        []*onnxpb.NodeProto{onnxio.NewNode("ConvTranspose", "up", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("strides", 4096, 4096))},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 1, -1, -1})}})
+	write("bigconv.onnx", &onnxbuild.Graph{Name: "bigconv",
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 16, 256, 256})},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{1024, 16, 9, 9}, w)},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("Conv", "conv", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("pads", 4, 4, 4, 4))},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 1024, 256, 256})}})
+	write("convtranspose_bomb.onnx", &onnxbuild.Graph{Name: "bomb",
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{1, 1, 3, 3}, make([]float32, 9))},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("ConvTranspose", "up", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("strides", 4096, 4096))},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 1, -1, -1})}})
 	// A 0-element tensor reshaped to [2^62,4,0], then a Softmax: used
 	// (an output) and unused (nothing reads it).
 	for _, used := range []bool{true, false} {
-		g := &onnxpb.GraphProto{Name: "wrapped",
-			Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
-			Initializer: []*onnxpb.TensorProto{
-				onnxio.Int64Tensor("shape", []int64{3}, []int64{1 << 62, 4, 0}),
-				onnxio.FloatTensor("empty", []int64{0}, nil)},
-			Node: []*onnxpb.NodeProto{
-				onnxio.NewNode("Reshape", "wrap", []string{"empty", "shape"}, []string{"r"}, onnxio.AttrInt("allowzero", 1)),
-				onnxio.NewNode("Softmax", "spin", []string{"r"}, []string{"s"}, onnxio.AttrInt("axis", 1)),
-				onnxio.NewNode("Relu", "relu", []string{"x"}, []string{"y"})},
-			Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 1, 28, 28})}}
+		g := &onnxbuild.Graph{Name: "wrapped",
+			Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
+			Initializers: []*onnxbuild.Tensor{
+				onnxbuild.Int64Tensor("shape", []int64{3}, []int64{1 << 62, 4, 0}),
+				onnxbuild.FloatTensor("empty", []int64{0}, nil)},
+			Nodes: []*onnxbuild.Node{
+				onnxbuild.NewNode("Reshape", "wrap", []string{"empty", "shape"}, []string{"r"}, onnxbuild.AttrInt("allowzero", 1)),
+				onnxbuild.NewNode("Softmax", "spin", []string{"r"}, []string{"s"}, onnxbuild.AttrInt("axis", 1)),
+				onnxbuild.NewNode("Relu", "relu", []string{"x"}, []string{"y"})},
+			Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 1, 28, 28})}}
 		name := "reshape_unused.onnx"
 		if used {
-			g.Output = append(g.Output, onnxio.ValueInfo("s", onnxio.Float, nil))
+			g.Outputs = append(g.Outputs, onnxbuild.ValueInfo("s", onnxio.Float, nil))
 			name = "reshape_used.onnx"
 		}
 		opset = 14 // Reshape's allowzero
@@ -76,7 +76,7 @@ func TestWriteHostileModels(t *testing.T) {
 	}
 	// Names with terminal controls, one of 1 MiB, on 100 nodes.
 	{
-		g := &onnxpb.GraphProto{Name: "names", Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})}}
+		g := &onnxbuild.Graph{Name: "names", Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})}}
 		last := "x"
 		for i := range 100 {
 			name, out := fmt.Sprintf("relu%d", i), fmt.Sprintf("t%d", i)
@@ -86,10 +86,10 @@ func TestWriteHostileModels(t *testing.T) {
 			case 1:
 				name = strings.Repeat("n", 1<<20)
 			}
-			g.Node = append(g.Node, onnxio.NewNode("Relu", name, []string{last}, []string{out}))
+			g.Nodes = append(g.Nodes, onnxbuild.NewNode("Relu", name, []string{last}, []string{out}))
 			last = out
 		}
-		g.Output = []*onnxpb.ValueInfoProto{onnxio.ValueInfo(last, onnxio.Float, []int64{-1, 1, 28, 28})}
+		g.Outputs = []*onnxbuild.Value{onnxbuild.ValueInfo(last, onnxio.Float, []int64{-1, 1, 28, 28})}
 		write("names.onnx", g)
 	}
 	// A bias read from the hidden file .secret next to the model.
@@ -100,13 +100,13 @@ func TestWriteHostileModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	{
-		b := &onnxpb.TensorProto{Name: "b", DataType: int32(onnxio.Float), Dims: []int64{2}, DataLocation: onnxpb.TensorProto_EXTERNAL,
-			ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: ".secret"}}}
-		write(filepath.Join("secret", "m.onnx"), &onnxpb.GraphProto{Name: "secret",
-			Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 2})},
-			Initializer: []*onnxpb.TensorProto{b},
-			Node:        []*onnxpb.NodeProto{onnxio.NewNode("Add", "fc2", []string{"x", "b"}, []string{"y"})},
-			Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 2})}})
+		b := &onnxbuild.Tensor{Name: "b", DType: onnxio.Float, Dims: []int64{2},
+			External: []onnxio.KeyValue{{Key: "location", Value: ".secret"}}}
+		write(filepath.Join("secret", "m.onnx"), &onnxbuild.Graph{Name: "secret",
+			Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 2})},
+			Initializers: []*onnxbuild.Tensor{b},
+			Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("Add", "fc2", []string{"x", "b"}, []string{"y"})},
+			Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 2})}})
 	}
 	// External data: a sparse 2 GiB file read by one tensor, and by two
 	// tensors at once (the same bytes).
@@ -119,35 +119,35 @@ func TestWriteHostileModels(t *testing.T) {
 		f.Truncate(2 << 30) // sparse: no disk blocks
 		f.Close()
 	}
-	ext := func(name string) *onnxpb.TensorProto {
-		return &onnxpb.TensorProto{Name: name, DataType: int32(onnxio.Float), Dims: []int64{1 << 29}, DataLocation: onnxpb.TensorProto_EXTERNAL,
-			ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}}
+	ext := func(name string) *onnxbuild.Tensor {
+		return &onnxbuild.Tensor{Name: name, DType: onnxio.Float, Dims: []int64{1 << 29},
+			External: []onnxio.KeyValue{{Key: "location", Value: "w.bin"}}}
 	}
 	for _, n := range []int{1, 2} {
-		g := &onnxpb.GraphProto{Name: "sparse",
-			Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1 << 29})},
-			Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y0", onnxio.Float, []int64{1 << 29})}}
+		g := &onnxbuild.Graph{Name: "sparse",
+			Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{1 << 29})},
+			Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y0", onnxio.Float, []int64{1 << 29})}}
 		for i := range n {
 			w := fmt.Sprintf("w%d", i)
-			g.Initializer = append(g.Initializer, ext(w))
-			g.Node = append(g.Node, onnxio.NewNode("Add", "", []string{"x", w}, []string{fmt.Sprintf("y%d", i)}))
+			g.Initializers = append(g.Initializers, ext(w))
+			g.Nodes = append(g.Nodes, onnxbuild.NewNode("Add", "", []string{"x", w}, []string{fmt.Sprintf("y%d", i)}))
 		}
 		write(filepath.Join("sparse", fmt.Sprintf("m%d.onnx", n)), g)
 	}
 	// An input with an initializer as its default (IR 8), the only input.
-	write("input_default.onnx", &onnxpb.GraphProto{Name: "default",
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1, 1, 28, 28})},
-		Initializer: []*onnxpb.TensorProto{onnxio.FloatTensor("x", []int64{1, 1, 28, 28}, make([]float32, 784))},
-		Node:        []*onnxpb.NodeProto{onnxio.NewNode("Relu", "relu", []string{"x"}, []string{"y"})},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{1, 1, 28, 28})}})
+	write("input_default.onnx", &onnxbuild.Graph{Name: "default",
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{1, 1, 28, 28})},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("x", []int64{1, 1, 28, 28}, make([]float32, 784))},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("Relu", "relu", []string{"x"}, []string{"y"})},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{1, 1, 28, 28})}})
 	// A map with no positions, for --reduce spatial-mean.
-	write("empty_map.onnx", &onnxpb.GraphProto{Name: "empty",
-		Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
-		Initializer: []*onnxpb.TensorProto{
-			onnxio.Int64Tensor("zero", []int64{1}, []int64{0}),
-			onnxio.Int64Tensor("two", []int64{1}, []int64{2})},
-		Node:   []*onnxpb.NodeProto{onnxio.NewNode("Slice", "cut", []string{"x", "zero", "zero", "two"}, []string{"e"})},
-		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("e", onnxio.Float, []int64{-1, 1, 0, 28})}})
+	write("empty_map.onnx", &onnxbuild.Graph{Name: "empty",
+		Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 1, 28, 28})},
+		Initializers: []*onnxbuild.Tensor{
+			onnxbuild.Int64Tensor("zero", []int64{1}, []int64{0}),
+			onnxbuild.Int64Tensor("two", []int64{1}, []int64{2})},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Slice", "cut", []string{"x", "zero", "zero", "two"}, []string{"e"})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("e", onnxio.Float, []int64{-1, 1, 0, 28})}})
 
 	x := make([]float32, 2*16*256*256)
 	for i := range x {

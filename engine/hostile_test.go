@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // budgetTest is the memory budget of the hostile-model tests.
@@ -57,18 +58,18 @@ func TestHostileMemoryBombs(t *testing.T) {
 	}{
 		{"Conv pads", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			init("w", []int64{1, 1, 3, 3}, w).
-			node("Conv", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("pads", 100000, 100000, 100000, 100000))},
+			node("Conv", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("pads", 100000, 100000, 100000, 100000))},
 		{"Conv channels", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			init("w", []int64{1 << 20, 1, 1, 1}, make([]float32, 1<<20)).
-			node("Conv", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("pads", 1000, 1000, 1000, 1000))},
+			node("Conv", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("pads", 1000, 1000, 1000, 1000))},
 		{"ConvTranspose strides", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			init("w", []int64{1, 1, 3, 3}, w).
-			node("ConvTranspose", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("strides", 100000, 100000))},
+			node("ConvTranspose", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("strides", 100000, 100000))},
 		{"ConvTranspose output_shape", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			init("w", []int64{1, 1, 3, 3}, w).
-			node("ConvTranspose", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("output_shape", 1<<19, 1<<19))},
+			node("ConvTranspose", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("output_shape", 1<<19, 1<<19))},
 		{"MaxPool pads", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
-			node("MaxPool", []string{"x"}, []string{"y"}, onnxio.AttrInts("kernel_shape", 1, 1), onnxio.AttrInts("pads", 100000, 100000, 100000, 100000))},
+			node("MaxPool", []string{"x"}, []string{"y"}, onnxbuild.AttrInts("kernel_shape", 1, 1), onnxbuild.AttrInts("pads", 100000, 100000, 100000, 100000))},
 		{"broadcast Add", (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			init("a", []int64{1 << 16, 1, 1, 1}, make([]float32, 1<<16)).
 			init("b", []int64{1, 1 << 16, 1, 1}, make([]float32, 1<<16)).
@@ -80,7 +81,7 @@ func TestHostileMemoryBombs(t *testing.T) {
 		{"ReduceSum of an empty tensor", (&graph{opset: 14, outs: []string{"y"}}).input("x", onnxio.Float, 1, 1, 4, 4).
 			initInt("zero", []int64{1}, []int64{0}).initInt("shape", []int64{2}, []int64{1 << 40, 0}).initInt("ax", []int64{1}, []int64{1}).
 			node("Slice", []string{"x", "zero", "zero", "zero"}, []string{"e"}).
-			node("Reshape", []string{"e", "shape"}, []string{"r"}, onnxio.AttrInt("allowzero", 1)).
+			node("Reshape", []string{"e", "shape"}, []string{"r"}, onnxbuild.AttrInt("allowzero", 1)).
 			node("ReduceSum", []string{"r", "ax"}, []string{"y"})},
 	}
 	for _, tc := range cases {
@@ -109,7 +110,7 @@ func TestWrappedReshapeRefused(t *testing.T) {
 		g := (&graph{opset: 14, outs: []string{"y"}}).input("x", onnxio.Float, 1, 4).
 			initInt("shape", []int64{3}, []int64{1 << 62, 4, 0}).
 			init("empty", []int64{0}, nil).
-			node("Reshape", []string{"empty", "shape"}, []string{"r"}, onnxio.AttrInt("allowzero", 1)).
+			node("Reshape", []string{"empty", "shape"}, []string{"r"}, onnxbuild.AttrInt("allowzero", 1)).
 			node("Softmax", []string{"r"}, []string{"s"})
 		if used {
 			return g.node("Relu", []string{"x"}, []string{"y"}).node("Add", []string{"s", "s"}, []string{"y2"})
@@ -140,7 +141,7 @@ func TestCancelStopsLongConv(t *testing.T) {
 	// several seconds on one core.
 	g := (&graph{opset: 13, outs: []string{"y"}}).input("x", onnxio.Float, 1, 64, 512, 512).
 		init("w", []int64{64, 64, 3, 3}, make([]float32, 64*64*9)).
-		node("Conv", []string{"x", "w"}, []string{"y"}, onnxio.AttrInts("pads", 1, 1, 1, 1))
+		node("Conv", []string{"x", "w"}, []string{"y"}, onnxbuild.AttrInts("pads", 1, 1, 1, 1))
 	p, err := Prepare(g.model(t), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func TestInputWithDefault(t *testing.T) {
 		init("x", []int64{1, 2}, []float32{1, 2}).
 		node("Add", []string{"x", "x"}, []string{"y"})
 	m := g.model(t)
-	if len(m.Inputs) != 1 || m.Inputs[0].GetName() != "x" {
+	if len(m.Inputs) != 1 || m.Inputs[0].Name() != "x" {
 		t.Fatalf("inputs %v, want x", m.Inputs)
 	}
 	p, err := Prepare(m, Options{})

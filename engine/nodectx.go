@@ -5,14 +5,13 @@ import (
 	"sort"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // nodeCtx is what an operator's prepare function sees: the node, its
 // attributes (each read one is marked used) and the constant inputs.
 type nodeCtx struct {
 	p     *Program
-	n     *onnxpb.NodeProto
+	n     *onnxio.Node
 	nd    *node
 	opset int64
 	attrs onnxio.Attributes
@@ -87,7 +86,7 @@ func (c *nodeCtx) tensorAttr(name string) *Tensor {
 
 // unsupported builds the UnsupportedError for this node.
 func (c *nodeCtx) unsupported(attr, format string, args ...any) error {
-	return &onnxio.UnsupportedError{Op: c.nd.op, Domain: c.n.GetDomain(), Node: c.nd.name, Opset: c.opset, Attr: attr, Msg: fmt.Sprintf(format, args...)}
+	return &onnxio.UnsupportedError{Op: c.nd.op, Domain: c.n.Domain(), Node: c.nd.name, Opset: c.opset, Attr: attr, Msg: fmt.Sprintf(format, args...)}
 }
 
 // invalid is a malformed-model error for this node.
@@ -146,9 +145,9 @@ func (c *nodeCtx) needInputs(lo, hi int) error {
 
 // prepareNode finds the operator and prepares its kernel.
 func prepareNode(c *nodeCtx) (kernel, error) {
-	dom := onnxio.NormalizeDomain(c.n.GetDomain())
+	dom := onnxio.NormalizeDomain(c.n.Domain())
 	if dom != "" {
-		return nil, c.unsupported("", "operator domain %q is not supported", c.n.GetDomain())
+		return nil, c.unsupported("", "operator domain %q is not supported", c.n.Domain())
 	}
 	def, ok := ops[c.nd.op]
 	if !ok {

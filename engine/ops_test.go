@@ -10,45 +10,45 @@ import (
 	"testing"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // graph is a small model under construction for tests.
 type graph struct {
 	opset  int64
-	nodes  []*onnxpb.NodeProto
-	inits  []*onnxpb.TensorProto
-	inputs []*onnxpb.ValueInfoProto
+	nodes  []*onnxbuild.Node
+	inits  []*onnxbuild.Tensor
+	inputs []*onnxbuild.Value
 	outs   []string
 }
 
 func (g *graph) input(name string, dt onnxio.DType, dims ...int64) *graph {
-	g.inputs = append(g.inputs, onnxio.ValueInfo(name, dt, dims))
+	g.inputs = append(g.inputs, onnxbuild.ValueInfo(name, dt, dims))
 	return g
 }
 
 func (g *graph) init(name string, dims []int64, data []float32) *graph {
-	g.inits = append(g.inits, onnxio.FloatTensor(name, dims, data))
+	g.inits = append(g.inits, onnxbuild.FloatTensor(name, dims, data))
 	return g
 }
 
 func (g *graph) initInt(name string, dims []int64, data []int64) *graph {
-	g.inits = append(g.inits, onnxio.Int64Tensor(name, dims, data))
+	g.inits = append(g.inits, onnxbuild.Int64Tensor(name, dims, data))
 	return g
 }
 
-func (g *graph) node(op string, in, out []string, attrs ...*onnxpb.AttributeProto) *graph {
-	g.nodes = append(g.nodes, onnxio.NewNode(op, "n"+string(rune('A'+len(g.nodes))), in, out, attrs...))
+func (g *graph) node(op string, in, out []string, attrs ...*onnxbuild.Attr) *graph {
+	g.nodes = append(g.nodes, onnxbuild.NewNode(op, "n"+string(rune('A'+len(g.nodes))), in, out, attrs...))
 	return g
 }
 
 func (g *graph) model(t testing.TB) *onnxio.Model {
 	t.Helper()
-	gp := &onnxpb.GraphProto{Name: "test", Node: g.nodes, Initializer: g.inits, Input: g.inputs}
+	gp := &onnxbuild.Graph{Name: "test", Nodes: g.nodes, Initializers: g.inits, Inputs: g.inputs}
 	for _, o := range g.outs {
-		gp.Output = append(gp.Output, &onnxpb.ValueInfoProto{Name: o, Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{ElemType: 1}}}})
+		gp.Outputs = append(gp.Outputs, &onnxbuild.Value{Name: o, DType: onnxio.Float, NoShape: true})
 	}
-	m, err := onnxio.FromProto(onnxio.NewModel(gp, g.opset, "engine test"), "")
+	m, err := onnxbuild.NewModel(gp, g.opset, "engine test").Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func (g *graph) prepare(t testing.TB) *Program {
 }
 
 // runOne prepares a one-node graph "op(x, extra inits...) → y" and runs it.
-func runOne(t *testing.T, opset int64, op string, x *Tensor, inits []*onnxpb.TensorProto, attrs ...*onnxpb.AttributeProto) *Tensor {
+func runOne(t *testing.T, opset int64, op string, x *Tensor, inits []*onnxbuild.Tensor, attrs ...*onnxbuild.Attr) *Tensor {
 	t.Helper()
 	dims := make([]int64, len(x.Shape))
 	for i, d := range x.Shape {
@@ -129,71 +129,71 @@ func seq(n int) []float32 {
 
 func TestConvHandComputed(t *testing.T) {
 	x := NewFloat([]int{1, 1, 3, 3}, seq(9)) // [1 2 3; 4 5 6; 7 8 9]
-	w := onnxio.FloatTensor("w", []int64{1, 1, 2, 2}, []float32{1, 1, 1, 1})
-	b := onnxio.FloatTensor("b", []int64{1}, []float32{1})
+	w := onnxbuild.FloatTensor("w", []int64{1, 1, 2, 2}, []float32{1, 1, 1, 1})
+	b := onnxbuild.FloatTensor("b", []int64{1}, []float32{1})
 	// 2×2 box sums + 1.
-	expectF(t, "valid", runOne(t, 13, "Conv", x, []*onnxpb.TensorProto{w, b}), []int{1, 1, 2, 2}, []float32{13, 17, 25, 29})
+	expectF(t, "valid", runOne(t, 13, "Conv", x, []*onnxbuild.Tensor{w, b}), []int{1, 1, 2, 2}, []float32{13, 17, 25, 29})
 	// pads 1, stride 2: windows at (−1,−1), (−1,1), (1,−1), (1,1).
-	expectF(t, "pad+stride", runOne(t, 13, "Conv", x, []*onnxpb.TensorProto{w, b},
-		onnxio.AttrInts("pads", 1, 1, 1, 1), onnxio.AttrInts("strides", 2, 2)), []int{1, 1, 2, 2}, []float32{2, 6, 12, 29})
+	expectF(t, "pad+stride", runOne(t, 13, "Conv", x, []*onnxbuild.Tensor{w, b},
+		onnxbuild.AttrInts("pads", 1, 1, 1, 1), onnxbuild.AttrInts("strides", 2, 2)), []int{1, 1, 2, 2}, []float32{2, 6, 12, 29})
 	// groups: channel 0 ×2, channel 1 ×3.
 	x2 := NewFloat([]int{1, 2, 1, 2}, []float32{1, 2, 3, 4})
-	wg := onnxio.FloatTensor("w", []int64{2, 1, 1, 1}, []float32{2, 3})
-	expectF(t, "groups", runOne(t, 13, "Conv", x2, []*onnxpb.TensorProto{wg}, onnxio.AttrInt("group", 2)), []int{1, 2, 1, 2}, []float32{2, 4, 9, 12})
+	wg := onnxbuild.FloatTensor("w", []int64{2, 1, 1, 1}, []float32{2, 3})
+	expectF(t, "groups", runOne(t, 13, "Conv", x2, []*onnxbuild.Tensor{wg}, onnxbuild.AttrInt("group", 2)), []int{1, 2, 1, 2}, []float32{2, 4, 9, 12})
 	// 1-D SAME_UPPER, kernel 2: total pad 1 goes at the end.
 	x1 := NewFloat([]int{1, 1, 3}, []float32{1, 2, 3})
-	w1 := onnxio.FloatTensor("w", []int64{1, 1, 2}, []float32{1, 1})
-	expectF(t, "same_upper", runOne(t, 13, "Conv", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 3}, []float32{3, 5, 3})
-	expectF(t, "same_lower", runOne(t, 13, "Conv", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrString("auto_pad", "SAME_LOWER")), []int{1, 1, 3}, []float32{1, 3, 5})
+	w1 := onnxbuild.FloatTensor("w", []int64{1, 1, 2}, []float32{1, 1})
+	expectF(t, "same_upper", runOne(t, 13, "Conv", x1, []*onnxbuild.Tensor{w1}, onnxbuild.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 3}, []float32{3, 5, 3})
+	expectF(t, "same_lower", runOne(t, 13, "Conv", x1, []*onnxbuild.Tensor{w1}, onnxbuild.AttrString("auto_pad", "SAME_LOWER")), []int{1, 1, 3}, []float32{1, 3, 5})
 	// dilation 2: x[i] + x[i+2].
 	x5 := NewFloat([]int{1, 1, 5}, seq(5))
-	expectF(t, "dilation", runOne(t, 13, "Conv", x5, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("dilations", 2)), []int{1, 1, 3}, []float32{4, 6, 8})
+	expectF(t, "dilation", runOne(t, 13, "Conv", x5, []*onnxbuild.Tensor{w1}, onnxbuild.AttrInts("dilations", 2)), []int{1, 1, 3}, []float32{4, 6, 8})
 }
 
 func TestConvTransposeHandComputed(t *testing.T) {
 	// x = [1 2], kernel [1 1 1], stride 2: 1·[1 1 1 0 0] + 2·[0 0 1 1 1].
 	x := NewFloat([]int{1, 1, 2}, []float32{1, 2})
-	w := onnxio.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
-	expectF(t, "stride 2", runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{w}, onnxio.AttrInts("strides", 2)), []int{1, 1, 5}, []float32{1, 1, 3, 2, 2})
+	w := onnxbuild.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
+	expectF(t, "stride 2", runOne(t, 13, "ConvTranspose", x, []*onnxbuild.Tensor{w}, onnxbuild.AttrInts("strides", 2)), []int{1, 1, 5}, []float32{1, 1, 3, 2, 2})
 	// pads 1,1 crop one value at each end; output_padding adds one at the end.
-	expectF(t, "pads", runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{w}, onnxio.AttrInts("strides", 2), onnxio.AttrInts("pads", 1, 1)), []int{1, 1, 3}, []float32{1, 3, 2})
-	expectF(t, "output_padding", runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{w}, onnxio.AttrInts("strides", 2), onnxio.AttrInts("output_padding", 1)), []int{1, 1, 6}, []float32{1, 1, 3, 2, 2, 0})
+	expectF(t, "pads", runOne(t, 13, "ConvTranspose", x, []*onnxbuild.Tensor{w}, onnxbuild.AttrInts("strides", 2), onnxbuild.AttrInts("pads", 1, 1)), []int{1, 1, 3}, []float32{1, 3, 2})
+	expectF(t, "output_padding", runOne(t, 13, "ConvTranspose", x, []*onnxbuild.Tensor{w}, onnxbuild.AttrInts("strides", 2), onnxbuild.AttrInts("output_padding", 1)), []int{1, 1, 6}, []float32{1, 1, 3, 2, 2, 0})
 }
 
 func TestPoolingHandComputed(t *testing.T) {
 	x := NewFloat([]int{1, 1, 5}, seq(5)) // [1 2 3 4 5]
-	k2s2 := []*onnxpb.AttributeProto{onnxio.AttrInts("kernel_shape", 2), onnxio.AttrInts("strides", 2)}
+	k2s2 := []*onnxbuild.Attr{onnxbuild.AttrInts("kernel_shape", 2), onnxbuild.AttrInts("strides", 2)}
 	expectF(t, "max floor", runOne(t, 13, "MaxPool", x, nil, k2s2...), []int{1, 1, 2}, []float32{2, 4})
-	ceil := append(k2s2, onnxio.AttrInt("ceil_mode", 1))
+	ceil := append(k2s2, onnxbuild.AttrInt("ceil_mode", 1))
 	expectF(t, "max ceil", runOne(t, 13, "MaxPool", x, nil, ceil...), []int{1, 1, 3}, []float32{2, 4, 5})
 	expectF(t, "avg ceil", runOne(t, 13, "AveragePool", x, nil, ceil...), []int{1, 1, 3}, []float32{1.5, 3.5, 5})
 	// kernel 3, stride 2, pads 1: padded [0 1 2 3 4 5 0].
-	k3 := []*onnxpb.AttributeProto{onnxio.AttrInts("kernel_shape", 3), onnxio.AttrInts("strides", 2), onnxio.AttrInts("pads", 1, 1)}
+	k3 := []*onnxbuild.Attr{onnxbuild.AttrInts("kernel_shape", 3), onnxbuild.AttrInts("strides", 2), onnxbuild.AttrInts("pads", 1, 1)}
 	expectF(t, "avg exclude pad", runOne(t, 13, "AveragePool", x, nil, k3...), []int{1, 1, 3}, []float32{1.5, 3, 4.5})
-	expectF(t, "avg include pad", runOne(t, 13, "AveragePool", x, nil, append(k3, onnxio.AttrInt("count_include_pad", 1))...), []int{1, 1, 3}, []float32{1, 3, 3})
+	expectF(t, "avg include pad", runOne(t, 13, "AveragePool", x, nil, append(k3, onnxbuild.AttrInt("count_include_pad", 1))...), []int{1, 1, 3}, []float32{1, 3, 3})
 	expectF(t, "max pad", runOne(t, 13, "MaxPool", NewFloat([]int{1, 1, 5}, []float32{-1, -2, -3, -4, -5}), nil, k3...), []int{1, 1, 3}, []float32{-1, -2, -4})
 	// dilation 2, kernel 2: max(x[i], x[i+2]).
-	expectF(t, "max dilation", runOne(t, 13, "MaxPool", x, nil, onnxio.AttrInts("kernel_shape", 2), onnxio.AttrInts("dilations", 2)), []int{1, 1, 3}, []float32{3, 4, 5})
+	expectF(t, "max dilation", runOne(t, 13, "MaxPool", x, nil, onnxbuild.AttrInts("kernel_shape", 2), onnxbuild.AttrInts("dilations", 2)), []int{1, 1, 3}, []float32{3, 4, 5})
 	x2 := NewFloat([]int{1, 2, 2, 2}, []float32{1, 2, 3, 4, -1, -5, 0, 2})
 	expectF(t, "global avg", runOne(t, 13, "GlobalAveragePool", x2, nil), []int{1, 2, 1, 1}, []float32{2.5, -1})
 	expectF(t, "global max", runOne(t, 13, "GlobalMaxPool", x2, nil), []int{1, 2, 1, 1}, []float32{4, 2})
-	expectF(t, "2x2 max", runOne(t, 13, "MaxPool", NewFloat([]int{1, 1, 2, 4}, []float32{1, 5, 2, 0, 3, 4, 8, 1}), nil, onnxio.AttrInts("kernel_shape", 2, 2), onnxio.AttrInts("strides", 2, 2)), []int{1, 1, 1, 2}, []float32{5, 8})
+	expectF(t, "2x2 max", runOne(t, 13, "MaxPool", NewFloat([]int{1, 1, 2, 4}, []float32{1, 5, 2, 0, 3, 4, 8, 1}), nil, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2)), []int{1, 1, 1, 2}, []float32{5, 8})
 }
 
 func TestNormalisationHandComputed(t *testing.T) {
 	x := NewFloat([]int{1, 2, 2}, []float32{1, 3, 10, 20})
 	// BatchNorm: channel 0 (mean 2, var 4, scale 2, bias 1): 2·(x−2)/2+1;
 	// channel 1 (mean 0, var 1, scale 1, bias 0) with ε = 0.
-	bn := []*onnxpb.TensorProto{
-		onnxio.FloatTensor("s", []int64{2}, []float32{2, 1}), onnxio.FloatTensor("b", []int64{2}, []float32{1, 0}),
-		onnxio.FloatTensor("m", []int64{2}, []float32{2, 0}), onnxio.FloatTensor("v", []int64{2}, []float32{4, 1}),
+	bn := []*onnxbuild.Tensor{
+		onnxbuild.FloatTensor("s", []int64{2}, []float32{2, 1}), onnxbuild.FloatTensor("b", []int64{2}, []float32{1, 0}),
+		onnxbuild.FloatTensor("m", []int64{2}, []float32{2, 0}), onnxbuild.FloatTensor("v", []int64{2}, []float32{4, 1}),
 	}
-	expectF(t, "batchnorm", runOne(t, 15, "BatchNormalization", x, bn, onnxio.AttrFloat("epsilon", 0)), []int{1, 2, 2}, []float32{0, 2, 10, 20})
+	expectF(t, "batchnorm", runOne(t, 15, "BatchNormalization", x, bn, onnxbuild.AttrFloat("epsilon", 0)), []int{1, 2, 2}, []float32{0, 2, 10, 20})
 	// InstanceNorm: channel 0 [1 3] → [−1 1]; channel 1 [10 20] → [−1 1]; then ×[1 2] + [0 5].
-	in := []*onnxpb.TensorProto{onnxio.FloatTensor("s", []int64{2}, []float32{1, 2}), onnxio.FloatTensor("b", []int64{2}, []float32{0, 5})}
-	expectF(t, "instancenorm", runOne(t, 13, "InstanceNormalization", x, in, onnxio.AttrFloat("epsilon", 0)), []int{1, 2, 2}, []float32{-1, 1, 3, 7})
+	in := []*onnxbuild.Tensor{onnxbuild.FloatTensor("s", []int64{2}, []float32{1, 2}), onnxbuild.FloatTensor("b", []int64{2}, []float32{0, 5})}
+	expectF(t, "instancenorm", runOne(t, 13, "InstanceNormalization", x, in, onnxbuild.AttrFloat("epsilon", 0)), []int{1, 2, 2}, []float32{-1, 1, 3, 7})
 	// LRN size 3 over 2 channels at position 0: x0/(1 + 1/3·(1+100))^1.
-	lrnOut := runOne(t, 13, "LRN", x, nil, onnxio.AttrInt("size", 3), onnxio.AttrFloat("alpha", 1), onnxio.AttrFloat("beta", 1), onnxio.AttrFloat("bias", 1))
+	lrnOut := runOne(t, 13, "LRN", x, nil, onnxbuild.AttrInt("size", 3), onnxbuild.AttrFloat("alpha", 1), onnxbuild.AttrFloat("beta", 1), onnxbuild.AttrFloat("bias", 1))
 	expectF(t, "lrn", lrnOut, []int{1, 2, 2}, []float32{1 / (1 + 101.0/3), 3 / (1 + 409.0/3), 10 / (1 + 101.0/3), 20 / (1 + 409.0/3)})
 }
 
@@ -201,49 +201,49 @@ func TestSoftmaxAxisSemantics(t *testing.T) {
 	l3 := float32(math.Log(3))
 	x := NewFloat([]int{1, 2, 2}, []float32{0, 0, l3, 0})
 	// Opset 13: along axis 1 only → columns [0 ln3] and [0 0].
-	expectF(t, "softmax-13", runOne(t, 13, "Softmax", x, nil, onnxio.AttrInt("axis", 1)), []int{1, 2, 2}, []float32{0.25, 0.5, 0.75, 0.5})
+	expectF(t, "softmax-13", runOne(t, 13, "Softmax", x, nil, onnxbuild.AttrInt("axis", 1)), []int{1, 2, 2}, []float32{0.25, 0.5, 0.75, 0.5})
 	// Opset 11: coerced to 1×4 → exp [1 1 3 1]/6.
-	expectF(t, "softmax-11", runOne(t, 11, "Softmax", x, nil, onnxio.AttrInt("axis", 1)), []int{1, 2, 2}, []float32{1.0 / 6, 1.0 / 6, 0.5, 1.0 / 6})
+	expectF(t, "softmax-11", runOne(t, 11, "Softmax", x, nil, onnxbuild.AttrInt("axis", 1)), []int{1, 2, 2}, []float32{1.0 / 6, 1.0 / 6, 0.5, 1.0 / 6})
 	ls := runOne(t, 13, "LogSoftmax", x, nil)
 	expectF(t, "logsoftmax default axis -1", ls, []int{1, 2, 2}, []float32{float32(math.Log(0.5)), float32(math.Log(0.5)), float32(math.Log(0.75)), float32(math.Log(0.25))})
 }
 
 func TestElementwiseHandComputed(t *testing.T) {
 	x := NewFloat([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
-	row := onnxio.FloatTensor("r", []int64{3}, []float32{10, 20, 30})
-	expectF(t, "add row", runOne(t, 13, "Add", x, []*onnxpb.TensorProto{row}), []int{2, 3}, []float32{11, 22, 33, 14, 25, 36})
-	col := onnxio.FloatTensor("c", []int64{2, 1}, []float32{1, 2})
-	expectF(t, "div col", runOne(t, 13, "Div", x, []*onnxpb.TensorProto{col}), []int{2, 3}, []float32{1, 2, 3, 2, 2.5, 3})
+	row := onnxbuild.FloatTensor("r", []int64{3}, []float32{10, 20, 30})
+	expectF(t, "add row", runOne(t, 13, "Add", x, []*onnxbuild.Tensor{row}), []int{2, 3}, []float32{11, 22, 33, 14, 25, 36})
+	col := onnxbuild.FloatTensor("c", []int64{2, 1}, []float32{1, 2})
+	expectF(t, "div col", runOne(t, 13, "Div", x, []*onnxbuild.Tensor{col}), []int{2, 3}, []float32{1, 2, 3, 2, 2.5, 3})
 	// Opset 6 legacy broadcast with axis 0: B [2] lines up with A's axis 0.
-	b2 := onnxio.FloatTensor("b", []int64{2}, []float32{100, 200})
-	expectF(t, "legacy axis", runOne(t, 6, "Sub", x, []*onnxpb.TensorProto{b2}, onnxio.AttrInt("broadcast", 1), onnxio.AttrInt("axis", 0)), []int{2, 3}, []float32{-99, -98, -97, -196, -195, -194})
-	expectF(t, "pow", runOne(t, 13, "Pow", x, []*onnxpb.TensorProto{onnxio.FloatTensor("e", nil, []float32{2})}), []int{2, 3}, []float32{1, 4, 9, 16, 25, 36})
+	b2 := onnxbuild.FloatTensor("b", []int64{2}, []float32{100, 200})
+	expectF(t, "legacy axis", runOne(t, 6, "Sub", x, []*onnxbuild.Tensor{b2}, onnxbuild.AttrInt("broadcast", 1), onnxbuild.AttrInt("axis", 0)), []int{2, 3}, []float32{-99, -98, -97, -196, -195, -194})
+	expectF(t, "pow", runOne(t, 13, "Pow", x, []*onnxbuild.Tensor{onnxbuild.FloatTensor("e", nil, []float32{2})}), []int{2, 3}, []float32{1, 4, 9, 16, 25, 36})
 	v := NewFloat([]int{4}, []float32{-2, -0.5, 0.5, 2})
-	expectF(t, "clip attr", runOne(t, 6, "Clip", v, nil, onnxio.AttrFloat("min", -1), onnxio.AttrFloat("max", 1)), []int{4}, []float32{-1, -0.5, 0.5, 1})
-	expectF(t, "clip input", runOne(t, 13, "Clip", v, []*onnxpb.TensorProto{onnxio.FloatTensor("lo", nil, []float32{0}), nil}), []int{4}, []float32{0, 0, 0.5, 2})
-	expectF(t, "leakyrelu", runOne(t, 13, "LeakyRelu", v, nil, onnxio.AttrFloat("alpha", 0.1)), []int{4}, []float32{-0.2, -0.05, 0.5, 2})
+	expectF(t, "clip attr", runOne(t, 6, "Clip", v, nil, onnxbuild.AttrFloat("min", -1), onnxbuild.AttrFloat("max", 1)), []int{4}, []float32{-1, -0.5, 0.5, 1})
+	expectF(t, "clip input", runOne(t, 13, "Clip", v, []*onnxbuild.Tensor{onnxbuild.FloatTensor("lo", nil, []float32{0}), nil}), []int{4}, []float32{0, 0, 0.5, 2})
+	expectF(t, "leakyrelu", runOne(t, 13, "LeakyRelu", v, nil, onnxbuild.AttrFloat("alpha", 0.1)), []int{4}, []float32{-0.2, -0.05, 0.5, 2})
 	expectF(t, "hardsigmoid", runOne(t, 13, "HardSigmoid", v, nil), []int{4}, []float32{0.1, 0.4, 0.6, 0.9})
 	expectF(t, "softsign", runOne(t, 13, "Softsign", v, nil), []int{4}, []float32{-2.0 / 3, -1.0 / 3, 1.0 / 3, 2.0 / 3})
-	expectF(t, "prelu", runOne(t, 13, "PRelu", v, []*onnxpb.TensorProto{onnxio.FloatTensor("s", []int64{1}, []float32{0.5})}), []int{4}, []float32{-1, -0.25, 0.5, 2})
+	expectF(t, "prelu", runOne(t, 13, "PRelu", v, []*onnxbuild.Tensor{onnxbuild.FloatTensor("s", []int64{1}, []float32{0.5})}), []int{4}, []float32{-1, -0.25, 0.5, 2})
 	expectF(t, "elu", runOne(t, 13, "Elu", v, nil), []int{4}, []float32{float32(math.Expm1(-2)), float32(math.Expm1(-0.5)), 0.5, 2})
 	expectF(t, "erf", runOne(t, 13, "Erf", v, nil), []int{4}, []float32{float32(math.Erf(-2)), float32(math.Erf(-0.5)), float32(math.Erf(0.5)), float32(math.Erf(2))})
-	mx := runOne(t, 13, "Max", x, []*onnxpb.TensorProto{onnxio.FloatTensor("m", []int64{3}, []float32{3, 3, 3})})
+	mx := runOne(t, 13, "Max", x, []*onnxbuild.Tensor{onnxbuild.FloatTensor("m", []int64{3}, []float32{3, 3, 3})})
 	expectF(t, "max", mx, []int{2, 3}, []float32{3, 3, 3, 4, 5, 6})
-	mean := runOne(t, 13, "Mean", x, []*onnxpb.TensorProto{onnxio.FloatTensor("m", []int64{1}, []float32{1})})
+	mean := runOne(t, 13, "Mean", x, []*onnxbuild.Tensor{onnxbuild.FloatTensor("m", []int64{1}, []float32{1})})
 	expectF(t, "mean", mean, []int{2, 3}, []float32{1, 1.5, 2, 2.5, 3, 3.5})
 }
 
 func TestLinearAlgebraHandComputed(t *testing.T) {
 	x := NewFloat([]int{2, 2}, []float32{1, 2, 3, 4})
-	w := onnxio.FloatTensor("w", []int64{2, 2}, []float32{5, 6, 7, 8}) // used as Bᵀ
-	c := onnxio.FloatTensor("c", []int64{2}, []float32{1, -1})
+	w := onnxbuild.FloatTensor("w", []int64{2, 2}, []float32{5, 6, 7, 8}) // used as Bᵀ
+	c := onnxbuild.FloatTensor("c", []int64{2}, []float32{1, -1})
 	// x·wᵀ = [1·5+2·6, 1·7+2·8; 3·5+4·6, 3·7+4·8] = [17 23; 39 53]; 2·that + 0.5·c.
-	expectF(t, "gemm", runOne(t, 13, "Gemm", x, []*onnxpb.TensorProto{w, c}, onnxio.AttrInt("transB", 1), onnxio.AttrFloat("alpha", 2), onnxio.AttrFloat("beta", 0.5)),
+	expectF(t, "gemm", runOne(t, 13, "Gemm", x, []*onnxbuild.Tensor{w, c}, onnxbuild.AttrInt("transB", 1), onnxbuild.AttrFloat("alpha", 2), onnxbuild.AttrFloat("beta", 0.5)),
 		[]int{2, 2}, []float32{34.5, 45.5, 78.5, 105.5})
 	// Batched broadcast MatMul: [2,1,2,2] × [3,2,2] → [2,3,2,2]; b[k] = (k+1)·I.
 	a := NewFloat([]int{2, 1, 2, 2}, []float32{1, 2, 3, 4, 5, 6, 7, 8})
-	bb := onnxio.FloatTensor("b", []int64{3, 2, 2}, []float32{1, 0, 0, 1, 2, 0, 0, 2, 3, 0, 0, 3})
-	got := runOne(t, 13, "MatMul", a, []*onnxpb.TensorProto{bb})
+	bb := onnxbuild.FloatTensor("b", []int64{3, 2, 2}, []float32{1, 0, 0, 1, 2, 0, 0, 2, 3, 0, 0, 3})
+	got := runOne(t, 13, "MatMul", a, []*onnxbuild.Tensor{bb})
 	want := []float32{}
 	for i := 0; i < 2; i++ {
 		for k := 1; k <= 3; k++ {
@@ -255,43 +255,43 @@ func TestLinearAlgebraHandComputed(t *testing.T) {
 	expectF(t, "matmul broadcast", got, []int{2, 3, 2, 2}, want)
 	// 1-D × 2-D: [1 2]·[5 6; 7 8] = [19 22].
 	v := NewFloat([]int{2}, []float32{1, 2})
-	expectF(t, "matmul vector", runOne(t, 13, "MatMul", v, []*onnxpb.TensorProto{onnxio.FloatTensor("b", []int64{2, 2}, []float32{5, 6, 7, 8})}), []int{2}, []float32{19, 22})
+	expectF(t, "matmul vector", runOne(t, 13, "MatMul", v, []*onnxbuild.Tensor{onnxbuild.FloatTensor("b", []int64{2, 2}, []float32{5, 6, 7, 8})}), []int{2}, []float32{19, 22})
 }
 
 func TestShapeOpsHandComputed(t *testing.T) {
 	x := NewFloat([]int{2, 3}, seq(6))
-	expectF(t, "reshape 0,-1", runOne(t, 13, "Reshape", x, []*onnxpb.TensorProto{onnxio.Int64Tensor("s", []int64{3}, []int64{0, -1, 1})}), []int{2, 3, 1}, seq(6))
-	expectF(t, "reshape opset 1 attr", runOne(t, 1, "Reshape", x, nil, onnxio.AttrInts("shape", 3, 2)), []int{3, 2}, seq(6))
+	expectF(t, "reshape 0,-1", runOne(t, 13, "Reshape", x, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("s", []int64{3}, []int64{0, -1, 1})}), []int{2, 3, 1}, seq(6))
+	expectF(t, "reshape opset 1 attr", runOne(t, 1, "Reshape", x, nil, onnxbuild.AttrInts("shape", 3, 2)), []int{3, 2}, seq(6))
 	expectF(t, "transpose", runOne(t, 13, "Transpose", x, nil), []int{3, 2}, []float32{1, 4, 2, 5, 3, 6})
-	expectF(t, "flatten 0", runOne(t, 13, "Flatten", x, nil, onnxio.AttrInt("axis", 0)), []int{1, 6}, seq(6))
-	expectF(t, "unsqueeze attr", runOne(t, 11, "Unsqueeze", x, nil, onnxio.AttrInts("axes", 0, 3)), []int{1, 2, 3, 1}, seq(6))
-	expectF(t, "unsqueeze input", runOne(t, 13, "Unsqueeze", x, []*onnxpb.TensorProto{onnxio.Int64Tensor("a", []int64{1}, []int64{-1})}), []int{2, 3, 1}, seq(6))
+	expectF(t, "flatten 0", runOne(t, 13, "Flatten", x, nil, onnxbuild.AttrInt("axis", 0)), []int{1, 6}, seq(6))
+	expectF(t, "unsqueeze attr", runOne(t, 11, "Unsqueeze", x, nil, onnxbuild.AttrInts("axes", 0, 3)), []int{1, 2, 3, 1}, seq(6))
+	expectF(t, "unsqueeze input", runOne(t, 13, "Unsqueeze", x, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("a", []int64{1}, []int64{-1})}), []int{2, 3, 1}, seq(6))
 	expectF(t, "squeeze all", runOne(t, 13, "Squeeze", NewFloat([]int{1, 3, 1}, seq(3)), nil), []int{3}, seq(3))
-	expectF(t, "slice step -1", runOne(t, 13, "Slice", x, []*onnxpb.TensorProto{
-		onnxio.Int64Tensor("st", []int64{1}, []int64{-1}), onnxio.Int64Tensor("en", []int64{1}, []int64{math.MinInt64}),
-		onnxio.Int64Tensor("ax", []int64{1}, []int64{1}), onnxio.Int64Tensor("sp", []int64{1}, []int64{-2})}), []int{2, 2}, []float32{3, 1, 6, 4})
-	expectF(t, "slice opset 1", runOne(t, 1, "Slice", x, nil, onnxio.AttrInts("starts", 1), onnxio.AttrInts("ends", 100), onnxio.AttrInts("axes", 1)), []int{2, 2}, []float32{2, 3, 5, 6})
-	expectF(t, "gather negative", runOne(t, 13, "Gather", x, []*onnxpb.TensorProto{onnxio.Int64Tensor("i", []int64{2}, []int64{-1, 0})}, onnxio.AttrInt("axis", 1)), []int{2, 2}, []float32{3, 1, 6, 4})
-	expectF(t, "tile", runOne(t, 13, "Tile", NewFloat([]int{1, 2}, []float32{1, 2}), []*onnxpb.TensorProto{onnxio.Int64Tensor("r", []int64{2}, []int64{2, 2})}), []int{2, 4}, []float32{1, 2, 1, 2, 1, 2, 1, 2})
-	expectF(t, "expand", runOne(t, 13, "Expand", NewFloat([]int{2, 1}, []float32{1, 2}), []*onnxpb.TensorProto{onnxio.Int64Tensor("s", []int64{2}, []int64{2, 3})}), []int{2, 3}, []float32{1, 1, 1, 2, 2, 2})
+	expectF(t, "slice step -1", runOne(t, 13, "Slice", x, []*onnxbuild.Tensor{
+		onnxbuild.Int64Tensor("st", []int64{1}, []int64{-1}), onnxbuild.Int64Tensor("en", []int64{1}, []int64{math.MinInt64}),
+		onnxbuild.Int64Tensor("ax", []int64{1}, []int64{1}), onnxbuild.Int64Tensor("sp", []int64{1}, []int64{-2})}), []int{2, 2}, []float32{3, 1, 6, 4})
+	expectF(t, "slice opset 1", runOne(t, 1, "Slice", x, nil, onnxbuild.AttrInts("starts", 1), onnxbuild.AttrInts("ends", 100), onnxbuild.AttrInts("axes", 1)), []int{2, 2}, []float32{2, 3, 5, 6})
+	expectF(t, "gather negative", runOne(t, 13, "Gather", x, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("i", []int64{2}, []int64{-1, 0})}, onnxbuild.AttrInt("axis", 1)), []int{2, 2}, []float32{3, 1, 6, 4})
+	expectF(t, "tile", runOne(t, 13, "Tile", NewFloat([]int{1, 2}, []float32{1, 2}), []*onnxbuild.Tensor{onnxbuild.Int64Tensor("r", []int64{2}, []int64{2, 2})}), []int{2, 4}, []float32{1, 2, 1, 2, 1, 2, 1, 2})
+	expectF(t, "expand", runOne(t, 13, "Expand", NewFloat([]int{2, 1}, []float32{1, 2}), []*onnxbuild.Tensor{onnxbuild.Int64Tensor("s", []int64{2}, []int64{2, 3})}), []int{2, 3}, []float32{1, 1, 1, 2, 2, 2})
 	p1 := NewFloat([]int{1, 3}, []float32{1, 2, 3})
-	expectF(t, "pad reflect", runOne(t, 13, "Pad", p1, []*onnxpb.TensorProto{onnxio.Int64Tensor("p", []int64{4}, []int64{0, 2, 0, 1})}, onnxio.AttrString("mode", "reflect")), []int{1, 6}, []float32{3, 2, 1, 2, 3, 2})
-	expectF(t, "pad edge", runOne(t, 13, "Pad", p1, []*onnxpb.TensorProto{onnxio.Int64Tensor("p", []int64{4}, []int64{0, 2, 0, 1})}, onnxio.AttrString("mode", "edge")), []int{1, 6}, []float32{1, 1, 1, 2, 3, 3})
-	expectF(t, "pad constant attr", runOne(t, 2, "Pad", p1, nil, onnxio.AttrInts("pads", 1, 0, 0, 1), onnxio.AttrFloat("value", 9)), []int{2, 4}, []float32{9, 9, 9, 9, 1, 2, 3, 9})
-	expectF(t, "reducemean attr", runOne(t, 13, "ReduceMean", x, nil, onnxio.AttrInts("axes", 1), onnxio.AttrInt("keepdims", 0)), []int{2}, []float32{2, 5})
-	expectF(t, "reducesum input", runOne(t, 13, "ReduceSum", x, []*onnxpb.TensorProto{onnxio.Int64Tensor("a", []int64{1}, []int64{0})}), []int{1, 3}, []float32{5, 7, 9})
-	expectF(t, "reducemax all", runOne(t, 13, "ReduceMax", x, nil, onnxio.AttrInt("keepdims", 0)), nil, []float32{6})
-	expectI(t, "cast", runOne(t, 13, "Cast", NewFloat([]int{3}, []float32{-1.7, 0.2, 2.9}), nil, onnxio.AttrInt("to", int64(onnxio.Int64))), []int{3}, []int64{-1, 0, 2})
-	expectI(t, "shape", runOne(t, 15, "Shape", x, nil, onnxio.AttrInt("start", -1)), []int{1}, []int64{3})
-	expectF(t, "resize nearest", runOne(t, 13, "Resize", NewFloat([]int{1, 1, 1, 2}, []float32{1, 2}), []*onnxpb.TensorProto{nil, onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxio.AttrString("coordinate_transformation_mode", "asymmetric"), onnxio.AttrString("nearest_mode", "floor")), []int{1, 1, 1, 4}, []float32{1, 1, 2, 2})
-	expectF(t, "resize linear align", runOne(t, 13, "Resize", NewFloat([]int{1, 1, 1, 2}, []float32{1, 2}), []*onnxpb.TensorProto{nil, nil, onnxio.Int64Tensor("sz", []int64{4}, []int64{1, 1, 1, 3})}, onnxio.AttrString("mode", "linear"), onnxio.AttrString("coordinate_transformation_mode", "align_corners")), []int{1, 1, 1, 3}, []float32{1, 1.5, 2})
+	expectF(t, "pad reflect", runOne(t, 13, "Pad", p1, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("p", []int64{4}, []int64{0, 2, 0, 1})}, onnxbuild.AttrString("mode", "reflect")), []int{1, 6}, []float32{3, 2, 1, 2, 3, 2})
+	expectF(t, "pad edge", runOne(t, 13, "Pad", p1, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("p", []int64{4}, []int64{0, 2, 0, 1})}, onnxbuild.AttrString("mode", "edge")), []int{1, 6}, []float32{1, 1, 1, 2, 3, 3})
+	expectF(t, "pad constant attr", runOne(t, 2, "Pad", p1, nil, onnxbuild.AttrInts("pads", 1, 0, 0, 1), onnxbuild.AttrFloat("value", 9)), []int{2, 4}, []float32{9, 9, 9, 9, 1, 2, 3, 9})
+	expectF(t, "reducemean attr", runOne(t, 13, "ReduceMean", x, nil, onnxbuild.AttrInts("axes", 1), onnxbuild.AttrInt("keepdims", 0)), []int{2}, []float32{2, 5})
+	expectF(t, "reducesum input", runOne(t, 13, "ReduceSum", x, []*onnxbuild.Tensor{onnxbuild.Int64Tensor("a", []int64{1}, []int64{0})}), []int{1, 3}, []float32{5, 7, 9})
+	expectF(t, "reducemax all", runOne(t, 13, "ReduceMax", x, nil, onnxbuild.AttrInt("keepdims", 0)), nil, []float32{6})
+	expectI(t, "cast", runOne(t, 13, "Cast", NewFloat([]int{3}, []float32{-1.7, 0.2, 2.9}), nil, onnxbuild.AttrInt("to", int64(onnxio.Int64))), []int{3}, []int64{-1, 0, 2})
+	expectI(t, "shape", runOne(t, 15, "Shape", x, nil, onnxbuild.AttrInt("start", -1)), []int{1}, []int64{3})
+	expectF(t, "resize nearest", runOne(t, 13, "Resize", NewFloat([]int{1, 1, 1, 2}, []float32{1, 2}), []*onnxbuild.Tensor{nil, onnxbuild.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxbuild.AttrString("coordinate_transformation_mode", "asymmetric"), onnxbuild.AttrString("nearest_mode", "floor")), []int{1, 1, 1, 4}, []float32{1, 1, 2, 2})
+	expectF(t, "resize linear align", runOne(t, 13, "Resize", NewFloat([]int{1, 1, 1, 2}, []float32{1, 2}), []*onnxbuild.Tensor{nil, nil, onnxbuild.Int64Tensor("sz", []int64{4}, []int64{1, 1, 1, 3})}, onnxbuild.AttrString("mode", "linear"), onnxbuild.AttrString("coordinate_transformation_mode", "align_corners")), []int{1, 1, 1, 3}, []float32{1, 1.5, 2})
 }
 
 func TestSplitConcat(t *testing.T) {
 	g := &graph{opset: 13, outs: []string{"a", "b", "c"}}
 	g.input("x", onnxio.Float, 2, 3).initInt("sp", []int64{2}, []int64{1, 2})
-	g.node("Split", []string{"x", "sp"}, []string{"a", "b"}, onnxio.AttrInt("axis", 1))
-	g.node("Concat", []string{"b", "a"}, []string{"c"}, onnxio.AttrInt("axis", 1))
+	g.node("Split", []string{"x", "sp"}, []string{"a", "b"}, onnxbuild.AttrInt("axis", 1))
+	g.node("Concat", []string{"b", "a"}, []string{"c"}, onnxbuild.AttrInt("axis", 1))
 	out, err := g.prepare(t).Run(context.Background(), map[string]*Tensor{"x": NewFloat([]int{2, 3}, seq(6))}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func TestShapeSubgraphCache(t *testing.T) {
 	g.node("Shape", []string{"x"}, []string{"s"})
 	g.node("Gather", []string{"s", "zero"}, []string{"n"})
 	g.node("Unsqueeze", []string{"n", "ax"}, []string{"n1"})
-	g.node("Concat", []string{"n1", "m1"}, []string{"shape"}, onnxio.AttrInt("axis", 0))
+	g.node("Concat", []string{"n1", "m1"}, []string{"shape"}, onnxbuild.AttrInt("axis", 0))
 	g.node("Reshape", []string{"x", "shape"}, []string{"y"})
 	p := g.prepare(t)
 	static := 0
@@ -409,7 +409,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("unsupported attribute", func(t *testing.T) {
 		g := &graph{opset: 13, outs: []string{"y"}}
-		g.input("x", onnxio.Float, 1, 1, 4, 4).node("Resize", []string{"x", "", "sc"}, []string{"y"}, onnxio.AttrString("mode", "cubic"))
+		g.input("x", onnxio.Float, 1, 1, 4, 4).node("Resize", []string{"x", "", "sc"}, []string{"y"}, onnxbuild.AttrString("mode", "cubic"))
 		g.init("sc", []int64{4}, []float32{1, 1, 2, 2})
 		_, err := Prepare(g.model(t), Options{})
 		var ue *onnxio.UnsupportedError
@@ -417,7 +417,7 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("got %v, want UnsupportedError for attribute mode", err)
 		}
 		g2 := &graph{opset: 13, outs: []string{"y"}}
-		g2.input("x", onnxio.Float, 1, 2).node("Relu", []string{"x"}, []string{"y"}, onnxio.AttrInt("bogus", 1))
+		g2.input("x", onnxio.Float, 1, 2).node("Relu", []string{"x"}, []string{"y"}, onnxbuild.AttrInt("bogus", 1))
 		_, err = Prepare(g2.model(t), Options{})
 		if !errors.As(err, &ue) || ue.Attr != "bogus" {
 			t.Fatalf("got %v, want UnsupportedError for attribute bogus", err)
@@ -505,18 +505,18 @@ func TestResolveAndLimits(t *testing.T) {
 
 func TestExtraOpsHandComputed(t *testing.T) {
 	x := NewFloat([]int{2, 3}, []float32{1, 5, 5, 7, 2, 7})
-	expectI(t, "argmax", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1)), []int{2, 1}, []int64{1, 0})
-	expectI(t, "argmax last", runOne(t, 13, "ArgMax", x, nil, onnxio.AttrInt("axis", 1), onnxio.AttrInt("select_last_index", 1), onnxio.AttrInt("keepdims", 0)), []int{2}, []int64{2, 2})
-	expectI(t, "argmin", runOne(t, 13, "ArgMin", x, nil, onnxio.AttrInt("axis", 0)), []int{1, 3}, []int64{0, 1, 0})
+	expectI(t, "argmax", runOne(t, 13, "ArgMax", x, nil, onnxbuild.AttrInt("axis", 1)), []int{2, 1}, []int64{1, 0})
+	expectI(t, "argmax last", runOne(t, 13, "ArgMax", x, nil, onnxbuild.AttrInt("axis", 1), onnxbuild.AttrInt("select_last_index", 1), onnxbuild.AttrInt("keepdims", 0)), []int{2}, []int64{2, 2})
+	expectI(t, "argmin", runOne(t, 13, "ArgMin", x, nil, onnxbuild.AttrInt("axis", 0)), []int{1, 3}, []int64{0, 1, 0})
 	// DepthToSpace DCR, blocksize 2 on 1×4×1×1 [a b c d] → 1×1×2×2 [a b; c d].
 	d := NewFloat([]int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
-	expectF(t, "depthtospace", runOne(t, 13, "DepthToSpace", d, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
+	expectF(t, "depthtospace", runOne(t, 13, "DepthToSpace", d, nil, onnxbuild.AttrInt("blocksize", 2)), []int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
 	s := NewFloat([]int{1, 1, 2, 2}, []float32{1, 2, 3, 4})
-	expectF(t, "spacetodepth", runOne(t, 13, "SpaceToDepth", s, nil, onnxio.AttrInt("blocksize", 2)), []int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
+	expectF(t, "spacetodepth", runOne(t, 13, "SpaceToDepth", s, nil, onnxbuild.AttrInt("blocksize", 2)), []int{1, 4, 1, 1}, []float32{1, 2, 3, 4})
 	// LayerNorm over the last axis of [1 3] → [−1 1], ×2 + 1.
-	ln := runOne(t, 17, "LayerNormalization", NewFloat([]int{1, 2}, []float32{1, 3}), []*onnxpb.TensorProto{onnxio.FloatTensor("g", []int64{2}, []float32{2, 2}), onnxio.FloatTensor("b", []int64{2}, []float32{1, 1})}, onnxio.AttrFloat("epsilon", 0))
+	ln := runOne(t, 17, "LayerNormalization", NewFloat([]int{1, 2}, []float32{1, 3}), []*onnxbuild.Tensor{onnxbuild.FloatTensor("g", []int64{2}, []float32{2, 2}), onnxbuild.FloatTensor("b", []int64{2}, []float32{1, 1})}, onnxbuild.AttrFloat("epsilon", 0))
 	expectF(t, "layernorm", ln, []int{1, 2}, []float32{-1, 3})
-	expectI(t, "mod", runOne(t, 13, "Mod", NewInt([]int{2}, []int64{-7, 7}), []*onnxpb.TensorProto{onnxio.Int64Tensor("m", []int64{1}, []int64{3})}), []int{2}, []int64{2, 1})
+	expectI(t, "mod", runOne(t, 13, "Mod", NewInt([]int{2}, []int64{-7, 7}), []*onnxbuild.Tensor{onnxbuild.Int64Tensor("m", []int64{1}, []int64{3})}), []int{2}, []int64{2, 1})
 	expectF(t, "sign", runOne(t, 13, "Sign", NewFloat([]int{3}, []float32{-2, 0, 3}), nil), []int{3}, []float32{-1, 0, 1})
 }
 
@@ -528,7 +528,7 @@ func TestShapeCacheAcrossPlans(t *testing.T) {
 	g.input("x", onnxio.Float, -1, 4).initInt("m1", []int64{1}, []int64{-1})
 	g.node("Relu", []string{"x"}, []string{"r"})
 	g.node("Shape", []string{"x"}, []string{"s"})
-	g.node("Concat", []string{"s", "m1"}, []string{"shape"}, onnxio.AttrInt("axis", 0))
+	g.node("Concat", []string{"s", "m1"}, []string{"shape"}, onnxbuild.AttrInt("axis", 0))
 	g.node("Reshape", []string{"r", "shape"}, []string{"y"})
 	p := g.prepare(t)
 	x := NewFloat([]int{2, 4}, seq(8))
@@ -602,12 +602,12 @@ func TestReluFusion(t *testing.T) {
 	}
 	g.init("w", []int64{3, 2, 3, 3}, w).init("b", []int64{3}, []float32{-1, 0, 1})
 	g.init("fw", []int64{4, 3}, []float32{1, -1, 0.5, -2, 1, 0, 0, 3, -1, 1, 1, 1}).init("fb", []int64{4}, []float32{0, -5, 5, 0})
-	g.node("Conv", []string{"x", "w", "b"}, []string{"c"}, onnxio.AttrInts("pads", 1, 1, 1, 1))
+	g.node("Conv", []string{"x", "w", "b"}, []string{"c"}, onnxbuild.AttrInts("pads", 1, 1, 1, 1))
 	g.node("Relu", []string{"c"}, []string{"r1"})
-	g.node("MaxPool", []string{"r1"}, []string{"m"}, onnxio.AttrInts("kernel_shape", 5, 5))
+	g.node("MaxPool", []string{"r1"}, []string{"m"}, onnxbuild.AttrInts("kernel_shape", 5, 5))
 	g.node("Relu", []string{"m"}, []string{"r2"})
 	g.node("Flatten", []string{"r2"}, []string{"f"})
-	g.node("Gemm", []string{"f", "fw", "fb"}, []string{"gm"}, onnxio.AttrInt("transB", 1))
+	g.node("Gemm", []string{"f", "fw", "fb"}, []string{"gm"}, onnxbuild.AttrInt("transB", 1))
 	g.node("Relu", []string{"gm"}, []string{"g3"})
 	g.node("Add", []string{"g3", "fb"}, []string{"ad"})
 	g.node("Relu", []string{"ad"}, []string{"r3"})
@@ -657,33 +657,33 @@ func TestConvTransposeGroupsAndOutputShape(t *testing.T) {
 	for i := range w {
 		w[i] = float32(i%3) - 1
 	}
-	got := runOne(t, 13, "ConvTranspose", x, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{4, 1, 2, 2}, w)}, onnxio.AttrInt("group", 2), onnxio.AttrInts("strides", 2, 2))
+	got := runOne(t, 13, "ConvTranspose", x, []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{4, 1, 2, 2}, w)}, onnxbuild.AttrInt("group", 2), onnxbuild.AttrInts("strides", 2, 2))
 	if !slices.Equal(got.Shape, []int{1, 2, 4, 4}) {
 		t.Fatalf("shape %v", got.Shape)
 	}
 	for g := 0; g < 2; g++ {
 		xg := NewFloat([]int{1, 2, 2, 2}, x.F[g*8:(g+1)*8])
-		wg := onnxio.FloatTensor("w", []int64{2, 1, 2, 2}, w[g*8:(g+1)*8])
-		ref := runOne(t, 13, "ConvTranspose", xg, []*onnxpb.TensorProto{wg}, onnxio.AttrInts("strides", 2, 2))
+		wg := onnxbuild.FloatTensor("w", []int64{2, 1, 2, 2}, w[g*8:(g+1)*8])
+		ref := runOne(t, 13, "ConvTranspose", xg, []*onnxbuild.Tensor{wg}, onnxbuild.AttrInts("strides", 2, 2))
 		expectF(t, fmt.Sprintf("group %d", g), NewFloat([]int{1, 1, 4, 4}, got.F[g*16:(g+1)*16]), ref.Shape, ref.F)
 	}
 	// 1-D: x=[1 2], kernel [1 1 1], stride 2 gives [1 1 3 2 2]; output_shape 3
 	// trims total padding 2 as pads (1, 1) → [1 3 2].
 	x1 := NewFloat([]int{1, 1, 2}, []float32{1, 2})
-	w1 := onnxio.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
-	expectF(t, "output_shape", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrInts("output_shape", 3)), []int{1, 1, 3}, []float32{1, 3, 2})
+	w1 := onnxbuild.FloatTensor("w", []int64{1, 1, 3}, []float32{1, 1, 1})
+	expectF(t, "output_shape", runOne(t, 13, "ConvTranspose", x1, []*onnxbuild.Tensor{w1}, onnxbuild.AttrInts("strides", 2), onnxbuild.AttrInts("output_shape", 3)), []int{1, 1, 3}, []float32{1, 3, 2})
 	// SAME_UPPER: output = input·stride = 4, total padding 1 at the end.
-	expectF(t, "same_upper", runOne(t, 13, "ConvTranspose", x1, []*onnxpb.TensorProto{w1}, onnxio.AttrInts("strides", 2), onnxio.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 4}, []float32{1, 1, 3, 2})
+	expectF(t, "same_upper", runOne(t, 13, "ConvTranspose", x1, []*onnxbuild.Tensor{w1}, onnxbuild.AttrInts("strides", 2), onnxbuild.AttrString("auto_pad", "SAME_UPPER")), []int{1, 1, 4}, []float32{1, 1, 3, 2})
 }
 
 func TestResizeLinearHalfPixel(t *testing.T) {
 	// [1 3] upsampled ×2 with half_pixel: source x = (o+0.5)/2 − 0.5 =
 	// −0.25, 0.25, 0.75, 1.25 → clamped/interpolated 1, 1.5, 2.5, 3.
 	x := NewFloat([]int{1, 1, 1, 2}, []float32{1, 3})
-	got := runOne(t, 13, "Resize", x, []*onnxpb.TensorProto{nil, onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxio.AttrString("mode", "linear"))
+	got := runOne(t, 13, "Resize", x, []*onnxbuild.Tensor{nil, onnxbuild.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})}, onnxbuild.AttrString("mode", "linear"))
 	expectF(t, "half_pixel", got, []int{1, 1, 1, 4}, []float32{1, 1.5, 2.5, 3})
 	// Upsample-9 nearest ×2 (asymmetric, floor): [1 1 3 3].
-	up := runOne(t, 9, "Upsample", x, []*onnxpb.TensorProto{onnxio.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})})
+	up := runOne(t, 9, "Upsample", x, []*onnxbuild.Tensor{onnxbuild.FloatTensor("s", []int64{4}, []float32{1, 1, 1, 2})})
 	expectF(t, "upsample", up, []int{1, 1, 1, 4}, []float32{1, 1, 3, 3})
 }
 
@@ -720,7 +720,7 @@ func TestMaxPool2x2Row(t *testing.T) {
 func TestMatMulConstantWeights(t *testing.T) {
 	a := NewFloat([]int{2, 3, 2}, seq(12))
 	w := []float32{1, 2, -1, 0.5}
-	got := runOne(t, 13, "MatMul", a, []*onnxpb.TensorProto{onnxio.FloatTensor("w", []int64{2, 2}, w)})
+	got := runOne(t, 13, "MatMul", a, []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{2, 2}, w)})
 	want := make([]float32, 12)
 	for r := 0; r < 6; r++ {
 		x0, x1 := a.F[2*r], a.F[2*r+1]

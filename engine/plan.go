@@ -88,7 +88,7 @@ func (p *Program) CheckPlan(inputs map[string][]int, want []string) error {
 			live += out
 		}
 		for _, name := range pl.release[i] {
-			if n, ok := p.produce[name]; ok && aliasOps[p.model.Nodes[n].GetOpType()] {
+			if n, ok := p.produce[name]; ok && aliasOps[p.model.Nodes[n].OpType()] {
 				continue
 			}
 			live -= max(size(name), 0)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // MaxOpset is the newest default-domain opset version accepted.
@@ -131,7 +130,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	}
 	fed := make(map[string]bool, len(m.Inputs))
 	for _, vi := range m.Inputs {
-		fed[vi.GetName()] = true
+		fed[vi.Name()] = true
 	}
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
@@ -150,21 +149,20 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		p.consts[name] = et
 	}
 	for _, vi := range m.Inputs {
-		spec := inputSpec{name: vi.GetName()}
-		tt := vi.GetType().GetTensorType()
-		if tt == nil {
-			return nil, &onnxio.UnsupportedError{Tensor: vi.GetName(), Msg: "graph input is not a tensor"}
+		spec := inputSpec{name: vi.Name()}
+		if !vi.IsTensor() {
+			return nil, &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: "graph input is not a tensor"}
 		}
-		dt, err := storageType(onnxio.DType(tt.GetElemType()))
+		dt, err := storageType(vi.DType())
 		if err != nil {
-			return nil, &onnxio.UnsupportedError{Tensor: vi.GetName(), Msg: err.Error()}
+			return nil, &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: err.Error()}
 		}
 		spec.dtype = dt
-		if sh := tt.GetShape(); sh != nil {
+		if dims, _, ok := vi.Shape(); ok {
 			spec.known = true
-			for _, d := range sh.GetDim() {
-				if v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
-					spec.dims = append(spec.dims, v.DimValue)
+			for _, d := range dims {
+				if d > 0 {
+					spec.dims = append(spec.dims, d)
 				} else {
 					spec.dims = append(spec.dims, -1)
 				}
@@ -173,7 +171,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		p.inputs = append(p.inputs, spec)
 	}
 	for _, vi := range m.Outputs {
-		p.outputs = append(p.outputs, vi.GetName())
+		p.outputs = append(p.outputs, vi.Name())
 	}
 	staticT := make(map[string]bool) // tensors known from input shapes alone
 	// Folded constants share one budget; the arena only accounts for them
@@ -185,11 +183,11 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	var folded []string // outputs of folded nodes
 	var unsupported []error
 	for i, np := range m.Nodes {
-		nd := &node{index: i, name: np.GetName(), op: np.GetOpType(), inputs: np.GetInput(), outputs: np.GetOutput()}
+		nd := &node{index: i, name: np.Name(), op: np.OpType(), inputs: np.Inputs(), outputs: np.Outputs()}
 		if nd.name == "" {
 			nd.name = fmt.Sprintf("#%d %s", i, nd.op)
 		}
-		c := &nodeCtx{p: p, n: np, nd: nd, opset: opset, attrs: onnxio.Attrs(np), used: map[string]bool{}}
+		c := &nodeCtx{p: p, n: np, nd: nd, opset: opset, attrs: np.Attrs(), used: map[string]bool{}}
 		k, err := prepareNode(c)
 		if err != nil {
 			if _, ok := err.(*onnxio.UnsupportedError); ok {
@@ -721,12 +719,12 @@ func (p *Program) Resolve(name string) (string, error) {
 		return name, nil
 	}
 	for i, np := range p.model.Nodes {
-		nn := np.GetName()
+		nn := np.Name()
 		if nn == "" {
-			nn = fmt.Sprintf("#%d %s", i, np.GetOpType())
+			nn = fmt.Sprintf("#%d %s", i, np.OpType())
 		}
 		if nn == name {
-			for _, o := range np.GetOutput() {
+			for _, o := range np.Outputs() {
 				if o != "" {
 					return o, nil
 				}
@@ -741,7 +739,7 @@ func (p *Program) Resolve(name string) (string, error) {
 func (p *Program) TensorNames() []string {
 	out := p.InputNames()
 	for _, np := range p.model.Nodes {
-		for _, o := range np.GetOutput() {
+		for _, o := range np.Outputs() {
 			if o != "" {
 				out = append(out, o)
 			}
@@ -783,7 +781,7 @@ func foldNeeded(m *onnxio.Model, consts map[string]*Tensor) []bool {
 	constNode := make([]bool, len(m.Nodes))
 	for i, np := range m.Nodes {
 		c := true
-		for _, in := range np.GetInput() {
+		for _, in := range np.Inputs() {
 			if in != "" && !isConst[in] {
 				c = false
 				break
@@ -791,7 +789,7 @@ func foldNeeded(m *onnxio.Model, consts map[string]*Tensor) []bool {
 		}
 		constNode[i] = c
 		if c {
-			for _, o := range np.GetOutput() {
+			for _, o := range np.Outputs() {
 				if o != "" {
 					isConst[o] = true
 				}
@@ -800,20 +798,20 @@ func foldNeeded(m *onnxio.Model, consts map[string]*Tensor) []bool {
 	}
 	needed := make(map[string]bool)
 	for _, vi := range m.Outputs {
-		needed[vi.GetName()] = true
+		needed[vi.Name()] = true
 	}
 	fold := make([]bool, len(m.Nodes))
 	for i := len(m.Nodes) - 1; i >= 0; i-- {
 		np := m.Nodes[i]
 		use := !constNode[i]
-		for _, o := range np.GetOutput() {
+		for _, o := range np.Outputs() {
 			use = use || (o != "" && needed[o])
 		}
 		if !use {
 			continue
 		}
 		fold[i] = constNode[i]
-		for _, in := range np.GetInput() {
+		for _, in := range np.Inputs() {
 			if in != "" {
 				needed[in] = true
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // attrType returns the declared type of a, or for IR 1 files that leave it
@@ -38,17 +38,17 @@ func attrType(a *onnxpb.AttributeProto) onnxpb.AttributeProto_AttributeType {
 	return onnxpb.AttributeProto_UNDEFINED
 }
 
-// Attributes gives typed access to a node's attributes, with defaults for
-// absent ones. A present attribute of the wrong type is a *FormatError
-// naming the node and attribute.
+// Attributes gives typed access to a node's attributes (see Node.Attrs),
+// with defaults for absent ones. A present attribute of the wrong type is a
+// *FormatError naming the node and attribute.
 type Attributes struct {
 	node string
 	op   string
 	m    map[string]*onnxpb.AttributeProto
 }
 
-// Attrs returns the attributes of n.
-func Attrs(n *onnxpb.NodeProto) Attributes {
+// attrsOf returns the attributes of n.
+func attrsOf(n *onnxpb.NodeProto) Attributes {
 	a := Attributes{node: n.GetName(), op: n.GetOpType(), m: make(map[string]*onnxpb.AttributeProto, len(n.GetAttribute()))}
 	if a.node == "" {
 		a.node = n.GetOpType()
@@ -71,9 +71,6 @@ func (a Attributes) Names() []string {
 	sort.Strings(names)
 	return names
 }
-
-// Proto returns the raw attribute, or nil.
-func (a Attributes) Proto(name string) *onnxpb.AttributeProto { return a.m[name] }
 
 func (a Attributes) get(name string, want onnxpb.AttributeProto_AttributeType) (*onnxpb.AttributeProto, error) {
 	p, ok := a.m[name]
@@ -151,7 +148,7 @@ func (a Attributes) Tensor(name, dir string) (*Tensor, error) {
 	if p == nil || err != nil {
 		return nil, err
 	}
-	t, err := DecodeTensor(p.GetT(), dir)
+	t, err := decodeTensorProto(p.GetT(), dir)
 	if err != nil {
 		if fe, ok := err.(*FormatError); ok {
 			fe.Node, fe.Attr = a.node, name
@@ -159,13 +156,4 @@ func (a Attributes) Tensor(name, dir string) (*Tensor, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// Graph returns graph attribute name, or nil if absent.
-func (a Attributes) Graph(name string) (*onnxpb.GraphProto, error) {
-	p, err := a.get(name, onnxpb.AttributeProto_GRAPH)
-	if p == nil || err != nil {
-		return nil, err
-	}
-	return p.GetG(), nil
 }

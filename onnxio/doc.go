@@ -1,17 +1,22 @@
 // Package onnxio is the one package of conceptcells that knows the ONNX file
 // format: it reads, validates, inspects and writes ONNX models.
 //
-// Load (or Decode) parses a model with the generated types of package onnxpb
-// and validates it (see FromProto): the graph must sort topologically, every
-// node input must be defined, initializer sizes must match their dims, and
-// opset imports are recorded. The result is a Model with its nodes in
-// topological order and its initializers decoded into Tensors.
+// Load (or Decode, DecodeIn) parses a model and validates it: the graph must
+// sort topologically, every node input must be defined, initializer sizes
+// must match their dims, and opset imports are recorded. The result is a
+// Model seen through read-only views built once at load: its Nodes (name,
+// op type, domain, inputs, outputs and typed Attributes) in topological
+// order, its Inputs and Outputs as ValueInfo (name, element type, dims and
+// dim params), and its initializers decoded into Tensors (raw little-endian
+// data, the typed fields, float16/bfloat16, and external data confined to the
+// model's folder). ReadTensorFile reads the standalone .pb files of the ONNX
+// test data. InferShapes infers static shapes, and Layers lists every
+// hookable tensor.
 //
-// DecodeTensor decodes one TensorProto (raw little-endian data, the typed
-// fields, float16/bfloat16, and external data confined to the model's
-// folder); ReadTensorFile reads the standalone .pb files of the ONNX test
-// data. Encode and Save write models (Save atomically). InferShapes infers
-// static shapes, and Layers lists every hookable tensor.
+// The protobuf types (package onnxio/internal/onnxpb, generated from
+// onnx.proto) are internal to onnxio: no other package sees them. Models are
+// written with package onnxio/onnxbuild, which describes them with plain Go
+// values and validates them by decoding them here.
 //
 // Errors are *FormatError for malformed input and *UnsupportedError for
 // valid features conceptcells does not handle; both name the stage, and the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // externalModel writes a model reading its initializers from external data
@@ -23,15 +23,15 @@ func externalModel(t *testing.T, dir string, inits ...*onnxpb.TensorProto) error
 func writeExternalModel(t *testing.T, dir string, inits ...*onnxpb.TensorProto) string {
 	t.Helper()
 	g := &onnxpb.GraphProto{Name: "ext", Initializer: inits,
-		Input: []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{1})}}
+		Input: []*onnxpb.ValueInfoProto{valueInfo("x", Float, []int64{1})}}
 	var last string = "x"
 	for i, tp := range inits {
 		out := "y" + string(rune('a'+i))
 		g.Node = append(g.Node, NewNode("Add", "", []string{last, tp.Name}, []string{out}))
 		last = out
 	}
-	g.Output = []*onnxpb.ValueInfoProto{ValueInfo(last, Float, []int64{1})}
-	b, err := Encode(NewModel(g, 13, "test"))
+	g.Output = []*onnxpb.ValueInfoProto{valueInfo(last, Float, []int64{1})}
+	b, err := encode(NewModel(g, 13, "test"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		_, _ = InferShapes(m, nil)
 		_, _ = Layers(m, nil)
-		out, err := Encode(m.Proto)
+		out, err := encode(m.proto)
 		if err != nil {
 			t.Fatalf("Encode of a decoded model: %v", err)
 		}
@@ -47,7 +47,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded model does not decode: %v", err)
 		}
-		if !proto.Equal(m.Proto, m2.Proto) {
+		if !proto.Equal(m.proto, m2.proto) {
 			t.Fatal("Encode/Decode round trip differs")
 		}
 	})

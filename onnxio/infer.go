@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Unknown marks a dimension whose size is not known statically (a dynamic
@@ -96,10 +96,10 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		skipped: make(map[string]bool),
 	}
 	declared := make(map[string]*onnxpb.ValueInfoProto)
-	for _, vi := range m.Graph.GetValueInfo() {
+	for _, vi := range m.graph.GetValueInfo() {
 		declared[vi.GetName()] = vi
 	}
-	for _, vi := range m.Graph.GetOutput() {
+	for _, vi := range m.graph.GetOutput() {
 		declared[vi.GetName()] = vi
 	}
 	syms := make(map[string]int64) // dim_param → symbol
@@ -112,15 +112,15 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 	for name := range inputs {
 		found := false
 		for _, vi := range m.Inputs {
-			found = found || vi.GetName() == name
+			found = found || vi.Name() == name
 		}
 		if !found {
 			return nil, &FormatError{Stage: "inferring shapes", Tensor: name, Msg: "is not an input of the model"}
 		}
 	}
 	for _, vi := range m.Inputs {
-		name := vi.GetName()
-		dims, params, ok := ValueShape(vi)
+		name := vi.Name()
+		dims, params, ok := vi.Shape()
 		given, isGiven := inputs[name]
 		switch {
 		case isGiven && ok:
@@ -166,7 +166,7 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 				s.symNames[dims[i]] = name
 			}
 		}
-		s.types[name] = ValueType{DType: ValueDType(vi), Shape: dims}
+		s.types[name] = ValueType{DType: vi.DType(), Shape: dims}
 	}
 	for name, t := range m.Initializers {
 		s.types[name] = ValueType{DType: t.DType, Shape: append([]int64{}, t.Dims...)}
@@ -174,7 +174,7 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 	}
 	var firstErr error
 	for i, n := range m.Nodes {
-		err := s.node(n, i)
+		err := s.node(n.proto, i)
 		if err == nil {
 			continue
 		}
@@ -184,13 +184,13 @@ func InferTypes(m *Model, inputs map[string][]int64) (map[string]ValueType, erro
 		}
 		// No rule: fall back on shapes the model declares, else skip the
 		// node and what depends on it.
-		for _, out := range n.GetOutput() {
+		for _, out := range n.Outputs() {
 			vi := declared[out]
-			dims, _, ok := ValueShape(vi)
+			dims, _, ok := valueShape(vi)
 			switch {
 			case out == "":
 			case ok && err != errSkip:
-				s.types[out] = ValueType{DType: ValueDType(vi), Shape: dims}
+				s.types[out] = ValueType{DType: valueDType(vi), Shape: dims}
 			default:
 				s.skipped[out] = true
 				if firstErr == nil && isUnsupported {
@@ -474,9 +474,9 @@ func broadcast(a, b []int64) ([]int64, bool) {
 
 func (s *inferState) node(n *onnxpb.NodeProto, idx int) error {
 	op := n.GetOpType()
-	label := NodeLabel(n, idx)
+	label := nodeLabel(n, idx)
 	opset := s.m.Opset(n.GetDomain())
-	attrs := Attrs(n)
+	attrs := attrsOf(n)
 	fail := func(format string, args ...any) error {
 		return &FormatError{Stage: "inferring shapes", Node: label, Msg: fmt.Sprintf(format, args...)}
 	}

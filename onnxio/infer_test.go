@@ -11,7 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Shapes of every node output of the reference CNN, from the table in
@@ -129,7 +129,7 @@ func TestInferBackend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			inputs[vi.GetName()] = tn.Dims
+			inputs[vi.Name()] = tn.Dims
 		}
 		shapes, err := InferShapes(m, inputs)
 		var ue *UnsupportedError
@@ -146,8 +146,8 @@ func TestInferBackend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalSlices(shapes[vi.GetName()], tn.Dims) {
-				t.Errorf("%s: output %s inferred %v, test data has %v", f, vi.GetName(), shapes[vi.GetName()], tn.Dims)
+			if !equalSlices(shapes[vi.Name()], tn.Dims) {
+				t.Errorf("%s: output %s inferred %v, test data has %v", f, vi.Name(), shapes[vi.Name()], tn.Dims)
 			}
 		}
 		checked++
@@ -242,8 +242,8 @@ func TestInferErrorNamesSymbols(t *testing.T) {
 		Name:        "bad_matmul",
 		Node:        []*onnxpb.NodeProto{NewNode("MatMul", "mm", []string{"x", "w"}, []string{"y"})},
 		Initializer: []*onnxpb.TensorProto{FloatTensor("w", []int64{4, 2}, make([]float32, 8))},
-		Input:       []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{-1, 3}, "batch")},
-		Output:      []*onnxpb.ValueInfoProto{ValueInfo("y", Float, []int64{-1, 2}, "batch")},
+		Input:       []*onnxpb.ValueInfoProto{valueInfo("x", Float, []int64{-1, 3}, "batch")},
+		Output:      []*onnxpb.ValueInfoProto{valueInfo("y", Float, []int64{-1, 2}, "batch")},
 	}
 	raw, err := proto.Marshal(NewModel(g, 13, "test"))
 	if err != nil {

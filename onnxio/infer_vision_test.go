@@ -29,7 +29,7 @@ func TestInferVisionShapes(t *testing.T) {
 			}
 			var fetch []string
 			for _, n := range m.Nodes {
-				for _, o := range n.GetOutput() {
+				for _, o := range n.Outputs() {
 					if o != "" {
 						fetch = append(fetch, o)
 					}
@@ -68,7 +68,7 @@ func TestInferVisionShapes(t *testing.T) {
 					t.Errorf("%s: inferred %s (%s for N = %d), executor %s", f, got, sub, batch, want)
 				}
 			}
-			if got := onnxio.FormatDims(types[m.Outputs[0].GetName()].Dims); got != "[N,10]" {
+			if got := onnxio.FormatDims(types[m.Outputs[0].Name()].Dims); got != "[N,10]" {
 				t.Errorf("logits: %s, want [N,10]", got)
 			}
 		})

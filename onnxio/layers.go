@@ -33,21 +33,21 @@ func Layers(m *Model, inputs map[string][]int64) ([]Layer, error) {
 	for i, n := range m.Nodes {
 		var params int64
 		seen := make(map[string]bool)
-		for _, in := range n.GetInput() {
+		for _, in := range n.Inputs() {
 			if t, ok := m.Initializers[in]; ok && !seen[in] && t.DType.IsFloat() {
 				seen[in] = true
 				params += int64(t.Len())
 			}
 		}
-		op := n.GetOpType()
-		if d := NormalizeDomain(n.GetDomain()); d != "" {
+		op := n.OpType()
+		if d := NormalizeDomain(n.Domain()); d != "" {
 			op = d + ":" + op
 		}
-		for _, out := range n.GetOutput() {
+		for _, out := range n.Outputs() {
 			if out == "" {
 				continue
 			}
-			l := Layer{Index: i, Node: NodeLabel(n, i), Op: op, Output: out, Params: params}
+			l := Layer{Index: i, Node: n.Label(), Op: op, Output: out, Params: params}
 			if t, ok := types[out]; ok {
 				l.DType, l.Shape, l.Dims = t.DType, t.Shape, t.Dims
 			}
@@ -63,7 +63,7 @@ func (m *Model) TotalParams() int64 {
 	used := make(map[string]bool)
 	var total int64
 	for _, n := range m.Nodes {
-		for _, in := range n.GetInput() {
+		for _, in := range n.Inputs() {
 			if t, ok := m.Initializers[in]; ok && !used[in] && t.DType.IsFloat() {
 				used[in] = true
 				total += int64(t.Len())

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 func TestLayersPartial(t *testing.T) {
@@ -30,7 +30,7 @@ func TestLayersPartial(t *testing.T) {
 		t.Errorf("params %d %d total %d; want 2×9+2=20, 3×18+3=57, 77", layers[0].Params, layers[5].Params, m.TotalParams())
 	}
 	// A declared value_info shape stands in for a missing rule.
-	mp.Graph.ValueInfo = []*onnxpb.ValueInfoProto{ValueInfo("/Relu_output_0", Float, []int64{-1, 2, 6, 6})}
+	mp.Graph.ValueInfo = []*onnxpb.ValueInfoProto{valueInfo("/Relu_output_0", Float, []int64{-1, 2, 6, 6})}
 	m, err = Decode(encodeT(t, mp))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/conceptcells/conceptcells/internal/fsutil"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // MaxIRVersion is the newest ONNX IR version accepted. IR 11 only adds a
@@ -26,9 +26,12 @@ const MaxIRVersion = 11
 const MaxModelBytes = 2 << 30
 
 // Model is a decoded, validated ONNX model.
+//
+// Its graph is seen through read-only views (Node, ValueInfo, Tensor) built
+// once when the model is loaded; the protobuf types stay inside onnxio. To
+// write models, see package onnxbuild.
 type Model struct {
-	Proto  *onnxpb.ModelProto
-	Path   string // file the model was loaded from; "" for Decode
+	Path   string // file the model was loaded from; "" for Decode and DecodeIn
 	Dir    string // folder external data is resolved against; "" for Decode
 	SHA256 string // hex SHA-256 of the encoded model bytes
 
@@ -37,19 +40,25 @@ type Model struct {
 	// default domain is the key "" (an import of "ai.onnx" is stored there).
 	Opsets map[string]int64
 
-	Graph *onnxpb.GraphProto
+	// ProducerName and ProducerVersion name the tool that wrote the file.
+	ProducerName, ProducerVersion string
+	// Metadata holds the model's metadata_props in file order.
+	Metadata []KeyValue
+
 	// Nodes holds the graph's nodes in topological order: every node comes
 	// after the producers of its inputs. Among nodes whose inputs are ready,
 	// file order is kept.
-	Nodes []*onnxpb.NodeProto
+	Nodes []*Node
 	// Initializers holds every initializer, decoded, by name.
 	Initializers map[string]*Tensor
 	// Inputs are the graph inputs that are not initializers: the tensors a
 	// caller must feed.
-	Inputs []*onnxpb.ValueInfoProto
+	Inputs []*ValueInfo
 	// Outputs are the graph outputs.
-	Outputs []*onnxpb.ValueInfoProto
+	Outputs []*ValueInfo
 
+	proto    *onnxpb.ModelProto
+	graph    *onnxpb.GraphProto
 	producer map[string]int // tensor name → index in Nodes
 	opts     LoadOptions
 }
@@ -117,9 +126,16 @@ func setFile(err error, path string) {
 }
 
 // Decode decodes and validates a model held in memory. Models with external
-// tensor data must be read with Load, which knows their folder.
+// tensor data must be read with Load, which knows their folder, or with
+// DecodeIn.
 func Decode(data []byte) (*Model, error) {
 	return decode(data, "", LoadOptions{})
+}
+
+// DecodeIn is Decode for a model whose external tensor data is resolved in
+// folder dir, as Load resolves it beside the model's file.
+func DecodeIn(data []byte, dir string) (*Model, error) {
+	return decode(data, dir, LoadOptions{})
 }
 
 func decode(data []byte, dir string, opts LoadOptions) (*Model, error) {
@@ -144,41 +160,34 @@ func decode(data []byte, dir string, opts LoadOptions) (*Model, error) {
 	return m, nil
 }
 
-// CheckValid validates mp as FromProto does, with external data resolved in
-// dir.
-func CheckValid(mp *onnxpb.ModelProto, dir string) error {
-	_, err := FromProto(mp, dir)
-	return err
-}
-
-// FromProto validates mp and builds a Model from it (SHA256 stays empty).
-// The model must satisfy:
+// fromProto validates mp and builds a Model from it, with external data
+// resolved in dir (SHA256 stays empty). The model must satisfy:
 //
 //   - ir_version is set and at most MaxIRVersion; the graph is present;
 //   - every operator domain used by a node has one opset import (IR ≥ 3;
 //     older models default to opset 1);
-//   - initializers decode (see DecodeTensor: their data size matches
+//   - initializers decode (see decodeTensorProto: their data size matches
 //     dims × element size) and names of inputs, initializers and node
 //     outputs are each defined once;
 //   - every node input is empty (an omitted optional input) or defined by a
 //     graph input, an initializer or another node, and the nodes sort
 //     topologically (no cycles);
 //   - every graph output is defined.
-func FromProto(mp *onnxpb.ModelProto, dir string) (*Model, error) {
-	return fromProto(mp, dir, LoadOptions{})
-}
-
 func fromProto(mp *onnxpb.ModelProto, dir string, opts LoadOptions) (*Model, error) {
 	if mp == nil {
 		return nil, &FormatError{Msg: "no model"}
 	}
-	m := &Model{Proto: mp, Dir: dir, IRVersion: mp.GetIrVersion(), Graph: mp.GetGraph(), opts: opts}
+	m := &Model{proto: mp, Dir: dir, IRVersion: mp.GetIrVersion(), graph: mp.GetGraph(), opts: opts,
+		ProducerName: mp.GetProducerName(), ProducerVersion: mp.GetProducerVersion()}
+	for _, kv := range mp.GetMetadataProps() {
+		m.Metadata = append(m.Metadata, KeyValue{Key: kv.GetKey(), Value: kv.GetValue()})
+	}
 	switch {
 	case m.IRVersion <= 0:
 		return nil, &FormatError{Msg: fmt.Sprintf("ir_version %d: must be set (1..%d)", m.IRVersion, MaxIRVersion)}
 	case m.IRVersion > MaxIRVersion:
 		return nil, &UnsupportedError{Stage: "unsupported model", Msg: fmt.Sprintf("IR version %d (this build reads up to %d)", m.IRVersion, MaxIRVersion)}
-	case m.Graph == nil:
+	case m.graph == nil:
 		return nil, &FormatError{Msg: "model has no graph"}
 	}
 	if err := m.readOpsets(); err != nil {
@@ -200,7 +209,7 @@ func NormalizeDomain(d string) string {
 
 func (m *Model) readOpsets() error {
 	m.Opsets = make(map[string]int64)
-	for _, op := range m.Proto.GetOpsetImport() {
+	for _, op := range m.proto.GetOpsetImport() {
 		d := NormalizeDomain(op.GetDomain())
 		if op.GetVersion() <= 0 {
 			return &FormatError{Msg: fmt.Sprintf("opset import of domain %q has version %d", op.GetDomain(), op.GetVersion())}
@@ -210,7 +219,7 @@ func (m *Model) readOpsets() error {
 		}
 		m.Opsets[d] = op.GetVersion()
 	}
-	if len(m.Proto.GetOpsetImport()) == 0 && m.IRVersion < 3 {
+	if len(m.proto.GetOpsetImport()) == 0 && m.IRVersion < 3 {
 		m.Opsets[""] = 1 // before IR 3 a model had no opset imports
 	}
 	return nil
@@ -222,17 +231,8 @@ func (m *Model) Opset(domain string) int64 {
 	return m.Opsets[NormalizeDomain(domain)]
 }
 
-// NodeLabel names node i of nodes for messages: its name, or "#i OpType"
-// when it has none.
-func NodeLabel(n *onnxpb.NodeProto, i int) string {
-	if n.GetName() != "" {
-		return n.GetName()
-	}
-	return fmt.Sprintf("#%d %s", i, n.GetOpType())
-}
-
 func (m *Model) readGraph() error {
-	g := m.Graph
+	g := m.graph
 	if len(g.GetSparseInitializer()) > 0 {
 		return &UnsupportedError{Stage: "unsupported model", Tensor: g.GetSparseInitializer()[0].GetValues().GetName(), Msg: "sparse initializers"}
 	}
@@ -259,7 +259,7 @@ func (m *Model) readGraph() error {
 		defined[name] = "initializer"
 	}
 	inputSeen := make(map[string]bool)
-	var defaulted []*onnxpb.ValueInfoProto
+	var inputs, defaulted []*onnxpb.ValueInfoProto
 	for _, vi := range g.GetInput() {
 		name := vi.GetName()
 		if name == "" {
@@ -276,19 +276,20 @@ func (m *Model) readGraph() error {
 			continue
 		}
 		defined[name] = "graph input"
-		m.Inputs = append(m.Inputs, vi)
+		inputs = append(inputs, vi)
 	}
-	if m.IRVersion >= 4 && len(m.Inputs) == 0 && len(defaulted) == 1 {
+	if m.IRVersion >= 4 && len(inputs) == 0 && len(defaulted) == 1 {
 		// From IR 4 on, initializers need not be inputs, so an input that
 		// has one is an input whose initializer is only a default; when
 		// it is the model's only input it is the one to feed.
-		m.Inputs = defaulted
+		inputs = defaulted
 	}
+	m.Inputs = newValueInfos(inputs)
 
 	nodes := g.GetNode()
 	producer := make(map[string]int)
 	for i, n := range nodes {
-		label := NodeLabel(n, i)
+		label := nodeLabel(n, i)
 		if n.GetOpType() == "" {
 			return &FormatError{Node: label, Msg: "node without op_type"}
 		}
@@ -307,7 +308,7 @@ func (m *Model) readGraph() error {
 				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: "already defined by " + what}
 			}
 			if j, ok := producer[out]; ok {
-				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: fmt.Sprintf("already produced by node %q", NodeLabel(nodes[j], j))}
+				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: fmt.Sprintf("already produced by node %q", nodeLabel(nodes[j], j))}
 			}
 			producer[out] = i
 		}
@@ -318,7 +319,7 @@ func (m *Model) readGraph() error {
 	deps := make([][]int, len(nodes))
 	users := make([][]int, len(nodes))
 	for i, n := range nodes {
-		label := NodeLabel(n, i)
+		label := nodeLabel(n, i)
 		need := func(name, role string) error {
 			if name == "" {
 				return nil
@@ -360,10 +361,10 @@ func (m *Model) readGraph() error {
 	if err != nil {
 		return err
 	}
-	m.Nodes = make([]*onnxpb.NodeProto, len(order))
+	m.Nodes = make([]*Node, len(order))
 	m.producer = make(map[string]int, len(producer))
 	for k, i := range order {
-		m.Nodes[k] = nodes[i]
+		m.Nodes[k] = newNode(nodes[i], k)
 		for _, out := range nodes[i].GetOutput() {
 			if out != "" {
 				m.producer[out] = k
@@ -373,13 +374,13 @@ func (m *Model) readGraph() error {
 	for _, vi := range g.GetOutput() {
 		name := vi.GetName()
 		if _, ok := defined[name]; ok {
-			m.Outputs = append(m.Outputs, vi)
+			m.Outputs = append(m.Outputs, newValueInfo(vi))
 			continue
 		}
 		if _, ok := producer[name]; !ok {
 			return &FormatError{Tensor: name, Role: "graph output", Msg: "is not defined by a graph input, an initializer or a node"}
 		}
-		m.Outputs = append(m.Outputs, vi)
+		m.Outputs = append(m.Outputs, newValueInfo(vi))
 	}
 	return nil
 }
@@ -554,7 +555,7 @@ func topoSort(nodes []*onnxpb.NodeProto, deps, users [][]int) ([]int, error) {
 	names := make([]string, 0, len(cyc)+1)
 	for k := range cyc {
 		i := cyc[(first+k)%len(cyc)]
-		names = append(names, fmt.Sprintf("%q", NodeLabel(nodes[i], i)))
+		names = append(names, fmt.Sprintf("%q", nodeLabel(nodes[i], i)))
 	}
 	names = append(names, names[0])
 	return nil, &FormatError{Msg: fmt.Sprintf("graph has a cycle through nodes %s (%d of %d nodes cannot be ordered)",
@@ -563,37 +564,9 @@ func topoSort(nodes []*onnxpb.NodeProto, deps, users [][]int) ([]int, error) {
 
 // Producer returns the node producing tensor name and its index in Nodes,
 // or nil and -1 for graph inputs, initializers and unknown names.
-func (m *Model) Producer(name string) (*onnxpb.NodeProto, int) {
+func (m *Model) Producer(name string) (*Node, int) {
 	if i, ok := m.producer[name]; ok {
 		return m.Nodes[i], i
 	}
 	return nil, -1
-}
-
-// ValueShape returns the dims declared for a tensor in a ValueInfoProto:
-// -1 for a dynamic dimension (dim_param or unset), and ok false if vi is
-// not a tensor with a shape.
-func ValueShape(vi *onnxpb.ValueInfoProto) (dims []int64, names []string, ok bool) {
-	tt := vi.GetType().GetTensorType()
-	if tt == nil || tt.GetShape() == nil {
-		return nil, nil, false
-	}
-	for _, d := range tt.GetShape().GetDim() {
-		if v, isVal := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); isVal {
-			dims = append(dims, v.DimValue)
-			names = append(names, "")
-		} else {
-			dims = append(dims, -1)
-			names = append(names, d.GetDimParam())
-		}
-	}
-	if dims == nil {
-		dims = []int64{}
-	}
-	return dims, names, true
-}
-
-// ValueDType returns the element type declared in vi (Undefined if none).
-func ValueDType(vi *onnxpb.ValueInfoProto) DType {
-	return DType(vi.GetType().GetTensorType().GetElemType())
 }

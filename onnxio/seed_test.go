@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata seed models")
@@ -45,8 +45,8 @@ func tinyCNN() *onnxpb.ModelProto {
 			FloatTensor("fc.weight", []int64{3, 18}, fw),
 			FloatTensor("fc.bias", []int64{3}, []float32{0, 0.1, -0.1}),
 		},
-		Input:  []*onnxpb.ValueInfoProto{ValueInfo("input", Float, []int64{-1, 1, 6, 6}, "batch")},
-		Output: []*onnxpb.ValueInfoProto{ValueInfo("log_probs", Float, []int64{-1, 3}, "batch")},
+		Input:  []*onnxpb.ValueInfoProto{valueInfo("input", Float, []int64{-1, 1, 6, 6}, "batch")},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("log_probs", Float, []int64{-1, 3}, "batch")},
 	}
 	return NewModel(g, 13, "conceptcells-test")
 }
@@ -88,8 +88,8 @@ func tinyDyn() *onnxpb.ModelProto {
 			Int64Tensor("minus1", []int64{1}, []int64{-1}),
 			Int64Tensor("pads", []int64{8}, []int64{0, 0, 1, 2, 0, 0, 3, 4}),
 		},
-		Input:  []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{-1, 3, 9, 9}, "N")},
-		Output: []*onnxpb.ValueInfoProto{ValueInfo("z", Float, []int64{-1, 9}, "N"), ValueInfo("f", Float, []int64{-1, 195}, "N")},
+		Input:  []*onnxpb.ValueInfoProto{valueInfo("x", Float, []int64{-1, 3, 9, 9}, "N")},
+		Output: []*onnxpb.ValueInfoProto{valueInfo("z", Float, []int64{-1, 9}, "N"), valueInfo("f", Float, []int64{-1, 195}, "N")},
 	}
 	return NewModel(g, 13, "conceptcells-test")
 }

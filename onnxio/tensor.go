@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/conceptcells/conceptcells/internal/fsutil"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Limits on a single tensor, checked against the declared dims before any
@@ -175,7 +175,7 @@ func numElements(dims []int64, size int) (int, error) {
 	return int(n), nil
 }
 
-// DecodeTensor decodes tp. dir is the folder of the model file, against
+// decodeTensorProto decodes tp. dir is the folder of the model file, against
 // which external data locations are resolved; with dir == "" external data
 // is an error.
 //
@@ -194,11 +194,11 @@ func numElements(dims []int64, size int) (int, error) {
 // Errors are *FormatError for malformed tensors and *UnsupportedError for
 // types conceptcells does not decode (string, complex, float8, 4-bit) and
 // for segmented tensors.
-func DecodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
+func decodeTensorProto(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 	return decodeTensor(tp, dir, nil)
 }
 
-// decodeTensor is DecodeTensor; ext, when not nil, records the external
+// decodeTensor is decodeTensorProto; ext, when not nil, records the external
 // data regions the model's tensors read so far (see externalSet).
 func decodeTensor(tp *onnxpb.TensorProto, dir string, ext *externalSet) (*Tensor, error) {
 	if tp == nil {
@@ -622,7 +622,7 @@ func ReadTensorFile(path string) (*Tensor, error) {
 	if err := proto.Unmarshal(data, tp); err != nil {
 		return nil, &FormatError{Stage: "parsing tensor", File: path, Msg: "not a TensorProto", Err: err}
 	}
-	t, err := DecodeTensor(tp, filepath.Dir(path))
+	t, err := decodeTensorProto(tp, filepath.Dir(path))
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) && fe.File == "" {
@@ -694,9 +694,10 @@ func Float32ToHalf(f float32) uint16 {
 	return sign | uint16(half)
 }
 
-// TensorProto encodes t as a TensorProto with little-endian raw_data in
-// t.DType (float16 and bfloat16 are rounded to nearest even).
-func (t *Tensor) TensorProto() (*onnxpb.TensorProto, error) {
+// RawData encodes t's values as the raw_data of a TensorProto: little-endian
+// elements of t.DType (float16 and bfloat16 rounded to nearest even). It is
+// an error when the values do not match t.Dims or t.DType.
+func (t *Tensor) RawData() ([]byte, error) {
 	size := t.DType.Size()
 	if size == 0 {
 		return nil, &UnsupportedError{Stage: "encoding tensor", Tensor: t.Name, Msg: fmt.Sprintf("data type %s", t.DType)}
@@ -756,12 +757,7 @@ func (t *Tensor) TensorProto() (*onnxpb.TensorProto, error) {
 			}
 		}
 	}
-	return &onnxpb.TensorProto{
-		Name:     t.Name,
-		DataType: int32(t.DType),
-		Dims:     append([]int64{}, t.Dims...),
-		RawData:  raw,
-	}, nil
+	return raw, nil
 }
 
 // bfloat16 rounds f to bfloat16 bits, nearest even.

@@ -12,7 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // Known binary16 encodings, from the IEEE 754-2008 binary16 format
@@ -103,7 +103,7 @@ func TestDecodeTensorTyped(t *testing.T) {
 		{"empty", &onnxpb.TensorProto{DataType: 1, Dims: []int64{0, 3}}, []float32{}, nil, nil, nil},
 	}
 	for _, c := range cases {
-		got, err := DecodeTensor(c.tp, "")
+		got, err := decodeTensorProto(c.tp, "")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -118,12 +118,12 @@ func TestDecodeTensorTyped(t *testing.T) {
 			t.Errorf("%s: Len %d but %d values", c.name, got.Len(), got.dataLen())
 		}
 		// Encoding back to raw_data and decoding again gives the same values.
-		tp2, err := got.TensorProto()
+		tp2, err := got.tensorProto()
 		if err != nil {
 			t.Errorf("%s: TensorProto: %v", c.name, err)
 			continue
 		}
-		again, err := DecodeTensor(tp2, "")
+		again, err := decodeTensorProto(tp2, "")
 		if err != nil {
 			t.Errorf("%s: decode of re-encoded: %v", c.name, err)
 			continue
@@ -168,7 +168,7 @@ func TestDecodeTensorErrors(t *testing.T) {
 			ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}}, "needs the model's folder", false},
 	}
 	for _, c := range cases {
-		_, err := DecodeTensor(c.tp, "")
+		_, err := decodeTensorProto(c.tp, "")
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -216,14 +216,14 @@ func TestExternalData(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := DecodeTensor(external("w", []int64{2}, "location", "sub/w.bin", "offset", "8", "length", "8"), dir)
+	got, err := decodeTensorProto(external("w", []int64{2}, "location", "sub/w.bin", "offset", "8", "length", "8"), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !equalSlices(got.F32, []float32{3, 4}) {
 		t.Errorf("external read %v, want [3 4]", got.F32)
 	}
-	got, err = DecodeTensor(external("w", []int64{2, 2}, "location", "sub/w.bin"), dir)
+	got, err = decodeTensorProto(external("w", []int64{2, 2}, "location", "sub/w.bin"), dir)
 	if err != nil || !equalSlices(got.F32, []float32{1, 2, 3, 4}) {
 		t.Errorf("external read without offset: %v %v", got, err)
 	}
@@ -246,7 +246,7 @@ func TestExternalData(t *testing.T) {
 		{"directory", external("p", []int64{1}, "location", "sub"), "not a regular file"},
 	}
 	for _, c := range bad {
-		_, err := DecodeTensor(c.tp, dir)
+		_, err := decodeTensorProto(c.tp, dir)
 		var fe *FormatError
 		if err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want a FormatError containing %q", c.name, err, c.want)

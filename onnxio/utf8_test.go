@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
 )
 
 // A model whose producer, metadata and a node name hold bytes that are not
@@ -14,12 +14,12 @@ import (
 // bytes escaped.
 func TestNonUTF8Strings(t *testing.T) {
 	g := &onnxpb.GraphProto{Name: "g",
-		Input:  []*onnxpb.ValueInfoProto{ValueInfo("x", Float, []int64{1})},
+		Input:  []*onnxpb.ValueInfoProto{valueInfo("x", Float, []int64{1})},
 		Node:   []*onnxpb.NodeProto{NewNode("Relu", "PLACEHOLDER_NODE", []string{"x"}, []string{"y"})},
-		Output: []*onnxpb.ValueInfoProto{ValueInfo("y", Float, []int64{1})}}
+		Output: []*onnxpb.ValueInfoProto{valueInfo("y", Float, []int64{1})}}
 	mp := NewModel(g, 13, "PLACEHOLDER_PROD")
 	mp.MetadataProps = []*onnxpb.StringStringEntryProto{{Key: "author", Value: "PLACEHOLDER_META"}}
-	b, err := Encode(mp)
+	b, err := encode(mp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,13 +32,13 @@ func TestNonUTF8Strings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if got := m.Nodes[0].GetName(); got != `n\xe9ud_\xff__________` {
+	if got := m.Nodes[0].Name(); got != `n\xe9ud_\xff__________` {
 		t.Errorf("node name %q", got)
 	}
-	if got := m.Proto.GetProducerName(); got != `caf\xe9____________` {
+	if got := m.proto.GetProducerName(); got != `caf\xe9____________` {
 		t.Errorf("producer %q", got)
 	}
-	if got := m.Proto.GetMetadataProps()[0].GetValue(); got != `Ren\xe9 Fran\xe7ois___` {
+	if got := m.proto.GetMetadataProps()[0].GetValue(); got != `Ren\xe9 Fran\xe7ois___` {
 		t.Errorf("metadata %q", got)
 	}
 	// Garbage is still refused.

@@ -14,7 +14,6 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // DefaultBatchSize is the number of samples Collect runs at once when
@@ -160,7 +159,7 @@ func (a *Activations) Tensor(name string) *Activation {
 // raised before any batch runs), and ctx's error when ctx is cancelled
 // (checked before every batch and by the executor between nodes).
 func Collect(ctx context.Context, model *onnxio.Model, data *dataset.Set, opts CollectOptions) (*Activations, error) {
-	if model == nil || model.Graph == nil {
+	if model == nil {
 		return nil, errors.New("collect: no model")
 	}
 	if data == nil {
@@ -271,7 +270,7 @@ func newCollection(ctx context.Context, model *onnxio.Model, data *dataset.Set, 
 	if c.fixedBatch > 0 {
 		c.o.BatchSize = c.fixedBatch
 	}
-	c.inName = in.GetName()
+	c.inName = in.Name()
 	if err := c.resolveHooks(model, g); err != nil {
 		return nil, err
 	}
@@ -290,7 +289,7 @@ func newCollection(ctx context.Context, model *onnxio.Model, data *dataset.Set, 
 	if c.outName != "" {
 		c.out = &Activation{Name: c.outName, Hook: c.outName, Reduce: ReduceNone}
 		if nd := g.producer[c.outName]; nd != nil {
-			c.out.Node, c.out.Op = nd.GetName(), nd.GetOpType()
+			c.out.Node, c.out.Op = nd.Name(), nd.OpType()
 		}
 	}
 	return c, nil
@@ -321,7 +320,7 @@ func (c *collection) resolveHooks(model *onnxio.Model, g *graphIndex) error {
 		c.byHook[h], byName[a.Name] = a, a
 	}
 	if !c.o.SkipOutput && len(model.Outputs) > 0 {
-		c.outName = model.Outputs[0].GetName()
+		c.outName = model.Outputs[0].Name()
 	}
 	c.fetch = make([]string, 0, len(c.acts)+1)
 	for _, a := range c.acts {
@@ -535,23 +534,23 @@ func argmaxRows(x []float32, n, k int) []int {
 // graphIndex maps tensor and node names of a model's main graph.
 type graphIndex struct {
 	m        *onnxio.Model
-	producer map[string]*onnxpb.NodeProto // tensor name → node that outputs it
-	nodes    map[string]*onnxpb.NodeProto // node name → node
-	order    []string                     // every hookable tensor name, in graph order
+	producer map[string]*onnxio.Node // tensor name → node that outputs it
+	nodes    map[string]*onnxio.Node // node name → node
+	order    []string                // every hookable tensor name, in graph order
 }
 
 func newGraphIndex(m *onnxio.Model) *graphIndex {
-	x := &graphIndex{m: m, producer: map[string]*onnxpb.NodeProto{}, nodes: map[string]*onnxpb.NodeProto{}}
+	x := &graphIndex{m: m, producer: map[string]*onnxio.Node{}, nodes: map[string]*onnxio.Node{}}
 	for _, vi := range m.Inputs {
-		x.order = append(x.order, vi.GetName())
+		x.order = append(x.order, vi.Name())
 	}
-	for i, nd := range m.Nodes {
+	for _, nd := range m.Nodes {
 		// Unnamed nodes go by "#i OpType", as `layers` and errors name them.
-		label := onnxio.NodeLabel(nd, i)
+		label := nd.Label()
 		if _, dup := x.nodes[label]; !dup {
 			x.nodes[label] = nd
 		}
-		for _, o := range nd.Output {
+		for _, o := range nd.Outputs() {
 			if o != "" {
 				x.producer[o] = nd
 				x.order = append(x.order, o)
@@ -562,11 +561,11 @@ func newGraphIndex(m *onnxio.Model) *graphIndex {
 }
 
 // input returns the model's single data input.
-func (g *graphIndex) input() (*onnxpb.ValueInfoProto, error) {
+func (g *graphIndex) input() (*onnxio.ValueInfo, error) {
 	if len(g.m.Inputs) != 1 {
 		names := make([]string, len(g.m.Inputs))
 		for i, vi := range g.m.Inputs {
-			names[i] = vi.GetName()
+			names[i] = vi.Name()
 		}
 		return nil, fmt.Errorf("collect: model %s has %d graph inputs %q: only models with one data input can be run over a dataset", modelName(g.m), len(names), names)
 	}
@@ -576,18 +575,18 @@ func (g *graphIndex) input() (*onnxpb.ValueInfoProto, error) {
 // resolve turns a hook (tensor or node name) into an empty Activation.
 func (g *graphIndex) resolve(hook string) (*Activation, error) {
 	if nd, ok := g.producer[hook]; ok {
-		return &Activation{Name: hook, Hook: hook, Node: nd.GetName(), Op: nd.GetOpType()}, nil
+		return &Activation{Name: hook, Hook: hook, Node: nd.Name(), Op: nd.OpType()}, nil
 	}
 	for _, vi := range g.m.Inputs {
-		if vi.GetName() == hook {
+		if vi.Name() == hook {
 			return &Activation{Name: hook, Hook: hook}, nil
 		}
 	}
 	if nd, ok := g.nodes[hook]; ok {
-		if len(nd.Output) == 0 || nd.Output[0] == "" {
+		if len(nd.Outputs()) == 0 || nd.Outputs()[0] == "" {
 			return nil, fmt.Errorf("collect: hook %q: node has no output", hook)
 		}
-		return &Activation{Name: nd.Output[0], Hook: hook, Node: nd.GetName(), Op: nd.GetOpType()}, nil
+		return &Activation{Name: nd.Outputs()[0], Hook: hook, Node: nd.Name(), Op: nd.OpType()}, nil
 	}
 	if _, ok := g.m.Initializers[hook]; ok {
 		return nil, fmt.Errorf("collect: hook %q is an initializer (a weight), not an activation", hook)
@@ -623,18 +622,18 @@ func modelName(m *onnxio.Model) string {
 // returns the per-sample shape to feed (the data's, or the model's flat
 // vector for an MLP fed images) and the model's fixed batch size (0 when
 // the batch axis is dynamic).
-func fitInput(m *onnxio.Model, in *onnxpb.ValueInfoProto, data *dataset.Set) (feed []int, fixedBatch int, err error) {
+func fitInput(m *onnxio.Model, in *onnxio.ValueInfo, data *dataset.Set) (feed []int, fixedBatch int, err error) {
 	sample := data.Shape
-	if dt := onnxio.ValueDType(in); dt != onnxio.Undefined && !dt.IsFloat() {
-		return nil, 0, fmt.Errorf("collect: model %s input %q is %s: only float inputs can be fed from a dataset", modelName(m), in.GetName(), dt)
+	if dt := in.DType(); dt != onnxio.Undefined && !dt.IsFloat() {
+		return nil, 0, fmt.Errorf("collect: model %s input %q is %s: only float inputs can be fed from a dataset", modelName(m), in.Name(), dt)
 	}
-	dims, names, ok := onnxio.ValueShape(in)
+	dims, names, ok := in.Shape()
 	if !ok {
 		return sample, 0, nil // no declared shape: the executor checks
 	}
 	mismatch := func() error {
 		return fmt.Errorf("collect: input shape mismatch: model %s input %q expects %s, but dataset %s gives %s",
-			modelName(m), in.GetName(), declared(dims, names), data.Name, declared(append([]int64{-1}, ints64(sample)...), []string{"N"}))
+			modelName(m), in.Name(), declared(dims, names), data.Name, declared(append([]int64{-1}, ints64(sample)...), []string{"N"}))
 	}
 	if len(dims) == 0 {
 		return nil, 0, mismatch()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,7 +14,7 @@ import (
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/internal/testenv"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // refTol is the absolute tolerance against ONNX Runtime's activations of
@@ -311,15 +312,15 @@ func TestCollectNonFinite(t *testing.T) {
 }
 
 // tinyModel builds input [batch,4] → op → ... with the given nodes.
-func tinyModel(t *testing.T, inDims []int64, nodes []*onnxpb.NodeProto, out string, outDims []int64) *onnxio.Model {
+func tinyModel(t *testing.T, inDims []int64, nodes []*onnxbuild.Node, out string, outDims []int64) *onnxio.Model {
 	t.Helper()
-	g := &onnxpb.GraphProto{
-		Name:   "tiny",
-		Node:   nodes,
-		Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, inDims, "batch")},
-		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo(out, onnxio.Float, outDims, "batch")},
+	g := &onnxbuild.Graph{
+		Name:    "tiny",
+		Nodes:   nodes,
+		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, inDims, "batch")},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo(out, onnxio.Float, outDims, "batch")},
 	}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+	m, err := onnxbuild.NewModel(g, 13, "test").Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,9 +328,9 @@ func tinyModel(t *testing.T, inDims []int64, nodes []*onnxpb.NodeProto, out stri
 }
 
 func TestCollectUnsupportedOp(t *testing.T) {
-	m := tinyModel(t, []int64{-1, 4}, []*onnxpb.NodeProto{
-		onnxio.NewNode("Relu", "relu", []string{"x"}, []string{"r"}),
-		onnxio.NewNode("NoSuchOp", "mystery", []string{"r"}, []string{"y"}),
+	m := tinyModel(t, []int64{-1, 4}, []*onnxbuild.Node{
+		onnxbuild.NewNode("Relu", "relu", []string{"x"}, []string{"r"}),
+		onnxbuild.NewNode("NoSuchOp", "mystery", []string{"r"}, []string{"y"}),
 	}, "y", []int64{-1, 4})
 	ran := false
 	_, err := Collect(context.Background(), m, zeros(10, 4), CollectOptions{Hooks: []string{"r"}, Progress: func(int, int) { ran = true }})
@@ -371,8 +372,25 @@ func TestCollectFixedBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixed, _ := loadRefModel(t)
-	fixed.Inputs[0].GetType().GetTensorType().GetShape().GetDim()[0].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 4}
+	raw, err := os.ReadFile(filepath.Join(dir, "mnist_cnn_op13_dyn.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err = onnxbuild.EditInputs(raw, func(v *onnxbuild.Value) {
+		if v.Name == m.Inputs[0].Name() {
+			v.Dims[0] = 4
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := onnxio.DecodeIn(raw, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dims, _, _ := fixed.Inputs[0].Shape(); dims[0] != 4 {
+		t.Fatalf("edited input dims %v, want batch 4", dims)
+	}
 	batches := 0
 	got, err := Collect(context.Background(), fixed, data, CollectOptions{Hooks: []string{"/fc2/Gemm_output_0"}, BatchSize: 7,
 		Progress: func(int, int) { batches++ }})
@@ -415,9 +433,9 @@ func TestCollectEarlyHookMemory(t *testing.T) {
 // TestCollectUnnamedNode: an unnamed node is hooked as "#i OpType", the
 // label `layers` and error messages use.
 func TestCollectUnnamedNode(t *testing.T) {
-	m := tinyModel(t, []int64{-1, 4}, []*onnxpb.NodeProto{
-		onnxio.NewNode("Neg", "", []string{"x"}, []string{"a"}),
-		onnxio.NewNode("Relu", "", []string{"a"}, []string{"y"}),
+	m := tinyModel(t, []int64{-1, 4}, []*onnxbuild.Node{
+		onnxbuild.NewNode("Neg", "", []string{"x"}, []string{"a"}),
+		onnxbuild.NewNode("Relu", "", []string{"a"}, []string{"y"}),
 	}, "y", []int64{-1, 4})
 	data := zeros(3, 4)
 	for i := range data.X {
@@ -441,20 +459,20 @@ func TestCollectUnnamedNode(t *testing.T) {
 // wideModel is x [batch,4] → Relu a → Tile b [batch,4096] → Sigmoid → Neg y.
 func wideModel(t *testing.T) *onnxio.Model {
 	t.Helper()
-	reps := onnxio.Int64Tensor("reps", []int64{2}, []int64{1, 1024})
-	g := &onnxpb.GraphProto{
+	reps := onnxbuild.Int64Tensor("reps", []int64{2}, []int64{1, 1024})
+	g := &onnxbuild.Graph{
 		Name: "wide",
-		Node: []*onnxpb.NodeProto{
-			onnxio.NewNode("Relu", "early", []string{"x"}, []string{"a"}),
-			onnxio.NewNode("Tile", "tile", []string{"a", "reps"}, []string{"b"}),
-			onnxio.NewNode("Sigmoid", "s", []string{"b"}, []string{"c"}),
-			onnxio.NewNode("Neg", "n", []string{"c"}, []string{"y"}),
+		Nodes: []*onnxbuild.Node{
+			onnxbuild.NewNode("Relu", "early", []string{"x"}, []string{"a"}),
+			onnxbuild.NewNode("Tile", "tile", []string{"a", "reps"}, []string{"b"}),
+			onnxbuild.NewNode("Sigmoid", "s", []string{"b"}, []string{"c"}),
+			onnxbuild.NewNode("Neg", "n", []string{"c"}, []string{"y"}),
 		},
-		Initializer: []*onnxpb.TensorProto{reps},
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 4}, "batch")},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{-1, 4096}, "batch")},
+		Initializers: []*onnxbuild.Tensor{reps},
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 4}, "batch")},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 4096}, "batch")},
 	}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+	m, err := onnxbuild.NewModel(g, 13, "test").Build()
 	if err != nil {
 		t.Fatal(err)
 	}

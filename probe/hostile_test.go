@@ -6,21 +6,21 @@ import (
 	"testing"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // Spatial-mean reduction of a map with no positions used to write NaN
 // means while counting no NaN ("nan": 0 in the manifest).
 func TestCollectSpatialMeanOfEmptyMap(t *testing.T) {
-	g := &onnxpb.GraphProto{Name: "empty",
-		Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 1, 4, 4})},
-		Initializer: []*onnxpb.TensorProto{
-			onnxio.Int64Tensor("zero", []int64{1}, []int64{0}),
-			onnxio.Int64Tensor("two", []int64{1}, []int64{2}),
+	g := &onnxbuild.Graph{Name: "empty",
+		Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 1, 4, 4})},
+		Initializers: []*onnxbuild.Tensor{
+			onnxbuild.Int64Tensor("zero", []int64{1}, []int64{0}),
+			onnxbuild.Int64Tensor("two", []int64{1}, []int64{2}),
 		},
-		Node:   []*onnxpb.NodeProto{onnxio.NewNode("Slice", "cut", []string{"x", "zero", "zero", "two"}, []string{"e"})},
-		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("e", onnxio.Float, []int64{-1, 1, 0, 4})}}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Slice", "cut", []string{"x", "zero", "zero", "two"}, []string{"e"})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("e", onnxio.Float, []int64{-1, 1, 0, 4})}}
+	m, err := onnxbuild.NewModel(g, 13, "test").Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // Layer choice: the paper probes "layer 6" (the 50 ReLU units of fc1) and
@@ -50,23 +49,23 @@ func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 	if len(m.Outputs) == 0 {
 		return nil, fmt.Errorf("choosing layers: the model has no graph output")
 	}
-	out := m.Outputs[0].GetName()
+	out := m.Outputs[0].Name()
 	t := out
-	var final *onnxpb.NodeProto
+	var final *onnxio.Node
 	finalTensor := ""
 	for steps := 0; steps < len(m.Nodes)+1; steps++ {
 		n, _ := m.Producer(t)
 		if n == nil {
 			break
 		}
-		op := n.GetOpType()
-		if n.GetDomain() != "" && n.GetDomain() != "ai.onnx" {
+		op := n.OpType()
+		if n.Domain() != "" && n.Domain() != "ai.onnx" {
 			break
 		}
 		if op == "Add" {
 			// MatMul + bias: the final layer is the sum.
-			for _, in := range n.GetInput() {
-				if p, _ := m.Producer(in); p != nil && p.GetOpType() == "MatMul" {
+			for _, in := range n.Inputs() {
+				if p, _ := m.Producer(in); p != nil && p.OpType() == "MatMul" {
 					final, finalTensor = p, t
 					break
 				}
@@ -79,24 +78,24 @@ func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 			final, finalTensor = n, t
 			break
 		}
-		if !slices.Contains(outputOps, op) || len(n.GetInput()) == 0 {
+		if !slices.Contains(outputOps, op) || len(n.Inputs()) == 0 {
 			break
 		}
-		t = n.GetInput()[0]
+		t = n.Inputs()[0]
 	}
 	if final == nil {
 		return nil, fmt.Errorf("choosing layers: walking back from output %q through %v found no Gemm, MatMul or Conv: %w", out, outputOps, ErrNameLayers)
 	}
-	if len(final.GetInput()) == 0 {
-		return nil, fmt.Errorf("choosing layers: node %q (%s) has no input", final.GetName(), final.GetOpType())
+	if len(final.Inputs()) == 0 {
+		return nil, fmt.Errorf("choosing layers: node %q (%s) has no input", final.Name(), final.OpType())
 	}
-	pre := final.GetInput()[0]
+	pre := final.Inputs()[0]
 	for steps := 0; steps < len(m.Nodes); steps++ {
 		n, _ := m.Producer(pre)
-		if n == nil || !slices.Contains(shapeOps, n.GetOpType()) || len(n.GetInput()) == 0 {
+		if n == nil || !slices.Contains(shapeOps, n.OpType()) || len(n.Inputs()) == 0 {
 			break
 		}
-		pre = n.GetInput()[0]
+		pre = n.Inputs()[0]
 	}
 	pn, _ := m.Producer(pre)
 	if pn == nil {
@@ -104,8 +103,8 @@ func ChooseLayers(m *onnxio.Model) (*LayerChoice, error) {
 	}
 	c := &LayerChoice{PreFinal: pre, Final: finalTensor}
 	c.Why = []string{
-		fmt.Sprintf("final layer %q: output of %s node %q, the last projection before the output %q", finalTensor, final.GetOpType(), final.GetName(), out),
-		fmt.Sprintf("pre-final layer %q: output of %s node %q, which feeds the final layer", pre, pn.GetOpType(), pn.GetName()),
+		fmt.Sprintf("final layer %q: output of %s node %q, the last projection before the output %q", finalTensor, final.OpType(), final.Name(), out),
+		fmt.Sprintf("pre-final layer %q: output of %s node %q, which feeds the final layer", pre, pn.OpType(), pn.Name()),
 	}
 	return c, nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 func TestChooseLayersPyTorch(t *testing.T) {
@@ -33,29 +33,29 @@ func TestChooseLayersPyTorch(t *testing.T) {
 // mlp builds input → MatMul+Add → Tanh → Dropout → MatMul+Add → tail ops.
 func mlp(t *testing.T, tail ...string) *onnxio.Model {
 	t.Helper()
-	w1 := onnxio.FloatTensor("w1", []int64{4, 3}, make([]float32, 12))
-	b1 := onnxio.FloatTensor("b1", []int64{3}, make([]float32, 3))
-	w2 := onnxio.FloatTensor("w2", []int64{3, 2}, make([]float32, 6))
-	b2 := onnxio.FloatTensor("b2", []int64{2}, make([]float32, 2))
-	nodes := []*onnxpb.NodeProto{
-		onnxio.NewNode("MatMul", "mm1", []string{"x", "w1"}, []string{"h1"}),
-		onnxio.NewNode("Add", "add1", []string{"h1", "b1"}, []string{"z1"}),
-		onnxio.NewNode("Tanh", "act1", []string{"z1"}, []string{"a1"}),
-		onnxio.NewNode("Dropout", "drop", []string{"a1"}, []string{"d1"}),
-		onnxio.NewNode("MatMul", "mm2", []string{"d1", "w2"}, []string{"h2"}),
-		onnxio.NewNode("Add", "add2", []string{"b2", "h2"}, []string{"z2"}),
+	w1 := onnxbuild.FloatTensor("w1", []int64{4, 3}, make([]float32, 12))
+	b1 := onnxbuild.FloatTensor("b1", []int64{3}, make([]float32, 3))
+	w2 := onnxbuild.FloatTensor("w2", []int64{3, 2}, make([]float32, 6))
+	b2 := onnxbuild.FloatTensor("b2", []int64{2}, make([]float32, 2))
+	nodes := []*onnxbuild.Node{
+		onnxbuild.NewNode("MatMul", "mm1", []string{"x", "w1"}, []string{"h1"}),
+		onnxbuild.NewNode("Add", "add1", []string{"h1", "b1"}, []string{"z1"}),
+		onnxbuild.NewNode("Tanh", "act1", []string{"z1"}, []string{"a1"}),
+		onnxbuild.NewNode("Dropout", "drop", []string{"a1"}, []string{"d1"}),
+		onnxbuild.NewNode("MatMul", "mm2", []string{"d1", "w2"}, []string{"h2"}),
+		onnxbuild.NewNode("Add", "add2", []string{"b2", "h2"}, []string{"z2"}),
 	}
 	last := "z2"
 	for i, op := range tail {
 		out := fmt.Sprintf("t%d", i)
-		nodes = append(nodes, onnxio.NewNode(op, out, []string{last}, []string{out}))
+		nodes = append(nodes, onnxbuild.NewNode(op, out, []string{last}, []string{out}))
 		last = out
 	}
-	g := &onnxpb.GraphProto{Name: "mlp", Node: nodes,
-		Initializer: []*onnxpb.TensorProto{w1, b1, w2, b2},
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{-1, 4})},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo(last, onnxio.Float, []int64{-1, 2})}}
-	m, err := onnxio.FromProto(onnxio.NewModel(g, 13, "test"), "")
+	g := &onnxbuild.Graph{Name: "mlp", Nodes: nodes,
+		Initializers: []*onnxbuild.Tensor{w1, b1, w2, b2},
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 4})},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo(last, onnxio.Float, []int64{-1, 2})}}
+	m, err := onnxbuild.NewModel(g, 13, "test").Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func PlanRun(m *onnxio.Model, data *dataset.Set, o Options) (*Plan, error) {
 	if in, err := g.input(); err == nil {
 		if feed, _, err := fitInput(m, in, data); err == nil {
 			shape := append([]int64{onnxio.Unknown}, ints64(feed)...)
-			types, _ = onnxio.InferTypes(m, map[string][]int64{in.GetName(): shape})
+			types, _ = onnxio.InferTypes(m, map[string][]int64{in.Name(): shape})
 		}
 	}
 	for _, name := range o.Layers {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
 )
 
 // Reductions accepted by CollectOptions.Reduce and Options.Reduce. A
@@ -195,9 +194,9 @@ const maxLayoutSteps = 64
 // It returns the layout and the reason in words. The rank is not checked:
 // the caller applies it to tensors of per-sample rank 2.
 func TokenLayout(m *onnxio.Model, tensor string) (layout, why string) {
-	users := map[string][]*onnxpb.NodeProto{}
+	users := map[string][]*onnxio.Node{}
 	for _, n := range m.Nodes {
-		for _, in := range n.GetInput() {
+		for _, in := range n.Inputs() {
 			users[in] = append(users[in], n)
 		}
 	}
@@ -211,16 +210,16 @@ func TokenLayout(m *onnxio.Model, tensor string) (layout, why string) {
 			if l, w := nodeLayout(m, p, t, false); l != "" {
 				return l, w
 			}
-			if slices.Contains(elementwiseOps, p.GetOpType()) {
-				next = append(next, p.GetInput()...)
+			if slices.Contains(elementwiseOps, p.OpType()) {
+				next = append(next, p.Inputs()...)
 			}
 		}
 		for _, u := range users[t] {
 			if l, w := nodeLayout(m, u, t, true); l != "" {
 				return l, w
 			}
-			if slices.Contains(elementwiseOps, u.GetOpType()) {
-				next = append(next, u.GetOutput()...)
+			if slices.Contains(elementwiseOps, u.OpType()) {
+				next = append(next, u.Outputs()...)
 			}
 		}
 		for _, n := range next {
@@ -235,8 +234,8 @@ func TokenLayout(m *onnxio.Model, tensor string) (layout, why string) {
 
 // nodeLayout returns the layout node n implies for tensor t (its input
 // when read, else its output), or "" when n says nothing.
-func nodeLayout(m *onnxio.Model, n *onnxpb.NodeProto, t string, read bool) (string, string) {
-	op := n.GetOpType()
+func nodeLayout(m *onnxio.Model, n *onnxio.Node, t string, read bool) (string, string) {
+	op := n.OpType()
 	verb := "written"
 	if read {
 		verb = "read"
@@ -246,32 +245,32 @@ func nodeLayout(m *onnxio.Model, n *onnxpb.NodeProto, t string, read bool) (stri
 	lastAxisOnly := func(axes []int64) bool { return len(axes) == 1 && axes[0] == -1 }
 	switch {
 	case slices.Contains(channelOps, op):
-		return LayoutChannels, fmt.Sprintf("%s by %s %q: channels first", verb, op, n.GetName())
+		return LayoutChannels, fmt.Sprintf("%s by %s %q: channels first", verb, op, n.Name())
 	case op == "LayerNormalization":
-		if read && (len(n.GetInput()) == 0 || n.GetInput()[0] != t) {
+		if read && (len(n.Inputs()) == 0 || n.Inputs()[0] != t) {
 			return "", ""
 		}
-		axis, err := onnxio.Attrs(n).Int("axis", -1)
+		axis, err := n.Attrs().Int("axis", -1)
 		if err == nil && lastAxisOnly([]int64{axis}) {
-			return LayoutTokens, fmt.Sprintf("%s by LayerNormalization %q over the last axis: tokens × features", verb, n.GetName())
+			return LayoutTokens, fmt.Sprintf("%s by LayerNormalization %q over the last axis: tokens × features", verb, n.Name())
 		}
 	case op == "ReduceMean" && read:
-		axes, err := onnxio.Attrs(n).Ints("axes", nil)
-		if err == nil && axes == nil && len(n.GetInput()) > 1 {
-			if c := m.Initializers[n.GetInput()[1]]; c != nil {
+		axes, err := n.Attrs().Ints("axes", nil)
+		if err == nil && axes == nil && len(n.Inputs()) > 1 {
+			if c := m.Initializers[n.Inputs()[1]]; c != nil {
 				axes, _ = c.Int64s()
 			}
 		}
 		if lastAxisOnly(axes) {
-			return LayoutTokens, fmt.Sprintf("read by ReduceMean %q over the last axis (a LayerNorm): tokens × features", n.GetName())
+			return LayoutTokens, fmt.Sprintf("read by ReduceMean %q over the last axis (a LayerNorm): tokens × features", n.Name())
 		}
 	case op == "MatMul":
-		in := n.GetInput()
+		in := n.Inputs()
 		if len(in) != 2 {
 			return "", ""
 		}
 		if w := m.Initializers[in[1]]; w != nil && len(w.Dims) == 2 && (!read || in[0] == t) {
-			return LayoutTokens, fmt.Sprintf("%s by MatMul %q with a %d×%d weight over the last axis: tokens × features", verb, n.GetName(), w.Dims[0], w.Dims[1])
+			return LayoutTokens, fmt.Sprintf("%s by MatMul %q with a %d×%d weight over the last axis: tokens × features", verb, n.Name(), w.Dims[0], w.Dims[1])
 		}
 	}
 	return "", ""

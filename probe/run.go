@@ -237,7 +237,7 @@ func (r *runner) collect(ctx context.Context) (map[string]tensorActs, error) {
 		hooks = append(hooks, o.SpaceLayer)
 	}
 	if m != nil && len(m.Outputs) > 0 && data.Labels != nil {
-		r.out = m.Outputs[0].GetName()
+		r.out = m.Outputs[0].Name()
 		if !slices.Contains(hooks, r.out) {
 			hooks = append(hooks, r.out)
 		}
@@ -304,7 +304,7 @@ func (r *runner) keepLayers(acts map[string]tensorActs, roles map[string]string)
 		}
 		if r.m != nil {
 			if node, _ := r.m.Producer(name); node != nil {
-				lr.Node, lr.Op = node.GetName(), node.GetOpType()
+				lr.Node, lr.Op = node.Name(), node.OpType()
 			}
 		}
 		sel, err := selectUnits(r.o.Units, name, lr.Units)

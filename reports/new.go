@@ -22,21 +22,19 @@ func New(res *probe.Result) *Report {
 		if m.Path == "" {
 			r.Model.File = "(in memory)"
 		}
-		if p := m.Proto; p != nil {
-			r.Model.Producer = p.GetProducerName()
-			r.Model.ProducerVersion = p.GetProducerVersion()
-			if md := p.GetMetadataProps(); len(md) > 0 {
-				r.Model.Metadata = map[string]string{}
-				for _, kv := range md {
-					r.Model.Metadata[kv.GetKey()] = kv.GetValue()
-				}
+		r.Model.Producer = m.ProducerName
+		r.Model.ProducerVersion = m.ProducerVersion
+		if len(m.Metadata) > 0 {
+			r.Model.Metadata = map[string]string{}
+			for _, kv := range m.Metadata {
+				r.Model.Metadata[kv.Key] = kv.Value
 			}
 		}
 		for _, in := range m.Inputs {
-			r.Model.Inputs = append(r.Model.Inputs, in.GetName())
+			r.Model.Inputs = append(r.Model.Inputs, in.Name())
 		}
 		for _, out := range m.Outputs {
-			r.Model.Outputs = append(r.Model.Outputs, out.GetName())
+			r.Model.Outputs = append(r.Model.Outputs, out.Name())
 		}
 	}
 	if d := res.Data; d != nil {

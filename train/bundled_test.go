@@ -24,7 +24,7 @@ func TestBundledModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := map[string]string{}
-	for _, kv := range m.Proto.MetadataProps {
+	for _, kv := range m.Metadata {
 		meta[kv.Key] = kv.Value
 	}
 	if meta["epochs"] != "10" || meta["seed"] != "1" || meta["batch_size"] != "128" || meta["learning_rate"] != "0.001" {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/internal/version"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // Exported tensor names. Layer 6 (fc1 after ReLU) and layer 7 (fc2, the
@@ -41,11 +41,11 @@ type Metadata struct {
 // PyTorch's names and layouts (conv1.weight [10,1,5,5], conv1.bias [10],
 // fc1.weight [50,320] for Gemm with transB=1, ...): the dense weights, stored
 // (in, out) for training, are transposed here.
-func Export(p *Params, meta Metadata) (*onnxpb.ModelProto, error) {
+func Export(p *Params, meta Metadata) (*onnxbuild.Model, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	f := onnxio.FloatTensor
+	f := onnxbuild.FloatTensor
 	transpose := func(w Param) []float32 {
 		in, out := w.Shape[0], w.Shape[1]
 		t := make([]float32, in*out)
@@ -56,7 +56,7 @@ func Export(p *Params, meta Metadata) (*onnxpb.ModelProto, error) {
 		}
 		return t
 	}
-	inits := []*onnxpb.TensorProto{
+	inits := []*onnxbuild.Tensor{
 		f("conv1.weight", []int64{C1, 1, K, K}, p.Conv1W.Data),
 		f("conv1.bias", []int64{C1}, p.Conv1B.Data),
 		f("conv2.weight", []int64{C2, C1, K, K}, p.Conv2W.Data),
@@ -66,49 +66,49 @@ func Export(p *Params, meta Metadata) (*onnxpb.ModelProto, error) {
 		f("fc2.weight", []int64{Classes, Hidden}, transpose(p.FC2W)),
 		f("fc2.bias", []int64{Classes}, p.FC2B.Data),
 	}
-	node := func(op, name string, in []string, attrs ...*onnxpb.AttributeProto) *onnxpb.NodeProto {
-		return onnxio.NewNode(op, name, in, []string{name}, attrs...)
+	node := func(op, name string, in []string, attrs ...*onnxbuild.Attr) *onnxbuild.Node {
+		return onnxbuild.NewNode(op, name, in, []string{name}, attrs...)
 	}
-	pool := func(name, in string) *onnxpb.NodeProto {
-		return node("MaxPool", name, []string{in}, onnxio.AttrInts("kernel_shape", 2, 2), onnxio.AttrInts("strides", 2, 2))
+	pool := func(name, in string) *onnxbuild.Node {
+		return node("MaxPool", name, []string{in}, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2))
 	}
-	conv := func(name, in string) *onnxpb.NodeProto {
+	conv := func(name, in string) *onnxbuild.Node {
 		return node("Conv", name, []string{in, name + ".weight", name + ".bias"},
-			onnxio.AttrInts("kernel_shape", K, K), onnxio.AttrInts("strides", 1, 1), onnxio.AttrInts("pads", 0, 0, 0, 0))
+			onnxbuild.AttrInts("kernel_shape", K, K), onnxbuild.AttrInts("strides", 1, 1), onnxbuild.AttrInts("pads", 0, 0, 0, 0))
 	}
-	gemm := func(name, in string) *onnxpb.NodeProto {
-		return node("Gemm", name, []string{in, name + ".weight", name + ".bias"}, onnxio.AttrInt("transB", 1))
+	gemm := func(name, in string) *onnxbuild.Node {
+		return node("Gemm", name, []string{in, name + ".weight", name + ".bias"}, onnxbuild.AttrInt("transB", 1))
 	}
-	nodes := []*onnxpb.NodeProto{
+	nodes := []*onnxbuild.Node{
 		conv("conv1", InputName),
 		pool("pool1", "conv1"),
 		node("Relu", "relu1", []string{"pool1"}),
 		conv("conv2", "relu1"),
 		pool("pool2", "conv2"),
 		node("Relu", "relu2", []string{"pool2"}),
-		node("Flatten", "flatten", []string{"relu2"}, onnxio.AttrInt("axis", 1)),
+		node("Flatten", "flatten", []string{"relu2"}, onnxbuild.AttrInt("axis", 1)),
 		gemm("fc1", "flatten"),
 		node("Relu", Layer6Name, []string{"fc1"}),
 		gemm("fc2", Layer6Name),
-		node("LogSoftmax", OutputName, []string{Layer7Name}, onnxio.AttrInt("axis", 1)),
+		node("LogSoftmax", OutputName, []string{Layer7Name}, onnxbuild.AttrInt("axis", 1)),
 	}
-	vi := func(name string, dims ...int64) *onnxpb.ValueInfoProto {
-		return onnxio.ValueInfo(name, onnxio.Float, append([]int64{-1}, dims...), "batch")
+	vi := func(name string, dims ...int64) *onnxbuild.Value {
+		return onnxbuild.ValueInfo(name, onnxio.Float, append([]int64{-1}, dims...), "batch")
 	}
-	g := &onnxpb.GraphProto{
-		Name:        "mnist_cnn",
-		DocString:   "The paper's MNIST CNN, trained in Go with gorgonia by conceptcells train.",
-		Node:        nodes,
-		Initializer: inits,
-		Input:       []*onnxpb.ValueInfoProto{vi(InputName, 1, InH, InW)},
-		Output:      []*onnxpb.ValueInfoProto{vi(OutputName, Classes)},
-		ValueInfo: []*onnxpb.ValueInfoProto{
+	g := &onnxbuild.Graph{
+		Name:         "mnist_cnn",
+		DocString:    "The paper's MNIST CNN, trained in Go with gorgonia by conceptcells train.",
+		Nodes:        nodes,
+		Initializers: inits,
+		Inputs:       []*onnxbuild.Value{vi(InputName, 1, InH, InW)},
+		Outputs:      []*onnxbuild.Value{vi(OutputName, Classes)},
+		ValueInfo: []*onnxbuild.Value{
 			vi("conv1", C1, H1, W1), vi("pool1", C1, P1H, P1W), vi("relu1", C1, P1H, P1W),
 			vi("conv2", C2, H2, W2), vi("pool2", C2, P2H, P2W), vi("relu2", C2, P2H, P2W),
 			vi("flatten", Flat), vi("fc1", Hidden), vi(Layer6Name, Hidden), vi(Layer7Name, Classes),
 		},
 	}
-	m := onnxio.NewModel(g, Opset, "conceptcells")
+	m := onnxbuild.NewModel(g, Opset, "conceptcells")
 	m.ProducerVersion = version.Version
 	m.DocString = "conv1 1→10 5×5 → max-pool 2 → ReLU → conv2 10→20 5×5 → max-pool 2 → ReLU → fc1 320→50 → ReLU (layer 6, fc1_relu) → fc2 50→10 (layer 7) → log-softmax; " +
 		"trained with Dropout2d(0.5) after conv2 and dropout(0.5) after fc1's ReLU (absent here), NLL loss, Adam."
@@ -133,9 +133,9 @@ func Export(p *Params, meta Metadata) (*onnxpb.ModelProto, error) {
 		{"layer7", Layer7Name},
 	}
 	for _, e := range kv {
-		m.MetadataProps = append(m.MetadataProps, &onnxpb.StringStringEntryProto{Key: e[0], Value: e[1]})
+		m.Metadata = append(m.Metadata, onnxio.KeyValue{Key: e[0], Value: e[1]})
 	}
-	if err := onnxio.CheckValid(m, ""); err != nil {
+	if _, err := m.Build(); err != nil {
 		return nil, fmt.Errorf("train: exported model is invalid: %w", err)
 	}
 	return m, nil
@@ -158,25 +158,20 @@ func Save(path string, force bool, p *Params, meta Metadata) error {
 	if err != nil {
 		return err
 	}
-	return onnxio.Save(path, m, force)
+	return m.Save(path, force)
 }
 
 // Import reads the parameters back from a model written by Export (the
 // initializers by name, dense weights transposed back to (in, out)).
 func Import(m *onnxio.Model) (*Params, error) {
 	p := NewParams()
-	byName := map[string]*onnxpb.TensorProto{}
-	for _, tp := range m.Proto.GetGraph().GetInitializer() {
-		byName[tp.Name] = tp
-	}
 	for _, t := range p.List() {
-		tp := byName[t.Name]
-		if tp == nil {
+		v := m.Initializers[t.Name]
+		if v == nil {
 			return nil, fmt.Errorf("train: model %s has no initializer %s", m.Path, t.Name)
 		}
-		v, err := onnxio.DecodeTensor(tp, "")
-		if err != nil {
-			return nil, fmt.Errorf("train: model %s: %w", m.Path, err)
+		if v.Unloaded {
+			return nil, fmt.Errorf("train: model %s: initializer %s was loaded without its data", m.Path, t.Name)
 		}
 		if v.DType != onnxio.Float || len(v.F32) != len(t.Data) {
 			return nil, fmt.Errorf("train: model %s: initializer %s is %v %v, want %d float32 values", m.Path, t.Name, v.DType, v.Dims, len(t.Data))

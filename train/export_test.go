@@ -51,16 +51,15 @@ func TestExportGraph(t *testing.T) {
 	if m.Opset("") != Opset {
 		t.Errorf("opset %d, want %d", m.Opset(""), Opset)
 	}
-	g := m.Proto.Graph
-	if len(g.Input) != 1 || g.Input[0].Name != InputName || len(g.Output) != 1 || g.Output[0].Name != OutputName {
-		t.Errorf("graph inputs %v outputs %v", g.Input, g.Output)
+	if len(m.Inputs) != 1 || m.Inputs[0].Name() != InputName || len(m.Outputs) != 1 || m.Outputs[0].Name() != OutputName {
+		t.Errorf("graph inputs %v outputs %v", m.Inputs, m.Outputs)
 	}
 	outputs := map[string]string{}
-	for _, n := range g.Node {
-		if n.OpType == "Dropout" {
+	for _, n := range m.Nodes {
+		if n.OpType() == "Dropout" {
 			t.Error("the inference graph has a Dropout node")
 		}
-		outputs[n.Output[0]] = n.OpType
+		outputs[n.Outputs()[0]] = n.OpType()
 	}
 	for name, op := range map[string]string{"conv1": "Conv", "conv2": "Conv", Layer6Name: "Relu", Layer7Name: "Gemm", OutputName: "LogSoftmax", "fc1": "Gemm"} {
 		if outputs[name] != op {
@@ -68,7 +67,7 @@ func TestExportGraph(t *testing.T) {
 		}
 	}
 	meta2 := map[string]string{}
-	for _, kv := range m.Proto.MetadataProps {
+	for _, kv := range m.Metadata {
 		meta2[kv.Key] = kv.Value
 	}
 	acc := strconv.FormatFloat(res.History[0].TestAccuracy, 'f', 4, 64)
@@ -77,22 +76,17 @@ func TestExportGraph(t *testing.T) {
 	}
 	// Dense weights are stored (in, out) in training and (out, in) for Gemm
 	// with transB=1 in the file.
-	for _, tp := range g.Initializer {
-		if tp.Name != "fc1.weight" {
-			continue
-		}
-		w, err := onnxio.DecodeTensor(tp, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(w.Dims) != 2 || w.Dims[0] != Hidden || w.Dims[1] != Flat {
-			t.Fatalf("fc1.weight dims %v, want [50 320]", w.Dims)
-		}
-		for o := 0; o < Hidden; o++ {
-			for i := 0; i < Flat; i++ {
-				if w.F32[o*Flat+i] != res.Params.FC1W.Data[i*Hidden+o] {
-					t.Fatalf("fc1.weight[%d,%d] is not the transpose of the training weight", o, i)
-				}
+	w := m.Initializers["fc1.weight"]
+	if w == nil {
+		t.Fatal("the model has no initializer fc1.weight")
+	}
+	if len(w.Dims) != 2 || w.Dims[0] != Hidden || w.Dims[1] != Flat {
+		t.Fatalf("fc1.weight dims %v, want [50 320]", w.Dims)
+	}
+	for o := 0; o < Hidden; o++ {
+		for i := 0; i < Flat; i++ {
+			if w.F32[o*Flat+i] != res.Params.FC1W.Data[i*Hidden+o] {
+				t.Fatalf("fc1.weight[%d,%d] is not the transpose of the training weight", o, i)
 			}
 		}
 	}
@@ -103,18 +97,15 @@ func TestExportGraph(t *testing.T) {
 // float32 sums of 50 terms of magnitude ≲ 10 agree to ~1e-5).
 func TestExportGemmTransB(t *testing.T) {
 	res, te := trainedSmall(t)
-	m, err := Export(res.Params, MetadataOf(res, 32, 0.005))
+	exported, err := Export(res.Params, MetadataOf(res, 32, 0.005))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := map[string]*onnxio.Tensor{}
-	for _, tp := range m.Graph.Initializer {
-		w, err := onnxio.DecodeTensor(tp, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ws[tp.Name] = w
+	m, err := exported.Build() // the initializers as a reader decodes them
+	if err != nil {
+		t.Fatal(err)
 	}
+	ws := m.Initializers
 	l, err := Forward(res.Params, te.Subset(100), Fast)
 	if err != nil {
 		t.Fatal(err)

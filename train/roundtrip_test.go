@@ -120,7 +120,7 @@ func TestBundledModelExecutor(t *testing.T) {
 		}
 	}
 	var recorded string
-	for _, kv := range m.Proto.MetadataProps {
+	for _, kv := range m.Metadata {
 		if kv.Key == "test_accuracy" {
 			recorded = kv.Value
 		}

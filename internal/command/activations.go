@@ -293,7 +293,7 @@ func modelImageSize(model *onnxio.Model) (c, h, w int) {
 	if len(model.Inputs) != 1 {
 		return 0, 0, 0
 	}
-	dims, _, ok := onnxio.ValueShape(model.Inputs[0])
+	dims, _, ok := model.Inputs[0].Shape()
 	if !ok || len(dims) != 4 {
 		return 0, 0, 0
 	}
@@ -309,7 +309,7 @@ func newManifest(model *onnxio.Model, data *dataset.Set, acts *probe.Activations
 			File:       model.Path,
 			SHA256:     model.SHA256,
 			Opsets:     model.Opsets,
-			Producer:   strings.TrimSpace(model.Proto.GetProducerName() + " " + model.Proto.GetProducerVersion()),
+			Producer:   strings.TrimSpace(model.ProducerName + " " + model.ProducerVersion),
 			InputShape: acts.InputShape,
 		},
 		Dataset: ManifestDataset{
@@ -328,7 +328,7 @@ func newManifest(model *onnxio.Model, data *dataset.Set, acts *probe.Activations
 		Warnings:      append([]string{}, acts.Warnings...),
 	}
 	if len(model.Inputs) > 0 {
-		m.Model.Input = model.Inputs[0].GetName()
+		m.Model.Input = model.Inputs[0].Name()
 	}
 	if !data.Norm.IsIdentity() {
 		m.Normalisation = "(x - mean) / std with mean/std " + data.Norm.String()

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // A model whose names carry terminal controls, and 200 nodes one of which
@@ -17,7 +17,7 @@ import (
 func TestLayersHostileNames(t *testing.T) {
 	forged := "fc\x1b[2K\rconceptcells: wrote /etc/passwd\x07"
 	long := strings.Repeat("n", 64<<10)
-	g := &onnxpb.GraphProto{Name: "hostile", Input: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1, 4})}}
+	g := &onnxbuild.Graph{Name: "hostile", Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{1, 4})}}
 	last := "x"
 	for i := range 200 {
 		name, out := "relu", "t"+strings.Repeat("i", i)
@@ -27,11 +27,11 @@ func TestLayersHostileNames(t *testing.T) {
 		case 1:
 			name = long
 		}
-		g.Node = append(g.Node, onnxio.NewNode("Relu", name, []string{last}, []string{out}))
+		g.Nodes = append(g.Nodes, onnxbuild.NewNode("Relu", name, []string{last}, []string{out}))
 		last = out
 	}
-	g.Output = []*onnxpb.ValueInfoProto{onnxio.ValueInfo(last, onnxio.Float, []int64{1, 4})}
-	b, err := onnxio.Encode(onnxio.NewModel(g, 13, "evil\x1b]0;title\x07"))
+	g.Outputs = []*onnxbuild.Value{onnxbuild.ValueInfo(last, onnxio.Float, []int64{1, 4})}
+	b, err := onnxbuild.NewModel(g, 13, "evil\x1b]0;title\x07").Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +86,13 @@ func TestLayersSparseExternalData(t *testing.T) {
 	if err := os.Truncate(filepath.Join(dir, "w.bin"), 4*n); err != nil {
 		t.Skipf("no sparse 2 GiB file here: %v", err)
 	}
-	w := &onnxpb.TensorProto{Name: "w", DataType: int32(onnxio.Float), Dims: []int64{1, n},
-		DataLocation: onnxpb.TensorProto_EXTERNAL,
-		ExternalData: []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}}}
-	g := &onnxpb.GraphProto{Name: "sparse", Initializer: []*onnxpb.TensorProto{w},
-		Input:  []*onnxpb.ValueInfoProto{onnxio.ValueInfo("x", onnxio.Float, []int64{1, 1})},
-		Node:   []*onnxpb.NodeProto{onnxio.NewNode("MatMul", "big", []string{"x", "w"}, []string{"y"})},
-		Output: []*onnxpb.ValueInfoProto{onnxio.ValueInfo("y", onnxio.Float, []int64{1, n})}}
-	b, err := onnxio.Encode(onnxio.NewModel(g, 13, "test"))
+	w := &onnxbuild.Tensor{Name: "w", DType: onnxio.Float, Dims: []int64{1, n},
+		External: []onnxio.KeyValue{{Key: "location", Value: "w.bin"}}}
+	g := &onnxbuild.Graph{Name: "sparse", Initializers: []*onnxbuild.Tensor{w},
+		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{1, 1})},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("MatMul", "big", []string{"x", "w"}, []string{"y"})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{1, n})}}
+	b, err := onnxbuild.NewModel(g, 13, "test").Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

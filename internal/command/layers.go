@@ -74,7 +74,7 @@ func parseInputShapes(m *onnxio.Model, spec string) (map[string][]int64, error) 
 			if len(m.Inputs) != 1 {
 				return nil, fmt.Errorf("the model has %d inputs; write NAME=SHAPE", len(m.Inputs))
 			}
-			name, shape = m.Inputs[0].GetName(), part
+			name, shape = m.Inputs[0].Name(), part
 		}
 		dims, err := onnxio.ParseShape(shape)
 		if err != nil {
@@ -127,7 +127,7 @@ func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport,
 		SHA256:      m.SHA256,
 		IRVersion:   m.IRVersion,
 		Opsets:      make(map[string]int64),
-		Producer:    strings.TrimSpace(m.Proto.GetProducerName() + " " + m.Proto.GetProducerVersion()),
+		Producer:    strings.TrimSpace(m.ProducerName + " " + m.ProducerVersion),
 		Layers:      []layerJSON{},
 		TotalParams: m.TotalParams(),
 	}
@@ -138,12 +138,12 @@ func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport,
 		rep.Opsets[d] = v
 	}
 	for _, vi := range m.Inputs {
-		t := types[vi.GetName()]
-		rep.Inputs = append(rep.Inputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), t.Shape, t.Dims})
+		t := types[vi.Name()]
+		rep.Inputs = append(rep.Inputs, tensorJSON{vi.Name(), vi.DType().String(), t.Shape, t.Dims})
 	}
 	for _, vi := range m.Outputs {
-		t := types[vi.GetName()]
-		rep.Outputs = append(rep.Outputs, tensorJSON{vi.GetName(), onnxio.ValueDType(vi).String(), t.Shape, t.Dims})
+		t := types[vi.Name()]
+		rep.Outputs = append(rep.Outputs, tensorJSON{vi.Name(), vi.DType().String(), t.Shape, t.Dims})
 	}
 	for _, l := range layers {
 		dt := ""

@@ -320,7 +320,7 @@ func inputCHW(m *onnxio.Model) (c, h, w int) {
 	if len(m.Inputs) == 0 {
 		return 0, 0, 0
 	}
-	dims, _, ok := onnxio.ValueShape(m.Inputs[0])
+	dims, _, ok := m.Inputs[0].Shape()
 	if !ok || len(dims) != 4 || dims[1] <= 0 || dims[2] <= 0 || dims[3] <= 0 {
 		return 0, 0, 0
 	}

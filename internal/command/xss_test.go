@@ -9,7 +9,7 @@ import (
 
 	"github.com/conceptcells/conceptcells/dataset"
 	"github.com/conceptcells/conceptcells/onnxio"
-	"github.com/conceptcells/conceptcells/onnxio/onnxpb"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // hostileModel writes a small MLP whose input, node and tensor names,
@@ -24,7 +24,7 @@ func hostileModel(t *testing.T, dir string) string {
 		prob = `p</script><script>window.__xss=5</script>`
 	)
 	rng := rand.New(rand.NewPCG(1, 2))
-	w := func(name string, dims ...int64) *onnxpb.TensorProto {
+	w := func(name string, dims ...int64) *onnxbuild.Tensor {
 		n := 1
 		for _, d := range dims {
 			n *= int(d)
@@ -33,23 +33,23 @@ func hostileModel(t *testing.T, dir string) string {
 		for i := range v {
 			v[i] = float32(rng.NormFloat64())
 		}
-		return onnxio.FloatTensor(name, dims, v)
+		return onnxbuild.FloatTensor(name, dims, v)
 	}
-	g := &onnxpb.GraphProto{Name: `<b>graph</b>`,
-		Node: []*onnxpb.NodeProto{
-			onnxio.NewNode("Gemm", `<i onmouseover=alert(1)>fc1</i>`, []string{in, "w1", "b1"}, []string{hid}),
-			onnxio.NewNode("Relu", `relu<script>`, []string{hid}, []string{act}),
-			onnxio.NewNode("Gemm", `fc2"'<>`, []string{act, "w2", "b2"}, []string{lgt}),
-			onnxio.NewNode("Softmax", `sm`, []string{lgt}, []string{prob}, onnxio.AttrInt("axis", 1)),
+	g := &onnxbuild.Graph{Name: `<b>graph</b>`,
+		Nodes: []*onnxbuild.Node{
+			onnxbuild.NewNode("Gemm", `<i onmouseover=alert(1)>fc1</i>`, []string{in, "w1", "b1"}, []string{hid}),
+			onnxbuild.NewNode("Relu", `relu<script>`, []string{hid}, []string{act}),
+			onnxbuild.NewNode("Gemm", `fc2"'<>`, []string{act, "w2", "b2"}, []string{lgt}),
+			onnxbuild.NewNode("Softmax", `sm`, []string{lgt}, []string{prob}, onnxbuild.AttrInt("axis", 1)),
 		},
-		Initializer: []*onnxpb.TensorProto{w("w1", 4, 6), w("b1", 6), w("w2", 6, 3), w("b2", 3)},
-		Input:       []*onnxpb.ValueInfoProto{onnxio.ValueInfo(in, onnxio.Float, []int64{-1, 4})},
-		Output:      []*onnxpb.ValueInfoProto{onnxio.ValueInfo(prob, onnxio.Float, []int64{-1, 3})},
+		Initializers: []*onnxbuild.Tensor{w("w1", 4, 6), w("b1", 6), w("w2", 6, 3), w("b2", 3)},
+		Inputs:       []*onnxbuild.Value{onnxbuild.ValueInfo(in, onnxio.Float, []int64{-1, 4})},
+		Outputs:      []*onnxbuild.Value{onnxbuild.ValueInfo(prob, onnxio.Float, []int64{-1, 3})},
 	}
-	mp := onnxio.NewModel(g, 13, `<script>window.__xss=6</script>`)
-	mp.MetadataProps = []*onnxpb.StringStringEntryProto{{Key: `<img src=x onerror=alert(7)>`, Value: `</script><script>window.__xss=8</script>`}}
+	mp := onnxbuild.NewModel(g, 13, `<script>window.__xss=6</script>`)
+	mp.Metadata = []onnxio.KeyValue{{Key: `<img src=x onerror=alert(7)>`, Value: `</script><script>window.__xss=8</script>`}}
 	path := filepath.Join(dir, `m.onnx`)
-	if err := onnxio.Save(path, mp, false); err != nil {
+	if err := mp.Save(path, false); err != nil {
 		t.Fatal(err)
 	}
 	return path

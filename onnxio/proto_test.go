@@ -1,10 +1,13 @@
 package onnxio
 
-import "github.com/conceptcells/conceptcells/onnxio/onnxpb"
+import (
+	"google.golang.org/protobuf/proto"
 
-// Helpers to build models in Go (used by the trainer's exporter and by
-// tests). They fill the protobuf types directly; validate the result with
-// CheckValid or Save.
+	"github.com/conceptcells/conceptcells/onnxio/internal/onnxpb"
+)
+
+// Helpers for the tests of package onnxio, which build models from the
+// protobuf types directly (other packages use package onnxbuild).
 
 // NewNode returns a node of the default domain.
 func NewNode(op, name string, inputs, outputs []string, attrs ...*onnxpb.AttributeProto) *onnxpb.NodeProto {
@@ -41,10 +44,10 @@ func AttrTensor(name string, t *onnxpb.TensorProto) *onnxpb.AttributeProto {
 	return &onnxpb.AttributeProto{Name: name, Type: onnxpb.AttributeProto_TENSOR, T: t}
 }
 
-// ValueInfo describes a tensor value of type dt. A negative dim is written
+// valueInfo describes a tensor value of type dt. A negative dim is written
 // as the symbolic dimension named by the matching entry of params ("N" if
 // params is short).
-func ValueInfo(name string, dt DType, dims []int64, params ...string) *onnxpb.ValueInfoProto {
+func valueInfo(name string, dt DType, dims []int64, params ...string) *onnxpb.ValueInfoProto {
 	shape := &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{}}
 	for i, d := range dims {
 		dim := &onnxpb.TensorShapeProto_Dimension{}
@@ -66,7 +69,7 @@ func ValueInfo(name string, dt DType, dims []int64, params ...string) *onnxpb.Va
 
 // FloatTensor returns a float32 TensorProto with raw_data.
 func FloatTensor(name string, dims []int64, data []float32) *onnxpb.TensorProto {
-	tp, err := (&Tensor{Name: name, DType: Float, Dims: dims, F32: data}).TensorProto()
+	tp, err := (&Tensor{Name: name, DType: Float, Dims: dims, F32: data}).tensorProto()
 	if err != nil {
 		// Only a length mismatch gets here; keep the data typed so that
 		// validation reports it with the tensor's name.
@@ -77,7 +80,7 @@ func FloatTensor(name string, dims []int64, data []float32) *onnxpb.TensorProto 
 
 // Int64Tensor returns an int64 TensorProto with raw_data.
 func Int64Tensor(name string, dims []int64, data []int64) *onnxpb.TensorProto {
-	tp, err := (&Tensor{Name: name, DType: Int64, Dims: dims, I64: data}).TensorProto()
+	tp, err := (&Tensor{Name: name, DType: Int64, Dims: dims, I64: data}).tensorProto()
 	if err != nil {
 		return &onnxpb.TensorProto{Name: name, DataType: int32(Int64), Dims: dims, Int64Data: data}
 	}
@@ -93,4 +96,23 @@ func NewModel(g *onnxpb.GraphProto, opset int64, producer string) *onnxpb.ModelP
 		ProducerName: producer,
 		Graph:        g,
 	}
+}
+
+// tensorProto encodes t as a TensorProto with raw_data (see RawData).
+func (t *Tensor) tensorProto() (*onnxpb.TensorProto, error) {
+	raw, err := t.RawData()
+	if err != nil {
+		return nil, err
+	}
+	return &onnxpb.TensorProto{Name: t.Name, DataType: int32(t.DType), Dims: append([]int64{}, t.Dims...), RawData: raw}, nil
+}
+
+// encode serializes mp deterministically, as package onnxbuild does.
+func encode(mp *onnxpb.ModelProto) ([]byte, error) {
+	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
+}
+
+// fromProtoDir validates mp, with external data resolved in dir.
+func fromProtoDir(mp *onnxpb.ModelProto, dir string) (*Model, error) {
+	return fromProto(mp, dir, LoadOptions{})
 }

@@ -2325,7 +2325,7 @@ const file_onnx_proto_rawDesc = "" +
 	"\x13IR_VERSION_2023_5_5\x10\t\x12\x0e\n" +
 	"\n" +
 	"IR_VERSION\x10\n" +
-	"B4Z2github.com/conceptcells/conceptcells/onnxio/onnxpbb\x06proto3"
+	"B=Z;github.com/conceptcells/conceptcells/onnxio/internal/onnxpbb\x06proto3"
 
 var (
 	file_onnx_proto_rawDescOnce sync.Once
