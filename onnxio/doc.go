@@ -10,8 +10,10 @@
 // DecodeTensor decodes one TensorProto (raw little-endian data, the typed
 // fields, float16/bfloat16, and external data confined to the model's
 // folder); ReadTensorFile reads the standalone .pb files of the ONNX test
-// data. Encode and Save write models (Save atomically). InferShapes infers
-// static shapes, and Layers lists every hookable tensor.
+// data. Encode and Save write models (Save atomically). ValueType, FormatDims
+// and ParseShape carry shapes as users write and read them; the shapes of a
+// model's tensors come from the engine (engine.InferTypes, engine.Layers),
+// which owns the operators' semantics.
 //
 // Errors are *FormatError for malformed input and *UnsupportedError for
 // valid features conceptcells does not handle; both name the stage, and the
