@@ -19,14 +19,14 @@ import (
 )
 
 // Layers is `conceptcells layers MODEL`: every hookable tensor of a model
-// with its inferred shape and parameter count.
+// with its shape (engine.Layers) and parameter count.
 var Layers = &cli.Command{
 	Name:      "layers",
 	Usage:     "list every hookable tensor of an ONNX model with its shape and parameter count",
 	ArgsUsage: "MODEL.onnx",
 	Description: "Lists each node output (the tensors probe can hook): node name, op type, output tensor,\n" +
-		"shape inferred for the input shape, and the number of weights the node reads.\n" +
-		"A dynamic batch dimension shows as N (-1 in JSON).",
+		"shape for the input shape, and the number of weights the node reads. Shapes come from\n" +
+		"running the model on zeros at batch 1 and 2. A dynamic batch dimension shows as N (-1 in JSON).",
 	Flags: []cli.Flag{
 		&cli.StringFlag{
 			Name:  "input-shape",
