@@ -320,6 +320,12 @@ func (p *Program) sinks() []string {
 // data, and everything computed from them.
 func (p *Program) dataShaped() map[string]bool {
 	tainted := make(map[string]bool)
+	static := make(map[string]bool)
+	for _, nd := range p.nodes {
+		for _, o := range nd.outputs {
+			static[o] = nd.static
+		}
+	}
 	for _, nd := range p.nodes {
 		bad := false
 		for j, in := range nd.inputs {
@@ -336,7 +342,7 @@ func (p *Program) dataShaped() map[string]bool {
 			if _, isConst := p.consts[in]; isConst {
 				continue
 			}
-			if i, ok := p.produce[in]; ok && p.nodeStatic(i) {
+			if static[in] {
 				continue
 			}
 			bad = true
