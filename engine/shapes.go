@@ -48,7 +48,7 @@ type symbol struct {
 	key   string // dim_param, or "" for an anonymous dimension
 	name  string // display: "N" for the batch, the dim_param, or "?"
 	base  int
-	value int // the caller's size (CheckPlan), 0 when symbolic
+	value int // the caller's batch (CheckPlan, a batch given), 0 when symbolic
 }
 
 // symDim is one dimension of a tensor in a shape pass: a constant v, or k
@@ -107,6 +107,7 @@ func resolveInputs(m *onnxio.Model, inputs map[string][]int64, defaults map[stri
 		dims, params, ok := onnxio.ValueShape(vi)
 		given, isGiven := inputs[name]
 		given = slices.Clone(given)
+		dynamicBatch := !ok || (len(dims) > 0 && dims[0] < 0)
 		switch {
 		case isGiven && ok:
 			if len(given) != len(dims) {
@@ -156,6 +157,14 @@ func resolveInputs(m *onnxio.Model, inputs map[string][]int64, defaults map[stri
 			default:
 				f.dims[i] = -1 - int64(symOf("", "?", otherBase))
 			}
+		}
+		if isGiven && dynamicBatch && len(f.dims) > 0 && f.dims[0] > 0 {
+			// A batch given for a model with a dynamic one: run at batch 1
+			// and 2 and scale, rather than run the whole batch.
+			v := f.dims[0]
+			i := symOf("\x00batch="+strconv.FormatInt(v, 10), "N", batchBase)
+			syms[i].value = int(v)
+			f.dims[0] = -1 - int64(i)
 		}
 		feeds = append(feeds, f)
 	}
@@ -505,6 +514,9 @@ func valueType(st symType, declared onnxio.DType, syms []symbol) onnxio.ValueTyp
 			vt.Shape[i], vt.Dims[i] = d.v, strconv.FormatInt(d.v, 10)
 		case d.sym == unknownSym || syms[d.sym].name == "?":
 			vt.Shape[i], vt.Dims[i] = onnxio.Unknown, "?"
+		case syms[d.sym].value > 0: // a size the caller gave
+			vt.Shape[i] = d.k * int64(syms[d.sym].value)
+			vt.Dims[i] = strconv.FormatInt(vt.Shape[i], 10)
 		case d.k == 1:
 			vt.Shape[i], vt.Dims[i] = onnxio.Unknown, syms[d.sym].name
 		default:

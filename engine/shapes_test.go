@@ -73,6 +73,12 @@ func TestShapesMNIST(t *testing.T) {
 			}
 		}
 	}
+	// A batch given is not run in full (a million images would take 3 GB
+	// of input alone): the pass runs at 1 and 2 and scales.
+	types, err := inferTypes(t, m, map[string][]int64{"input": {1 << 20, 1, 28, 28}})
+	if err != nil || !slices.Equal(types["log_probs"].Shape, []int64{1 << 20, 10}) || onnxio.FormatDims(types["/Reshape_output_0"].Dims) != "[1048576,320]" {
+		t.Errorf("batch 2^20: %v, %v %v", err, types["log_probs"], types["/Reshape_output_0"])
+	}
 	for _, c := range []struct {
 		shape []int64
 		want  string
