@@ -374,7 +374,9 @@ func (p *Program) dataShaped() map[string]bool {
 // dynamic size the model declares, is symbolic: it shows in
 // ValueType.Dims as N (the batch, axis 0), its dim_param, or a multiple
 // such as 2N, and as onnxio.Unknown in ValueType.Shape; a size that
-// depends on a symbol otherwise, or on the data, is "?". Element types
+// depends on a symbol otherwise, or on the data, is "?". A batch size
+// given for a model whose batch is dynamic is computed at 1 and 2 and
+// scaled (multiples of it are then sizes; others "?"). Element types
 // are those the model declares for the tensor, else the engine's storage
 // type (float for floating-point data, int64 for integers and booleans).
 //
