@@ -152,8 +152,16 @@ func (a *arena) setRun(ctx context.Context, budget int64) (done func()) {
 	a.limit, a.live = budget, 0
 	a.ctx = ctx
 	a.stopped.Store(ctx.Err() != nil)
-	stop := context.AfterFunc(ctx, func() { a.stopped.Store(true) })
-	return func() { stop() }
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { a.stopped.Store(true); close(fired) })
+	return func() {
+		if !stop() {
+			// The callback has started (the context ended): let it finish
+			// now, or it could stop the next run (TestErrors/empty_batch
+			// after the cancelled case failed now and then).
+			<-fired
+		}
+	}
 }
 
 // poll panics with the context's error once it is cancelled: kernels call it

@@ -83,6 +83,10 @@ type Program struct {
 	ar   arena
 	ws   []*workspace
 	lent map[*float32]int // buffers returned by Run that Recycle may take back
+
+	// observe, when set, is shown every tensor a node of Run produces
+	// (shapes.go); it must not keep the tensor.
+	observe func(name string, t *Tensor)
 }
 
 // plan is the schedule for one set of requested tensors: which nodes run and
@@ -531,6 +535,7 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			for _, o := range nd.outputs {
 				if t, ok := cached[o]; ok {
 					env[o] = t
+					p.observed(o, t)
 				}
 			}
 		default:
@@ -543,12 +548,15 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			}
 			if pl.fusedOut[i] != "" && len(outs) == 1 {
 				env[pl.fusedOut[i]] = outs[0]
+				p.observed(nd.outputs[0], outs[0]) // a Relu keeps the shape
+				p.observed(pl.fusedOut[i], outs[0])
 				break
 			}
 			for j, o := range nd.outputs {
 				if o == "" || j >= len(outs) || outs[j] == nil {
 					continue
 				}
+				p.observed(o, outs[j])
 				if nd.static {
 					detach(outs[j])
 					cached[o] = outs[j]

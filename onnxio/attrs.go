@@ -141,6 +141,16 @@ func (a Attributes) Strings(name string, def []string) ([]string, error) {
 	return out, nil
 }
 
+// TensorType returns the element type of tensor attribute name without
+// decoding its data (Undefined if absent or not a tensor).
+func (a Attributes) TensorType(name string) DType {
+	p, err := a.get(name, onnxpb.AttributeProto_TENSOR)
+	if p == nil || err != nil {
+		return Undefined
+	}
+	return DType(p.GetT().GetDataType())
+}
+
 // Tensor returns tensor attribute name decoded (external data resolved in
 // dir), or nil if absent.
 func (a Attributes) Tensor(name, dir string) (*Tensor, error) {

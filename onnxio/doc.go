@@ -10,13 +10,15 @@
 // dim params), and its initializers decoded into Tensors (raw little-endian
 // data, the typed fields, float16/bfloat16, and external data confined to the
 // model's folder). ReadTensorFile reads the standalone .pb files of the ONNX
-// test data. InferShapes infers static shapes, and Layers lists every
-// hookable tensor.
+// test data.
 //
 // The protobuf types (package onnxio/internal/onnxpb, generated from
 // onnx.proto) are internal to onnxio: no other package sees them. Models are
 // written with package onnxio/onnxbuild, which describes them with plain Go
-// values and validates them by decoding them here.
+// values and validates them by decoding them here. ValueType, FormatDims and
+// ParseShape carry shapes as users write and read them; the shapes of a
+// model's tensors come from the engine (engine.InferTypes, engine.Layers),
+// which owns the operators' semantics.
 //
 // Errors are *FormatError for malformed input and *UnsupportedError for
 // valid features conceptcells does not handle; both name the stage, and the

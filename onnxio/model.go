@@ -56,6 +56,9 @@ type Model struct {
 	Inputs []*ValueInfo
 	// Outputs are the graph outputs.
 	Outputs []*ValueInfo
+	// ValueInfos are the graph's value_info entries: types the file
+	// declares for intermediate tensors (possibly none).
+	ValueInfos []*ValueInfo
 
 	proto    *onnxpb.ModelProto
 	graph    *onnxpb.GraphProto
@@ -285,6 +288,7 @@ func (m *Model) readGraph() error {
 		inputs = defaulted
 	}
 	m.Inputs = newValueInfos(inputs)
+	m.ValueInfos = newValueInfos(g.GetValueInfo())
 
 	nodes := g.GetNode()
 	producer := make(map[string]int)

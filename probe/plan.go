@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -58,9 +59,9 @@ const (
 
 // PlanRun returns the plan of Run with options o on data (after o.Limit),
 // or an error when a layer has more units than o.MaxUnits allows or a unit
-// selection names no unit of a layer. It runs no inference: the shapes
-// come from onnxio.InferTypes. Layers whose shape cannot be inferred are
-// planned without a shape.
+// selection names no unit of a layer. It runs no data: the shapes come
+// from engine.InferTypes (a shape pass on zero inputs at batch sizes 1 and
+// 2). Layers whose shape is not known are planned without a shape.
 func PlanRun(m *onnxio.Model, data *dataset.Set, o Options) (*Plan, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func PlanRun(m *onnxio.Model, data *dataset.Set, o Options) (*Plan, error) {
 	if in, err := g.input(); err == nil {
 		if feed, _, err := fitInput(m, in, data); err == nil {
 			shape := append([]int64{onnxio.Unknown}, ints64(feed)...)
-			types, _ = onnxio.InferTypes(m, map[string][]int64{in.Name(): shape})
+			types, _ = engine.InferTypes(context.Background(), m, map[string][]int64{in.Name(): shape})
 		}
 	}
 	for _, name := range o.Layers {

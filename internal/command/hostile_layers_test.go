@@ -102,7 +102,7 @@ func TestLayersSparseExternalData(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	out, _, err := runApp(t, "layers", path)
+	out, errOut, err := runApp(t, "layers", path)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -112,5 +112,37 @@ func TestLayersSparseExternalData(t *testing.T) {
 	}
 	if !strings.Contains(out, "big") || !strings.Contains(out, "536870912 parameters") {
 		t.Errorf("layers output lacks the node or its parameters:\n%s", out)
+	}
+	// Shapes need the weights (they come from running the model): the
+	// warning says why they are missing.
+	if !strings.Contains(errOut, "no shapes") || !strings.Contains(errOut, "external weights (2.0 GiB)") {
+		t.Errorf("warning %q: want why the shapes are missing", errOut)
+	}
+}
+
+// A small weight in an external file is read for the shapes, which come
+// from running the model.
+func TestLayersSmallExternalData(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "w.bin"), make([]byte, 4*3*2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := &onnxbuild.Tensor{Name: "w", DType: onnxio.Float, Dims: []int64{3, 2},
+		External: []onnxio.KeyValue{{Key: "location", Value: "w.bin"}}}
+	g := &onnxbuild.Graph{Name: "small", Initializers: []*onnxbuild.Tensor{w},
+		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 3})},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("MatMul", "mm", []string{"x", "w"}, []string{"y"})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 2})}}
+	b, err := onnxbuild.NewModel(g, 13, "test").Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runApp(t, "layers", path)
+	if err != nil || errOut != "" || !strings.Contains(out, "mm    MatMul  y       [N,2]") {
+		t.Errorf("layers: %v %q\n%s", err, errOut, out)
 	}
 }

@@ -1,7 +1,9 @@
 package command
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,19 +13,20 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/conceptcells/conceptcells/engine"
 	"github.com/conceptcells/conceptcells/internal/termsafe"
 	"github.com/conceptcells/conceptcells/onnxio"
 )
 
 // Layers is `conceptcells layers MODEL`: every hookable tensor of a model
-// with its inferred shape and parameter count.
+// with its shape (engine.Layers) and parameter count.
 var Layers = &cli.Command{
 	Name:      "layers",
 	Usage:     "list every hookable tensor of an ONNX model with its shape and parameter count",
 	ArgsUsage: "MODEL.onnx",
 	Description: "Lists each node output (the tensors probe can hook): node name, op type, output tensor,\n" +
-		"shape inferred for the input shape, and the number of weights the node reads.\n" +
-		"A dynamic batch dimension shows as N (-1 in JSON).",
+		"shape for the input shape, and the number of weights the node reads. Shapes come from\n" +
+		"running the model on zeros at batch 1 and 2. A dynamic batch dimension shows as N (-1 in JSON).",
 	Flags: []cli.Flag{
 		&cli.StringFlag{
 			Name:  "input-shape",
@@ -35,22 +38,29 @@ var Layers = &cli.Command{
 		if c.NArg() != 1 {
 			return fmt.Errorf("layers: expected one MODEL argument, got %d", c.NArg())
 		}
-		// Names, shapes and parameter counts need no external tensor
-		// bytes: a small model naming a huge (or sparse) file stays cheap.
+		// Names and parameter counts need no external tensor bytes: a
+		// small model naming a huge (or sparse) file stays cheap. Shapes
+		// come from running the model (engine.InferTypes), so external
+		// weights up to layersExternalMax are read for them.
 		m, err := onnxio.LoadWith(c.Args().First(), onnxio.LoadOptions{SkipExternalData: true})
 		if err != nil {
 			return err
+		}
+		if ext := unloadedBytes(m); ext > 0 && ext <= layersExternalMax {
+			if m, err = onnxio.Load(c.Args().First()); err != nil {
+				return err
+			}
 		}
 		inputs, err := parseInputShapes(m, c.String("input-shape"))
 		if err != nil {
 			return fmt.Errorf("layers: --input-shape: %w", err)
 		}
-		rep, inferErr := newLayersReport(m, inputs)
+		rep, inferErr := newLayersReport(c.Context, m, inputs)
 		if rep == nil {
 			return inferErr
 		}
 		if inferErr != nil {
-			fmt.Fprintf(c.App.ErrWriter, "conceptcells layers: warning: shapes incomplete: %v\n", inferErr)
+			fmt.Fprintf(c.App.ErrWriter, "conceptcells layers: warning: %s\n", shapesNote(m, inferErr))
 		}
 		if c.Bool("json") {
 			enc := json.NewEncoder(c.App.Writer)
@@ -59,6 +69,35 @@ var Layers = &cli.Command{
 		}
 		return rep.writeText(c.App.Writer)
 	},
+}
+
+// layersExternalMax bounds the external tensor bytes `layers` reads to
+// compute shapes; above it, it lists the layers without shapes.
+const layersExternalMax = 256 << 20
+
+// unloadedBytes is the size of the initializers whose external data was
+// not read.
+func unloadedBytes(m *onnxio.Model) int64 {
+	var n int64
+	for _, t := range m.Initializers {
+		if t.Unloaded {
+			n += int64(t.Len()) * int64(max(t.DType.Size(), 1))
+		}
+	}
+	return n
+}
+
+// shapesNote says why some or all shapes are missing from the listing.
+func shapesNote(m *onnxio.Model, err error) string {
+	var ue *onnxio.UnsupportedError
+	switch {
+	case errors.As(err, &ue):
+		return fmt.Sprintf("no shapes: shapes are computed by running the model, and the engine cannot run it (%v); names, ops and parameters are listed", err)
+	case unloadedBytes(m) > 0:
+		return fmt.Sprintf("no shapes: shapes are computed by running the model, and its external weights (%s) are over the %s `layers` reads (%v); names, ops and parameters are listed",
+			engine.FormatBytes(unloadedBytes(m)), engine.FormatBytes(layersExternalMax), err)
+	}
+	return fmt.Sprintf("shapes incomplete: %v", err)
 }
 
 // parseInputShapes reads --input-shape: a bare shape for a model with one
@@ -116,12 +155,11 @@ type layerJSON struct {
 	Params int64    `json:"params"`
 }
 
-func newLayersReport(m *onnxio.Model, inputs map[string][]int64) (*layersReport, error) {
-	layers, err := onnxio.Layers(m, inputs)
+func newLayersReport(ctx context.Context, m *onnxio.Model, inputs map[string][]int64) (*layersReport, error) {
+	layers, types, err := engine.Layers(ctx, m, inputs)
 	if layers == nil && err != nil {
 		return nil, err
 	}
-	types, _ := onnxio.InferTypes(m, inputs)
 	rep := &layersReport{
 		Model:       m.Path,
 		SHA256:      m.SHA256,

@@ -2,12 +2,15 @@ package command
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/internal/testenv"
+	"github.com/conceptcells/conceptcells/onnxio"
+	"github.com/conceptcells/conceptcells/onnxio/onnxbuild"
 )
 
 // Shapes from the table in ../shared/reference/mnist-cnn/README.md.
@@ -108,10 +111,67 @@ func TestLayersErrors(t *testing.T) {
 	if err != nil || !strings.Contains(out, "[5,3]") {
 		t.Errorf("tiny_cnn with batch 5: %v\n%s", err, out)
 	}
-	// Flatten(axis 2) of [N,3,13,15] is [3N,195]: not the batch, so "?".
+	// Flatten(axis 2) of [N,3,13,15] is [3N,195]: not the batch, but
+	// three times it.
 	out, _, err = runApp(t, "layers", filepath.Join("..", "..", "onnxio", "testdata", "tiny_dyn.onnx"))
-	if err != nil || !strings.Contains(out, "f       [?,195]") || !strings.Contains(out, "r       [N,16]") {
+	if err != nil || !strings.Contains(out, "f       [3N,195]") || !strings.Contains(out, "r       [N,16]") {
 		t.Errorf("tiny_dyn: %v\n%s", err, out)
+	}
+}
+
+// TestLayersUnsupportedOp: a model with an operator the engine does not
+// run is still listed (nodes, ops, parameters) with "?" shapes, and a
+// warning names the node, the op and why the shapes are missing; a model
+// whose shapes fail at a node names that node.
+func TestLayersUnsupportedOp(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "onnxio", "testdata", "tiny_cnn.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := onnxbuild.EditOpType(data, "/Relu", "MysteryOp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "mystery.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runApp(t, "layers", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 6 && f[1] == "/Relu" {
+			found = f[2] == "MysteryOp" && f[3] == "/Relu_output_0" && f[4] == "?"
+		}
+	}
+	if !found || !strings.Contains(out, "7 tensors, 77 parameters") {
+		t.Errorf("listing:\n%s", out)
+	}
+	if !strings.Contains(errOut, "no shapes") || !strings.Contains(errOut, `"/Relu"`) || !strings.Contains(errOut, "MysteryOp") {
+		t.Errorf("warning %q: want the node, the op and why", errOut)
+	}
+
+	// A MatMul whose weight does not fit its input: the shapes stop at
+	// the MatMul, which the warning names with the problem.
+	g := &onnxbuild.Graph{Name: "bad", Inputs: []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 3}, "batch")},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{4, 2}, make([]float32, 8))},
+		Nodes: []*onnxbuild.Node{onnxbuild.NewNode("Relu", "pre", []string{"x"}, []string{"h"}),
+			onnxbuild.NewNode("MatMul", "mm", []string{"h", "w"}, []string{"y"})},
+		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 2}, "batch")}}
+	if b, err = onnxbuild.NewModel(g, 13, "test").Encode(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err = runApp(t, "layers", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "h       [N,3]") || !strings.Contains(errOut, `node "mm" (MatMul`) || !strings.Contains(errOut, "inner dimensions 3 and 4") {
+		t.Errorf("bad MatMul: listing\n%s\nwarning %q", out, errOut)
 	}
 }
 

@@ -44,3 +44,21 @@ func EditInputs(data []byte, edit func(v *Value)) ([]byte, error) {
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 }
+
+// EditOpType sets the op type of the node named node in an encoded model,
+// for tests that turn a real model into one with an operator conceptcells
+// does not run. The rest of the model is re-encoded unchanged; nothing is
+// validated.
+func EditOpType(data []byte, node, op string) ([]byte, error) {
+	mp := new(onnxpb.ModelProto)
+	if err := proto.Unmarshal(data, mp); err != nil {
+		return nil, &onnxio.FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
+	}
+	for _, n := range mp.GetGraph().GetNode() {
+		if n.GetName() == node {
+			n.OpType = op
+			return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
+		}
+	}
+	return nil, &onnxio.FormatError{Stage: "editing model", Node: node, Msg: "no node of that name"}
+}

@@ -6,55 +6,22 @@ import (
 	"strings"
 )
 
-// Layer is one hookable tensor: an output of a node.
-type Layer struct {
-	Index  int      // the node's position in Model.Nodes (topological order)
-	Node   string   // node name ("#index op" if the node has none)
-	Op     string   // operator type; prefixed with "domain:" outside the default domain
-	Output string   // output tensor name
-	DType  DType    // inferred element type (Undefined if unknown)
-	Shape  []int64  // inferred shape, Unknown (-1) for dynamic sizes; nil if not inferred
-	Dims   []string // display names of the dimensions (see ValueType.Dims)
-	// Params counts the elements of the floating-point initializers the
-	// node reads (weights and biases; integer constants such as axes or
-	// shapes are not parameters). Every output of a node repeats it.
-	Params int64
-}
+// Unknown marks a dimension whose size is not known statically (a dynamic
+// batch, say) in a ValueType's Shape.
+const Unknown = -1
 
-// Layers lists every node output of m in topological order, with shapes
-// inferred for inputs (see InferShapes). It returns the list even when
-// inference stopped early (shapes then nil), with the inference error.
-func Layers(m *Model, inputs map[string][]int64) ([]Layer, error) {
-	types, err := InferTypes(m, inputs)
-	if types == nil {
-		return nil, err
-	}
-	var layers []Layer
-	for i, n := range m.Nodes {
-		var params int64
-		seen := make(map[string]bool)
-		for _, in := range n.Inputs() {
-			if t, ok := m.Initializers[in]; ok && !seen[in] && t.DType.IsFloat() {
-				seen[in] = true
-				params += int64(t.Len())
-			}
-		}
-		op := n.OpType()
-		if d := NormalizeDomain(n.Domain()); d != "" {
-			op = d + ":" + op
-		}
-		for _, out := range n.Outputs() {
-			if out == "" {
-				continue
-			}
-			l := Layer{Index: i, Node: n.Label(), Op: op, Output: out, Params: params}
-			if t, ok := types[out]; ok {
-				l.DType, l.Shape, l.Dims = t.DType, t.Shape, t.Dims
-			}
-			layers = append(layers, l)
-		}
-	}
-	return layers, err
+// ValueType is the element type and shape of a tensor. Shape entries are
+// sizes, or Unknown; Shape is nil when the shape is not known.
+type ValueType struct {
+	DType DType
+	Shape []int64
+	// Dims names each dimension for display: the size in decimal, "N"
+	// for the dynamic first dimension of a graph input (the batch) and
+	// every dimension equal to it, the dim_param name for other dynamic
+	// input dimensions, a multiple such as "2N" for sizes a constant
+	// times one of them (an attention's batch × heads), and "?" for
+	// other dynamic sizes (such as N+1).
+	Dims []string
 }
 
 // TotalParams counts the elements of the floating-point initializers that
