@@ -458,6 +458,39 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 	// Only the latest run's outputs can be recycled; forgetting older ones
 	// keeps this map from pinning buffers the caller has dropped.
 	clear(p.lent)
+	env, key, err := p.bindInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	for len(p.ws) < runtime.GOMAXPROCS(0) {
+		p.ws = append(p.ws, &workspace{})
+	}
+	defer p.ar.setRun(ctx, p.budget)()
+	for _, w := range p.ws {
+		w.ar = &p.ar
+	}
+	r := &run{p: p, pl: pl, inputs: inputs, env: env, cached: p.shapeResults(key),
+		rc: &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}}
+	for i, nd := range p.nodes {
+		if !pl.run[i] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			r.releaseAll(nil)
+			return nil, err
+		}
+		if err := r.node(ctx, i, nd); err != nil {
+			r.releaseAll(nil)
+			return nil, err
+		}
+	}
+	return r.outputs(want)
+}
+
+// bindInputs checks the caller's inputs (or the model's defaults) against
+// the graph inputs and returns them as the run's first tensors, with a key
+// of their types and shapes for the shape cache.
+func (p *Program) bindInputs(inputs map[string]*Tensor) (map[string]*Tensor, string, error) {
 	env := make(map[string]*Tensor, len(p.inputs)+8)
 	var key strings.Builder
 	for _, s := range p.inputs {
@@ -466,10 +499,10 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			t = p.defaults[s.name]
 		}
 		if t == nil {
-			return nil, fmt.Errorf("missing graph input %q", s.name)
+			return nil, "", fmt.Errorf("missing graph input %q", s.name)
 		}
 		if err := s.check(t); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		env[s.name] = t
 		key.WriteString(t.DType.String())
@@ -482,111 +515,122 @@ func (p *Program) Run(ctx context.Context, inputs map[string]*Tensor, want []str
 			found = found || s.name == name
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown graph input %q (the model takes %v)", name, p.InputNames())
+			return nil, "", fmt.Errorf("unknown graph input %q (the model takes %v)", name, p.InputNames())
 		}
 	}
-	for len(p.ws) < runtime.GOMAXPROCS(0) {
-		p.ws = append(p.ws, &workspace{})
-	}
-	defer p.ar.setRun(ctx, p.budget)()
-	for _, w := range p.ws {
-		w.ar = &p.ar
-	}
-	rc := &runCtx{ar: &p.ar, ws: p.ws[:runtime.GOMAXPROCS(0)]}
-	cached := p.shapeCache[key.String()]
+	return env, key.String(), nil
+}
+
+// shapeResults returns the cache of shape-only node results for the input
+// types and shapes key (at most 16 keys are kept).
+func (p *Program) shapeResults(key string) map[string]*Tensor {
+	cached := p.shapeCache[key]
 	if cached == nil {
 		if len(p.shapeCache) >= 16 {
 			clear(p.shapeCache)
 		}
 		cached = make(map[string]*Tensor)
-		p.shapeCache[key.String()] = cached
+		p.shapeCache[key] = cached
 	}
-	lookup := func(name string) *Tensor {
-		if t, ok := env[name]; ok {
-			return t
-		}
-		return p.consts[name]
+	return cached
+}
+
+// run is the state of one Program.Run: the live tensors by name.
+type run struct {
+	p      *Program
+	pl     *plan
+	rc     *runCtx
+	inputs map[string]*Tensor
+	env    map[string]*Tensor
+	cached map[string]*Tensor // shape-only results for these input shapes
+}
+
+func (r *run) lookup(name string) *Tensor {
+	if t, ok := r.env[name]; ok {
+		return t
 	}
-	cleanup := func() {
-		for name, t := range env {
-			if _, isInput := inputs[name]; !isInput {
-				rc.ar.release(t)
-			}
+	return r.p.consts[name]
+}
+
+// releaseAll returns every live tensor's buffer except the caller's inputs
+// and those in keep.
+func (r *run) releaseAll(keep map[string]bool) {
+	for name, t := range r.env {
+		if _, isInput := r.inputs[name]; !isInput && !keep[name] {
+			r.rc.ar.release(t)
 		}
 	}
-	for i, nd := range p.nodes {
-		if !pl.run[i] {
-			continue
+}
+
+// node runs node i (or takes its cached shape results, or skips a fused
+// Relu), then frees the tensors whose last reader it was.
+func (r *run) node(ctx context.Context, i int, nd *node) error {
+	p, pl, env := r.p, r.pl, r.env
+	hit := nd.static
+	for _, o := range nd.outputs {
+		if _, ok := r.cached[o]; hit && o != "" && !ok {
+			hit = false // not computed yet for these input shapes
 		}
-		if err := ctx.Err(); err != nil {
-			cleanup()
-			return nil, err
-		}
-		hit := nd.static
+	}
+	switch {
+	case pl.absorbed[i]:
+		// A Relu fused into the node producing its input.
+	case hit:
 		for _, o := range nd.outputs {
-			if _, ok := cached[o]; hit && o != "" && !ok {
-				hit = false // not computed yet for these input shapes
+			if t, ok := r.cached[o]; ok {
+				env[o] = t
+				p.observed(o, t)
 			}
 		}
-		switch {
-		case pl.absorbed[i]:
-			// A Relu fused into the node producing its input.
-		case hit:
-			for _, o := range nd.outputs {
-				if t, ok := cached[o]; ok {
-					env[o] = t
-					p.observed(o, t)
-				}
-			}
-		default:
-			rc.fuseRelu = pl.fusedOut[i] != ""
-			outs, err := p.runNode(ctx, rc, nd, nil, lookup)
-			rc.fuseRelu = false
-			if err != nil {
-				cleanup()
-				return nil, err
-			}
-			if pl.fusedOut[i] != "" && len(outs) == 1 {
-				env[pl.fusedOut[i]] = outs[0]
-				p.observed(nd.outputs[0], outs[0]) // a Relu keeps the shape
-				p.observed(pl.fusedOut[i], outs[0])
-				break
-			}
-			for j, o := range nd.outputs {
-				if o == "" || j >= len(outs) || outs[j] == nil {
-					continue
-				}
-				p.observed(o, outs[j])
-				if nd.static {
-					detach(outs[j])
-					cached[o] = outs[j]
-				}
-				env[o] = outs[j]
-			}
+	default:
+		r.rc.fuseRelu = pl.fusedOut[i] != ""
+		outs, err := p.runNode(ctx, r.rc, nd, nil, r.lookup)
+		r.rc.fuseRelu = false
+		if err != nil {
+			return err
 		}
-		for _, name := range pl.release[i] {
-			if t, ok := env[name]; ok {
-				if _, isInput := inputs[name]; !isInput {
-					rc.ar.release(t)
-				}
-				delete(env, name)
+		if pl.fusedOut[i] != "" && len(outs) == 1 {
+			env[pl.fusedOut[i]] = outs[0]
+			p.observed(nd.outputs[0], outs[0]) // a Relu keeps the shape
+			p.observed(pl.fusedOut[i], outs[0])
+			break
+		}
+		for j, o := range nd.outputs {
+			if o == "" || j >= len(outs) || outs[j] == nil {
+				continue
 			}
+			p.observed(o, outs[j])
+			if nd.static {
+				detach(outs[j])
+				r.cached[o] = outs[j]
+			}
+			env[o] = outs[j]
 		}
 	}
+	for _, name := range pl.release[i] {
+		if t, ok := env[name]; ok {
+			if _, isInput := r.inputs[name]; !isInput {
+				r.rc.ar.release(t)
+			}
+			delete(env, name)
+		}
+	}
+	return nil
+}
+
+// outputs hands out the requested tensors after the last node.
+func (r *run) outputs(want []string) (map[string]*Tensor, error) {
+	p := r.p
 	wantSet := make(map[string]bool, len(want))
 	for _, w := range want {
 		wantSet[w] = true
 	}
 	// Release what the caller did not ask for first, so that a requested
 	// tensor whose buffer nothing else shares can be lent out (see Recycle).
-	for name, t := range env {
-		if _, isInput := inputs[name]; !isInput && !wantSet[name] {
-			rc.ar.release(t)
-		}
-	}
+	r.releaseAll(wantSet)
 	out := make(map[string]*Tensor, len(want))
 	for _, w := range want {
-		t := lookup(w)
+		t := r.lookup(w)
 		if t == nil {
 			return nil, fmt.Errorf("tensor %q was not computed", w)
 		}
