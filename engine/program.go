@@ -132,6 +132,26 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	if p.budget == 0 {
 		p.budget = DefaultMaxMemory()
 	}
+	if err := p.bindInitializers(); err != nil {
+		return nil, err
+	}
+	if err := p.bindIO(); err != nil {
+		return nil, err
+	}
+	if err := p.prepareNodes(ctx, opts); err != nil {
+		return nil, err
+	}
+	p.ws = make([]*workspace, runtime.GOMAXPROCS(0))
+	for i := range p.ws {
+		p.ws[i] = &workspace{}
+	}
+	return p, nil
+}
+
+// bindInitializers turns the initializers into constants, or into the
+// defaults of graph inputs that have one.
+func (p *Program) bindInitializers() error {
+	m := p.model
 	fed := make(map[string]bool, len(m.Inputs))
 	for _, vi := range m.Inputs {
 		fed[vi.Name()] = true
@@ -139,7 +159,7 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 	for name, t := range m.Initializers {
 		et, err := FromONNX(t)
 		if err != nil {
-			return nil, &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
+			return &onnxio.UnsupportedError{Tensor: name, Msg: "initializer: " + err.Error()}
 		}
 		if fed[name] {
 			// A graph input with a default value: fed by the caller,
@@ -152,14 +172,20 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		}
 		p.consts[name] = et
 	}
-	for _, vi := range m.Inputs {
+	return nil
+}
+
+// bindIO records the graph inputs (storage type and declared sizes, which
+// Run checks) and outputs.
+func (p *Program) bindIO() error {
+	for _, vi := range p.model.Inputs {
 		spec := inputSpec{name: vi.Name()}
 		if !vi.IsTensor() {
-			return nil, &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: "graph input is not a tensor"}
+			return &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: "graph input is not a tensor"}
 		}
 		dt, err := storageType(vi.DType())
 		if err != nil {
-			return nil, &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: err.Error()}
+			return &onnxio.UnsupportedError{Tensor: vi.Name(), Msg: err.Error()}
 		}
 		spec.dtype = dt
 		if dims, _, ok := vi.Shape(); ok {
@@ -174,9 +200,18 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		}
 		p.inputs = append(p.inputs, spec)
 	}
-	for _, vi := range m.Outputs {
+	for _, vi := range p.model.Outputs {
 		p.outputs = append(p.outputs, vi.Name())
 	}
+	return nil
+}
+
+// prepareNodes prepares every node's kernel, folds nodes whose inputs are
+// all constants (unless opts says not to) and marks the nodes that depend
+// on input shapes only. Every unsupported node is found before the first
+// is reported.
+func (p *Program) prepareNodes(ctx context.Context, opts Options) error {
+	m := p.model
 	staticT := make(map[string]bool) // tensors known from input shapes alone
 	// Folded constants share one budget; the arena only accounts for them
 	// (nothing it hands out is recycled, as every result is detached).
@@ -191,14 +226,14 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 		if nd.name == "" {
 			nd.name = fmt.Sprintf("#%d %s", i, nd.op)
 		}
-		c := &nodeCtx{p: p, n: np, nd: nd, opset: opset, attrs: np.Attrs(), used: map[string]bool{}}
+		c := &nodeCtx{p: p, n: np, nd: nd, opset: p.opset, attrs: np.Attrs(), used: map[string]bool{}}
 		k, err := prepareNode(c)
 		if err != nil {
 			if _, ok := err.(*onnxio.UnsupportedError); ok {
 				unsupported = append(unsupported, err)
 				continue
 			}
-			return nil, err
+			return err
 		}
 		nd.run = k
 		for _, o := range nd.outputs {
@@ -206,23 +241,11 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 				p.produce[o] = i
 			}
 		}
-		// Constant folding and shape-only detection.
-		allConst, allStatic := true, true
-		for _, in := range nd.inputs {
-			if in == "" {
-				continue
-			}
-			if _, ok := p.consts[in]; !ok {
-				allConst = false
-				if !staticT[in] {
-					allStatic = false
-				}
-			}
-		}
+		allConst, allStatic := p.inputKinds(nd, staticT)
 		if allConst && !opts.NoConstantFolding && len(unsupported) == 0 && fold[i] {
 			outs, err := p.runNode(ctx, rc, nd, p.consts)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for j, o := range nd.outputs {
 				if o != "" && j < len(outs) && outs[j] != nil {
@@ -248,14 +271,28 @@ func PrepareContext(ctx context.Context, m *onnxio.Model, opts Options) (*Progra
 				ue.Msg += fmt.Sprintf(" (and %d more unsupported nodes)", len(unsupported)-1)
 			}
 		}
-		return nil, unsupported[0]
+		return unsupported[0]
 	}
 	p.dropFolded(folded)
-	p.ws = make([]*workspace, runtime.GOMAXPROCS(0))
-	for i := range p.ws {
-		p.ws[i] = &workspace{}
+	return nil
+}
+
+// inputKinds reports whether every input of nd is a constant, and whether
+// every one is a constant or known from input shapes alone (staticT).
+func (p *Program) inputKinds(nd *node, staticT map[string]bool) (allConst, allStatic bool) {
+	allConst, allStatic = true, true
+	for _, in := range nd.inputs {
+		if in == "" {
+			continue
+		}
+		if _, ok := p.consts[in]; !ok {
+			allConst = false
+			if !staticT[in] {
+				allStatic = false
+			}
+		}
 	}
-	return p, nil
+	return allConst, allStatic
 }
 
 // storageType maps an ONNX element type to the engine's storage.
