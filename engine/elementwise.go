@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // binOp identifies a broadcasting binary operator.
@@ -214,7 +216,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 	if len(it.outer) == 0 && n >= 1<<15 {
 		// One long run (same shapes, or a scalar operand): split it.
 		chunks := (n + 8191) / 8192
-		parallelFor(chunks, workers(chunks, 8192), func(_, lo, hi int) {
+		par.Chunks(chunks, workers(chunks, 8192), func(_, lo, hi int) {
 			i0, i1 := lo*8192, min(hi*8192, n)
 			floatRun(op, out.F[i0:i1], a.F[i0*sa:], sa, b.F[i0*sb:], sb)
 		})
@@ -431,7 +433,7 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 	n := len(x.F)
 	chunks := (n + 4095) / 4096
 	nw := workers(chunks, 4096*8)
-	parallelFor(chunks, nw, func(_, lo, hi int) {
+	par.Chunks(chunks, nw, func(_, lo, hi int) {
 		xs := x.F[lo*4096 : min(hi*4096, n)]
 		ys := y.F[lo*4096 : min(hi*4096, n)]
 		for i, v := range xs {
@@ -446,7 +448,7 @@ func relu(x *Tensor, ar *arena) *Tensor {
 	y := ar.get(append([]int(nil), x.Shape...))
 	n := len(x.F)
 	chunks := (n + 4095) / 4096
-	parallelFor(chunks, workers(chunks, 4096), func(_, lo, hi int) {
+	par.Chunks(chunks, workers(chunks, 4096), func(_, lo, hi int) {
 		xs := x.F[lo*4096 : min(hi*4096, n)]
 		ys := y.F[lo*4096 : min(hi*4096, n)]
 		for i, v := range xs {

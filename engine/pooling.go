@@ -3,6 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // poolKind selects the reduction of a pooling window.
@@ -43,7 +46,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	planes := N * C
 	nw := workers(planes, float64(w.outSize*w.kSz))
 	if inside(&w) {
-		parallelFor(planes, nw, func(_, lo, hi int) {
+		par.Chunks(planes, nw, func(_, lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
 				ar.poll()
 				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
@@ -55,7 +58,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 		})
 		return y, nil
 	}
-	parallelFor(planes, nw, func(_, lo, hi int) {
+	par.Chunks(planes, nw, func(_, lo, hi int) {
 		// Per output position along each dimension: first tap index and
 		// the valid tap range, precomputed.
 		var lo3, hi3, cnt3 [3][]int
@@ -208,7 +211,7 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
 			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
 			if sw == 2 {
-				maxPool2x2Row(yr, r0, r1)
+				kernels.MaxPool2x2Row(yr, r0, r1)
 				continue
 			}
 			for ow := range yr {
@@ -253,14 +256,3 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 func max4(a, b, c, d float32) float32 {
 	return max(max(a, b), max(c, d))
 }
-
-// maxPool2x2RowGo computes one output row of a 2×2, stride-2 max pool from
-// input rows r0 and r1: y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]).
-func maxPool2x2RowGo(y, r0, r1 []float32) {
-	for i := range y {
-		y[i] = max4(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
-	}
-}
-
-// maxPool2x2Row is the row kernel in use (assembly where the CPU allows).
-var maxPool2x2Row = maxPool2x2RowGo

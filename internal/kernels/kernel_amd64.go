@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package engine
+package kernels
 
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
@@ -35,7 +35,7 @@ func hasAVX2FMA() bool {
 
 // microKernelAVX2 is microKernelGo in AVX2/FMA assembly.
 func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	if k < 1 || !kernelArgsOK(gemmMR, k, a, b, c, ldc, bias) {
+	if k < 1 || !kernelArgsOK(MR, k, a, b, c, ldc, bias) {
 		microKernelGo(k, a, b, c, ldc, acc, bias)
 		return
 	}
@@ -44,7 +44,7 @@ func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias
 
 // microKernel4AVX2 is microKernel4Go in AVX2/FMA assembly.
 func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	if k < 1 || !kernelArgsOK(gemmMR4, k, a, b, c, ldc, bias) {
+	if k < 1 || !kernelArgsOK(MR4, k, a, b, c, ldc, bias) {
 		microKernel4Go(k, a, b, c, ldc, acc, bias)
 		return
 	}
@@ -54,7 +54,7 @@ func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bia
 // kernelArgsOK checks the operand lengths the assembly relies on (the Go
 // kernel, which bounds-checks, handles anything else).
 func kernelArgsOK(h, k int, a, b, c []float32, ldc int, bias []float32) bool {
-	return len(a) >= k*h && len(b) >= k*gemmNR && ldc >= gemmNR && len(c) >= (h-1)*ldc+gemmNR && (bias == nil || len(bias) >= h)
+	return len(a) >= k*h && len(b) >= k*NR && ldc >= NR && len(c) >= (h-1)*ldc+NR && (bias == nil || len(bias) >= h)
 }
 
 func biasPtr(bias []float32) *float32 {
@@ -69,6 +69,7 @@ func init() {
 		microKernel = microKernelAVX2
 		microKernel4 = microKernel4AVX2
 		maxPool2x2Row = maxPool2x2RowAVX2
+		kernelName = "avx2-fma"
 	}
 }
 

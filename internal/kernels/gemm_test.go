@@ -1,0 +1,113 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naiveGemm is the textbook triple loop, in float64.
+func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float32 {
+	out := make([]float32, len(c))
+	copy(out, c)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for l := 0; l < k; l++ {
+				var av, bv float32
+				if transA {
+					av = a[l*lda+i]
+				} else {
+					av = a[i*lda+l]
+				}
+				if transB {
+					bv = b[j*ldb+l]
+				} else {
+					bv = b[l*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			v := float64(alpha) * s
+			if beta != 0 {
+				v += float64(beta) * float64(c[i*ldc+j])
+			}
+			out[i*ldc+j] = float32(v)
+		}
+	}
+	return out
+}
+
+// TestGemmRandom compares Gemm (both micro-kernels, all transposes, edge
+// tiles) with the float64 triple loop: |diff| ≤ 1e-5·k.
+func TestGemmRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
+	kernels := map[string][2]kern{"go": {microKernelGo, microKernel4Go}, "active": {microKernel, microKernel4}}
+	orig, orig4 := microKernel, microKernel4
+	defer func() { microKernel, microKernel4 = orig, orig4 }()
+	for name, kp := range kernels {
+		microKernel, microKernel4 = kp[0], kp[1]
+		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				a := randSlice(rng, m*k)
+				b := randSlice(rng, k*n)
+				c := randSlice(rng, m*n)
+				lda, ldb := k, n
+				if tr[0] {
+					lda = m
+				}
+				if tr[1] {
+					ldb = k
+				}
+				for _, beta := range []float32{0, 0.5} {
+					want := naiveGemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, c, n)
+					got := append([]float32(nil), c...)
+					Gemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, got, n, &Scratch{})
+					for i := range want {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(k+1) {
+							t.Fatalf("%s kernel m=%d n=%d k=%d trans=%v beta=%v: element %d got %v want %v", name, m, n, k, tr, beta, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// TestGemmPackedBias checks the per-row bias start of both micro-kernels
+// on edge and full tiles: C = bias[i] + Σ_l A[i,l]·B[l,j].
+func TestGemmPackedBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	orig, orig4 := microKernel, microKernel4
+	defer func() { microKernel, microKernel4 = orig, orig4 }()
+	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
+	for _, kp := range [][2]kern{{microKernelGo, microKernel4Go}, {orig, orig4}} {
+		microKernel, microKernel4 = kp[0], kp[1]
+		m, n, k := 10, 37, 9
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		bias := randSlice(rng, m)
+		pa := PackA(nil, false, m, k, 1, a, k)
+		pa.Bias = make([]float32, RoundUp(m, MR))
+		copy(pa.Bias, bias)
+		pb := PackB(nil, false, k, n, b, n)
+		c := make([]float32, m*n)
+		GemmPacked(pa, pb, 0, pb.Panels(), c, n, false)
+		want := naiveGemm(false, false, m, n, k, 1, a, k, b, n, 0, make([]float32, m*n), n)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if d := math.Abs(float64(c[i*n+j] - (want[i*n+j] + bias[i]))); d > 1e-5 {
+					t.Fatalf("(%d,%d): got %v, want %v", i, j, c[i*n+j], want[i*n+j]+bias[i])
+				}
+			}
+		}
+	}
+}
