@@ -175,17 +175,13 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 			if a.Bias != nil {
 				bias = a.Bias[p*MR : p*MR+h]
 			}
-			kern := microKernel
-			if h == MR4 {
-				kern = microKernel4
-			}
 			i0 := p * MR
 			rows := min(h, a.M-i0)
 			if rows == h && cols == NR {
-				kern(k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
+				microKernel(h, k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
 				continue
 			}
-			kern(k, ap, bp, tile[:], NR, false, bias)
+			microKernel(h, k, ap, bp, tile[:], NR, false, bias)
 			for i := 0; i < rows; i++ {
 				crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
 				trow := tile[i*NR : i*NR+cols]
@@ -292,14 +288,28 @@ func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bi
 	}
 }
 
-// microKernel and microKernel4 are the tile kernels in use for full and
-// short A panels (assembly where the CPU allows).
-var (
-	microKernel  = microKernelGo
-	microKernel4 = microKernel4Go
-)
+// useAsm selects the assembly micro-kernels (set at init where the CPU
+// allows; tests switch it to compare both).
+var useAsm = false
+
+// microKernel computes one h×NR tile (h = MR or MR4) with the kernel in
+// use. The calls are direct, not through a function value, so that the
+// callers' tile buffers stay on the stack.
+func microKernel(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	switch {
+	case useAsm && h == MR:
+		microKernelAsm(k, a, b, c, ldc, acc, bias)
+	case useAsm:
+		microKernel4Asm(k, a, b, c, ldc, acc, bias)
+	default:
+		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+	}
+}
 
 // KernelName names the micro-kernel in use ("avx2-fma" or "go").
-func KernelName() string { return kernelName }
-
-var kernelName = "go"
+func KernelName() string {
+	if useAsm {
+		return asmName
+	}
+	return "go"
+}

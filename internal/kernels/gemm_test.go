@@ -41,12 +41,11 @@ func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 // tiles) with the float64 triple loop: |diff| ≤ 1e-5·k.
 func TestGemmRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
-	kernels := map[string][2]kern{"go": {microKernelGo, microKernel4Go}, "active": {microKernel, microKernel4}}
-	orig, orig4 := microKernel, microKernel4
-	defer func() { microKernel, microKernel4 = orig, orig4 }()
-	for name, kp := range kernels {
-		microKernel, microKernel4 = kp[0], kp[1]
+	orig := useAsm
+	defer func() { useAsm = orig }()
+	for _, asm := range []bool{false, orig} {
+		useAsm = asm
+		name := KernelName()
 		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}} {
 			m, n, k := sz[0], sz[1], sz[2]
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
@@ -87,11 +86,10 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 // on edge and full tiles: C = bias[i] + Σ_l A[i,l]·B[l,j].
 func TestGemmPackedBias(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	orig, orig4 := microKernel, microKernel4
-	defer func() { microKernel, microKernel4 = orig, orig4 }()
-	type kern = func(int, []float32, []float32, []float32, int, bool, []float32)
-	for _, kp := range [][2]kern{{microKernelGo, microKernel4Go}, {orig, orig4}} {
-		microKernel, microKernel4 = kp[0], kp[1]
+	orig := useAsm
+	defer func() { useAsm = orig }()
+	for _, asm := range []bool{false, orig} {
+		useAsm = asm
 		m, n, k := 10, 37, 9
 		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 		bias := randSlice(rng, m)

@@ -33,8 +33,8 @@ func hasAVX2FMA() bool {
 	return b7&(1<<5) != 0
 }
 
-// microKernelAVX2 is microKernelGo in AVX2/FMA assembly.
-func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+// microKernelAsm is microKernelGo in AVX2/FMA assembly.
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	if k < 1 || !kernelArgsOK(MR, k, a, b, c, ldc, bias) {
 		microKernelGo(k, a, b, c, ldc, acc, bias)
 		return
@@ -42,8 +42,8 @@ func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias
 	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
 }
 
-// microKernel4AVX2 is microKernel4Go in AVX2/FMA assembly.
-func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+// microKernel4Asm is microKernel4Go in AVX2/FMA assembly.
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	if k < 1 || !kernelArgsOK(MR4, k, a, b, c, ldc, bias) {
 		microKernel4Go(k, a, b, c, ldc, acc, bias)
 		return
@@ -64,12 +64,12 @@ func biasPtr(bias []float32) *float32 {
 	return &bias[0]
 }
 
+const asmName = "avx2-fma"
+
 func init() {
 	if hasAVX2FMA() {
-		microKernel = microKernelAVX2
-		microKernel4 = microKernel4AVX2
+		useAsm = true
 		maxPool2x2Row = maxPool2x2RowAVX2
-		kernelName = "avx2-fma"
 	}
 }
 

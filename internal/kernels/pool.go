@@ -35,31 +35,52 @@ func MaxPool2x2Planes(y, x []float32, lo, hi, H, W int) {
 	}
 }
 
+// ReluZero is ReLU as gorgonia's Rectify computes it, v·[v ≥ 0]: v for
+// v ≥ 0, −0 for v < 0, NaN for NaN.
+func ReluZero(v []float32) {
+	for i, x := range v {
+		if !(x >= 0) {
+			v[i] = x * 0
+		}
+	}
+}
+
 // MaxPool2x2GradPlanes is the gradient of MaxPool2x2Planes for the planes
 // lo ≤ pl < hi: each dy of a window goes to the window's first maximum in
 // row-major order (ties included, as PyTorch's CPU max_pool2d), and the
-// rest of dx is zero.
-func MaxPool2x2GradPlanes(dx, x, dy []float32, lo, hi, H, W int) {
+// rest of dx is zero. With relu set it is the gradient of ReluZero after
+// the pool: dy·[max ≥ 0] goes to the first maximum.
+func MaxPool2x2GradPlanes(dx, x, dy []float32, lo, hi, H, W int, relu bool) {
 	oh, ow := H/2, W/2
 	clear(dx[lo*H*W : hi*H*W])
 	for pl := lo; pl < hi; pl++ {
-		xp, dxp, dyp := x[pl*H*W:], dx[pl*H*W:], dy[pl*oh*ow:]
+		xp, dxp, dyp := x[pl*H*W:(pl+1)*H*W], dx[pl*H*W:(pl+1)*H*W], dy[pl*oh*ow:(pl+1)*oh*ow]
 		for i := 0; i < oh; i++ {
 			r0, r1 := xp[2*i*W:(2*i+1)*W], xp[(2*i+1)*W:(2*i+2)*W]
-			d0, d1 := dxp[2*i*W:(2*i+1)*W], dxp[(2*i+1)*W:(2*i+2)*W]
 			g := dyp[i*ow : (i+1)*ow]
 			for j, gj := range g {
 				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
-				switch {
-				case a >= b && a >= c && a >= d:
-					d0[2*j] += gj
-				case b >= c && b >= d:
-					d0[2*j+1] += gj
-				case c >= d:
-					d1[2*j] += gj
-				default:
-					d1[2*j+1] += gj
+				// The first maximum in the order a, b, c, d: the first of
+				// each pair, then the second pair's only if strictly larger.
+				i01, m01 := 0, a
+				if b > a {
+					i01, m01 = 1, b
 				}
+				i23, m23 := W, c
+				if d > c {
+					i23, m23 = W+1, d
+				}
+				if m23 > m01 {
+					i01, m01 = i23, m23
+				}
+				if relu {
+					if m01 >= 0 {
+						gj *= 1
+					} else {
+						gj *= 0
+					}
+				}
+				dxp[2*i*W+2*j+i01] += gj
 			}
 		}
 	}

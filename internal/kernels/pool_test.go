@@ -32,3 +32,35 @@ func TestMaxPool2x2Row(t *testing.T) {
 		}
 	}
 }
+
+// Each 2×2 window's gradient goes to its first maximum in row-major order,
+// ties included (as PyTorch's CPU max_pool2d does).
+func TestMaxPoolGradFirstMaximum(t *testing.T) {
+	// One 2×8 plane: four windows with the maximum at each position, then
+	// ties: all equal, b=c=d, c=d, and a unique max at d.
+	x := []float32{
+		9, 1, 1, 9, 1, 1, 1, 1,
+		1, 1, 1, 1, 9, 1, 1, 9,
+	}
+	dy := []float32{1, 2, 3, 4}
+	dx := make([]float32, 16)
+	MaxPool2x2GradPlanes(dx, x, dy, 0, 1, 2, 8, false)
+	want := []float32{1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 4}
+	for i := range want {
+		if dx[i] != want[i] {
+			t.Fatalf("distinct maxima: dx = %v, want %v", dx, want)
+		}
+	}
+	x = []float32{
+		5, 5, 1, 7, 1, 1, 1, 2,
+		5, 5, 7, 7, 3, 3, 1, 1,
+	}
+	clear(dx)
+	MaxPool2x2GradPlanes(dx, x, dy, 0, 1, 2, 8, false)
+	want = []float32{1, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 0, 3, 0, 0, 0}
+	for i := range want {
+		if dx[i] != want[i] {
+			t.Fatalf("ties: dx = %v, want %v", dx, want)
+		}
+	}
+}

@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// Without assembly the "assembly" kernels are the Go ones (useAsm stays
+// false, so they are never called).
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGo(k, a, b, c, ldc, acc, bias)
+}
+
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernel4Go(k, a, b, c, ldc, acc, bias)
+}
+
+const asmName = "go"
