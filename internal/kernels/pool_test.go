@@ -64,3 +64,26 @@ func TestMaxPoolGradFirstMaximum(t *testing.T) {
 		}
 	}
 }
+
+// With relu, the gradient is that of ReluZero after the pool: dy·[max ≥ 0]
+// to the first maximum (a window whose maximum is 0 passes its dy).
+func TestMaxPoolReluGrad(t *testing.T) {
+	x := []float32{
+		-1, -2, 0, -3, 2, 1,
+		-3, -4, -1, -1, 1, 2,
+	}
+	dy := []float32{5, 6, 7}
+	dx := make([]float32, len(x))
+	MaxPool2x2GradPlanes(dx, x, dy, 0, 1, 2, 6, true)
+	want := []float32{0, 0, 6, 0, 7, 0, 0, 0, 0, 0, 0, 0}
+	for i := range want {
+		if dx[i] != want[i] {
+			t.Fatalf("dx = %v, want %v", dx, want)
+		}
+	}
+	y := []float32{-2, 0, 3, float32(math.NaN())}
+	ReluZero(y)
+	if y[0] != 0 || !math.Signbit(float64(y[0])) || y[1] != 0 || math.Signbit(float64(y[1])) || y[2] != 3 || y[3] == y[3] {
+		t.Errorf("ReluZero gives %v, want [-0 0 3 NaN]", y)
+	}
+}
