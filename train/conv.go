@@ -279,15 +279,19 @@ func (o convGradBOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 	out := o.output(pre, tensor.Shape{1, d.O, 1, 1}, in...)
 	db := out.Data().([]float32)
 	p := d.p()
-	for o := range db {
-		var s float32
-		for n := 0; n < d.B; n++ {
-			for _, v := range dy[(n*d.O+o)*p : (n*d.O+o+1)*p] {
-				s += v
+	// Each channel's sum runs over the images and positions in order,
+	// whatever the split of the channels.
+	par.Chunks(d.O, chunks, func(_, lo, hi int) {
+		for o := lo; o < hi; o++ {
+			var s float32
+			for n := 0; n < d.B; n++ {
+				for _, v := range dy[(n*d.O+o)*p : (n*d.O+o+1)*p] {
+					s += v
+				}
 			}
+			db[o] = s
 		}
-		db[o] = s
-	}
+	})
 	return out, nil
 }
 func (o convGradBOp) DiffWRT(int) []bool { return []bool{false} }

@@ -124,7 +124,11 @@ func newNet(p *Params, batch int, training bool, backend Backend) (*net, error) 
 	}
 	c2 := n.conv2
 	if training {
-		c2 = must(G.HadamardProd(c2, n.mask2d))
+		if backend == Fast {
+			c2 = must(MulMask(c2, n.mask2d))
+		} else {
+			c2 = must(G.HadamardProd(c2, n.mask2d))
+		}
 	}
 	n.relu2 = poolRelu(c2)
 	flat := must(G.Reshape(n.relu2, tensor.Shape{batch, Flat}))
@@ -135,10 +139,19 @@ func newNet(p *Params, batch int, training bool, backend Backend) (*net, error) 
 		return must(G.BroadcastAdd(must(G.Mul(x, w)), b, nil, []byte{0}))
 	}
 	n.fc1 = dense(flat, f1w, f1b)
-	n.fc1Relu = must(G.Rectify(n.fc1))
-	h := n.fc1Relu
-	if training {
-		h = must(G.HadamardProd(h, n.maskFC))
+	var h *G.Node
+	if backend == Fast {
+		n.fc1Relu = must(Relu(n.fc1))
+		h = n.fc1Relu
+		if training {
+			h = must(MulMask(h, n.maskFC))
+		}
+	} else {
+		n.fc1Relu = must(G.Rectify(n.fc1))
+		h = n.fc1Relu
+		if training {
+			h = must(G.HadamardProd(h, n.maskFC))
+		}
 	}
 	n.fc2 = dense(h, f2w, f2b)
 	n.logp = must(LogSoftmax(n.fc2))
