@@ -1,7 +1,8 @@
 // Package kernels holds the numeric kernels shared by the ONNX executor
 // (engine) and the trainer (train): the packed single-precision GEMM with
-// its micro-kernels (AVX2/FMA assembly chosen by CPUID on amd64, pure Go
-// otherwise or with the purego build tag), the im2col gathers and col2im
+// its micro-kernels (AVX2/FMA assembly chosen by CPUID on amd64, plus
+// AVX-512 for pairs of full panels where the CPU has it, pure Go otherwise
+// or with the purego build tag), the im2col gathers and col2im
 // scatter of a convolution, and 2×2 max-pooling forward and backward.
 //
 // Nothing here allocates except where a destination is too small (every
@@ -169,6 +170,8 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 		bp := b.Data[q*NR*k : (q+1)*NR*k]
 		j0 := q * NR
 		cols := min(NR, b.N-j0)
+		// Two full panels at once with the AVX-512 kernels.
+		two := useAsm512 && q+1 < q1 && j0+2*NR <= b.N
 		for p := 0; p*MR < a.M; p++ {
 			ap, h := a.Panel(p)
 			var bias []float32
@@ -177,22 +180,43 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 			}
 			i0 := p * MR
 			rows := min(h, a.M-i0)
+			if two && rows == h {
+				microKernel2Asm(h, k, ap, b.Data[q*NR*k:(q+2)*NR*k], c[i0*ldc+j0:], ldc, acc, bias)
+				continue
+			}
+			if two {
+				// A short last A panel: one panel at a time, into the tile.
+				for qq := q; qq < q+2; qq++ {
+					microKernel(h, k, ap, b.Data[qq*NR*k:(qq+1)*NR*k], tile[:], NR, false, bias)
+					addTile(c[i0*ldc+qq*NR:], ldc, tile[:], rows, NR, acc)
+				}
+				continue
+			}
 			if rows == h && cols == NR {
 				microKernel(h, k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
 				continue
 			}
 			microKernel(h, k, ap, bp, tile[:], NR, false, bias)
-			for i := 0; i < rows; i++ {
-				crow := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+cols]
-				trow := tile[i*NR : i*NR+cols]
-				if acc {
-					for j, v := range trow {
-						crow[j] += v
-					}
-				} else {
-					copy(crow, trow)
-				}
+			addTile(c[i0*ldc+j0:], ldc, tile[:], rows, cols, acc)
+		}
+		if two {
+			q++
+		}
+	}
+}
+
+// addTile writes (or, with acc, adds) the rows×cols corner of an MR×NR
+// tile into C.
+func addTile(c []float32, ldc int, tile []float32, rows, cols int, acc bool) {
+	for i := 0; i < rows; i++ {
+		crow := c[i*ldc : i*ldc+cols]
+		trow := tile[i*NR : i*NR+cols]
+		if acc {
+			for j, v := range trow {
+				crow[j] += v
 			}
+		} else {
+			copy(crow, trow)
 		}
 	}
 }
@@ -288,9 +312,10 @@ func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bi
 	}
 }
 
-// useAsm selects the assembly micro-kernels (set at init where the CPU
-// allows; tests switch it to compare both).
-var useAsm = false
+// useAsm selects the assembly micro-kernels and useAsm512 (only with
+// useAsm) the AVX-512 ones for pairs of full panels (set at init where the
+// CPU allows; tests switch them to compare).
+var useAsm, useAsm512 = false, false
 
 // microKernel computes one h×NR tile (h = MR or MR4) with the kernel in
 // use. The calls are direct, not through a function value, so that the
@@ -306,9 +331,13 @@ func microKernel(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias 
 	}
 }
 
-// KernelName names the micro-kernel in use ("avx2-fma" or "go").
+// KernelName names the micro-kernels in use: "avx512-fma" (AVX-512 for
+// pairs of full panels, AVX2 for the rest), "avx2-fma" or "go".
 func KernelName() string {
-	if useAsm {
+	switch {
+	case useAsm && useAsm512:
+		return "avx512-fma"
+	case useAsm:
 		return asmName
 	}
 	return "go"

@@ -41,10 +41,10 @@ func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 // tiles) with the float64 triple loop: |diff| ≤ 1e-5·k.
 func TestGemmRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	orig := useAsm
-	defer func() { useAsm = orig }()
-	for _, asm := range []bool{false, orig} {
-		useAsm = asm
+	orig, orig512 := useAsm, useAsm512
+	defer func() { useAsm, useAsm512 = orig, orig512 }()
+	for _, kc := range kernelChoices() {
+		useAsm, useAsm512 = kc[0], kc[1]
 		name := KernelName()
 		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}} {
 			m, n, k := sz[0], sz[1], sz[2]
@@ -86,10 +86,10 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 // on edge and full tiles: C = bias[i] + Σ_l A[i,l]·B[l,j].
 func TestGemmPackedBias(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	orig := useAsm
-	defer func() { useAsm = orig }()
-	for _, asm := range []bool{false, orig} {
-		useAsm = asm
+	orig, orig512 := useAsm, useAsm512
+	defer func() { useAsm, useAsm512 = orig, orig512 }()
+	for _, kc := range kernelChoices() {
+		useAsm, useAsm512 = kc[0], kc[1]
 		m, n, k := 10, 37, 9
 		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 		bias := randSlice(rng, m)
@@ -104,6 +104,56 @@ func TestGemmPackedBias(t *testing.T) {
 			for j := 0; j < n; j++ {
 				if d := math.Abs(float64(c[i*n+j] - (want[i*n+j] + bias[i]))); d > 1e-5 {
 					t.Fatalf("(%d,%d): got %v, want %v", i, j, c[i*n+j], want[i*n+j]+bias[i])
+				}
+			}
+		}
+	}
+}
+
+// kernelChoices lists the (useAsm, useAsm512) settings this CPU can run.
+func kernelChoices() [][2]bool {
+	out := [][2]bool{{false, false}}
+	if useAsm {
+		out = append(out, [2]bool{true, false})
+	}
+	if useAsm512 {
+		out = append(out, [2]bool{true, true})
+	}
+	return out
+}
+
+// The AVX-512 kernels compute every element with the same chain of fused
+// multiply-adds as the AVX2 ones: results must be bit-identical (trained
+// models depend on it), with and without bias and accumulation, on full
+// and short A panels and ragged column counts.
+func TestGemmAVX512MatchesAVX2(t *testing.T) {
+	if !useAsm512 {
+		t.Skipf("no AVX-512 here (kernels %s)", KernelName())
+	}
+	defer func() { useAsm512 = true }()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sz := range [][3]int{{6, 32, 1}, {10, 576, 25}, {20, 64, 250}, {4, 48, 7}, {13, 100, 33}, {250, 64, 20}, {7, 31, 5}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		c0 := randSlice(rng, m*n)
+		for _, withBias := range []bool{false, true} {
+			for _, acc := range []bool{false, true} {
+				pa := PackA(nil, false, m, k, 1, a, k)
+				if withBias {
+					pa.Bias = make([]float32, RoundUp(m, MR))
+					copy(pa.Bias, randSlice(rng, m))
+				}
+				pb := PackB(nil, false, k, n, b, n)
+				var got [2][]float32
+				for i, on := range []bool{false, true} {
+					useAsm512 = on
+					got[i] = append([]float32(nil), c0...)
+					GemmPacked(pa, pb, 0, pb.Panels(), got[i], n, acc)
+				}
+				for i := range got[0] {
+					if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
+						t.Fatalf("m=%d n=%d k=%d bias=%v acc=%v: C[%d] AVX2 %v, AVX-512 %v", m, n, k, withBias, acc, i, got[0][i], got[1][i])
+					}
 				}
 			}
 		}

@@ -9,6 +9,12 @@ func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
+func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -31,6 +37,35 @@ func hasAVX2FMA() bool {
 	}
 	_, b7, _, _ := cpuid(7, 0)
 	return b7&(1<<5) != 0
+}
+
+// hasAVX512F reports whether the CPU and OS support AVX-512F (leaf 7 EBX
+// bit 16; XCR0 bits 5–7 for the opmask and ZMM state, besides the YMM bits
+// hasAVX2FMA checks).
+func hasAVX512F() bool {
+	if !hasAVX2FMA() {
+		return false
+	}
+	if xa, _ := xgetbv(); xa&0xe6 != 0xe6 {
+		return false
+	}
+	_, b7, _, _ := cpuid(7, 0)
+	return b7&(1<<16) != 0
+}
+
+// microKernel2Asm computes the two adjacent h×NR tiles of the B panels at
+// b and b[NR·k:] (h = MR or MR4) with the AVX-512 kernels.
+func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || ldc < 2*NR || !kernelArgsOK(h, k, a, b[k*NR:], c[NR:], ldc, bias) {
+		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+		microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+		return
+	}
+	if h == MR {
+		kernel6x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	} else {
+		kernel4x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	}
 }
 
 // microKernelAsm is microKernelGo in AVX2/FMA assembly.
@@ -69,6 +104,7 @@ const asmName = "avx2-fma"
 func init() {
 	if hasAVX2FMA() {
 		useAsm = true
+		useAsm512 = hasAVX512F()
 		maxPool2x2Row = maxPool2x2RowAVX2
 	}
 }

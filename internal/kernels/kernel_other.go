@@ -12,4 +12,9 @@ func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias
 	microKernel4Go(k, a, b, c, ldc, acc, bias)
 }
 
+func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+	microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+}
+
 const asmName = "go"

@@ -1,0 +1,223 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+//
+// Two adjacent 6×16 tiles in one: C[0:6][0:32] (+)= bias[i] + Σ_l a[l*6+i] · B[l][j],
+// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
+// floats further (the packed layout of PackB). Every element is the same
+// chain of fused multiply-adds as in kernel6x16, so the results are
+// bit-identical; ZMM registers only halve the instructions.
+TEXT ·kernel6x32(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	MOVQ CX, R12
+	SHLQ $6, R12
+	ADDQ DI, R12
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE kernel6x32_zero
+	VBROADCASTSS 0(R11), Z0
+	VMOVAPS Z0, Z1
+	VBROADCASTSS 4(R11), Z2
+	VMOVAPS Z2, Z3
+	VBROADCASTSS 8(R11), Z4
+	VMOVAPS Z4, Z5
+	VBROADCASTSS 12(R11), Z6
+	VMOVAPS Z6, Z7
+	VBROADCASTSS 16(R11), Z8
+	VMOVAPS Z8, Z9
+	VBROADCASTSS 20(R11), Z10
+	VMOVAPS Z10, Z11
+	JMP kernel6x32_start
+
+kernel6x32_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+kernel6x32_start:
+	TESTQ CX, CX
+	JE kernel6x32_store
+
+kernel6x32_loop:
+	VMOVUPS (DI), Z28
+	VMOVUPS (R12), Z29
+	VBROADCASTSS 0(SI), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS 4(SI), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS Z28, Z30, Z4
+	VFMADD231PS Z29, Z30, Z5
+	VBROADCASTSS 12(SI), Z31
+	VFMADD231PS Z28, Z31, Z6
+	VFMADD231PS Z29, Z31, Z7
+	VBROADCASTSS 16(SI), Z30
+	VFMADD231PS Z28, Z30, Z8
+	VFMADD231PS Z29, Z30, Z9
+	VBROADCASTSS 20(SI), Z31
+	VFMADD231PS Z28, Z31, Z10
+	VFMADD231PS Z29, Z31, Z11
+	ADDQ $24, SI
+	ADDQ $64, DI
+	ADDQ $64, R12
+	DECQ CX
+	JNE kernel6x32_loop
+
+kernel6x32_store:
+	MOVBLZX acc+40(FP), R9
+	TESTQ R9, R9
+	JE kernel6x32_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	VADDPS 64(R10), Z1, Z1
+	ADDQ R8, R10
+	VADDPS (R10), Z2, Z2
+	VADDPS 64(R10), Z3, Z3
+	ADDQ R8, R10
+	VADDPS (R10), Z4, Z4
+	VADDPS 64(R10), Z5, Z5
+	ADDQ R8, R10
+	VADDPS (R10), Z6, Z6
+	VADDPS 64(R10), Z7, Z7
+	ADDQ R8, R10
+	VADDPS (R10), Z8, Z8
+	VADDPS 64(R10), Z9, Z9
+	ADDQ R8, R10
+	VADDPS (R10), Z10, Z10
+	VADDPS 64(R10), Z11, Z11
+
+kernel6x32_write:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+//
+// Two adjacent 4×16 tiles in one: C[0:4][0:32] (+)= bias[i] + Σ_l a[l*4+i] · B[l][j],
+// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
+// floats further (the packed layout of PackB). Every element is the same
+// chain of fused multiply-adds as in kernel4x16, so the results are
+// bit-identical; ZMM registers only halve the instructions.
+TEXT ·kernel4x32(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	MOVQ CX, R12
+	SHLQ $6, R12
+	ADDQ DI, R12
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE kernel4x32_zero
+	VBROADCASTSS 0(R11), Z0
+	VMOVAPS Z0, Z1
+	VBROADCASTSS 4(R11), Z2
+	VMOVAPS Z2, Z3
+	VBROADCASTSS 8(R11), Z4
+	VMOVAPS Z4, Z5
+	VBROADCASTSS 12(R11), Z6
+	VMOVAPS Z6, Z7
+	JMP kernel4x32_start
+
+kernel4x32_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+kernel4x32_start:
+	TESTQ CX, CX
+	JE kernel4x32_store
+
+kernel4x32_loop:
+	VMOVUPS (DI), Z28
+	VMOVUPS (R12), Z29
+	VBROADCASTSS 0(SI), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS 4(SI), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS Z28, Z30, Z4
+	VFMADD231PS Z29, Z30, Z5
+	VBROADCASTSS 12(SI), Z31
+	VFMADD231PS Z28, Z31, Z6
+	VFMADD231PS Z29, Z31, Z7
+	ADDQ $16, SI
+	ADDQ $64, DI
+	ADDQ $64, R12
+	DECQ CX
+	JNE kernel4x32_loop
+
+kernel4x32_store:
+	MOVBLZX acc+40(FP), R9
+	TESTQ R9, R9
+	JE kernel4x32_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	VADDPS 64(R10), Z1, Z1
+	ADDQ R8, R10
+	VADDPS (R10), Z2, Z2
+	VADDPS 64(R10), Z3, Z3
+	ADDQ R8, R10
+	VADDPS (R10), Z4, Z4
+	VADDPS 64(R10), Z5, Z5
+	ADDQ R8, R10
+	VADDPS (R10), Z6, Z6
+	VADDPS 64(R10), Z7, Z7
+
+kernel4x32_write:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
