@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // max4 is the NaN-propagating maximum of four values (Go's built-in max
 // returns NaN when any argument is NaN).
 func max4(a, b, c, d float32) float32 {
@@ -58,30 +60,39 @@ func MaxPool2x2GradPlanes(dx, x, dy []float32, lo, hi, H, W int, relu bool) {
 		for i := 0; i < oh; i++ {
 			r0, r1 := xp[2*i*W:(2*i+1)*W], xp[(2*i+1)*W:(2*i+2)*W]
 			g := dyp[i*ow : (i+1)*ow]
+			base := dxp[2*i*W : 2*i*W+W+W]
 			for j, gj := range g {
 				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
 				// The first maximum in the order a, b, c, d: the first of
 				// each pair, then the second pair's only if strictly larger.
-				i01, m01 := 0, a
-				if b > a {
-					i01, m01 = 1, b
-				}
-				i23, m23 := W, c
-				if d > c {
-					i23, m23 = W+1, d
-				}
-				if m23 > m01 {
-					i01, m01 = i23, m23
-				}
+				// Branch-free (the outcomes are unpredictable): selects on
+				// the float bits.
+				c1 := b2u(b > a)
+				m01 := selectF(c1, a, b)
+				c2 := b2u(d > c)
+				m23 := selectF(c2, c, d)
+				c3 := b2u(m23 > m01)
+				off := int((1-c3)*c1 + c3*(uint32(W)+c2))
 				if relu {
-					if m01 >= 0 {
-						gj *= 1
-					} else {
-						gj *= 0
-					}
+					// dy·[max ≥ 0], as the product Rectify's gradient takes.
+					gj *= float32(b2u(selectF(c3, m01, m23) >= 0))
 				}
-				dxp[2*i*W+2*j+i01] += gj
+				base[2*j+off] += gj
 			}
 		}
 	}
+}
+
+// b2u is 1 for true and 0 for false.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// selectF returns x when c is 0 and y when c is 1, without a branch.
+func selectF(c uint32, x, y float32) float32 {
+	ux, uy := math.Float32bits(x), math.Float32bits(y)
+	return math.Float32frombits(ux ^ ((ux ^ uy) & -c))
 }
