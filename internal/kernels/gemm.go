@@ -123,6 +123,12 @@ func PackA(dst []float32, trans bool, m, k int, alpha float32, a []float32, lda 
 		}
 		for i := 0; i < rows; i++ {
 			row := a[(i0+i)*lda : (i0+i)*lda+k]
+			if alpha == 1 {
+				for l, v := range row {
+					panel[l*h+i] = v
+				}
+				continue
+			}
 			for l, v := range row {
 				panel[l*h+i] = alpha * v
 			}
