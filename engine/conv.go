@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
-	"unsafe"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // window describes a sliding window over up to three spatial dimensions.
@@ -140,17 +142,17 @@ func (w *window) outShape() []int {
 // im2colPacked writes the patches of one image x (channels × w.inSize) into
 // the packed-B layout of a (channels·kSz) × outSize matrix: row
 // l = (c, kd, kh, kw), column j = output position, element (l, j) at
-// (j/gemmNR)·gemmNR·K + l·gemmNR + j%gemmNR. Out-of-image taps are 0.
+// (j/NR)·NR·K + l·NR + j%NR with NR = kernels.NR. Out-of-image taps are 0.
 //
 // The image is first copied into a zero-bordered buffer (when there is
 // padding), so that every tap is a gather x[rowOff[l] + colOff[j]] with both
 // offset tables computed once per call. Columns past outSize in the last
-// panel are filled with tap 0 and ignored by gemmPacked.
-func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *workspace) packedB {
+// panel are filled with tap 0 and ignored by kernels.GemmPacked.
+func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *workspace) kernels.PackedB {
 	K := channels * w.kSz
 	n := w.outSize
-	panels := (n + gemmNR - 1) / gemmNR
-	size := panels * gemmNR * K
+	panels := (n + kernels.NR - 1) / kernels.NR
+	size := panels * kernels.NR * K
 	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
 	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
@@ -159,10 +161,10 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 		panic(abort{fmt.Errorf("one padded image of %d values is more than the convolution handles (2^31)", channels*pinSize)})
 	}
 	// Column offsets (output position → top-left tap in the padded input).
-	if cap(ws.colOff) < panels*gemmNR {
-		ws.colOff = make([]int32, panels*gemmNR)
+	if cap(ws.colOff) < panels*kernels.NR {
+		ws.colOff = make([]int32, panels*kernels.NR)
 	}
-	colOff := ws.colOff[:panels*gemmNR]
+	colOff := ws.colOff[:panels*kernels.NR]
 	j := 0
 	for od := 0; od < w.out[0]; od++ {
 		for oh := 0; oh < w.out[1]; oh++ {
@@ -192,69 +194,12 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 			}
 		}
 	}
-	// Every gather below reads src[rowOff[l]+colOff[j]]; both tables are
-	// bounded by construction, but check the extremes once so the unsafe
-	// loads cannot leave src.
-	maxRow, maxCol := int32(0), int32(0)
-	for _, v := range rowOff {
-		maxRow = max(maxRow, v)
+	// The gather checks its offsets against src before any unsafe load.
+	for q := 0; q < panels; q += 64 {
+		ws.ar.poll()
+		kernels.GatherPacked(dst, src, rowOff, colOff, n, q, min(q+64, panels))
 	}
-	for _, v := range colOff {
-		maxCol = max(maxCol, v)
-	}
-	if int(maxRow)+int(maxCol) >= len(src) || len(src) == 0 {
-		panic(fmt.Sprintf("engine: im2col offsets %d+%d outside input of %d values", maxRow, maxCol, len(src)))
-	}
-	sp := unsafe.Pointer(&src[0])
-	for q := 0; q < panels; q++ {
-		if q&63 == 0 {
-			ws.ar.poll()
-		}
-		co := (*[gemmNR]int32)(colOff[q*gemmNR:])
-		panel := dst[q*gemmNR*K : (q+1)*gemmNR*K]
-		// Eight strictly increasing offsets spanning 7 are contiguous: a
-		// run along one output row of a stride-1 window. Copy such halves
-		// as blocks instead of gathering.
-		lo := co[7]-co[0] == 7
-		hi := co[15]-co[8] == 7
-		switch {
-		case lo && hi:
-			for l, ro := range rowOff {
-				out := panel[l*gemmNR : l*gemmNR+gemmNR]
-				b := unsafe.Add(sp, uintptr(ro)*4)
-				s0 := unsafe.Add(b, uintptr(co[0])*4)
-				s8 := unsafe.Add(b, uintptr(co[8])*4)
-				// 16-byte blocks compile to vector moves (32-byte ones
-				// call memmove).
-				*(*[4]float32)(out) = *(*[4]float32)(s0)
-				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
-				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
-				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
-			}
-		default:
-			for l, ro := range rowOff {
-				out := (*[gemmNR]float32)(panel[l*gemmNR:])
-				b := unsafe.Add(sp, uintptr(ro)*4)
-				out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
-				out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
-				out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
-				out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
-				out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
-				out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
-				out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
-				out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
-				out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
-				out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
-				out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
-				out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
-				out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
-				out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
-				out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
-				out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
-			}
-		}
-	}
-	return packedB{k: K, n: n, data: dst}
+	return kernels.PackedB{K: K, N: n, Data: dst[:size]}
 }
 
 // padImage returns the channels of one image x with the window's zero
@@ -297,7 +242,7 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 	N, C := x.Shape[0], x.Shape[1]
 	mult := p.cout / p.group
 	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
-	parallelFor(N*C, nw, func(wi, lo, hi int) {
+	par.Chunks(N*C, nw, func(wi, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			n, c := pl/C, pl%C
 			src, pin := padImage(x.F[pl*win.inSize:(pl+1)*win.inSize], 1, win, ws[wi])
@@ -358,7 +303,7 @@ type convPlan struct {
 	cout    int // output channels
 	cinG    int // input channels per group
 	kernel  []int
-	weights []packedA // one per group, (cout/group) × (cinG·kSz)
+	weights []kernels.PackedA // one per group, (cout/group) × (cinG·kSz)
 	wshape  []int
 	wdata   []float32 // the weights as given (for the depthwise path)
 	bias    []float32 // nil without bias
@@ -399,11 +344,11 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 		p.bias = bias.F
 	}
 	for g := 0; g < group; g++ {
-		pa := packA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
+		pa := kernels.PackA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
 		if bias != nil {
 			// The micro-kernel starts its accumulators at the bias.
-			pa.bias = make([]float32, roundUp(coutG, gemmMR))
-			copy(pa.bias, bias.F[g*coutG:(g+1)*coutG])
+			pa.Bias = make([]float32, kernels.RoundUp(coutG, kernels.MR))
+			copy(pa.Bias, bias.F[g*coutG:(g+1)*coutG])
 		}
 		p.weights = append(p.weights, pa)
 	}
@@ -468,12 +413,12 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
-			var pb packedB
+			var pb kernels.PackedB
 			if colReady {
-				pb = packedB{k: K, n: P, data: wk.col}
+				pb = kernels.PackedB{K: K, N: P, Data: wk.col}
 			} else {
 				pb = im2colPacked(wk.col, xs, p.cinG, &win, wk)
-				wk.col = pb.data
+				wk.col = pb.Data
 			}
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
@@ -483,22 +428,22 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		}
 	}
 	if nw > 1 || N > 1 || p.group > 1 {
-		parallelFor(N, nw, func(wi, lo, hi int) {
+		par.Chunks(N, nw, func(wi, lo, hi int) {
 			wk := ws[wi]
 			for n := lo; n < hi; n++ {
-				image(wk, n, 0, (P+gemmNR-1)/gemmNR, false)
+				image(wk, n, 0, (P+kernels.NR-1)/kernels.NR, false)
 			}
 		})
 	} else {
 		// One image: build its columns once, split the column panels.
 		pb := im2colPacked(ws[0].col, x.F[:C*win.inSize], p.cinG, &win, ws[0])
-		ws[0].col = pb.data
-		panels := (P + gemmNR - 1) / gemmNR
-		pw := workers(panels, 2*float64(coutG)*float64(K)*gemmNR)
-		parallelFor(panels, pw, func(_, lo, hi int) {
+		ws[0].col = pb.Data
+		panels := (P + kernels.NR - 1) / kernels.NR
+		pw := workers(panels, 2*float64(coutG)*float64(K)*kernels.NR)
+		par.Chunks(panels, pw, func(_, lo, hi int) {
 			gemmPackedPolled(ar, p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
 			if fuseRelu { // this worker's columns of every row, while in cache
-				j0, j1 := lo*gemmNR, min(hi*gemmNR, P)
+				j0, j1 := lo*kernels.NR, min(hi*kernels.NR, P)
 				for o := 0; o < p.cout; o++ {
 					reluInPlace(y.F[o*P+j0 : o*P+j1])
 				}

@@ -1,6 +1,11 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
+)
 
 // convTransposeAttrs are the attributes of ConvTranspose.
 type convTransposeAttrs struct {
@@ -103,22 +108,22 @@ func convTranspose(x, w, b *Tensor, a convTransposeAttrs, ar *arena, ws []*works
 
 	y := ar.getZero(append([]int{N, cout}, win.outShape()...))
 	rows := coutG * win.kSz
-	packs := make([]packedA, g)
+	packs := make([]kernels.PackedA, g)
 	for gi := 0; gi < g; gi++ {
 		wg := w.F[gi*cinG*rows : (gi+1)*cinG*rows] // cinG × rows
-		packs[gi] = packA(nil, true, rows, cinG, 1, wg, rows)
+		packs[gi] = kernels.PackA(nil, true, rows, cinG, 1, wg, rows)
 	}
 	nw := min(len(ws), workers(N, 2*float64(cout)*float64(win.kSz)*float64(cinG)*float64(win.inSize)))
-	parallelFor(N, nw, func(wi, lo, hi int) {
+	par.Chunks(N, nw, func(wi, lo, hi int) {
 		wk := ws[wi]
 		wk.col = wk.ar.scratchF(wk.col, rows*win.inSize, "column scratch space")
 		col := wk.col[:rows*win.inSize]
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < g; gi++ {
 				xs := x.F[(n*C+gi*cinG)*win.inSize : (n*C+(gi+1)*cinG)*win.inSize]
-				pb := packB(wk.gemmB, false, cinG, win.inSize, xs, win.inSize)
-				wk.gemmB = pb.data
-				gemmPackedPolled(ar, packs[gi], pb, 0, (win.inSize+gemmNR-1)/gemmNR, col, win.inSize, false)
+				pb := kernels.PackB(wk.gemmB, false, cinG, win.inSize, xs, win.inSize)
+				wk.gemmB = pb.Data
+				gemmPackedPolled(ar, packs[gi], pb, 0, (win.inSize+kernels.NR-1)/kernels.NR, col, win.inSize, false)
 				ys := y.F[(n*cout+gi*coutG)*win.outSize : (n*cout+(gi+1)*coutG)*win.outSize]
 				col2im(ys, col, coutG, &win)
 			}

@@ -3,6 +3,10 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/par"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
 )
 
 // binOp identifies a broadcasting binary operator.
@@ -214,7 +218,7 @@ func binary(op binOp, a, b *Tensor, ar *arena) (*Tensor, error) {
 	if len(it.outer) == 0 && n >= 1<<15 {
 		// One long run (same shapes, or a scalar operand): split it.
 		chunks := (n + 8191) / 8192
-		parallelFor(chunks, workers(chunks, 8192), func(_, lo, hi int) {
+		par.Chunks(chunks, workers(chunks, 8192), func(_, lo, hi int) {
 			i0, i1 := lo*8192, min(hi*8192, n)
 			floatRun(op, out.F[i0:i1], a.F[i0*sa:], sa, b.F[i0*sb:], sb)
 		})
@@ -431,7 +435,7 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 	n := len(x.F)
 	chunks := (n + 4095) / 4096
 	nw := workers(chunks, 4096*8)
-	parallelFor(chunks, nw, func(_, lo, hi int) {
+	par.Chunks(chunks, nw, func(_, lo, hi int) {
 		xs := x.F[lo*4096 : min(hi*4096, n)]
 		ys := y.F[lo*4096 : min(hi*4096, n)]
 		for i, v := range xs {
@@ -446,7 +450,7 @@ func relu(x *Tensor, ar *arena) *Tensor {
 	y := ar.get(append([]int(nil), x.Shape...))
 	n := len(x.F)
 	chunks := (n + 4095) / 4096
-	parallelFor(chunks, workers(chunks, 4096), func(_, lo, hi int) {
+	par.Chunks(chunks, workers(chunks, 4096), func(_, lo, hi int) {
 		xs := x.F[lo*4096 : min(hi*4096, n)]
 		ys := y.F[lo*4096 : min(hi*4096, n)]
 		for i, v := range xs {
@@ -473,15 +477,8 @@ func softplus(v float32) float32 {
 }
 
 // reluInPlace sets x = max(x, 0) (NaN stays NaN, −0 becomes +0); used
-// where a Relu is fused into the node producing its input. Assembly where
-// the CPU allows.
-var reluInPlace = reluInPlaceGo
-
-func reluInPlaceGo(x []float32) {
-	for i, v := range x {
-		x[i] = max(v, 0)
-	}
-}
+// where a Relu is fused into the node producing its input.
+func reluInPlace(x []float32) { kernels.ReluInPlace(x) }
 
 // reluTensor applies max(·, 0) in place to a freshly computed tensor of
 // either type.

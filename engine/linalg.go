@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"slices"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
 )
 
 // gemmOp computes Gemm: Y = alpha·op(A)·op(B) + beta·C with op(A) M×K,
@@ -11,7 +13,7 @@ import (
 //
 // pre, when not nil, is B already packed (a constant weight, packed at
 // Prepare time); b is then only used for its shape.
-func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
+func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *kernels.PackedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 || len(a.Shape) != 2 || len(b.Shape) != 2 {
 		return nil, fmt.Errorf("Gemm needs two float32 matrices, got %s and %s", a, b)
 	}
@@ -48,7 +50,7 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *pack
 	}
 	if pre != nil && m > 0 && n > 0 && k > 0 && alpha != 0 {
 		if beta != 0 && beta != 1 {
-			scaleRows(y.F, m, n, n, beta)
+			kernels.ScaleRows(y.F, m, n, n, beta)
 		}
 		sgemmB(transA, m, alpha, a.F, a.Shape[1], *pre, beta != 0, y.F, n, ws)
 		return y, nil
@@ -61,7 +63,7 @@ func gemmOp(a, b, c *Tensor, transA, transB bool, alpha, beta float32, pre *pack
 // removed), leading batch dimensions broadcast.
 //
 // pre, when not nil, is the 2-D b already packed (a constant weight).
-func matmul(a, b *Tensor, pre *packedB, ar *arena, ws *workspace) (*Tensor, error) {
+func matmul(a, b *Tensor, pre *kernels.PackedB, ar *arena, ws *workspace) (*Tensor, error) {
 	if a.DType != Float32 || b.DType != Float32 {
 		return nil, fmt.Errorf("MatMul needs float32 inputs, got %s and %s", a, b)
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // batchNorm is inference-mode BatchNormalization over axis 1:
@@ -23,7 +25,7 @@ func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (
 	y := ar.get(append([]int(nil), x.Shape...))
 	N := x.Shape[0]
 	sz := numel(x.Shape[2:])
-	parallelFor(N*C, workers(N*C, 2*float64(sz)), func(_, lo, hi int) {
+	par.Chunks(N*C, workers(N*C, 2*float64(sz)), func(_, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			c := pl % C
 			a := scale.F[c] / float32(math.Sqrt(float64(variance.F[c])+float64(eps)))

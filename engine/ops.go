@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
 )
 
 // ops is the operator table. Each prepare function reads the attributes
@@ -287,13 +289,13 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 	if c.opset < 11 && !c.hasInput(2) {
 		return nil, c.invalid("", "input C is required before opset 11")
 	}
-	var pre *packedB
+	var pre *kernels.PackedB
 	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) {
 		k, n := w.Shape[0], w.Shape[1]
 		if tb {
 			k, n = n, k
 		}
-		pb := packB(nil, tb, k, n, w.F, w.Shape[1])
+		pb := kernels.PackB(nil, tb, k, n, w.F, w.Shape[1])
 		pre = &pb
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
@@ -306,9 +308,9 @@ func prepGemm(c *nodeCtx) (kernel, error) {
 }
 
 func prepMatMul(c *nodeCtx) (kernel, error) {
-	var pre *packedB
+	var pre *kernels.PackedB
 	if w := c.constInput(1); w != nil && w.DType == Float32 && len(w.Shape) == 2 && len(w.F) == numel(w.Shape) && w.Len() > 0 {
-		pb := packB(nil, false, w.Shape[0], w.Shape[1], w.F, w.Shape[1])
+		pb := kernels.PackB(nil, false, w.Shape[0], w.Shape[1], w.F, w.Shape[1])
 		pre = &pb
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) { return matmul(in[0], in[1], pre, r.ar, r.ws[0]) }), nil

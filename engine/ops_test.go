@@ -687,34 +687,6 @@ func TestResizeLinearHalfPixel(t *testing.T) {
 	expectF(t, "upsample", up, []int{1, 1, 1, 4}, []float32{1, 1, 3, 3})
 }
 
-// TestMaxPool2x2Row compares the active 2×2/stride-2 row kernel with the Go
-// one on widths 1..21 (vector and tail paths), including NaNs in every
-// position of a window and signed zeros.
-func TestMaxPool2x2Row(t *testing.T) {
-	nan := float32(math.NaN())
-	for n := 1; n <= 21; n++ {
-		r0, r1 := make([]float32, 2*n+1), make([]float32, 2*n+1)
-		for i := range r0 {
-			r0[i] = float32((i*7)%11) - 5
-			r1[i] = float32((i*5)%13) - 6
-		}
-		if n > 3 {
-			r0[0], r0[3], r1[4], r1[7] = nan, nan, nan, nan // windows 0, 1, 2, 3
-		}
-		got, want := make([]float32, n), make([]float32, n)
-		maxPool2x2Row(got, r0, r1)
-		maxPool2x2RowGo(want, r0, r1)
-		for i := range want {
-			if !(got[i] == want[i] || (got[i] != got[i] && want[i] != want[i])) {
-				t.Fatalf("width %d, output %d: got %v, want %v", n, i, got[i], want[i])
-			}
-			if i < 4 && n > 3 && got[i] == got[i] {
-				t.Fatalf("width %d, output %d: NaN not propagated (%v)", n, i, got[i])
-			}
-		}
-	}
-}
-
 // TestMatMulConstantWeights covers the prepacked-weight path: a batched
 // [2,3,2] input times a constant [2,2] matrix folds the batch into rows.
 func TestMatMulConstantWeights(t *testing.T) {

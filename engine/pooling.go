@@ -3,6 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // poolKind selects the reduction of a pooling window.
@@ -43,7 +46,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	planes := N * C
 	nw := workers(planes, float64(w.outSize*w.kSz))
 	if inside(&w) {
-		parallelFor(planes, nw, func(_, lo, hi int) {
+		par.Chunks(planes, nw, func(_, lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
 				ar.poll()
 				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
@@ -58,7 +61,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	if wp, ok := maxPadded(&w, a.kind); ok {
 		// Max pooling with padding: copy each plane into a −∞ border
 		// (padding never wins, as below) and pool that inside.
-		parallelFor(planes, nw, func(_, lo, hi int) {
+		par.Chunks(planes, nw, func(_, lo, hi int) {
 			buf := make([]float32, wp.inSize)
 			for i := range buf {
 				buf[i] = float32(math.Inf(-1))
@@ -80,7 +83,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 		})
 		return y, nil
 	}
-	parallelFor(planes, nw, func(_, lo, hi int) {
+	par.Chunks(planes, nw, func(_, lo, hi int) {
 		// Per output position along each dimension: first tap index and
 		// the valid tap range, precomputed.
 		var lo3, hi3, cnt3 [3][]int
@@ -255,7 +258,7 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
 			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
 			if sw == 2 {
-				maxPool2x2Row(yr, r0, r1)
+				kernels.MaxPool2x2Row(yr, r0, r1)
 				continue
 			}
 			for ow := range yr {
@@ -302,52 +305,25 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 // maxPoolStride1 is a stride-1, undilated KH×KW max pool of a plane IW wide
 // whose windows all lie inside it, separably and a row at a time: the
 // column maxima over the KH input rows of an output row, then the maxima of
-// KW neighbours along it (vmax, NaN-propagating; a tie of ±0 may give
+// KW neighbours along it (kernels.Vmax, NaN-propagating; a tie of ±0 may give
 // either sign).
 func maxPoolStride1(y, x []float32, IW, KH, KW, OH, OW int) {
 	col := make([]float32, IW)
 	for oh := 0; oh < OH; oh++ {
 		copy(col, x[oh*IW:(oh+1)*IW])
 		for kh := 1; kh < KH; kh++ {
-			vmax(col, col, x[(oh+kh)*IW:(oh+kh+1)*IW])
+			kernels.Vmax(col, col, x[(oh+kh)*IW:(oh+kh+1)*IW])
 		}
 		yr := y[oh*OW : (oh+1)*OW]
 		copy(yr, col[:OW])
 		for kw := 1; kw < KW; kw++ {
-			vmax(yr, yr, col[kw:kw+OW])
+			kernels.Vmax(yr, yr, col[kw:kw+OW])
 		}
 	}
 }
-
-// vmaxGo sets dst[i] = a[i] when a[i] is NaN or greater than b[i], and b[i]
-// otherwise (so NaN in either propagates), for i < len(dst).
-func vmaxGo(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for i := range dst {
-		if av := a[i]; av != av || av > b[i] {
-			dst[i] = av
-		} else {
-			dst[i] = b[i]
-		}
-	}
-}
-
-// vmax is the elementwise maximum in use (assembly where the CPU allows).
-var vmax = vmaxGo
 
 // max4 is the NaN-propagating maximum of four values (Go's built-in max
 // returns NaN when any argument is NaN).
 func max4(a, b, c, d float32) float32 {
 	return max(max(a, b), max(c, d))
 }
-
-// maxPool2x2RowGo computes one output row of a 2×2, stride-2 max pool from
-// input rows r0 and r1: y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]).
-func maxPool2x2RowGo(y, r0, r1 []float32) {
-	for i := range y {
-		y[i] = max4(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
-	}
-}
-
-// maxPool2x2Row is the row kernel in use (assembly where the CPU allows).
-var maxPool2x2Row = maxPool2x2RowGo

@@ -4,59 +4,11 @@ import (
 	"fmt"
 
 	"github.com/chewxy/hm"
-	"gonum.org/v1/gonum/blas"
-	gblas "gonum.org/v1/gonum/blas/gonum"
+	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
-
-var gonumBLAS = gblas.Implementation{}
-
-// Tile sizes for gemm: gonum's Sgemm goes parallel (a goroutine per 64×64
-// block of C) once C has 4 or more blocks. Our ops already run one
-// goroutine per batch chunk, so gemm hands gonum tiles of at most 1×3
-// blocks, which it computes serially.
-const (
-	tileM = 64
-	tileN = 192
-)
-
-// gemm computes C = A·B + C (alpha 1, beta 1) for row-major A (m×k, or k×m
-// when transA), B (k×n, or n×k when transB) and C (m×n) with gonum's
-// Sgemm, tile by tile. For the axpy-based kernels (B not transposed) every
-// element of C is accumulated over k in order starting from its old value,
-// exactly as in one Sgemm call. The dot-based kernel (A·Bᵀ) sums k in
-// blocks of 64 when gonum goes parallel and in one dot when serial; for the
-// network's shapes the two agree (k ≤ 64, or gonum was serial anyway), so
-// training gives bit-identical results either way (TestGemmTilingBitIdentical).
-func gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	for i0 := 0; i0 < m; i0 += tileM {
-		mi := min(tileM, m-i0)
-		var ai []float32
-		if transA {
-			ai = a[i0:]
-		} else {
-			ai = a[i0*lda:]
-		}
-		for j0 := 0; j0 < n; j0 += tileN {
-			nj := min(tileN, n-j0)
-			var bj []float32
-			if transB {
-				bj = b[j0*ldb:]
-			} else {
-				bj = b[j0:]
-			}
-			gonumBLAS.Sgemm(ta, tb, mi, nj, k, 1, ai, lda, bj, ldb, 1, c[i0*ldc+j0:], ldc)
-		}
-	}
-}
 
 // convDims describes a stride-1, unpadded convolution.
 type convDims struct {
@@ -76,40 +28,36 @@ func newConvDims(x, w tensor.Shape) (convDims, error) {
 		OH: x[2] - w[2] + 1, OW: x[3] - w[3] + 1}, nil
 }
 
-// im2col writes the patches of one image x (C,H,W) into col (C·KH·KW, OH·OW):
-// col[(c·KH+i)·KW+j, oy·OW+ox] = x[c, oy+i, ox+j].
-func (d convDims) im2col(col, x []float32) {
-	p := d.p()
-	for c := 0; c < d.C; c++ {
-		for i := 0; i < d.KH; i++ {
-			for j := 0; j < d.KW; j++ {
-				row := col[((c*d.KH+i)*d.KW+j)*p:]
-				for oy := 0; oy < d.OH; oy++ {
-					src := x[(c*d.H+oy+i)*d.W+j:]
-					copy(row[oy*d.OW:(oy+1)*d.OW], src[:d.OW])
-				}
-			}
-		}
-	}
+// geom is d as the kernels' geometry of one image.
+func (d convDims) geom() kernels.Conv2D {
+	return kernels.Conv2D{C: d.C, H: d.H, W: d.W, KH: d.KH, KW: d.KW}
 }
 
-// col2im adds col (C·KH·KW, OH·OW) back into the image gradient dx (C,H,W).
-func (d convDims) col2im(dx, col []float32) {
-	p := d.p()
-	for c := 0; c < d.C; c++ {
-		for i := 0; i < d.KH; i++ {
-			for j := 0; j < d.KW; j++ {
-				row := col[((c*d.KH+i)*d.KW+j)*p:]
-				for oy := 0; oy < d.OH; oy++ {
-					dst := dx[(c*d.H+oy+i)*d.W+j:][:d.OW]
-					src := row[oy*d.OW : (oy+1)*d.OW]
-					for k, v := range src {
-						dst[k] += v
-					}
-				}
-			}
-		}
-	}
+// convScratch is the memory a convolution and its gradient ops reuse from
+// batch to batch: the im2col offset tables (fixed by the shapes), the
+// packed weights, and per chunk of images the packing buffers and the
+// weight-gradient partial sums. The ops run one at a time (gorgonia's tape
+// machine), and within an op chunk c uses only work[c].
+type convScratch struct {
+	tap, pos []int32   // im2col offsets: tap l, output position j (padded to NR)
+	tapPad   []int32   // tap padded to a multiple of NR (the weight gradient's columns)
+	wpack    []float32 // packed W (forward) or Wᵀ (input gradient)
+	bias     []float32 // the bias, padded to a multiple of kernels.MR
+	work     [chunks]convWork
+}
+
+type convWork struct {
+	kernels.Scratch
+	col []float32 // an im2col matrix, plain or packed
+	dw  []float32 // this chunk's weight-gradient sum
+}
+
+func newConvScratch(d convDims) *convScratch {
+	s := &convScratch{}
+	s.tap, s.pos = d.geom().Offsets(nil, nil)
+	s.tapPad = make([]int32, kernels.RoundUp(len(s.tap), kernels.NR))
+	copy(s.tapPad, s.tap)
+	return s
 }
 
 // Conv2dBias returns the stride-1, unpadded cross-correlation of x (B,C,H,W)
@@ -117,8 +65,9 @@ func (d convDims) col2im(dx, col []float32) {
 //
 //	y[n,o,oy,ox] = b[o] + Σ_{c,i,j} w[o,c,i,j] · x[n,c,oy+i,ox+j]
 //
-// computed per image as W(O, C·KH·KW) × im2col(x) with blas32 Sgemm (gonum),
-// written directly in NCHW. It replaces gorgonia's Conv2d (im2col, a batched
+// computed per image as W(O, C·KH·KW) × im2col(x) with the packed GEMM of
+// internal/kernels (the bias is where its sums start), written directly in
+// NCHW. It replaces gorgonia's Conv2d (im2col, a batched
 // matmul into NHWC and a Transpose) followed by a BroadcastAdd of the bias.
 // Gradients: dW = Σ_n dy_n × im2col(x_n)ᵀ, db[o] = Σ dy[·,o,·,·],
 // dx = col2im(Wᵀ × dy_n). dx is not computed when x is an input node (the
@@ -131,13 +80,14 @@ func Conv2dBias(x, w, b *G.Node) (*G.Node, error) {
 	if !b.Shape().Eq(tensor.Shape{1, d.O, 1, 1}) {
 		return nil, fmt.Errorf("train: Conv2dBias: bias shape %v, want (1, %d, 1, 1)", b.Shape(), d.O)
 	}
-	return G.ApplyOp(convOp{opBase{fmt.Sprintf("Conv2dBias%v", d)}, d, x.Op() != nil}, x, w, b)
+	return G.ApplyOp(convOp{newBase(fmt.Sprintf("Conv2dBias%v", d)), d, x.Op() != nil, newConvScratch(d)}, x, w, b)
 }
 
 type convOp struct {
 	opBase
 	d         convDims
 	inputGrad bool // whether x needs a gradient
+	s         *convScratch
 }
 
 func (o convOp) Arity() int    { return 3 }
@@ -153,22 +103,27 @@ func (o convOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 	}
 	x, w, b := v[0], v[1], v[2]
 	d := o.d
-	out := output(pre, tensor.Shape{d.B, d.O, d.OH, d.OW}, in...)
+	out := o.output(pre, tensor.Shape{d.B, d.O, d.OH, d.OW}, in...)
 	y := out.Data().([]float32)
-	ckk, p := d.ckk(), d.p()
-	parallel(d.B, func(_, lo, hi int) {
-		col := make([]float32, ckk*p)
+	ckk, p, img := d.ckk(), d.p(), d.C*d.H*d.W
+	sc := o.s
+	pa := kernels.PackA(sc.wpack, false, d.O, ckk, 1, w, ckk)
+	sc.wpack = pa.Data
+	if len(sc.bias) < kernels.RoundUp(d.O, kernels.MR) {
+		sc.bias = make([]float32, kernels.RoundUp(d.O, kernels.MR))
+	}
+	copy(sc.bias, b[:d.O])
+	pa.Bias = sc.bias
+	size := kernels.PackedBSize(ckk, p)
+	panels := (p + kernels.NR - 1) / kernels.NR
+	par.Chunks(d.B, chunks, func(c, lo, hi int) {
+		wk := &sc.work[c]
+		if cap(wk.col) < size {
+			wk.col = make([]float32, size)
+		}
 		for n := lo; n < hi; n++ {
-			yn := y[n*d.O*p : (n+1)*d.O*p]
-			for o := 0; o < d.O; o++ {
-				bo := b[o]
-				row := yn[o*p : (o+1)*p]
-				for k := range row {
-					row[k] = bo
-				}
-			}
-			d.im2col(col, x[n*d.C*d.H*d.W:])
-			gemm(false, false, d.O, p, ckk, w, ckk, col, p, yn, p)
+			pb := kernels.GatherPacked(wk.col[:size], x[n*img:(n+1)*img], sc.tap, sc.pos, p, 0, panels)
+			kernels.GemmPacked(pa, pb, 0, panels, y[n*d.O*p:(n+1)*d.O*p], p, false)
 		}
 	})
 	return out, nil
@@ -179,15 +134,15 @@ func (o convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	var dx *G.Node
 	var err error
 	if o.inputGrad {
-		if dx, err = G.ApplyOp(convGradXOp{opBase{"Conv2dGradX" + o.name}, o.d}, in[1], grad); err != nil {
+		if dx, err = G.ApplyOp(convGradXOp{newBase("Conv2dGradX" + o.name), o.d, o.s}, in[1], grad); err != nil {
 			return nil, err
 		}
 	}
-	dw, err := G.ApplyOp(convGradWOp{opBase{"Conv2dGradW" + o.name}, o.d}, in[0], grad)
+	dw, err := G.ApplyOp(convGradWOp{newBase("Conv2dGradW" + o.name), o.d, o.s}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(convGradBOp{opBase{"Conv2dGradB" + o.name}, o.d}, grad)
+	db, err := G.ApplyOp(convGradBOp{newBase("Conv2dGradB" + o.name), o.d}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +153,7 @@ func (o convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 type convGradXOp struct {
 	opBase
 	d convDims
+	s *convScratch
 }
 
 func (o convGradXOp) Arity() int    { return 2 }
@@ -213,17 +169,26 @@ func (o convGradXOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 	}
 	w, dy := v[0], v[1]
 	d := o.d
-	out := output(pre, tensor.Shape{d.B, d.C, d.H, d.W}, in...)
+	out := o.output(pre, tensor.Shape{d.B, d.C, d.H, d.W}, in...)
 	dx := out.Data().([]float32)
 	ckk, p, img := d.ckk(), d.p(), d.C*d.H*d.W
-	parallel(d.B, func(_, lo, hi int) {
-		col := make([]float32, ckk*p)
+	sc := o.s
+	pa := kernels.PackA(sc.wpack, true, ckk, d.O, 1, w, ckk) // Wᵀ
+	sc.wpack = pa.Data
+	g := d.geom()
+	par.Chunks(d.B, chunks, func(c, lo, hi int) {
+		wk := &sc.work[c]
+		if cap(wk.col) < ckk*p {
+			wk.col = make([]float32, ckk*p)
+		}
+		col := wk.col[:ckk*p]
 		for n := lo; n < hi; n++ {
-			clear(col)
-			gemm(true, false, ckk, p, d.O, w, ckk, dy[n*d.O*p:], p, col, p)
+			pb := kernels.PackB(wk.B, false, d.O, p, dy[n*d.O*p:(n+1)*d.O*p], p)
+			wk.B = pb.Data
+			kernels.GemmPacked(pa, pb, 0, pb.Panels(), col, p, false)
 			dxn := dx[n*img : (n+1)*img]
 			clear(dxn)
-			d.col2im(dxn, col)
+			g.Col2im(dxn, col)
 		}
 	})
 	return out, nil
@@ -237,6 +202,7 @@ func (o convGradXOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 type convGradWOp struct {
 	opBase
 	d convDims
+	s *convScratch
 }
 
 func (o convGradWOp) Arity() int    { return 2 }
@@ -252,25 +218,36 @@ func (o convGradWOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 	}
 	x, dy := v[0], v[1]
 	d := o.d
-	out := output(pre, tensor.Shape{d.O, d.C, d.KH, d.KW}, in...)
+	out := o.output(pre, tensor.Shape{d.O, d.C, d.KH, d.KW}, in...)
 	dw := out.Data().([]float32)
 	ckk, p, img := d.ckk(), d.p(), d.C*d.H*d.W
-	// Each worker sums its own images; partial sums are added in worker
-	// order, so the result depends only on GOMAXPROCS, not on scheduling.
-	nw := min(maxWorkers(), d.B)
-	partial := make([][]float32, nw)
-	parallel(d.B, func(wk, lo, hi int) {
-		col := make([]float32, ckk*p)
-		acc := make([]float32, d.O*ckk)
-		for n := lo; n < hi; n++ {
-			d.im2col(col, x[n*img:])
-			gemm(false, true, d.O, ckk, p, dy[n*d.O*p:], p, col, p, acc, ckk)
+	sc := o.s
+	// Each chunk sums its own images (dy_n × im2col(x_n)ᵀ, the transposed
+	// im2col gathered straight into the GEMM's B layout); the partial sums
+	// are added in chunk order, so the result does not depend on
+	// scheduling or on the number of CPUs.
+	nc := min(chunks, d.B)
+	size := kernels.PackedBSize(p, ckk)
+	panels := (ckk + kernels.NR - 1) / kernels.NR
+	par.Chunks(d.B, nc, func(c, lo, hi int) {
+		wk := &sc.work[c]
+		if cap(wk.col) < size {
+			wk.col = make([]float32, size)
 		}
-		partial[wk] = acc
+		if cap(wk.dw) < d.O*ckk {
+			wk.dw = make([]float32, d.O*ckk)
+		}
+		acc := wk.dw[:d.O*ckk]
+		for n := lo; n < hi; n++ {
+			pa := kernels.PackA(wk.A, false, d.O, p, 1, dy[n*d.O*p:(n+1)*d.O*p], p)
+			wk.A = pa.Data
+			pb := kernels.GatherPacked(wk.col[:size], x[n*img:(n+1)*img], sc.pos[:p], sc.tapPad, ckk, 0, panels)
+			kernels.GemmPacked(pa, pb, 0, panels, acc, ckk, n > lo)
+		}
 	})
-	clear(dw)
-	for _, acc := range partial {
-		for i, v := range acc {
+	copy(dw, sc.work[0].dw[:d.O*ckk])
+	for c := 1; c < nc; c++ {
+		for i, v := range sc.work[c].dw[:d.O*ckk] {
 			dw[i] += v
 		}
 	}
@@ -299,18 +276,22 @@ func (o convGradBOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) 
 		return nil, err
 	}
 	d := o.d
-	out := output(pre, tensor.Shape{1, d.O, 1, 1}, in...)
+	out := o.output(pre, tensor.Shape{1, d.O, 1, 1}, in...)
 	db := out.Data().([]float32)
 	p := d.p()
-	for o := range db {
-		var s float32
-		for n := 0; n < d.B; n++ {
-			for _, v := range dy[(n*d.O+o)*p : (n*d.O+o+1)*p] {
-				s += v
+	// Each channel's sum runs over the images and positions in order,
+	// whatever the split of the channels.
+	par.Chunks(d.O, chunks, func(_, lo, hi int) {
+		for o := lo; o < hi; o++ {
+			var s float32
+			for n := 0; n < d.B; n++ {
+				for _, v := range dy[(n*d.O+o)*p : (n*d.O+o+1)*p] {
+					s += v
+				}
 			}
+			db[o] = s
 		}
-		db[o] = s
-	}
+	})
 	return out, nil
 }
 func (o convGradBOp) DiffWRT(int) []bool { return []bool{false} }
@@ -324,17 +305,28 @@ func (o convGradBOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 // MaxPool2x2 returns y[n,c,i,j] = max over the 2×2 window x[n,c,2i..2i+1,2j..2j+1]
 // for x (B,C,H,W) with even H and W. The gradient goes to the first maximum
 // of each window in row-major order (as PyTorch's CPU kernel does).
-func MaxPool2x2(x *G.Node) (*G.Node, error) {
+func MaxPool2x2(x *G.Node) (*G.Node, error) { return maxPool(x, false) }
+
+// MaxPool2x2Relu is G.Rectify(MaxPool2x2(x)) in one op, with the same
+// values and gradients (Rectify is v·[v ≥ 0], so its gradient passes dy·[v ≥ 0]).
+func MaxPool2x2Relu(x *G.Node) (*G.Node, error) { return maxPool(x, true) }
+
+func maxPool(x *G.Node, relu bool) (*G.Node, error) {
 	s := x.Shape()
 	if s.Dims() != 4 || s[2]%2 != 0 || s[3]%2 != 0 {
 		return nil, fmt.Errorf("train: MaxPool2x2 needs NCHW with even H and W, got %v", s)
 	}
-	return G.ApplyOp(poolOp{opBase{fmt.Sprintf("MaxPool2x2%v", s)}, s.Clone()}, x)
+	name := "MaxPool2x2"
+	if relu {
+		name = "MaxPool2x2Relu"
+	}
+	return G.ApplyOp(poolOp{newBase(fmt.Sprintf("%s%v", name, s)), s.Clone(), relu}, x)
 }
 
 type poolOp struct {
 	opBase
-	s tensor.Shape
+	s    tensor.Shape
+	relu bool // ReLU after the pool
 }
 
 func (o poolOp) Arity() int    { return 1 }
@@ -349,49 +341,31 @@ func (o poolOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := output(pre, o.outShape(), in...)
+	out := o.output(pre, o.outShape(), in...)
 	y := out.Data().([]float32)
 	H, W := o.s[2], o.s[3]
 	planes := o.s[0] * o.s[1]
-	parallel(planes, func(_, lo, hi int) { maxPoolPlanes(y, x, lo, hi, H, W) })
+	oh, ow := H/2, W/2
+	par.Chunks(planes, chunks, func(_, lo, hi int) {
+		kernels.MaxPool2x2Planes(y, x, lo, hi, H, W)
+		if o.relu {
+			kernels.ReluZero(y[lo*oh*ow : hi*oh*ow])
+		}
+	})
 	return out, nil
 }
 
-// maxPoolPlanes pools planes [lo, hi) of x (…, H, W) into y.
-func maxPoolPlanes(y, x []float32, lo, hi, H, W int) {
-	oh, ow := H/2, W/2
-	for pl := lo; pl < hi; pl++ {
-		xp := x[pl*H*W:]
-		yp := y[pl*oh*ow:]
-		for i := 0; i < oh; i++ {
-			r0 := xp[2*i*W:]
-			r1 := xp[(2*i+1)*W:]
-			for j := 0; j < ow; j++ {
-				m := r0[2*j]
-				if v := r0[2*j+1]; v > m {
-					m = v
-				}
-				if v := r1[2*j]; v > m {
-					m = v
-				}
-				if v := r1[2*j+1]; v > m {
-					m = v
-				}
-				yp[i*ow+j] = m
-			}
-		}
-	}
-}
 func (o poolOp) DiffWRT(int) []bool { return []bool{true} }
 func (o poolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(poolGradOp{opBase{"MaxPool2x2Grad" + o.name}, o.s}, in[0], grad)
+	dx, err := G.ApplyOp(poolGradOp{newBase("MaxPool2x2Grad" + o.name), o.s, o.relu}, in[0], grad)
 	return G.Nodes{dx}, err
 }
 
 // poolGradOp routes dy to the first maximum of each window, from (x, dy).
 type poolGradOp struct {
 	opBase
-	s tensor.Shape
+	s    tensor.Shape
+	relu bool
 }
 
 func (o poolGradOp) Arity() int                                     { return 2 }
@@ -404,42 +378,14 @@ func (o poolGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x, dy := v[0], v[1]
-	out := output(pre, o.s, in...)
+	out := o.output(pre, o.s, in...)
 	dx := out.Data().([]float32)
 	H, W := o.s[2], o.s[3]
 	planes := o.s[0] * o.s[1]
-	parallel(planes, func(_, lo, hi int) { maxPoolGradPlanes(dx, x, dy, lo, hi, H, W) })
+	par.Chunks(planes, chunks, func(_, lo, hi int) { kernels.MaxPool2x2GradPlanes(dx, x, dy, lo, hi, H, W, o.relu) })
 	return out, nil
 }
 
-// maxPoolGradPlanes routes dy to the first maximum of each window for
-// planes [lo, hi).
-func maxPoolGradPlanes(dx, x, dy []float32, lo, hi, H, W int) {
-	oh, ow := H/2, W/2
-	clear(dx[lo*H*W : hi*H*W])
-	for pl := lo; pl < hi; pl++ {
-		xp, dxp, dyp := x[pl*H*W:], dx[pl*H*W:], dy[pl*oh*ow:]
-		for i := 0; i < oh; i++ {
-			r0, r1 := xp[2*i*W:(2*i+1)*W], xp[(2*i+1)*W:(2*i+2)*W]
-			d0, d1 := dxp[2*i*W:(2*i+1)*W], dxp[(2*i+1)*W:(2*i+2)*W]
-			g := dyp[i*ow : (i+1)*ow]
-			for j, gj := range g {
-				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
-				// The first maximum in the order a, b, c, d.
-				switch {
-				case a >= b && a >= c && a >= d:
-					d0[2*j] += gj
-				case b >= c && b >= d:
-					d0[2*j+1] += gj
-				case c >= d:
-					d1[2*j] += gj
-				default:
-					d1[2*j+1] += gj
-				}
-			}
-		}
-	}
-}
 func (o poolGradOp) DiffWRT(int) []bool { return []bool{false, false} }
 func (o poolGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return nil, fmt.Errorf("train: no second derivative of MaxPool2x2")

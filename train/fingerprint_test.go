@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"runtime"
 	"testing"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
 )
 
 // paramsDigest returns the SHA-256 of the parameters' float32 bits.
@@ -20,14 +22,15 @@ func paramsDigest(p *Params) string {
 
 // trainingDigest is the digest of the weights after TestTrainingFingerprint's
 // run, recorded with the code that trained testdata/mnist_cnn_go.onnx
-// (commit 8f2cea3). Any change to the arithmetic of training (kernels,
+// (the shared packed-GEMM kernels of internal/kernels, FMA micro-kernels).
+// Any change to the arithmetic of training (kernels,
 // summation order, RNG use) changes it; then the bundled model can no longer
 // be reproduced bit for bit by `conceptcells train` and must be retrained.
-const trainingDigest = "60c2957acc97af8ff2d9e7a7dee3f98dd9c2f0400ec54ffae94c713a77efc32f"
+const trainingDigest = "bdddfc6cecc1fc3b1cba2b415566543188c42468590245f996d296e8acec646d"
 
 func TestTrainingFingerprint(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the digest was recorded with gonum's amd64 assembly kernels")
+	if runtime.GOARCH != "amd64" || kernels.KernelName() == "go" {
+		t.Skipf("the digest was recorded with the amd64 FMA micro-kernels; this build uses %q", kernels.KernelName())
 	}
 	tr, te := smallSets(t)
 	res, err := Train(context.Background(), tr, te, smallOpts)

@@ -65,9 +65,9 @@ func maxAbs(v []float32) float64 {
 	return m
 }
 
-// TestFastMatchesNative checks that our ops (fused conv+bias, 2×2 pool)
-// give the same loss and gradients as gorgonia's own Conv2d + BroadcastAdd
-// + MaxPool2D on the whole CNN. Both are float32 with different summation
+// TestFastMatchesNative checks that our ops (fused conv+bias, dense+bias,
+// 2×2 pool) give the same loss and gradients as gorgonia's own Conv2d +
+// BroadcastAdd + MaxPool2D + Mul + BroadcastAdd on the whole CNN. Both are float32 with different summation
 // orders, so they agree to ~1e-6 relative to each tensor's largest gradient.
 func TestFastMatchesNative(t *testing.T) {
 	_, rng := newRNG(3)

@@ -12,12 +12,15 @@ import (
 type Backend int
 
 const (
-	// Fast uses this package's own gorgonia ops: convolution with fused bias
-	// (im2col + blas32 Sgemm, NCHW out), 2×2 max-pooling and a row-wise
-	// log-softmax, each with a hand-derived backward op.
+	// Fast uses this package's own gorgonia ops on the shared kernels
+	// (internal/kernels): convolution with fused bias (im2col + packed GEMM,
+	// NCHW out), fully connected layers with bias (packed GEMM), 2×2
+	// max-pooling fused with the ReLU after it, and a row-wise log-softmax,
+	// each with a hand-derived backward op.
 	Fast Backend = iota
 	// Native uses gorgonia's own Conv2d (no bias: added with BroadcastAdd),
-	// MaxPool2D and Mul, with our log-softmax (gorgonia's has a max bug).
+	// MaxPool2D and Mul (bias added with BroadcastAdd), with our log-softmax
+	// (gorgonia's has a max bug).
 	// It is the reference the Fast ops are tested against.
 	Native
 )
@@ -104,34 +107,53 @@ func newNet(p *Params, batch int, training bool, backend Backend) (*net, error) 
 		}
 		return must(G.BroadcastAdd(c, b, nil, []byte{0, 2, 3}))
 	}
-	pool := func(x *G.Node) *G.Node {
+	poolRelu := func(x *G.Node) *G.Node {
 		if backend == Fast {
-			return must(MaxPool2x2(x))
+			return must(MaxPool2x2Relu(x))
 		}
-		return must(G.MaxPool2D(x, tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2}))
+		return must(G.Rectify(must(G.MaxPool2D(x, tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2}))))
 	}
 	n.conv1 = conv(n.x, c1w, c1b)
 	if err != nil {
 		return nil, fmt.Errorf("train: building conv1: %w", err)
 	}
-	n.relu1 = must(G.Rectify(pool(n.conv1)))
+	n.relu1 = poolRelu(n.conv1)
 	n.conv2 = conv(n.relu1, c2w, c2b)
 	if err != nil {
 		return nil, fmt.Errorf("train: building conv2: %w", err)
 	}
 	c2 := n.conv2
 	if training {
-		c2 = must(G.HadamardProd(c2, n.mask2d))
+		if backend == Fast {
+			c2 = must(MulMask(c2, n.mask2d))
+		} else {
+			c2 = must(G.HadamardProd(c2, n.mask2d))
+		}
 	}
-	n.relu2 = must(G.Rectify(pool(c2)))
+	n.relu2 = poolRelu(c2)
 	flat := must(G.Reshape(n.relu2, tensor.Shape{batch, Flat}))
-	n.fc1 = must(G.BroadcastAdd(must(G.Mul(flat, f1w)), f1b, nil, []byte{0}))
-	n.fc1Relu = must(G.Rectify(n.fc1))
-	h := n.fc1Relu
-	if training {
-		h = must(G.HadamardProd(h, n.maskFC))
+	dense := func(x, w, b *G.Node) *G.Node {
+		if backend == Fast {
+			return must(Dense(x, w, b))
+		}
+		return must(G.BroadcastAdd(must(G.Mul(x, w)), b, nil, []byte{0}))
 	}
-	n.fc2 = must(G.BroadcastAdd(must(G.Mul(h, f2w)), f2b, nil, []byte{0}))
+	n.fc1 = dense(flat, f1w, f1b)
+	var h *G.Node
+	if backend == Fast {
+		n.fc1Relu = must(Relu(n.fc1))
+		h = n.fc1Relu
+		if training {
+			h = must(MulMask(h, n.maskFC))
+		}
+	} else {
+		n.fc1Relu = must(G.Rectify(n.fc1))
+		h = n.fc1Relu
+		if training {
+			h = must(G.HadamardProd(h, n.maskFC))
+		}
+	}
+	n.fc2 = dense(h, f2w, f2b)
 	n.logp = must(LogSoftmax(n.fc2))
 	if err != nil {
 		return nil, fmt.Errorf("train: building the graph: %w", err)

@@ -5,7 +5,6 @@ import (
 	"hash"
 	"hash/fnv"
 	"math"
-	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -42,24 +41,38 @@ func f32s(in []G.Value) ([][]float32, error) {
 	return out, nil
 }
 
-// output returns a float32 tensor of shape s, reusing prealloc when it has
-// that shape and does not alias any input.
-func output(prealloc G.Value, s tensor.Shape, inputs ...G.Value) *tensor.Dense {
-	if d, ok := prealloc.(*tensor.Dense); ok && d.Dtype() == tensor.Float32 && d.Shape().Eq(s) {
+// output returns a float32 tensor of shape s for the op's result: prealloc
+// when it has that shape and does not alias any input, else the tensor the
+// op returned last time (gorgonia's tape machine clears its registers on
+// every Reset, so without this every run would allocate every output), else
+// a new one, kept for next time. Each op writes every element of its
+// output, so nothing of an earlier batch survives in it.
+func (o opBase) output(prealloc G.Value, s tensor.Shape, inputs ...G.Value) *tensor.Dense {
+	usable := func(d *tensor.Dense) bool {
+		if d == nil || d.Dtype() != tensor.Float32 || !d.Shape().Eq(s) {
+			return false
+		}
 		pd := d.Data().([]float32)
-		alias := false
 		for _, in := range inputs {
 			if t, ok := in.(tensor.Tensor); ok {
 				if id, ok := t.Data().([]float32); ok && len(id) > 0 && len(pd) > 0 && &id[0] == &pd[0] {
-					alias = true
+					return false
 				}
 			}
 		}
-		if !alias {
-			return d
-		}
+		return true
 	}
-	return tensor.New(tensor.WithShape(s.Clone()...), tensor.Of(tensor.Float32))
+	if d, ok := prealloc.(*tensor.Dense); ok && usable(d) {
+		return d
+	}
+	if o.out != nil && usable(o.out.t) {
+		return o.out.t
+	}
+	t := tensor.New(tensor.WithShape(s.Clone()...), tensor.Of(tensor.Float32))
+	if o.out != nil {
+		o.out.t = t
+	}
+	return t
 }
 
 func hashOf(op fmt.Stringer) uint32 {
@@ -68,35 +81,22 @@ func hashOf(op fmt.Stringer) uint32 {
 	return h.Sum32()
 }
 
-// chunks is the number of pieces parallel splits work into. It is fixed,
-// not runtime.GOMAXPROCS, so sums reduced over chunks (the convolution's
-// weight gradient) are bit-identical on every machine.
+// chunks is the number of pieces the ops split a batch into (with
+// internal/par). It is fixed, not runtime.GOMAXPROCS, so sums reduced over
+// chunks (the convolution's weight gradient) are bit-identical on every
+// machine.
 const chunks = 4
 
-func maxWorkers() int { return chunks }
-
-// parallel runs f(worker, lo, hi) over [0, n) split into min(chunks, n)
-// contiguous pieces, concurrently.
-func parallel(n int, f func(worker, lo, hi int)) {
-	w := min(chunks, n)
-	if w <= 1 {
-		f(0, 0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < w; i++ {
-		lo, hi := i*n/w, (i+1)*n/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(i, lo, hi)
-		}()
-	}
-	wg.Wait()
+// opBase supplies the boilerplate methods shared by our ops, and the
+// op's output tensor reused from run to run (see output).
+type opBase struct {
+	name string
+	out  *outCache
 }
 
-// opBase supplies the boilerplate methods shared by our ops.
-type opBase struct{ name string }
+type outCache struct{ t *tensor.Dense }
+
+func newBase(name string) opBase { return opBase{name, &outCache{}} }
 
 func (o opBase) ReturnsPtr() bool      { return false }
 func (o opBase) CallsExtern() bool     { return false }
@@ -127,7 +127,7 @@ func LogSoftmax(x *G.Node) (*G.Node, error) {
 	if x.Shape().Dims() != 2 {
 		return nil, fmt.Errorf("train: LogSoftmax needs a matrix, got shape %v", x.Shape())
 	}
-	return G.ApplyOp(logSoftmaxOp{opBase{"LogSoftmaxRows"}}, x)
+	return G.ApplyOp(logSoftmaxOp{newBase("LogSoftmaxRows")}, x)
 }
 
 type logSoftmaxOp struct{ opBase }
@@ -144,7 +144,7 @@ func (o logSoftmaxOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, error)
 		return nil, err
 	}
 	s := in[0].Shape()
-	out := output(pre, s, in...)
+	out := o.output(pre, s, in...)
 	y := out.Data().([]float32)
 	logSoftmaxRows(y, x, s[1])
 	return out, nil
@@ -172,7 +172,7 @@ func logSoftmaxRows(y, x []float32, cols int) {
 
 func (o logSoftmaxOp) DiffWRT(int) []bool { return []bool{true} }
 func (o logSoftmaxOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(logSoftmaxGradOp{opBase{"LogSoftmaxRowsGrad"}}, out, grad)
+	dx, err := G.ApplyOp(logSoftmaxGradOp{newBase("LogSoftmaxRowsGrad")}, out, grad)
 	return G.Nodes{dx}, err
 }
 
@@ -191,7 +191,7 @@ func (o logSoftmaxGradOp) UsePreallocDo(pre G.Value, in ...G.Value) (G.Value, er
 	}
 	y, dy := v[0], v[1]
 	s := in[0].Shape()
-	out := output(pre, s, in...)
+	out := o.output(pre, s, in...)
 	dx := out.Data().([]float32)
 	cols := s[1]
 	for r := 0; r+cols <= len(y); r += cols {

@@ -8,10 +8,12 @@
 // 128, 10 epochs) on inputs (x/255 − 0.1307)/0.3081.
 //
 // The graph is built once per batch size with gorgonia and run on a tape
-// machine. Convolution (with its bias), 2×2 max-pooling and log-softmax
-// are ops of this package (gorgonia's Op interface with symbolic
-// gradients), computed with gonum's blas32 kernels; the Native backend uses
-// gorgonia's own Conv2d and MaxPool2D and serves as their reference.
+// machine. Convolution and fully connected layers (with their biases), 2×2
+// max-pooling (with the ReLU after it) and log-softmax are ops of this
+// package (gorgonia's Op interface with symbolic gradients), computed with
+// the kernels of internal/kernels that the executor uses too; the Native
+// backend uses gorgonia's own Conv2d, MaxPool2D and Mul and serves as
+// their reference.
 // Dropout masks are inputs drawn from a seeded PCG generator, the loss is
 // −Σ logp ⊙ (one-hot / real batch size) with zero rows for the padding of
 // the last batch, and Adam is ours (its state must be checkpointed).

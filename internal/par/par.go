@@ -15,7 +15,10 @@ import (
 // goroutines (0 or less means GOMAXPROCS), handing out i in increasing
 // order, and waits for all calls. worker, in [0, workers), names the
 // goroutine making the call, so fn may keep state per worker. With one
-// worker every call is made in order on the calling goroutine.
+// worker every call is made in order on the calling goroutine. A panic in
+// fn stops the handing out of further i and is re-raised on the calling
+// goroutine once every worker has returned (the first one wins), so callers
+// can recover it as if the loop had run serially.
 func Each(n, workers int, fn func(worker, i int)) {
 	if n <= 0 {
 		return
@@ -32,10 +35,19 @@ func Each(n, workers int, fn func(worker, i int)) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var failOnce sync.Once
+	var failure any
+	failed := false
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					failOnce.Do(func() { failure, failed = r, true })
+					next.Store(int64(n)) // hand out nothing more
+				}
+			}()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -46,6 +58,9 @@ func Each(n, workers int, fn func(worker, i int)) {
 		}()
 	}
 	wg.Wait()
+	if failed {
+		panic(failure)
+	}
 }
 
 // Chunks splits [0, n) into min(chunks, n) contiguous ranges (at least

@@ -75,3 +75,34 @@ func TestFor(t *testing.T) {
 		}
 	}
 }
+
+// A panic in any call reaches the caller of Each (and of Chunks), where
+// it can be recovered, instead of killing the process.
+func TestEachPanic(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			Each(100, workers, func(_, i int) {
+				if i == 37 {
+					panic("boom 37")
+				}
+			})
+			return nil
+		}()
+		if got != "boom 37" {
+			t.Errorf("%d workers: recovered %v, want the panic of call 37", workers, got)
+		}
+	}
+	got := func() (r any) {
+		defer func() { r = recover() }()
+		Chunks(10, 5, func(c, _, _ int) {
+			if c == 3 {
+				panic(c)
+			}
+		})
+		return nil
+	}()
+	if got != 3 {
+		t.Errorf("Chunks: recovered %v, want 3", got)
+	}
+}

@@ -4,11 +4,11 @@
 
 // func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 //
-// Two adjacent 16-column B panels at once with AVX-512: the second panel
-// starts k·16 floats after the first (packedB stores panels back to back).
-// C[0:6][0:32] (+)= bias[i] + Σ_l a[l*6+i] · B[l][j], with C rows ldc floats
-// apart. Twelve ZMM accumulators hold the tile; per l, two ZMM loads of B
-// and six broadcasts of a feed twelve FMAs of 16 lanes.
+// Two adjacent 6×16 tiles in one: C[0:6][0:32] (+)= bias[i] + Σ_l a[l*6+i] · B[l][j],
+// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
+// floats further (the packed layout of PackB). Every element is the same
+// chain of fused multiply-adds as in kernel6x16, so the results are
+// bit-identical; ZMM registers only halve the instructions.
 TEXT ·kernel6x32(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -21,8 +21,8 @@ TEXT ·kernel6x32(SB), NOSPLIT, $0-56
 	ADDQ DI, R12
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
-	JE zero
-	VBROADCASTSS (R11), Z0
+	JE kernel6x32_zero
+	VBROADCASTSS 0(R11), Z0
 	VMOVAPS Z0, Z1
 	VBROADCASTSS 4(R11), Z2
 	VMOVAPS Z2, Z3
@@ -34,9 +34,9 @@ TEXT ·kernel6x32(SB), NOSPLIT, $0-56
 	VMOVAPS Z8, Z9
 	VBROADCASTSS 20(R11), Z10
 	VMOVAPS Z10, Z11
-	JMP start
+	JMP kernel6x32_start
 
-zero:
+kernel6x32_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -50,44 +50,45 @@ zero:
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 
-start:
+kernel6x32_start:
 	TESTQ CX, CX
-	JE store
+	JE kernel6x32_store
 
-loop:
-	VMOVUPS (DI), Z12
-	VMOVUPS (R12), Z13
-	VBROADCASTSS (SI), Z14
-	VFMADD231PS Z12, Z14, Z0
-	VFMADD231PS Z13, Z14, Z1
-	VBROADCASTSS 4(SI), Z15
-	VFMADD231PS Z12, Z15, Z2
-	VFMADD231PS Z13, Z15, Z3
-	VBROADCASTSS 8(SI), Z16
-	VFMADD231PS Z12, Z16, Z4
-	VFMADD231PS Z13, Z16, Z5
-	VBROADCASTSS 12(SI), Z17
-	VFMADD231PS Z12, Z17, Z6
-	VFMADD231PS Z13, Z17, Z7
-	VBROADCASTSS 16(SI), Z18
-	VFMADD231PS Z12, Z18, Z8
-	VFMADD231PS Z13, Z18, Z9
-	VBROADCASTSS 20(SI), Z19
-	VFMADD231PS Z12, Z19, Z10
-	VFMADD231PS Z13, Z19, Z11
+kernel6x32_loop:
+	VMOVUPS (DI), Z28
+	VMOVUPS (R12), Z29
+	VBROADCASTSS 0(SI), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS 4(SI), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS Z28, Z30, Z4
+	VFMADD231PS Z29, Z30, Z5
+	VBROADCASTSS 12(SI), Z31
+	VFMADD231PS Z28, Z31, Z6
+	VFMADD231PS Z29, Z31, Z7
+	VBROADCASTSS 16(SI), Z30
+	VFMADD231PS Z28, Z30, Z8
+	VFMADD231PS Z29, Z30, Z9
+	VBROADCASTSS 20(SI), Z31
+	VFMADD231PS Z28, Z31, Z10
+	VFMADD231PS Z29, Z31, Z11
 	ADDQ $24, SI
 	ADDQ $64, DI
 	ADDQ $64, R12
 	DECQ CX
-	JNE loop
+	JNE kernel6x32_loop
 
-store:
+kernel6x32_store:
 	MOVBLZX acc+40(FP), R9
 	TESTQ R9, R9
-	JE write
-	VADDPS (DX), Z0, Z0
-	VADDPS 64(DX), Z1, Z1
-	LEAQ (DX)(R8*1), R10
+	JE kernel6x32_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	VADDPS 64(R10), Z1, Z1
+	ADDQ R8, R10
 	VADDPS (R10), Z2, Z2
 	VADDPS 64(R10), Z3, Z3
 	ADDQ R8, R10
@@ -103,7 +104,7 @@ store:
 	VADDPS (R10), Z10, Z10
 	VADDPS 64(R10), Z11, Z11
 
-write:
+kernel6x32_write:
 	VMOVUPS Z0, (DX)
 	VMOVUPS Z1, 64(DX)
 	ADDQ R8, DX
@@ -126,7 +127,11 @@ write:
 
 // func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 //
-// kernel6x32 for a 4-row A panel (a advances 16 bytes per l).
+// Two adjacent 4×16 tiles in one: C[0:4][0:32] (+)= bias[i] + Σ_l a[l*4+i] · B[l][j],
+// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
+// floats further (the packed layout of PackB). Every element is the same
+// chain of fused multiply-adds as in kernel4x16, so the results are
+// bit-identical; ZMM registers only halve the instructions.
 TEXT ·kernel4x32(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -139,8 +144,8 @@ TEXT ·kernel4x32(SB), NOSPLIT, $0-56
 	ADDQ DI, R12
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
-	JE zero4
-	VBROADCASTSS (R11), Z0
+	JE kernel4x32_zero
+	VBROADCASTSS 0(R11), Z0
 	VMOVAPS Z0, Z1
 	VBROADCASTSS 4(R11), Z2
 	VMOVAPS Z2, Z3
@@ -148,9 +153,9 @@ TEXT ·kernel4x32(SB), NOSPLIT, $0-56
 	VMOVAPS Z4, Z5
 	VBROADCASTSS 12(R11), Z6
 	VMOVAPS Z6, Z7
-	JMP start4
+	JMP kernel4x32_start
 
-zero4:
+kernel4x32_zero:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -160,38 +165,39 @@ zero4:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 
-start4:
+kernel4x32_start:
 	TESTQ CX, CX
-	JE store4
+	JE kernel4x32_store
 
-loop4:
-	VMOVUPS (DI), Z12
-	VMOVUPS (R12), Z13
-	VBROADCASTSS (SI), Z14
-	VFMADD231PS Z12, Z14, Z0
-	VFMADD231PS Z13, Z14, Z1
-	VBROADCASTSS 4(SI), Z15
-	VFMADD231PS Z12, Z15, Z2
-	VFMADD231PS Z13, Z15, Z3
-	VBROADCASTSS 8(SI), Z16
-	VFMADD231PS Z12, Z16, Z4
-	VFMADD231PS Z13, Z16, Z5
-	VBROADCASTSS 12(SI), Z17
-	VFMADD231PS Z12, Z17, Z6
-	VFMADD231PS Z13, Z17, Z7
+kernel4x32_loop:
+	VMOVUPS (DI), Z28
+	VMOVUPS (R12), Z29
+	VBROADCASTSS 0(SI), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS 4(SI), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	VBROADCASTSS 8(SI), Z30
+	VFMADD231PS Z28, Z30, Z4
+	VFMADD231PS Z29, Z30, Z5
+	VBROADCASTSS 12(SI), Z31
+	VFMADD231PS Z28, Z31, Z6
+	VFMADD231PS Z29, Z31, Z7
 	ADDQ $16, SI
 	ADDQ $64, DI
 	ADDQ $64, R12
 	DECQ CX
-	JNE loop4
+	JNE kernel4x32_loop
 
-store4:
+kernel4x32_store:
 	MOVBLZX acc+40(FP), R9
 	TESTQ R9, R9
-	JE write4
-	VADDPS (DX), Z0, Z0
-	VADDPS 64(DX), Z1, Z1
-	LEAQ (DX)(R8*1), R10
+	JE kernel4x32_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	VADDPS 64(R10), Z1, Z1
+	ADDQ R8, R10
 	VADDPS (R10), Z2, Z2
 	VADDPS 64(R10), Z3, Z3
 	ADDQ R8, R10
@@ -201,7 +207,7 @@ store4:
 	VADDPS (R10), Z6, Z6
 	VADDPS 64(R10), Z7, Z7
 
-write4:
+kernel4x32_write:
 	VMOVUPS Z0, (DX)
 	VMOVUPS Z1, 64(DX)
 	ADDQ R8, DX

@@ -1,12 +1,18 @@
 //go:build amd64 && !purego
 
-package engine
+package kernels
 
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
 func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
 func reluAVX2(x *float32, n int)
@@ -39,18 +45,47 @@ func hasAVX2FMA() bool {
 	return b7&(1<<5) != 0
 }
 
-// microKernelAVX2 is microKernelGo in AVX2/FMA assembly.
-func microKernelAVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	if k < 1 || !kernelArgsOK(gemmMR, k, a, b, c, ldc, bias) {
+// hasAVX512F reports whether the CPU and OS support AVX-512F (leaf 7 EBX
+// bit 16; XCR0 bits 5–7 for the opmask and ZMM state, besides the YMM bits
+// hasAVX2FMA checks).
+func hasAVX512F() bool {
+	if !hasAVX2FMA() {
+		return false
+	}
+	if xa, _ := xgetbv(); xa&0xe6 != 0xe6 {
+		return false
+	}
+	_, b7, _, _ := cpuid(7, 0)
+	return b7&(1<<16) != 0
+}
+
+// microKernel2Asm computes the two adjacent h×NR tiles of the B panels at
+// b and b[NR·k:] (h = MR or MR4) with the AVX-512 kernels.
+func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || ldc < 2*NR || !kernelArgsOK(h, k, a, b[k*NR:], c[NR:], ldc, bias) {
+		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+		microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+		return
+	}
+	if h == MR {
+		kernel6x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	} else {
+		kernel4x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	}
+}
+
+// microKernelAsm is microKernelGo in AVX2/FMA assembly.
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || !kernelArgsOK(MR, k, a, b, c, ldc, bias) {
 		microKernelGo(k, a, b, c, ldc, acc, bias)
 		return
 	}
 	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
 }
 
-// microKernel4AVX2 is microKernel4Go in AVX2/FMA assembly.
-func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	if k < 1 || !kernelArgsOK(gemmMR4, k, a, b, c, ldc, bias) {
+// microKernel4Asm is microKernel4Go in AVX2/FMA assembly.
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || !kernelArgsOK(MR4, k, a, b, c, ldc, bias) {
 		microKernel4Go(k, a, b, c, ldc, acc, bias)
 		return
 	}
@@ -60,7 +95,7 @@ func microKernel4AVX2(k int, a, b []float32, c []float32, ldc int, acc bool, bia
 // kernelArgsOK checks the operand lengths the assembly relies on (the Go
 // kernel, which bounds-checks, handles anything else).
 func kernelArgsOK(h, k int, a, b, c []float32, ldc int, bias []float32) bool {
-	return len(a) >= k*h && len(b) >= k*gemmNR && ldc >= gemmNR && len(c) >= (h-1)*ldc+gemmNR && (bias == nil || len(bias) >= h)
+	return len(a) >= k*h && len(b) >= k*NR && ldc >= NR && len(c) >= (h-1)*ldc+NR && (bias == nil || len(bias) >= h)
 }
 
 func biasPtr(bias []float32) *float32 {
@@ -70,10 +105,12 @@ func biasPtr(bias []float32) *float32 {
 	return &bias[0]
 }
 
+const asmName = "avx2-fma"
+
 func init() {
 	if hasAVX2FMA() {
-		microKernel = microKernelAVX2
-		microKernel4 = microKernel4AVX2
+		useAsm = true
+		useAsm512 = hasAVX512F()
 		maxPool2x2Row = maxPool2x2RowAVX2
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices

@@ -1,0 +1,350 @@
+// Package kernels holds the numeric kernels shared by the ONNX executor
+// (engine) and the trainer (train): the packed single-precision GEMM with
+// its micro-kernels (AVX2/FMA assembly chosen by CPUID on amd64, plus
+// AVX-512 for pairs of full panels where the CPU has it, pure Go otherwise
+// or with the purego build tag), the im2col gathers and col2im
+// scatter of a convolution, and 2×2 max-pooling forward and backward.
+//
+// Nothing here allocates except where a destination is too small (every
+// function that needs scratch space takes the slice to reuse), and nothing
+// starts goroutines: callers split the work (internal/par) so that the
+// split, and hence every floating-point sum, is fixed by the arguments.
+package kernels
+
+// The GEMM below follows the usual packed design (Goto & van de Geijn,
+// "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3), 2008):
+// A is packed into panels of MR rows and B into panels of NR columns, each
+// stored k-major, and a micro-kernel computes one MR×NR tile of C from one A
+// panel and one B panel. Panels are zero-padded at the edges.
+//
+// Every element of C is one chain of fused multiply-adds over l = 0..k−1,
+// started at 0 (or at the row's bias) and then, when accumulating, added to
+// C's old value; the Go kernel rounds each product and sum separately, so
+// the assembly and Go kernels agree only to rounding.
+const (
+	MR = 6  // rows of a full A panel
+	NR = 16 // columns of a B panel
+	// MR4 is the height of the short last A panel used when m mod MR is 1..MR4.
+	MR4 = 4
+)
+
+// PackedA is an m×k matrix packed into ceil(m/MR) row panels: full panels of
+// MR rows, element (i, l) of panel p at p·MR·k + l·MR + i, and, when
+// 1 ≤ m mod MR ≤ MR4, a last panel only MR4 rows high (element (i, l) at
+// p·MR·k + l·MR4 + i) so that little work is wasted on padding rows.
+type PackedA struct {
+	M, K int
+	Data []float32
+	Bias []float32 // optional per-row bias every product starts from, padded to a multiple of MR
+}
+
+// PanelHeight is the packed height of panel p of an m-row PackedA.
+func PanelHeight(m, p int) int {
+	if r := m % MR; r != 0 && r <= MR4 && p == m/MR {
+		return MR4
+	}
+	return MR
+}
+
+// PackedASize is the number of floats an m×k PackedA needs.
+func PackedASize(m, k int) int {
+	if r := m % MR; r != 0 && r <= MR4 {
+		return (m/MR)*MR*k + MR4*k
+	}
+	return RoundUp(m, MR) * k
+}
+
+// Panel returns the data and height of panel p.
+func (a PackedA) Panel(p int) ([]float32, int) {
+	h := PanelHeight(a.M, p)
+	off := p * MR * a.K
+	return a.Data[off : off+h*a.K], h
+}
+
+// Rows returns the panels lo ≤ p < hi of a as an A matrix of their rows.
+func (a PackedA) Rows(lo, hi int) PackedA {
+	sub := PackedA{M: min(hi*MR, a.M) - lo*MR, K: a.K, Data: a.Data[lo*MR*a.K : min(hi*MR*a.K, len(a.Data))]}
+	if a.Bias != nil {
+		sub.Bias = a.Bias[lo*MR:]
+	}
+	return sub
+}
+
+// PackedB is a k×n matrix packed into ceil(n/NR) column panels, element
+// (l, j) of panel q at q·NR·k + l·NR + j.
+type PackedB struct {
+	K, N int
+	Data []float32
+}
+
+// Panels is the number of column panels of b.
+func (b PackedB) Panels() int { return (b.N + NR - 1) / NR }
+
+// PackedBSize is the number of floats a k×n PackedB needs.
+func PackedBSize(k, n int) int { return RoundUp(n, NR) * k }
+
+// RoundUp rounds x up to a multiple of m.
+func RoundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// grow returns dst[:n], reallocated when its capacity is too small.
+func grow(dst []float32, n int) []float32 {
+	if cap(dst) < n {
+		return make([]float32, n)
+	}
+	return dst[:n]
+}
+
+// PackA packs alpha·op(A) where op(A) is m×k: A is row-major with leading
+// dimension lda, transposed (A stored k×m) when trans is set. dst is reused
+// when large enough.
+func PackA(dst []float32, trans bool, m, k int, alpha float32, a []float32, lda int) PackedA {
+	dst = grow(dst, PackedASize(m, k))
+	pa := PackedA{M: m, K: k, Data: dst}
+	for p := 0; p*MR < m; p++ {
+		panel, h := pa.Panel(p)
+		i0 := p * MR
+		rows := min(h, m-i0)
+		if rows < h {
+			clear(panel)
+		}
+		if trans {
+			for l := 0; l < k; l++ {
+				src := a[l*lda+i0 : l*lda+i0+rows]
+				dl := panel[l*h : l*h+rows]
+				if alpha == 1 {
+					copy(dl, src)
+					continue
+				}
+				for i, v := range src {
+					dl[i] = alpha * v
+				}
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ {
+			row := a[(i0+i)*lda : (i0+i)*lda+k]
+			if alpha == 1 {
+				for l, v := range row {
+					panel[l*h+i] = v
+				}
+				continue
+			}
+			for l, v := range row {
+				panel[l*h+i] = alpha * v
+			}
+		}
+	}
+	return pa
+}
+
+// PackB packs op(B), k×n: B is row-major with leading dimension ldb,
+// transposed (B stored n×k) when trans is set. dst is reused when large
+// enough.
+func PackB(dst []float32, trans bool, k, n int, b []float32, ldb int) PackedB {
+	dst = grow(dst, PackedBSize(k, n))
+	for q := 0; q*NR < n; q++ {
+		panel := dst[q*NR*k : (q+1)*NR*k]
+		j0 := q * NR
+		cols := min(NR, n-j0)
+		if cols < NR {
+			clear(panel)
+		}
+		if trans {
+			for j := 0; j < cols; j++ {
+				row := b[(j0+j)*ldb : (j0+j)*ldb+k]
+				for l, v := range row {
+					panel[l*NR+j] = v
+				}
+			}
+		} else {
+			for l := 0; l < k; l++ {
+				copy(panel[l*NR:l*NR+cols], b[l*ldb+j0:l*ldb+j0+cols])
+			}
+		}
+	}
+	return PackedB{K: k, N: n, Data: dst}
+}
+
+// GemmPacked computes C[i, j] (+)= Σ_l A[i, l]·B[l, j] (plus A's row bias)
+// for the packed A (m×k) and the column panels q0 ≤ q < q1 of the packed B
+// (k×n). C is row-major with leading dimension ldc. When acc is false C is
+// overwritten.
+func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool) {
+	k := a.K
+	var tile [MR * NR]float32
+	for q := q0; q < q1; q++ {
+		bp := b.Data[q*NR*k : (q+1)*NR*k]
+		j0 := q * NR
+		cols := min(NR, b.N-j0)
+		// Two full panels at once with the AVX-512 kernels.
+		two := useAsm512 && q+1 < q1 && j0+2*NR <= b.N
+		for p := 0; p*MR < a.M; p++ {
+			ap, h := a.Panel(p)
+			var bias []float32
+			if a.Bias != nil {
+				bias = a.Bias[p*MR : p*MR+h]
+			}
+			i0 := p * MR
+			rows := min(h, a.M-i0)
+			if two && rows == h {
+				microKernel2Asm(h, k, ap, b.Data[q*NR*k:(q+2)*NR*k], c[i0*ldc+j0:], ldc, acc, bias)
+				continue
+			}
+			if two {
+				// A short last A panel: one panel at a time, into the tile.
+				for qq := q; qq < q+2; qq++ {
+					microKernel(h, k, ap, b.Data[qq*NR*k:(qq+1)*NR*k], tile[:], NR, false, bias)
+					addTile(c[i0*ldc+qq*NR:], ldc, tile[:], rows, NR, acc)
+				}
+				continue
+			}
+			if rows == h && cols == NR {
+				microKernel(h, k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
+				continue
+			}
+			microKernel(h, k, ap, bp, tile[:], NR, false, bias)
+			addTile(c[i0*ldc+j0:], ldc, tile[:], rows, cols, acc)
+		}
+		if two {
+			q++
+		}
+	}
+}
+
+// addTile writes (or, with acc, adds) the rows×cols corner of an MR×NR
+// tile into C.
+func addTile(c []float32, ldc int, tile []float32, rows, cols int, acc bool) {
+	for i := 0; i < rows; i++ {
+		crow := c[i*ldc : i*ldc+cols]
+		trow := tile[i*NR : i*NR+cols]
+		if acc {
+			for j, v := range trow {
+				crow[j] += v
+			}
+		} else {
+			copy(crow, trow)
+		}
+	}
+}
+
+// Scratch holds the packing buffers of Gemm, reused from call to call. The
+// zero value is ready to use; one Scratch must not be shared by concurrent
+// calls.
+type Scratch struct {
+	A, B []float32
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C on the calling goroutine for
+// op(A) m×k and op(B) k×n, all row-major (A stored k×m when transA, B
+// stored n×k when transB). s supplies the packing buffers (nil allocates).
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, s *Scratch) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		ScaleRows(c, m, n, ldc, beta)
+		return
+	}
+	acc := beta != 0
+	if acc && beta != 1 {
+		ScaleRows(c, m, n, ldc, beta)
+	}
+	if s == nil {
+		s = new(Scratch)
+	}
+	pb := PackB(s.B, transB, k, n, b, ldb)
+	s.B = pb.Data
+	pa := PackA(s.A, transA, m, k, alpha, a, lda)
+	s.A = pa.Data
+	GemmPacked(pa, pb, 0, pb.Panels(), c, ldc, acc)
+}
+
+// ScaleRows sets C = beta·C for the m×n matrix C (C = 0 when beta is 0, so
+// that NaNs in uninitialised memory do not survive).
+func ScaleRows(c []float32, m, n, ldc int, beta float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// microKernelGo computes the MR×NR tile C (+)= bias + A·B from one packed A
+// panel and one packed B panel of depth k (bias per row, or nil).
+func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(MR, k, a, b, c, ldc, acc, bias)
+}
+
+// microKernel4Go is microKernelGo for an MR4-row panel.
+func microKernel4Go(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(MR4, k, a, b, c, ldc, acc, bias)
+}
+
+func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	var t [MR][NR]float32
+	if bias != nil {
+		for i := 0; i < h; i++ {
+			for j := range t[i] {
+				t[i][j] = bias[i]
+			}
+		}
+	}
+	a = a[:k*h]
+	b = b[:k*NR]
+	for l := 0; l < k; l++ {
+		bl := (*[NR]float32)(b[l*NR:])
+		al := a[l*h : l*h+h]
+		for i, ai := range al {
+			ti := &t[i]
+			for j := 0; j < NR; j++ {
+				ti[j] += ai * bl[j]
+			}
+		}
+	}
+	for i := 0; i < h; i++ {
+		crow := c[i*ldc : i*ldc+NR]
+		if acc {
+			for j := range crow {
+				crow[j] += t[i][j]
+			}
+		} else {
+			copy(crow, t[i][:])
+		}
+	}
+}
+
+// useAsm selects the assembly micro-kernels and useAsm512 (only with
+// useAsm) the AVX-512 ones for pairs of full panels (set at init where the
+// CPU allows; tests switch them to compare).
+var useAsm, useAsm512 = false, false
+
+// microKernel computes one h×NR tile (h = MR or MR4) with the kernel in
+// use. The calls are direct, not through a function value, so that the
+// callers' tile buffers stay on the stack.
+func microKernel(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	switch {
+	case useAsm && h == MR:
+		microKernelAsm(k, a, b, c, ldc, acc, bias)
+	case useAsm:
+		microKernel4Asm(k, a, b, c, ldc, acc, bias)
+	default:
+		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+	}
+}
+
+// KernelName names the micro-kernels in use: "avx512-fma" (AVX-512 for
+// pairs of full panels, AVX2 for the rest), "avx2-fma" or "go".
+func KernelName() string {
+	switch {
+	case useAsm && useAsm512:
+		return "avx512-fma"
+	case useAsm:
+		return asmName
+	}
+	return "go"
+}

@@ -1,0 +1,161 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// naiveGemm is the textbook triple loop, in float64.
+func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float32 {
+	out := make([]float32, len(c))
+	copy(out, c)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for l := 0; l < k; l++ {
+				var av, bv float32
+				if transA {
+					av = a[l*lda+i]
+				} else {
+					av = a[i*lda+l]
+				}
+				if transB {
+					bv = b[j*ldb+l]
+				} else {
+					bv = b[l*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			v := float64(alpha) * s
+			if beta != 0 {
+				v += float64(beta) * float64(c[i*ldc+j])
+			}
+			out[i*ldc+j] = float32(v)
+		}
+	}
+	return out
+}
+
+// TestGemmRandom compares Gemm (both micro-kernels, all transposes, edge
+// tiles) with the float64 triple loop: |diff| ≤ 1e-5·k.
+func TestGemmRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	orig, orig512 := useAsm, useAsm512
+	defer func() { useAsm, useAsm512 = orig, orig512 }()
+	for _, kc := range kernelChoices() {
+		useAsm, useAsm512 = kc[0], kc[1]
+		name := KernelName()
+		for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {10, 32, 25}, {13, 40, 33}, {20, 64, 9}, {100, 3, 7}, {5, 300, 64}, {64, 64, 0}, {4, 16, 2}, {200, 8, 300}, {28, 200, 50}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				a := randSlice(rng, m*k)
+				b := randSlice(rng, k*n)
+				c := randSlice(rng, m*n)
+				lda, ldb := k, n
+				if tr[0] {
+					lda = m
+				}
+				if tr[1] {
+					ldb = k
+				}
+				for _, beta := range []float32{0, 0.5} {
+					want := naiveGemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, c, n)
+					got := append([]float32(nil), c...)
+					Gemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, got, n, &Scratch{})
+					for i := range want {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(k+1) {
+							t.Fatalf("%s kernel m=%d n=%d k=%d trans=%v beta=%v: element %d got %v want %v", name, m, n, k, tr, beta, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// TestGemmPackedBias checks the per-row bias start of both micro-kernels
+// on edge and full tiles: C = bias[i] + Σ_l A[i,l]·B[l,j].
+func TestGemmPackedBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	orig, orig512 := useAsm, useAsm512
+	defer func() { useAsm, useAsm512 = orig, orig512 }()
+	for _, kc := range kernelChoices() {
+		useAsm, useAsm512 = kc[0], kc[1]
+		m, n, k := 10, 37, 9
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		bias := randSlice(rng, m)
+		pa := PackA(nil, false, m, k, 1, a, k)
+		pa.Bias = make([]float32, RoundUp(m, MR))
+		copy(pa.Bias, bias)
+		pb := PackB(nil, false, k, n, b, n)
+		c := make([]float32, m*n)
+		GemmPacked(pa, pb, 0, pb.Panels(), c, n, false)
+		want := naiveGemm(false, false, m, n, k, 1, a, k, b, n, 0, make([]float32, m*n), n)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if d := math.Abs(float64(c[i*n+j] - (want[i*n+j] + bias[i]))); d > 1e-5 {
+					t.Fatalf("(%d,%d): got %v, want %v", i, j, c[i*n+j], want[i*n+j]+bias[i])
+				}
+			}
+		}
+	}
+}
+
+// kernelChoices lists the (useAsm, useAsm512) settings this CPU can run.
+func kernelChoices() [][2]bool {
+	out := [][2]bool{{false, false}}
+	if useAsm {
+		out = append(out, [2]bool{true, false})
+	}
+	if useAsm512 {
+		out = append(out, [2]bool{true, true})
+	}
+	return out
+}
+
+// The AVX-512 kernels compute every element with the same chain of fused
+// multiply-adds as the AVX2 ones: results must be bit-identical (trained
+// models depend on it), with and without bias and accumulation, on full
+// and short A panels and ragged column counts.
+func TestGemmAVX512MatchesAVX2(t *testing.T) {
+	if !useAsm512 {
+		t.Skipf("no AVX-512 here (kernels %s)", KernelName())
+	}
+	defer func() { useAsm512 = true }()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sz := range [][3]int{{6, 32, 1}, {10, 576, 25}, {20, 64, 250}, {4, 48, 7}, {13, 100, 33}, {250, 64, 20}, {7, 31, 5}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+		c0 := randSlice(rng, m*n)
+		for _, withBias := range []bool{false, true} {
+			for _, acc := range []bool{false, true} {
+				pa := PackA(nil, false, m, k, 1, a, k)
+				if withBias {
+					pa.Bias = make([]float32, RoundUp(m, MR))
+					copy(pa.Bias, randSlice(rng, m))
+				}
+				pb := PackB(nil, false, k, n, b, n)
+				var got [2][]float32
+				for i, on := range []bool{false, true} {
+					useAsm512 = on
+					got[i] = append([]float32(nil), c0...)
+					GemmPacked(pa, pb, 0, pb.Panels(), got[i], n, acc)
+				}
+				for i := range got[0] {
+					if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
+						t.Fatalf("m=%d n=%d k=%d bias=%v acc=%v: C[%d] AVX2 %v, AVX-512 %v", m, n, k, withBias, acc, i, got[0][i], got[1][i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// GatherPacked writes the k×n matrix B[l, j] = src[kOff[l] + nOff[j]]
+// (k = len(kOff)) into dst in the PackedB layout, for the column panels
+// q0 ≤ q < q1 only, and returns the whole packed matrix (dst must hold
+// PackedBSize(k, n) floats). nOff must have (panels of n)·NR entries: the
+// offsets past n in the last panel only need to be valid (0 will do), as
+// GemmPacked ignores those columns.
+//
+// This is im2col: with kOff[l] the offset of tap l = (c, kd, kh, kw) from a
+// window's top-left corner and nOff[j] the offset of output position j's
+// top-left corner, B is the im2col matrix of a convolution, written
+// directly in the GEMM's B layout; with the roles swapped it is the
+// transposed im2col matrix of the weight gradient.
+func GatherPacked(dst, src []float32, kOff, nOff []int32, n, q0, q1 int) PackedB {
+	k := len(kOff)
+	panels := (n + NR - 1) / NR
+	if len(nOff) < panels*NR || len(dst) < PackedBSize(k, n) || q0 < 0 || q1 > panels {
+		panic(fmt.Sprintf("kernels: GatherPacked: %d×%d matrix with %d column offsets into %d floats, panels %d..%d", k, n, len(nOff), len(dst), q0, q1))
+	}
+	// Every load below is src[kOff[l]+nOff[j]]; check the extremes once so
+	// the unsafe loads cannot leave src.
+	var maxK, maxN int32
+	for _, v := range kOff {
+		if v < 0 {
+			panic(fmt.Sprintf("kernels: GatherPacked: negative offset %d", v))
+		}
+		maxK = max(maxK, v)
+	}
+	for _, v := range nOff[q0*NR : q1*NR] {
+		if v < 0 {
+			panic(fmt.Sprintf("kernels: GatherPacked: negative offset %d", v))
+		}
+		maxN = max(maxN, v)
+	}
+	if q1 > q0 && k > 0 && (len(src) == 0 || int(maxK)+int(maxN) >= len(src)) {
+		panic(fmt.Sprintf("kernels: GatherPacked: offsets %d+%d outside input of %d values", maxK, maxN, len(src)))
+	}
+	out := PackedB{K: k, N: n, Data: dst[:PackedBSize(k, n)]}
+	if q1 <= q0 || k == 0 {
+		return out
+	}
+	sp := unsafe.Pointer(&src[0])
+	for q := q0; q < q1; q++ {
+		co := (*[NR]int32)(nOff[q*NR:])
+		panel := dst[q*NR*k : (q+1)*NR*k]
+		// Eight strictly increasing offsets spanning 7 are contiguous: a
+		// run along one output row of a stride-1 window. Copy such halves
+		// as blocks instead of gathering.
+		lo := co[7]-co[0] == 7
+		hi := co[15]-co[8] == 7
+		switch {
+		case lo && hi:
+			for l, ro := range kOff {
+				out := panel[l*NR : l*NR+NR]
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				s0 := unsafe.Add(b, uintptr(co[0])*4)
+				s8 := unsafe.Add(b, uintptr(co[8])*4)
+				// 16-byte blocks compile to vector moves (32-byte ones
+				// call memmove).
+				*(*[4]float32)(out) = *(*[4]float32)(s0)
+				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
+				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
+				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+			}
+		default:
+			for l, ro := range kOff {
+				out := (*[NR]float32)(panel[l*NR:])
+				b := unsafe.Add(sp, uintptr(ro)*4)
+				out[0] = *(*float32)(unsafe.Add(b, uintptr(co[0])*4))
+				out[1] = *(*float32)(unsafe.Add(b, uintptr(co[1])*4))
+				out[2] = *(*float32)(unsafe.Add(b, uintptr(co[2])*4))
+				out[3] = *(*float32)(unsafe.Add(b, uintptr(co[3])*4))
+				out[4] = *(*float32)(unsafe.Add(b, uintptr(co[4])*4))
+				out[5] = *(*float32)(unsafe.Add(b, uintptr(co[5])*4))
+				out[6] = *(*float32)(unsafe.Add(b, uintptr(co[6])*4))
+				out[7] = *(*float32)(unsafe.Add(b, uintptr(co[7])*4))
+				out[8] = *(*float32)(unsafe.Add(b, uintptr(co[8])*4))
+				out[9] = *(*float32)(unsafe.Add(b, uintptr(co[9])*4))
+				out[10] = *(*float32)(unsafe.Add(b, uintptr(co[10])*4))
+				out[11] = *(*float32)(unsafe.Add(b, uintptr(co[11])*4))
+				out[12] = *(*float32)(unsafe.Add(b, uintptr(co[12])*4))
+				out[13] = *(*float32)(unsafe.Add(b, uintptr(co[13])*4))
+				out[14] = *(*float32)(unsafe.Add(b, uintptr(co[14])*4))
+				out[15] = *(*float32)(unsafe.Add(b, uintptr(co[15])*4))
+			}
+		}
+	}
+	return out
+}
+
+// Conv2D is a stride-1, unpadded 2-D convolution of C×H×W images with
+// KH×KW filters (OH = H−KH+1, OW = W−KW+1), as the trainer uses.
+type Conv2D struct {
+	C, H, W int
+	KH, KW  int
+}
+
+// Out returns the output height and width.
+func (d Conv2D) Out() (oh, ow int) { return d.H - d.KH + 1, d.W - d.KW + 1 }
+
+// Taps is the number of taps per output position, C·KH·KW.
+func (d Conv2D) Taps() int { return d.C * d.KH * d.KW }
+
+// Offsets fills the im2col offset tables of GatherPacked: tap[l] for
+// l = (c·KH+i)·KW+j is the offset of x[c, i, j], pos[p] for p = oy·OW+ox is
+// the offset of x[0, oy, ox], and pos is zero-padded to a multiple of NR
+// entries. The slices are reused when large enough.
+func (d Conv2D) Offsets(tap, pos []int32) ([]int32, []int32) {
+	oh, ow := d.Out()
+	if cap(tap) < d.Taps() {
+		tap = make([]int32, d.Taps())
+	}
+	tap = tap[:d.Taps()]
+	for c := 0; c < d.C; c++ {
+		for i := 0; i < d.KH; i++ {
+			for j := 0; j < d.KW; j++ {
+				tap[(c*d.KH+i)*d.KW+j] = int32((c*d.H+i)*d.W + j)
+			}
+		}
+	}
+	n := RoundUp(oh*ow, NR)
+	if cap(pos) < n {
+		pos = make([]int32, n)
+	}
+	pos = pos[:n]
+	clear(pos)
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			pos[oy*ow+ox] = int32(oy*d.W + ox)
+		}
+	}
+	return tap, pos
+}
+
+// Col2im adds the im2col matrix col (C·KH·KW × OH·OW, row-major) of one
+// image back into its gradient dx (C×H×W): dx[c, oy+i, ox+j] +=
+// col[(c·KH+i)·KW+j, oy·OW+ox].
+func (d Conv2D) Col2im(dx, col []float32) {
+	oh, ow := d.Out()
+	p := oh * ow
+	for c := 0; c < d.C; c++ {
+		for i := 0; i < d.KH; i++ {
+			for j := 0; j < d.KW; j++ {
+				row := col[((c*d.KH+i)*d.KW+j)*p:]
+				for oy := 0; oy < oh; oy++ {
+					dst := dx[(c*d.H+oy+i)*d.W+j:][:ow]
+					src := row[oy*ow : (oy+1)*ow]
+					for k, v := range src {
+						dst[k] += v
+					}
+				}
+			}
+		}
+	}
+}

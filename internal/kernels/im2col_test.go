@@ -1,0 +1,78 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// The im2col gather, straight into the packed layout, equals im2col by
+// definition then PackB; with the offset roles swapped it is the packed
+// transpose; Col2im adds every column back where it came from.
+func TestConv2DIm2col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []Conv2D{{C: 1, H: 28, W: 28, KH: 5, KW: 5}, {C: 10, H: 12, W: 12, KH: 5, KW: 5}, {C: 3, H: 7, W: 9, KH: 2, KW: 3}, {C: 2, H: 4, W: 4, KH: 4, KW: 4}} {
+		oh, ow := d.Out()
+		p, taps := oh*ow, d.Taps()
+		x := randSlice(rng, d.C*d.H*d.W)
+		col := make([]float32, taps*p) // col[(c·KH+i)·KW+j, oy·OW+ox] = x[c, oy+i, ox+j]
+		for c := 0; c < d.C; c++ {
+			for i := 0; i < d.KH; i++ {
+				for j := 0; j < d.KW; j++ {
+					for oy := 0; oy < oh; oy++ {
+						for ox := 0; ox < ow; ox++ {
+							col[((c*d.KH+i)*d.KW+j)*p+oy*ow+ox] = x[(c*d.H+oy+i)*d.W+ox+j]
+						}
+					}
+				}
+			}
+		}
+		tap, pos := d.Offsets(nil, nil)
+		want := PackB(nil, false, taps, p, col, p)
+		got := GatherPacked(make([]float32, PackedBSize(taps, p)), x, tap, pos, p, 0, want.Panels())
+		for i := 0; i < taps; i++ {
+			for q := 0; q < want.Panels(); q++ {
+				for j := 0; j < NR && q*NR+j < p; j++ {
+					if g, w := got.Data[q*NR*taps+i*NR+j], want.Data[q*NR*taps+i*NR+j]; g != w {
+						t.Fatalf("%+v: B[%d, %d] = %v, want %v", d, i, q*NR+j, g, w)
+					}
+				}
+			}
+		}
+		tapPad := make([]int32, RoundUp(taps, NR))
+		copy(tapPad, tap)
+		wantT := PackB(nil, true, p, taps, col, p)
+		gotT := GatherPacked(make([]float32, PackedBSize(p, taps)), x, pos[:p], tapPad, taps, 0, wantT.Panels())
+		for i, v := range wantT.Data {
+			if q, j := i/(NR*p), i%NR; q*NR+j < taps && gotT.Data[i] != v {
+				t.Fatalf("%+v: transposed gather differs at %d: %v, want %v", d, i, gotT.Data[i], v)
+			}
+		}
+		dx := make([]float32, len(x))
+		d.Col2im(dx, col)
+		want2 := make([]float32, len(x))
+		for l := 0; l < taps; l++ {
+			for j := 0; j < p; j++ {
+				want2[int(tap[l])+int(pos[j])] += col[l*p+j]
+			}
+		}
+		for i := range dx {
+			if dx[i] != want2[i] {
+				t.Fatalf("%+v: col2im dx[%d] = %v, want %v", d, i, dx[i], want2[i])
+			}
+		}
+	}
+}
+
+// Offsets that would read outside the image are refused before any load.
+func TestGatherPackedBounds(t *testing.T) {
+	defer func() {
+		if r, _ := recover().(string); !strings.Contains(r, "outside input") {
+			t.Errorf("recovered %q, want an out-of-input panic", r)
+		}
+	}()
+	src := make([]float32, 20)
+	pos := make([]int32, NR)
+	pos[3] = 15
+	GatherPacked(make([]float32, PackedBSize(2, 4)), src, []int32{0, 5}, pos, 4, 0, 1)
+}

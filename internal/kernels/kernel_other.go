@@ -1,0 +1,20 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// Without assembly the "assembly" kernels are the Go ones (useAsm stays
+// false, so they are never called).
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGo(k, a, b, c, ldc, acc, bias)
+}
+
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernel4Go(k, a, b, c, ldc, acc, bias)
+}
+
+func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+	microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+}
+
+const asmName = "go"
