@@ -29,6 +29,7 @@
 # "--robust 0": one t-SNE per space, as the Python peer does).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+self=$root/bench/peers.sh
 cd "$root"
 
 if [ "${1:-}" = __row ]; then
@@ -48,7 +49,7 @@ else
 			shift 2
 			;;
 		--rounds=*) rounds=${1#--rounds=} && shift ;;
-		-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' && exit 0 ;;
+		-h | --help) sed -n '2,/^set -euo/p' "$self" | sed '$d' | sed 's/^# \{0,1\}//' && exit 0 ;;
 		-*) echo "peers.sh: unknown flag $1 (see --help)" >&2 && exit 2 ;;
 		*) rows+=("$1") && shift ;;
 		esac
@@ -97,7 +98,7 @@ if [ -z "${row:-}" ]; then
 	echo "peers.sh: load before: $load_before" >&2
 	for n in "${nums[@]}"; do
 		echo "peers.sh: row $n ($rounds round(s))" >&2
-		if ! bash "$0" __row "$n"; then
+		if ! bash "$self" __row "$n"; then
 			echo "peers.sh: row $n failed (see the messages above)" >&2
 			[ -f "$BENCH_TMP/row$n.md" ] || echo "| ($n) failed, see stderr | | | | |" >"$BENCH_TMP/row$n.md"
 		fi
