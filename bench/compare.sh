@@ -14,7 +14,7 @@ rounds=${1:-5}
 bin=$(mktemp -d)/probe.test
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go test -c -o "$bin" ./probe
-if [ ! -f bench/ort/out/mnist_cnn_hooks.onnx ]; then (cd bench/ort && python3 make_model.py >/dev/null); fi
+if [ ! -f bench/ort/out/mnist_cnn_hooks.onnx ]; then (cd bench/ort && /usr/bin/python3 make_model.py >/dev/null); fi
 echo "load before: $(uptime)"
 go_s=() ort_s=() go_c=() ort_c=()
 for ((r = 1; r <= rounds; r++)); do
