@@ -240,9 +240,56 @@ func (m *Model) readGraph() error {
 		return &UnsupportedError{Stage: "unsupported model", Tensor: g.GetSparseInitializer()[0].GetValues().GetName(), Msg: "sparse initializers"}
 	}
 	defined := make(map[string]string) // name → what defines it
-	m.Initializers = make(map[string]*Tensor, len(g.GetInitializer()))
 	ext := &externalSet{skipData: m.opts.SkipExternalData, budget: m.opts.MaxMemory}
-	for _, tp := range g.GetInitializer() {
+	if err := m.readInitializers(defined, ext); err != nil {
+		return err
+	}
+	if err := m.readInputs(defined); err != nil {
+		return err
+	}
+	m.ValueInfos = newValueInfos(g.GetValueInfo())
+	nodes := g.GetNode()
+	producer, err := m.checkNodes(nodes, defined, ext)
+	if err != nil {
+		return err
+	}
+	deps, users, err := nodeDeps(nodes, defined, producer)
+	if err != nil {
+		return err
+	}
+	order, err := topoSort(nodes, deps, users)
+	if err != nil {
+		return err
+	}
+	m.Nodes = make([]*Node, len(order))
+	m.producer = make(map[string]int, len(producer))
+	for k, i := range order {
+		m.Nodes[k] = newNode(nodes[i], k)
+		for _, out := range nodes[i].GetOutput() {
+			if out != "" {
+				m.producer[out] = k
+			}
+		}
+	}
+	for _, vi := range g.GetOutput() {
+		name := vi.GetName()
+		if _, ok := defined[name]; ok {
+			m.Outputs = append(m.Outputs, newValueInfo(vi))
+			continue
+		}
+		if _, ok := producer[name]; !ok {
+			return &FormatError{Tensor: name, Role: "graph output", Msg: "is not defined by a graph input, an initializer or a node"}
+		}
+		m.Outputs = append(m.Outputs, newValueInfo(vi))
+	}
+	return nil
+}
+
+// readInitializers decodes every initializer into m.Initializers and
+// records it in defined.
+func (m *Model) readInitializers(defined map[string]string, ext *externalSet) error {
+	m.Initializers = make(map[string]*Tensor, len(m.graph.GetInitializer()))
+	for _, tp := range m.graph.GetInitializer() {
 		name := tp.GetName()
 		if name == "" {
 			return &FormatError{Msg: "initializer without a name"}
@@ -261,6 +308,13 @@ func (m *Model) readGraph() error {
 		m.Initializers[name] = t
 		defined[name] = "initializer"
 	}
+	return nil
+}
+
+// readInputs sets m.Inputs: the graph inputs a caller feeds (those with an
+// initializer are defaults, unless one is the model's only input).
+func (m *Model) readInputs(defined map[string]string) error {
+	g := m.graph
 	inputSeen := make(map[string]bool)
 	var inputs, defaulted []*onnxpb.ValueInfoProto
 	for _, vi := range g.GetInput() {
@@ -288,40 +342,47 @@ func (m *Model) readGraph() error {
 		inputs = defaulted
 	}
 	m.Inputs = newValueInfos(inputs)
-	m.ValueInfos = newValueInfos(g.GetValueInfo())
+	return nil
+}
 
-	nodes := g.GetNode()
+// checkNodes checks each node's op type, domain and attributes and that
+// each output is defined once; it returns the producer of every output.
+func (m *Model) checkNodes(nodes []*onnxpb.NodeProto, defined map[string]string, ext *externalSet) (map[string]int, error) {
 	producer := make(map[string]int)
 	for i, n := range nodes {
 		label := nodeLabel(n, i)
 		if n.GetOpType() == "" {
-			return &FormatError{Node: label, Msg: "node without op_type"}
+			return nil, &FormatError{Node: label, Msg: "node without op_type"}
 		}
 		d := NormalizeDomain(n.GetDomain())
 		if _, ok := m.Opsets[d]; !ok {
-			return &FormatError{Node: label, Msg: fmt.Sprintf("domain %q of op %s has no opset import", n.GetDomain(), n.GetOpType())}
+			return nil, &FormatError{Node: label, Msg: fmt.Sprintf("domain %q of op %s has no opset import", n.GetDomain(), n.GetOpType())}
 		}
 		if err := checkAttributes(n, label, m.Dir, ext); err != nil {
-			return err
+			return nil, err
 		}
 		for _, out := range n.GetOutput() {
 			if out == "" {
 				continue // omitted optional output
 			}
 			if what, ok := defined[out]; ok {
-				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: "already defined by " + what}
+				return nil, &FormatError{Node: label, Tensor: out, Role: "output", Msg: "already defined by " + what}
 			}
 			if j, ok := producer[out]; ok {
-				return &FormatError{Node: label, Tensor: out, Role: "output", Msg: fmt.Sprintf("already produced by node %q", nodeLabel(nodes[j], j))}
+				return nil, &FormatError{Node: label, Tensor: out, Role: "output", Msg: fmt.Sprintf("already produced by node %q", nodeLabel(nodes[j], j))}
 			}
 			producer[out] = i
 		}
 	}
+	return producer, nil
+}
 
-	// Dependencies: producers of each input, and of names a subgraph reads
-	// from this scope.
-	deps := make([][]int, len(nodes))
-	users := make([][]int, len(nodes))
+// nodeDeps returns, for each node, the nodes producing its inputs and the
+// names its subgraphs read from this scope (deps), and the nodes using its
+// outputs (users).
+func nodeDeps(nodes []*onnxpb.NodeProto, defined map[string]string, producer map[string]int) (deps, users [][]int, err error) {
+	deps = make([][]int, len(nodes))
+	users = make([][]int, len(nodes))
 	for i, n := range nodes {
 		label := nodeLabel(n, i)
 		need := func(name, role string) error {
@@ -344,7 +405,7 @@ func (m *Model) readGraph() error {
 		}
 		for _, in := range n.GetInput() {
 			if err := need(in, "input"); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		for _, a := range n.GetAttribute() {
@@ -354,39 +415,13 @@ func (m *Model) readGraph() error {
 				}
 				for _, name := range freeNames(sg) {
 					if err := need(name, "outer-scope tensor"); err != nil {
-						return err
+						return nil, nil, err
 					}
 				}
 			}
 		}
 	}
-
-	order, err := topoSort(nodes, deps, users)
-	if err != nil {
-		return err
-	}
-	m.Nodes = make([]*Node, len(order))
-	m.producer = make(map[string]int, len(producer))
-	for k, i := range order {
-		m.Nodes[k] = newNode(nodes[i], k)
-		for _, out := range nodes[i].GetOutput() {
-			if out != "" {
-				m.producer[out] = k
-			}
-		}
-	}
-	for _, vi := range g.GetOutput() {
-		name := vi.GetName()
-		if _, ok := defined[name]; ok {
-			m.Outputs = append(m.Outputs, newValueInfo(vi))
-			continue
-		}
-		if _, ok := producer[name]; !ok {
-			return &FormatError{Tensor: name, Role: "graph output", Msg: "is not defined by a graph input, an initializer or a node"}
-		}
-		m.Outputs = append(m.Outputs, newValueInfo(vi))
-	}
-	return nil
+	return deps, users, nil
 }
 
 // checkAttributes checks a node's attributes: named, unique, typed, no
