@@ -59,30 +59,43 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 		return y, nil
 	}
 	if wp, ok := maxPadded(&w, a.kind); ok {
-		// Max pooling with padding: copy each plane into a −∞ border
-		// (padding never wins, as below) and pool that inside.
-		par.Chunks(planes, nw, func(_, lo, hi int) {
-			buf := make([]float32, wp.inSize)
-			for i := range buf {
-				buf[i] = float32(math.Inf(-1))
-			}
-			IH, IW, PW := w.in[1], w.in[2], wp.in[2]
-			for pl := lo; pl < hi; pl++ {
-				ar.poll()
-				xp := x.F[pl*w.inSize : (pl+1)*w.inSize]
-				for r := 0; r < IH; r++ {
-					o := (r+w.padBegin[1])*PW + w.padBegin[2]
-					copy(buf[o:o+IW], xp[r*IW:(r+1)*IW])
-				}
-				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
-				poolInside(yp, buf, &wp, poolMax)
-				if fuseRelu {
-					reluInPlace(yp)
-				}
-			}
-		})
+		poolMaxPadded(y, x, &w, &wp, nw, ar, fuseRelu)
 		return y, nil
 	}
+	poolGeneral(y, x, &w, a, nw, ar, fuseRelu)
+	return y, nil
+}
+
+// poolMaxPadded is max pooling with padding: each plane is copied into a
+// −∞ border (padding never wins) of the grown window wp and pooled inside.
+func poolMaxPadded(y, x *Tensor, w, wp *window, nw int, ar *arena, fuseRelu bool) {
+	planes := x.Shape[0] * x.Shape[1]
+	par.Chunks(planes, nw, func(_, lo, hi int) {
+		buf := make([]float32, wp.inSize)
+		for i := range buf {
+			buf[i] = float32(math.Inf(-1))
+		}
+		IH, IW, PW := w.in[1], w.in[2], wp.in[2]
+		for pl := lo; pl < hi; pl++ {
+			ar.poll()
+			xp := x.F[pl*w.inSize : (pl+1)*w.inSize]
+			for r := 0; r < IH; r++ {
+				o := (r+w.padBegin[1])*PW + w.padBegin[2]
+				copy(buf[o:o+IW], xp[r*IW:(r+1)*IW])
+			}
+			yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+			poolInside(yp, buf, wp, poolMax)
+			if fuseRelu {
+				reluInPlace(yp)
+			}
+		}
+	})
+}
+
+// poolGeneral pools windows that may reach into padding or past the end,
+// tap by tap (count_include_pad and ceil mode as pool describes).
+func poolGeneral(y, x *Tensor, w *window, a poolAttrs, nw int, ar *arena, fuseRelu bool) {
+	planes := x.Shape[0] * x.Shape[1]
 	par.Chunks(planes, nw, func(_, lo, hi int) {
 		// Per output position along each dimension: first tap index and
 		// the valid tap range, precomputed.
@@ -166,7 +179,6 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 			}
 		}
 	})
-	return y, nil
 }
 
 // globalPool reduces every N×C plane of x to one value (mean or max),
