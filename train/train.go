@@ -184,148 +184,179 @@ func Train(ctx context.Context, trainSet, testSet Data, opts Options) (*Result, 
 	if err := testSet.Validate("test"); err != nil {
 		return nil, err
 	}
-
 	st, err := startState(opts)
 	if err != nil {
 		return nil, err
 	}
-	logw := opts.Log
-	if logw == nil {
-		logw = io.Discard
+	t := &trainer{opts: opts, st: st, data: trainSet, log: opts.Log}
+	if t.log == nil {
+		t.log = io.Discard
 	}
 	if st.Epoch > 0 {
-		fmt.Fprintf(logw, "resuming from %s after epoch %d\n", opts.Checkpoint, st.Epoch)
+		fmt.Fprintf(t.log, "resuming from %s after epoch %d\n", opts.Checkpoint, st.Epoch)
 	}
-
-	n, err := newNet(st.Params, opts.Batch, true, opts.Backend)
-	if err != nil {
+	if t.net, err = newNet(st.Params, opts.Batch, true, opts.Backend); err != nil {
 		return nil, err
 	}
-	defer n.close()
+	defer t.net.close()
 	ev, err := newEvaluator(st.Params, opts.EvalBatch, opts.Backend)
 	if err != nil {
 		return nil, err
 	}
 	defer ev.close()
-
-	params := make([][]float32, 0, 8)
 	for _, p := range st.Params.List() {
-		params = append(params, p.Data)
+		t.params = append(t.params, p.Data)
 	}
-	src, rng := newRNG(0)
-	if err := src.UnmarshalBinary(st.RNG); err != nil {
+	t.src, t.rng = newRNG(0)
+	if err := t.src.UnmarshalBinary(st.RNG); err != nil {
 		return nil, fmt.Errorf("train: restoring the RNG state: %w", err)
 	}
-
-	N := trainSet.Len()
-	nb := (N + opts.Batch - 1) / opts.Batch
-	done := 0
-	for st.Epoch < opts.Epochs {
+	for done := 0; st.Epoch < opts.Epochs; done++ {
 		if opts.StopAfter > 0 && done >= opts.StopAfter {
 			return nil, fmt.Errorf("train: stopped after %d epochs: %w", done, context.Canceled)
 		}
 		epoch := st.Epoch + 1
-		perm := rng.Perm(N)
-		// A producer goroutine fills the next batch (and draws its masks,
-		// in batch order) while the graph runs on the current one.
-		ready := make(chan *batch, 1)
-		free := make(chan *batch, 2)
-		free <- newBatch(opts.Batch)
-		free <- newBatch(opts.Batch)
-		stop := make(chan struct{})
-		go func() {
-			defer close(ready)
-			for k := 0; k < nb; k++ {
-				var b *batch
-				select {
-				case b = <-free:
-				case <-stop:
-					return
-				}
-				b.fill(trainSet, perm, k*opts.Batch, min((k+1)*opts.Batch, N), rng)
-				ready <- b
-			}
-		}()
-
-		start := time.Now()
-		report := func(batch int, loss float64, seen int) {
-			if opts.Progress != nil {
-				opts.Progress(Progress{Epoch: epoch, Epochs: opts.Epochs, Batch: batch, Batches: nb,
-					Images: seen, Loss: loss, Elapsed: time.Since(start)})
-			}
-		}
-		report(0, 0, 0)
-		batches := 0
-		var lossSum float64
-		var runErr error
-		seen := 0
-		for b := range ready {
-			if runErr == nil {
-				if err := ctx.Err(); err != nil {
-					runErr = err
-				}
-			}
-			if runErr != nil {
-				free <- b
-				continue
-			}
-			copy(n.xT.Data().([]float32), b.x)
-			copy(n.mask2dT.Data().([]float32), b.mask2d)
-			copy(n.maskFCT.Data().([]float32), b.maskFC)
-			copy(n.tgtT.Data().([]float32), b.target)
-			bn := b.n
-			free <- b
-			if err := n.run(); err != nil {
-				runErr = err
-				continue
-			}
-			l := n.lossValue()
-			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
-				runErr = fmt.Errorf("train: epoch %d: loss is %v", epoch, l)
-				continue
-			}
-			lossSum += float64(l) * float64(bn)
-			grads, err := n.grads()
-			if err != nil {
-				runErr = err
-				continue
-			}
-			st.Adam.Update(params, grads)
-			for _, g := range grads {
-				clear(g)
-			}
-			seen += bn
-			batches++
-			report(batches, float64(l), seen)
-		}
-		close(stop)
-		if runErr != nil {
-			return nil, runErr
-		}
-		secs := time.Since(start).Seconds()
-
-		testLoss, testAcc, err := ev.evaluate(testSet)
+		lossSum, secs, err := t.epoch(ctx, epoch)
 		if err != nil {
 			return nil, err
 		}
-		stats := EpochStats{Epoch: epoch, TrainLoss: lossSum / float64(N), TestLoss: testLoss,
-			TestAccuracy: testAcc, Seconds: secs, ImagesPerSec: float64(N) / secs}
-		st.History = append(st.History, stats)
-		fmt.Fprintf(logw, "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%.1f s, %.0f images/s)\n",
-			epoch, opts.Epochs, stats.TrainLoss, testLoss, 100*testAcc, secs, stats.ImagesPerSec)
-
-		st.Epoch = epoch
-		if st.RNG, err = src.MarshalBinary(); err != nil {
-			return nil, fmt.Errorf("train: saving the RNG state: %w", err)
+		if err := t.finishEpoch(ev, testSet, epoch, lossSum, secs); err != nil {
+			return nil, err
 		}
-		if opts.Checkpoint != "" {
-			if err := saveCheckpoint(opts.Checkpoint, st); err != nil {
-				return nil, err
-			}
-		}
-		done++
 	}
 	return &Result{Params: st.Params, History: st.History, Seed: opts.Seed, Epochs: st.Epoch}, nil
+}
+
+// trainer is the state of one Train call.
+type trainer struct {
+	opts   Options
+	st     *state
+	data   Data
+	log    io.Writer
+	net    *net
+	params [][]float32
+	src    *rand.PCG
+	rng    *rand.Rand
+}
+
+// batches starts a producer goroutine that fills the batches of one epoch
+// in the order perm gives (drawing their masks, in batch order, from the
+// trainer's RNG) while the graph runs on the previous one. A batch taken
+// from ready goes back on free; closing stop ends the producer early.
+func (t *trainer) batches(perm []int, nb int) (ready <-chan *batch, free chan<- *batch, stop chan<- struct{}) {
+	r := make(chan *batch, 1)
+	f := make(chan *batch, 2)
+	f <- newBatch(t.opts.Batch)
+	f <- newBatch(t.opts.Batch)
+	s := make(chan struct{})
+	N := t.data.Len()
+	go func() {
+		defer close(r)
+		for k := 0; k < nb; k++ {
+			var b *batch
+			select {
+			case b = <-f:
+			case <-s:
+				return
+			}
+			b.fill(t.data, perm, k*t.opts.Batch, min((k+1)*t.opts.Batch, N), t.rng)
+			r <- b
+		}
+	}()
+	return r, f, s
+}
+
+// epoch runs one pass over the training set, returning the summed
+// per-image loss and the seconds it took.
+func (t *trainer) epoch(ctx context.Context, epoch int) (lossSum, secs float64, err error) {
+	opts, n := t.opts, t.net
+	N := t.data.Len()
+	nb := (N + opts.Batch - 1) / opts.Batch
+	ready, free, stop := t.batches(t.rng.Perm(N), nb)
+	defer close(stop)
+	start := time.Now()
+	report := func(batch int, loss float64, seen int) {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Epoch: epoch, Epochs: opts.Epochs, Batch: batch, Batches: nb,
+				Images: seen, Loss: loss, Elapsed: time.Since(start)})
+		}
+	}
+	report(0, 0, 0)
+	batches, seen := 0, 0
+	var runErr error
+	for b := range ready {
+		if runErr == nil {
+			runErr = ctx.Err()
+		}
+		if runErr != nil {
+			free <- b
+			continue
+		}
+		copy(n.xT.Data().([]float32), b.x)
+		copy(n.mask2dT.Data().([]float32), b.mask2d)
+		copy(n.maskFCT.Data().([]float32), b.maskFC)
+		copy(n.tgtT.Data().([]float32), b.target)
+		bn := b.n
+		free <- b
+		l, err := t.step(epoch)
+		if err != nil {
+			runErr = err
+			continue
+		}
+		lossSum += float64(l) * float64(bn)
+		seen += bn
+		batches++
+		report(batches, float64(l), seen)
+	}
+	if runErr != nil {
+		return 0, 0, runErr
+	}
+	return lossSum, time.Since(start).Seconds(), nil
+}
+
+// step runs the graph on the batch in the net's input tensors and takes one
+// Adam step, returning the batch's mean loss.
+func (t *trainer) step(epoch int) (float32, error) {
+	n := t.net
+	if err := n.run(); err != nil {
+		return 0, err
+	}
+	l := n.lossValue()
+	if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+		return 0, fmt.Errorf("train: epoch %d: loss is %v", epoch, l)
+	}
+	grads, err := n.grads()
+	if err != nil {
+		return 0, err
+	}
+	t.st.Adam.Update(t.params, grads)
+	for _, g := range grads {
+		clear(g)
+	}
+	return l, nil
+}
+
+// finishEpoch evaluates on the test set, logs the epoch, records it in
+// the state with the RNG's position and writes the checkpoint.
+func (t *trainer) finishEpoch(ev *evaluator, testSet Data, epoch int, lossSum, secs float64) error {
+	st, N := t.st, t.data.Len()
+	testLoss, testAcc, err := ev.evaluate(testSet)
+	if err != nil {
+		return err
+	}
+	stats := EpochStats{Epoch: epoch, TrainLoss: lossSum / float64(N), TestLoss: testLoss,
+		TestAccuracy: testAcc, Seconds: secs, ImagesPerSec: float64(N) / secs}
+	st.History = append(st.History, stats)
+	fmt.Fprintf(t.log, "epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%.1f s, %.0f images/s)\n",
+		epoch, t.opts.Epochs, stats.TrainLoss, testLoss, 100*testAcc, secs, stats.ImagesPerSec)
+	st.Epoch = epoch
+	if st.RNG, err = t.src.MarshalBinary(); err != nil {
+		return fmt.Errorf("train: saving the RNG state: %w", err)
+	}
+	if t.opts.Checkpoint != "" {
+		return saveCheckpoint(t.opts.Checkpoint, st)
+	}
+	return nil
 }
 
 // startState returns a fresh state for opts, or the checkpoint's when
