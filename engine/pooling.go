@@ -280,8 +280,8 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 		}
 		return
 	}
-	if kind == poolMax && sh == 1 && sw == 1 && dh == 1 && dw == 1 {
-		maxPoolStride1(y, x, IW, KH, KW, w.out[1], w.out[2])
+	if kind == poolMax && dh == 1 && dw == 1 {
+		maxPoolSeparable(y, x, IW, KH, KW, sh, sw, w.out[1], w.out[2])
 		return
 	}
 	j := 0
@@ -314,22 +314,37 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 	}
 }
 
-// maxPoolStride1 is a stride-1, undilated KH×KW max pool of a plane IW wide
-// whose windows all lie inside it, separably and a row at a time: the
-// column maxima over the KH input rows of an output row, then the maxima of
-// KW neighbours along it (kernels.Vmax, NaN-propagating; a tie of ±0 may give
-// either sign).
-func maxPoolStride1(y, x []float32, IW, KH, KW, OH, OW int) {
+// maxPoolSeparable is an undilated KH×KW max pool with strides sh, sw of
+// a plane IW wide whose windows all lie inside it, separably and a row at a
+// time: the column maxima over the KH input rows of an output row (vector
+// kernels.Vmax), then the maxima of KW neighbours along it (kernels.Vmax
+// again for stride 1, a scalar loop with the same NaN rule otherwise). NaN
+// propagates; a tie of ±0 may give either sign.
+func maxPoolSeparable(y, x []float32, IW, KH, KW, sh, sw, OH, OW int) {
 	col := make([]float32, IW)
 	for oh := 0; oh < OH; oh++ {
-		copy(col, x[oh*IW:(oh+1)*IW])
+		r0 := oh * sh
+		copy(col, x[r0*IW:(r0+1)*IW])
 		for kh := 1; kh < KH; kh++ {
-			kernels.Vmax(col, col, x[(oh+kh)*IW:(oh+kh+1)*IW])
+			kernels.Vmax(col, col, x[(r0+kh)*IW:(r0+kh+1)*IW])
 		}
 		yr := y[oh*OW : (oh+1)*OW]
-		copy(yr, col[:OW])
-		for kw := 1; kw < KW; kw++ {
-			kernels.Vmax(yr, yr, col[kw:kw+OW])
+		if sw == 1 {
+			copy(yr, col[:OW])
+			for kw := 1; kw < KW; kw++ {
+				kernels.Vmax(yr, yr, col[kw:kw+OW])
+			}
+			continue
+		}
+		for ow := range yr {
+			win := col[ow*sw : ow*sw+KW]
+			m := win[0]
+			for _, v := range win[1:] {
+				if !(m != m || m > v) {
+					m = v
+				}
+			}
+			yr[ow] = m
 		}
 	}
 }
