@@ -319,8 +319,8 @@ func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bi
 }
 
 // useAsm selects the assembly micro-kernels and useAsm512 (only with
-// useAsm) the AVX-512 ones for pairs of full panels (set at init where the
-// CPU allows; tests switch them to compare).
+// useAsm) the AVX-512 ones, for pairs of full panels and single panels
+// alike (set at init where the CPU allows; tests switch them to compare).
 var useAsm, useAsm512 = false, false
 
 // microKernel computes one h×NR tile (h = MR or MR4) with the kernel in
@@ -328,6 +328,8 @@ var useAsm, useAsm512 = false, false
 // callers' tile buffers stay on the stack.
 func microKernel(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
 	switch {
+	case useAsm && useAsm512:
+		microKernel512(h, k, a, b, c, ldc, acc, bias)
 	case useAsm && h == MR:
 		microKernelAsm(k, a, b, c, ldc, acc, bias)
 	case useAsm:

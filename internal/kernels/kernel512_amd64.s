@@ -221,3 +221,159 @@ kernel4x32_write:
 	VMOVUPS Z7, 64(DX)
 	VZEROUPPER
 	RET
+
+// func kernel6x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+//
+// kernel6x16 with one ZMM register per row instead of two YMM: C[0:6][0:16]
+// (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j]. Every element is the same chain of
+// fused multiply-adds as in kernel6x16, so the results are bit-identical.
+TEXT ·kernel6x16z(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE kernel6x16z_zero
+	VBROADCASTSS 0(R11), Z0
+	VBROADCASTSS 4(R11), Z1
+	VBROADCASTSS 8(R11), Z2
+	VBROADCASTSS 12(R11), Z3
+	VBROADCASTSS 16(R11), Z4
+	VBROADCASTSS 20(R11), Z5
+	JMP kernel6x16z_start
+
+kernel6x16z_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+
+kernel6x16z_start:
+	TESTQ CX, CX
+	JE kernel6x16z_store
+
+kernel6x16z_loop:
+	VMOVUPS (DI), Z12
+	VBROADCASTSS 0(SI), Z14
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 8(SI), Z14
+	VFMADD231PS Z12, Z14, Z2
+	VBROADCASTSS 12(SI), Z15
+	VFMADD231PS Z12, Z15, Z3
+	VBROADCASTSS 16(SI), Z14
+	VFMADD231PS Z12, Z14, Z4
+	VBROADCASTSS 20(SI), Z15
+	VFMADD231PS Z12, Z15, Z5
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE kernel6x16z_loop
+
+kernel6x16z_store:
+	MOVBLZX acc+40(FP), R9
+	TESTQ R9, R9
+	JE kernel6x16z_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	ADDQ R8, R10
+	VADDPS (R10), Z1, Z1
+	ADDQ R8, R10
+	VADDPS (R10), Z2, Z2
+	ADDQ R8, R10
+	VADDPS (R10), Z3, Z3
+	ADDQ R8, R10
+	VADDPS (R10), Z4, Z4
+	ADDQ R8, R10
+	VADDPS (R10), Z5, Z5
+
+kernel6x16z_write:
+	VMOVUPS Z0, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z3, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z5, (DX)
+	VZEROUPPER
+	RET
+
+// func kernel4x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+//
+// kernel4x16 with one ZMM register per row instead of two YMM: C[0:4][0:16]
+// (+)= bias[i] + Σ_l a[l*4+i] · b[l*16+j]. Every element is the same chain of
+// fused multiply-adds as in kernel4x16, so the results are bit-identical.
+TEXT ·kernel4x16z(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	MOVQ bias+48(FP), R11
+	TESTQ R11, R11
+	JE kernel4x16z_zero
+	VBROADCASTSS 0(R11), Z0
+	VBROADCASTSS 4(R11), Z1
+	VBROADCASTSS 8(R11), Z2
+	VBROADCASTSS 12(R11), Z3
+	JMP kernel4x16z_start
+
+kernel4x16z_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+kernel4x16z_start:
+	TESTQ CX, CX
+	JE kernel4x16z_store
+
+kernel4x16z_loop:
+	VMOVUPS (DI), Z12
+	VBROADCASTSS 0(SI), Z14
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 8(SI), Z14
+	VFMADD231PS Z12, Z14, Z2
+	VBROADCASTSS 12(SI), Z15
+	VFMADD231PS Z12, Z15, Z3
+	ADDQ $16, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE kernel4x16z_loop
+
+kernel4x16z_store:
+	MOVBLZX acc+40(FP), R9
+	TESTQ R9, R9
+	JE kernel4x16z_write
+	MOVQ DX, R10
+	VADDPS (R10), Z0, Z0
+	ADDQ R8, R10
+	VADDPS (R10), Z1, Z1
+	ADDQ R8, R10
+	VADDPS (R10), Z2, Z2
+	ADDQ R8, R10
+	VADDPS (R10), Z3, Z3
+
+kernel4x16z_write:
+	VMOVUPS Z0, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z1, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, (DX)
+	ADDQ R8, DX
+	VMOVUPS Z3, (DX)
+	VZEROUPPER
+	RET

@@ -15,6 +15,12 @@ func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
+func kernel6x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
+func kernel4x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+
+//go:noescape
 func reluAVX2(x *float32, n int)
 
 //go:noescape
@@ -81,6 +87,20 @@ func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias 
 		return
 	}
 	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+}
+
+// microKernel512 is microKernelGoH (h = MR or MR4) in AVX-512 assembly, one
+// ZMM register per row.
+func microKernel512(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	if k < 1 || !kernelArgsOK(h, k, a, b, c, ldc, bias) {
+		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+		return
+	}
+	if h == MR {
+		kernel6x16z(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	} else {
+		kernel4x16z(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	}
 }
 
 // microKernel4Asm is microKernel4Go in AVX2/FMA assembly.

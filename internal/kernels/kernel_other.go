@@ -17,4 +17,8 @@ func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, b
 	microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
 }
 
+func microKernel512(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+}
+
 const asmName = "go"
