@@ -258,14 +258,18 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 				nc := (m - c) % m
 				fa := a[r*m+c]
 				fan := a[nr*m+nc]
-				q1 := (fa + complex(real(fan), -imag(fan))) / 2
-				b[r*m+c] = b[r*m+c]*complex(k2[r*m+c], 0) + complex(0, 1)*q1*complex(k1[r*m+c], 0)
+				// Real kernel factors and the halving written out: Go
+				// divides complex numbers in the runtime.
+				q1r, q1i := 0.5*(real(fa)+real(fan)), 0.5*(imag(fa)-imag(fan))
+				kk1, kk2 := k1[r*m+c], k2[r*m+c]
+				fb := b[r*m+c]
+				b[r*m+c] = complex(real(fb)*kk2-q1i*kk1, imag(fb)*kk2+q1r*kk1)
 			}
 		}
 	})
 	par.For(len(a), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			a[i] *= complex(k2[i], 0)
+			a[i] = complex(real(a[i])*k2[i], imag(a[i])*k2[i])
 		}
 	})
 	gr.ifft2(a, g)

@@ -155,7 +155,7 @@ func (f *Plan) Transform(x, y []complex128, s0 int, inverse bool) {
 				for q := 0; q < s; q++ {
 					a0, a1, a2 := src[i0+q], src[i1+q], src[i2+q]
 					t1 := a1 + a2
-					t2 := a0 - t1/2
+					t2 := a0 - complex(0.5*real(t1), 0.5*imag(t1)) // t1/2 exactly, without runtime.complex128div
 					t3 := MulI(a1-a2, sign) * complex(sin60, 0)
 					dst[o0+q] = a0 + t1
 					dst[o1+q] = (t2 + t3) * w1
