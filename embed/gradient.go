@@ -10,9 +10,7 @@ import (
 const reduceChunks = 64
 
 // attractive adds exag·Σ_j p_ij w_ij (yᵢ−yⱼ) to grad, w_ij = 1/(1+|yᵢ−yⱼ|²).
-// If klTerm is true it returns Σ p_ij ln w_ij (for the KL divergence). The
-// weights of four edges at a time share one division (quarterWeights); the
-// forces do not depend on klTerm.
+// If klTerm is true it returns Σ p_ij ln w_ij (for the KL divergence).
 func attractive(p *sparseP, y []float64, exag float64, grad []float64, klTerm bool) float64 {
 	part := make([]float64, reduceChunks)
 	par.Chunks(p.n, reduceChunks, func(ch, lo, hi int) {
@@ -20,32 +18,15 @@ func attractive(p *sparseP, y []float64, exag float64, grad []float64, klTerm bo
 		for i := lo; i < hi; i++ {
 			yi0, yi1 := y[2*i], y[2*i+1]
 			var g0, g1 float64
-			e, end := p.rowPtr[i], p.rowPtr[i+1]
-			cols, vals := p.col[e:end], p.val[e:end]
-			k := 0
-			for ; k+4 <= len(cols); k += 4 {
-				j0, j1, j2, j3 := cols[k], cols[k+1], cols[k+2], cols[k+3]
-				a0, a1 := yi0-y[2*j0], yi1-y[2*j0+1]
-				b0, b1 := yi0-y[2*j1], yi1-y[2*j1+1]
-				c0, c1 := yi0-y[2*j2], yi1-y[2*j2+1]
-				d0, d1 := yi0-y[2*j3], yi1-y[2*j3+1]
-				wa, wb, wc, wd := quarterWeights(1+a0*a0+a1*a1, 1+b0*b0+b1*b1, 1+c0*c0+c1*c1, 1+d0*d0+d1*d1)
-				pa, pb, pc, pd := vals[k]*wa, vals[k+1]*wb, vals[k+2]*wc, vals[k+3]*wd
-				g0 += (pa*a0 + pb*b0) + (pc*c0 + pd*d0)
-				g1 += (pa*a1 + pb*b1) + (pc*c1 + pd*d1)
-				if klTerm {
-					s += vals[k]*math.Log(wa) + vals[k+1]*math.Log(wb) + vals[k+2]*math.Log(wc) + vals[k+3]*math.Log(wd)
-				}
-			}
-			for ; k < len(cols); k++ {
-				j := cols[k]
+			for e := p.rowPtr[i]; e < p.rowPtr[i+1]; e++ {
+				j := p.col[e]
 				d0, d1 := yi0-y[2*j], yi1-y[2*j+1]
 				w := 1 / (1 + d0*d0 + d1*d1)
-				pw := vals[k] * w
+				pw := p.val[e] * w
 				g0 += pw * d0
 				g1 += pw * d1
 				if klTerm {
-					s += vals[k] * math.Log(w)
+					s += p.val[e] * math.Log(w)
 				}
 			}
 			grad[2*i] += exag * g0
@@ -58,21 +39,6 @@ func attractive(p *sparseP, y []float64, exag float64, grad []float64, klTerm bo
 		s += v
 	}
 	return s
-}
-
-// quarterWeights returns 1/a, 1/b, 1/c, 1/d (each ≥ 1) with one division:
-// r = 1/(ab·cd), then 1/a = b·cd·r and so on, to a few ulps. Division is
-// the bottleneck of the attractive forces; when the product overflows
-// (coordinates beyond 1e77, a diverged run) it divides four times.
-func quarterWeights(a, b, c, d float64) (float64, float64, float64, float64) {
-	ab, cd := a*b, c*d
-	q := ab * cd
-	if q > math.MaxFloat64 {
-		return 1 / a, 1 / b, 1 / c, 1 / d
-	}
-	r := 1 / q
-	abr, cdr := ab*r, cd*r
-	return b * cdr, a * cdr, d * abr, c * abr
 }
 
 // exactRepulsion returns rep (n×2) with repᵢ = Σ_j w_ij² (yᵢ−yⱼ) and the
