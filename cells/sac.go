@@ -3,23 +3,9 @@ package cells
 import (
 	"math"
 	"math/cmplx"
-)
 
-// fastLen returns the smallest m ≥ n whose only prime factors are 2, 3
-// and 5 (lengths the FFTPACK port handles with its fast radices).
-func fastLen(n int) int {
-	for m := n; ; m++ {
-		k := m
-		for _, p := range []int{2, 3, 5} {
-			for k%p == 0 {
-				k /= p
-			}
-		}
-		if k == 1 {
-			return m
-		}
-	}
-}
+	"github.com/conceptcells/conceptcells/internal/fft"
+)
 
 // sacPlan computes NaN-aware autocorrelograms of N×N maps by FFT. It holds
 // FFT plans and scratch buffers and is not safe for concurrent use; make one
@@ -27,7 +13,7 @@ func fastLen(n int) int {
 // when the mask changes.
 type sacPlan struct {
 	n, p       int
-	fft        *cfft
+	fft        *fft.Plan
 	scratch    []complex128
 	z, w1, w2  []complex128
 	vspec      []complex128 // spectrum of the current mask
@@ -41,10 +27,10 @@ type sacPlan struct {
 }
 
 func newSACPlan(n, minOverlap int) *sacPlan {
-	p := fastLen(2*n - 1)
+	p := fft.FastLen(2*n - 1)
 	m := 2*n - 1
 	return &sacPlan{
-		n: n, p: p, fft: newCFFT(p), scratch: make([]complex128, p*p),
+		n: n, p: p, fft: fft.New(p), scratch: make([]complex128, p*p),
 		z: make([]complex128, p*p), w1: make([]complex128, p*p), w2: make([]complex128, p*p),
 		vspec: make([]complex128, p*p), svv: make([]float64, m*m), mask: make([]bool, n*n),
 		x: make([]float64, n*n), q: make([]float64, n*n),
@@ -61,17 +47,17 @@ func (s *sacPlan) fft2(buf []complex128, rows int, inverse bool) {
 	p := s.p
 	if !inverse {
 		for r := 0; r < rows; r++ {
-			s.fft.transform(buf[r*p:r*p+p], s.scratch[:p], 1, false)
+			s.fft.Transform(buf[r*p:r*p+p], s.scratch[:p], 1, false)
 		}
-		s.fft.transform(buf, s.scratch, p, false)
+		s.fft.Transform(buf, s.scratch, p, false)
 		return
 	}
-	s.fft.transform(buf, s.scratch, p, true)
+	s.fft.Transform(buf, s.scratch, p, true)
 	for r := 0; r < p; r++ {
 		if r >= s.n && r <= p-s.n {
 			continue
 		}
-		s.fft.transform(buf[r*p:r*p+p], s.scratch[:p], 1, true)
+		s.fft.Transform(buf[r*p:r*p+p], s.scratch[:p], 1, true)
 	}
 }
 
@@ -198,7 +184,7 @@ func (s *sacPlan) autocorr(dst, m []float64, compat Compat) {
 			zk := s.z[ky*p+kx]
 			zm := cmplx.Conj(s.z[my*p+mx])
 			X := (zk + zm) * 0.5
-			Q := mulI(zk-zm, -1) * 0.5 // (zk − zm)/(2i)
+			Q := fft.MulI(zk-zm, -1) * 0.5 // (zk − zm)/(2i)
 			V := s.vspec[ky*p+kx]
 			cx := cmplx.Conj(X)
 			s.w1[ky*p+kx] = cx*V + complex(0, 1)*(cmplx.Conj(Q)*V)

@@ -3,6 +3,7 @@ package embed
 import (
 	"math"
 
+	"github.com/conceptcells/conceptcells/internal/fft"
 	"github.com/conceptcells/conceptcells/internal/par"
 )
 
@@ -14,22 +15,30 @@ import (
 //	φ₁(i) = Σ_j K₂(yᵢ−yⱼ),  φ_y(i) = Σ_j K₂(yᵢ−yⱼ) yⱼ,  ψ(i) = Σ_j K₁(yᵢ−yⱼ)
 //
 // (sums include j = i) with K₁(r) = 1/(1+|r|²) and K₂ = K₁². Charges are
-// spread to the G×G grid nodes of spacing h with tensor-product cubic
-// Lagrange weights on the 4×4 nodes around each point, convolved with the
+// spread to the G×G grid nodes of spacing h with tensor-product Lagrange
+// weights on the order×order nodes around each point, convolved with the
 // kernels sampled on the grid (zero-padded circular convolution of size
-// M = 2G, M a power of two), and interpolated back with the same weights.
-// The interpolation error is O(h⁴) relative to the kernel's length scale 1.
+// M = 2G, M a 2,3,5-smooth number so that the grid grows in small steps,
+// transformed with internal/fft), and interpolated back with the same
+// weights. The interpolation error is O(h^order) relative to the kernel's
+// length scale 1.
 type gridRepulsion struct {
 	maxSpacing float64
 	order      int // interpolation nodes per dimension (even, ≥ 4)
 	m, g       int
 	h          float64
-	f          *fft
+	f          *fft.Plan
 	k1, k2     []float64 // real kernel spectra, M×M
 	a, b       []complex128
 }
 
-const minGrid = 64 // minimum number of nodes per dimension
+// minGrid is the fewest nodes per dimension: a grid of 32×32 (M = 64)
+// holds the early, compact embedding at a spacing well below maxSpacing.
+const minGrid = 32
+
+// colBlock is the number of columns gathered into one interleaved batch for
+// the column transforms.
+const colBlock = 16
 
 // prepare sizes the grid for points spanning [lo, lo+extent] in both axes.
 func (gr *gridRepulsion) prepare(extent float64) {
@@ -37,10 +46,18 @@ func (gr *gridRepulsion) prepare(extent float64) {
 		gr.order = 4
 	}
 	margin := gr.order + 2
-	g := minGrid
-	for float64(g-margin)*gr.maxSpacing < extent {
-		g *= 2
+	need := minGrid
+	if !(extent <= float64(1<<20)*gr.maxSpacing) { // NaN or absurdly wide
+		extent = float64(1<<20) * gr.maxSpacing
 	}
+	if c := int(math.Ceil(extent/gr.maxSpacing)) + margin; c > need {
+		need = c
+	}
+	m := fft.FastLen(2 * need)
+	if m%2 == 1 {
+		m = fft.FastLen(m + 1)
+	}
+	g := m / 2
 	// Use the whole grid (finer spacing is more accurate and costs
 	// nothing), but only spacings on the ladder maxSpacing·1.1^−j, so the
 	// kernel spectra are recomputed only when the extent crosses a rung.
@@ -55,13 +72,12 @@ func (gr *gridRepulsion) prepare(extent float64) {
 	if h <= 0 || math.IsNaN(h) {
 		h = 1e-12
 	}
-	m := 2 * g
 	if gr.m == m && gr.h == h {
 		return
 	}
 	if gr.m != m {
 		gr.m, gr.g = m, g
-		gr.f = newFFT(m)
+		gr.f = fft.New(m)
 		gr.k1 = make([]float64, m*m)
 		gr.k2 = make([]float64, m*m)
 		gr.a = make([]complex128, m*m)
@@ -85,7 +101,7 @@ func (gr *gridRepulsion) prepare(extent float64) {
 			buf[r*m+c] = complex(q, q*q)
 		}
 	}
-	gr.fft2(buf, m, m)
+	gr.fft2(buf, m)
 	for i, v := range buf {
 		gr.k1[i] = real(v)
 		gr.k2[i] = imag(v)
@@ -94,69 +110,83 @@ func (gr *gridRepulsion) prepare(extent float64) {
 
 // fft2 transforms rows [0, rowsIn) then all columns (forward). Rows at or
 // beyond rowsIn must be zero.
-func (gr *gridRepulsion) fft2(a []complex128, rowsIn, _ int) {
-	m := gr.m
-	par.For(rowsIn, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			gr.f.transform(a[r*m:(r+1)*m], false)
-		}
-	})
+func (gr *gridRepulsion) fft2(a []complex128, rowsIn int) {
+	gr.rows(a, rowsIn, false)
 	gr.columns(a, false)
 }
 
 // ifft2 inverse-transforms all columns then rows [0, rowsOut), unscaled.
 func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
-	m := gr.m
 	gr.columns(a, true)
-	par.For(rowsOut, func(lo, hi int) {
+	gr.rows(a, rowsOut, true)
+}
+
+func (gr *gridRepulsion) rows(a []complex128, rows int, inverse bool) {
+	m := gr.m
+	par.For(rows, func(lo, hi int) {
+		scratch := make([]complex128, m)
 		for r := lo; r < hi; r++ {
-			gr.f.transform(a[r*m:(r+1)*m], true)
+			gr.f.Transform(a[r*m:(r+1)*m], scratch, 1, inverse)
 		}
 	})
 }
 
+// columns transforms the columns of the M×M array a, colBlock at a time:
+// each block is gathered into a buffer of interleaved sequences (row t of
+// the block at t·w), transformed at once and scattered back.
 func (gr *gridRepulsion) columns(a []complex128, inverse bool) {
 	m := gr.m
-	const width = 8 // columns gathered together for cache use
-	par.For(m/width, func(lo, hi int) {
-		buf := make([]complex128, width*m)
+	blocks := (m + colBlock - 1) / colBlock
+	par.For(blocks, func(lo, hi int) {
+		buf := make([]complex128, colBlock*m)
+		scratch := make([]complex128, colBlock*m)
 		for cb := lo; cb < hi; cb++ {
-			c0 := cb * width
+			c0 := cb * colBlock
+			w := min(colBlock, m-c0)
 			for r := 0; r < m; r++ {
-				row := a[r*m+c0 : r*m+c0+width]
-				for w, v := range row {
-					buf[w*m+r] = v
-				}
+				copy(buf[r*w:(r+1)*w], a[r*m+c0:r*m+c0+w])
 			}
-			for w := 0; w < width; w++ {
-				gr.f.transform(buf[w*m:(w+1)*m], inverse)
-			}
+			gr.f.Transform(buf[:w*m], scratch, w, inverse)
 			for r := 0; r < m; r++ {
-				row := a[r*m+c0 : r*m+c0+width]
-				for w := range row {
-					row[w] = buf[w*m+r]
-				}
+				copy(a[r*m+c0:r*m+c0+w], buf[r*w:(r+1)*w])
 			}
 		}
 	})
+}
+
+// lagrangeDenoms returns, for the p nodes −(p/2−1), …, p/2, the reciprocal
+// 1/Π_{b≠a}(x_a − x_b) of each node's Lagrange denominator.
+func lagrangeDenoms(p int) []float64 {
+	inv := make([]float64, p)
+	for a := 0; a < p; a++ {
+		v := 1.0
+		for b := 0; b < p; b++ {
+			if b != a {
+				v *= float64(a - b)
+			}
+		}
+		inv[a] = 1 / v
+	}
+	return inv
 }
 
 // lagrangeWeights fills w (length p, p even) with the Lagrange weights of
-// the nodes −(p/2−1), …, p/2 evaluated at u ∈ [0, 1).
-func lagrangeWeights(u float64, w []float64) {
+// the nodes −(p/2−1), …, p/2 evaluated at u ∈ [0, 1): w_a =
+// inv[a]·Π_{b≠a}(u − x_b), with inv from lagrangeDenoms(p), the products
+// from prefix and suffix products (no division).
+func lagrangeWeights(u float64, w, inv []float64) {
 	p := len(w)
 	off := p/2 - 1
+	// w[a] ← Π_{b<a}(u − x_b), then times Π_{b>a}(u − x_b).
+	pre := 1.0
 	for a := 0; a < p; a++ {
-		xa := float64(a - off)
-		v := 1.0
-		for b := 0; b < p; b++ {
-			if b == a {
-				continue
-			}
-			xb := float64(b - off)
-			v *= (u - xb) / (xa - xb)
-		}
-		w[a] = v
+		w[a] = pre
+		pre *= u - float64(a-off)
+	}
+	suf := 1.0
+	for a := p - 1; a >= 0; a-- {
+		w[a] *= suf * inv[a]
+		suf *= u - float64(a-off)
 	}
 }
 
@@ -182,6 +212,7 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 	bx := make([]int32, n)
 	by := make([]int32, n)
 	wts := make([]float64, 2*p*n)
+	inv := lagrangeDenoms(p)
 	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			tx := (y[2*i] - ox) / h
@@ -192,8 +223,8 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 			iy = max(0, min(iy, g-p))
 			bx[i], by[i] = int32(ix), int32(iy)
 			w := wts[2*p*i : 2*p*(i+1)]
-			lagrangeWeights(tx-float64(ix+off), w[:p])
-			lagrangeWeights(ty-float64(iy+off), w[p:])
+			lagrangeWeights(tx-float64(ix+off), w[:p], inv)
+			lagrangeWeights(ty-float64(iy+off), w[p:], inv)
 		}
 	})
 	a, b := gr.a, gr.b
@@ -215,8 +246,8 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 			}
 		}
 	}
-	gr.fft2(a, g, m)
-	gr.fft2(b, g, m)
+	gr.fft2(a, g)
+	gr.fft2(b, g)
 	k1, k2 := gr.k1, gr.k2
 	// B ← FB·K̂₂ + i·FQ₁·K̂₁, with FQ₁ = (FA(k) + conj FA(−k))/2 the spectrum
 	// of the unit charges (the real part of A); then A ← FA·K̂₂.
@@ -227,14 +258,18 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 				nc := (m - c) % m
 				fa := a[r*m+c]
 				fan := a[nr*m+nc]
-				q1 := (fa + complex(real(fan), -imag(fan))) / 2
-				b[r*m+c] = b[r*m+c]*complex(k2[r*m+c], 0) + complex(0, 1)*q1*complex(k1[r*m+c], 0)
+				// Real kernel factors and the halving written out: Go
+				// divides complex numbers in the runtime.
+				q1r, q1i := 0.5*(real(fa)+real(fan)), 0.5*(imag(fa)-imag(fan))
+				kk1, kk2 := k1[r*m+c], k2[r*m+c]
+				fb := b[r*m+c]
+				b[r*m+c] = complex(real(fb)*kk2-q1i*kk1, imag(fb)*kk2+q1r*kk1)
 			}
 		}
 	})
 	par.For(len(a), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			a[i] *= complex(k2[i], 0)
+			a[i] = complex(real(a[i])*k2[i], imag(a[i])*k2[i])
 		}
 	})
 	gr.ifft2(a, g)

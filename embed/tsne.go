@@ -48,8 +48,9 @@ type TSNEOptions struct {
 	// refinement is used.
 	KNNExactMaxN int
 	// GridSpacing is the largest node spacing of the FFT grid, in embedding
-	// units (default 0.75), and GridOrder the interpolation nodes per
-	// dimension (default 6, quintic).
+	// units (default 0.6), and GridOrder the interpolation nodes per
+	// dimension (default 6, quintic). The grid has a 2,3,5-smooth size and
+	// grows with the embedding, so its spacing stays close to GridSpacing.
 	GridSpacing float64
 	GridOrder   int
 	// Init is "pca" (default: the first two principal components, scaled so
@@ -79,7 +80,7 @@ var DefaultTSNE = TSNEOptions{
 	Method:            "auto",
 	ExactMaxN:         2000,
 	KNNExactMaxN:      15000,
-	GridSpacing:       0.75,
+	GridSpacing:       0.6,
 	GridOrder:         6,
 	Init:              "pca",
 	Seed:              1,

@@ -1,8 +1,12 @@
-package cells
+// Package fft is the one complex FFT of conceptcells: a mixed-radix (4, 2,
+// 3, 5) transform of lengths whose prime factors are 2, 3 and 5, used by
+// cells (autocorrelograms of rate maps) and embed (the t-SNE repulsion
+// grid).
+package fft
 
 import "math"
 
-// cfft is a mixed-radix (4, 2, 3, 5) complex FFT of one length n in the
+// Plan is a mixed-radix (4, 2, 3, 5) complex FFT of one length n in the
 // self-sorting Stockham form (decimation in frequency): stage by stage,
 // with radix r and current length nc = r·m,
 //
@@ -13,16 +17,38 @@ import "math"
 // interleaved sequences at once: with s0 = P the P columns of a row-major
 // P×P array, with unit-stride inner loops. Forward uses ω = e^(−2πi/r);
 // both directions are unnormalised (as gonum's dsp/fourier). Only lengths
-// whose prime factors are 2, 3 and 5 are supported (see fastLen).
-type cfft struct {
+// whose prime factors are 2, 3 and 5 are supported (see FastLen). A Plan is
+// read-only after New and safe for concurrent use.
+type Plan struct {
 	n       int
 	radices []int
 	tw      [][]complex128 // per stage: w_nc^(p·u), p < m, u = 1…r−1
 	twInv   [][]complex128
 }
 
-func newCFFT(n int) *cfft {
-	f := &cfft{n: n}
+// FastLen returns the smallest m ≥ n whose only prime factors are 2, 3
+// and 5.
+func FastLen(n int) int {
+	for m := max(n, 1); ; m++ {
+		k := m
+		for _, p := range []int{2, 3, 5} {
+			for k%p == 0 {
+				k /= p
+			}
+		}
+		if k == 1 {
+			return m
+		}
+	}
+}
+
+// New returns the plan of length n ≥ 1. It panics if n has a prime factor
+// above 5 (a programmer error: use FastLen).
+func New(n int) *Plan {
+	if n < 1 {
+		panic("fft: length must be ≥ 1")
+	}
+	f := &Plan{n: n}
 	k := n
 	for k%4 == 0 {
 		f.radices = append(f.radices, 4)
@@ -35,7 +61,7 @@ func newCFFT(n int) *cfft {
 		}
 	}
 	if k != 1 {
-		panic("cells: FFT length with a prime factor above 5") // fastLen never yields one
+		panic("fft: length with a prime factor above 5")
 	}
 	nc := n
 	for _, r := range f.radices {
@@ -57,8 +83,11 @@ func newCFFT(n int) *cfft {
 	return f
 }
 
-// mulI returns i·z (sign +1) or −i·z (sign −1).
-func mulI(z complex128, sign float64) complex128 {
+// Len is the plan's length.
+func (f *Plan) Len() int { return f.n }
+
+// MulI returns i·z (sign +1) or −i·z (sign −1).
+func MulI(z complex128, sign float64) complex128 {
 	return complex(-sign*imag(z), sign*real(z))
 }
 
@@ -70,11 +99,12 @@ var (
 	s5b   = math.Sin(4 * math.Pi / 5)
 )
 
-// transform computes the DFT of the s0 interleaved sequences in x (length
-// n·s0, element t of sequence q at x[q + s0·t]) in place; y is scratch of
-// the same length.
-func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
-	src, dst := x, y
+// Transform computes the unnormalised DFT, X_k = Σ_j x_j e^{∓2πijk/n}
+// (minus forward, plus inverse), of the s0 interleaved sequences in x
+// (length n·s0, element t of sequence q at x[q + s0·t]) in place; y is
+// scratch of at least the same length.
+func (f *Plan) Transform(x, y []complex128, s0 int, inverse bool) {
+	src, dst := x[:f.n*s0], y[:f.n*s0]
 	nc, s := f.n, s0
 	sign := -1.0 // forward: multiply by −i where ω_4 appears
 	if inverse {
@@ -92,14 +122,16 @@ func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
 				w1, w2, w3 := tw[3*p], tw[3*p+1], tw[3*p+2]
 				i0, i1, i2, i3 := s*p, s*(p+m), s*(p+2*m), s*(p+3*m)
 				o0, o1, o2, o3 := s*4*p, s*(4*p+1), s*(4*p+2), s*(4*p+3)
-				for q := 0; q < s; q++ {
-					a0, a1, a2, a3 := src[i0+q], src[i1+q], src[i2+q], src[i3+q]
+				in0, in1, in2, in3 := src[i0:i0+s], src[i1:i1+s], src[i2:i2+s], src[i3:i3+s]
+				out0, out1, out2, out3 := dst[o0:o0+s], dst[o1:o1+s], dst[o2:o2+s], dst[o3:o3+s]
+				for q := range in0 {
+					a0, a1, a2, a3 := in0[q], in1[q], in2[q], in3[q]
 					t0, t1 := a0+a2, a0-a2
-					t2, t3 := a1+a3, mulI(a1-a3, sign)
-					dst[o0+q] = t0 + t2
-					dst[o1+q] = (t1 + t3) * w1
-					dst[o2+q] = (t0 - t2) * w2
-					dst[o3+q] = (t1 - t3) * w3
+					t2, t3 := a1+a3, MulI(a1-a3, sign)
+					out0[q] = t0 + t2
+					out1[q] = (t1 + t3) * w1
+					out2[q] = (t0 - t2) * w2
+					out3[q] = (t1 - t3) * w3
 				}
 			}
 		case 2:
@@ -107,10 +139,12 @@ func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
 				w1 := tw[p]
 				i0, i1 := s*p, s*(p+m)
 				o0, o1 := s*2*p, s*(2*p+1)
-				for q := 0; q < s; q++ {
-					a0, a1 := src[i0+q], src[i1+q]
-					dst[o0+q] = a0 + a1
-					dst[o1+q] = (a0 - a1) * w1
+				in0, in1 := src[i0:i0+s], src[i1:i1+s]
+				out0, out1 := dst[o0:o0+s], dst[o1:o1+s]
+				for q := range in0 {
+					a0, a1 := in0[q], in1[q]
+					out0[q] = a0 + a1
+					out1[q] = (a0 - a1) * w1
 				}
 			}
 		case 3:
@@ -121,8 +155,8 @@ func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
 				for q := 0; q < s; q++ {
 					a0, a1, a2 := src[i0+q], src[i1+q], src[i2+q]
 					t1 := a1 + a2
-					t2 := a0 - t1/2
-					t3 := mulI(a1-a2, sign) * complex(sin60, 0)
+					t2 := a0 - complex(0.5*real(t1), 0.5*imag(t1)) // t1/2 exactly, without runtime.complex128div
+					t3 := MulI(a1-a2, sign) * complex(sin60, 0)
 					dst[o0+q] = a0 + t1
 					dst[o1+q] = (t2 + t3) * w1
 					dst[o2+q] = (t2 - t3) * w2
@@ -139,8 +173,8 @@ func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
 					d1, d2 := a1-a4, a2-a3
 					t1 := a0 + complex(c5a, 0)*b1 + complex(c5b, 0)*b2
 					t2 := a0 + complex(c5b, 0)*b1 + complex(c5a, 0)*b2
-					u1 := mulI(complex(s5a, 0)*d1+complex(s5b, 0)*d2, sign)
-					u2 := mulI(complex(s5b, 0)*d1-complex(s5a, 0)*d2, sign)
+					u1 := MulI(complex(s5a, 0)*d1+complex(s5b, 0)*d2, sign)
+					u2 := MulI(complex(s5b, 0)*d1-complex(s5a, 0)*d2, sign)
 					dst[o0+q] = a0 + b1 + b2
 					dst[o1+q] = (t1 + u1) * w1
 					dst[o2+q] = (t2 + u2) * w2
@@ -153,6 +187,6 @@ func (f *cfft) transform(x, y []complex128, s0 int, inverse bool) {
 		nc, s = m, s*r
 	}
 	if &src[0] != &x[0] {
-		copy(x, src[:len(x)])
+		copy(x, src)
 	}
 }
