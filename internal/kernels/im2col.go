@@ -56,18 +56,7 @@ func GatherPacked(dst, src []float32, kOff, nOff []int32, n, q0, q1 int) PackedB
 		hi := co[15]-co[8] == 7
 		switch {
 		case lo && hi:
-			for l, ro := range kOff {
-				out := panel[l*NR : l*NR+NR]
-				b := unsafe.Add(sp, uintptr(ro)*4)
-				s0 := unsafe.Add(b, uintptr(co[0])*4)
-				s8 := unsafe.Add(b, uintptr(co[8])*4)
-				// 16-byte blocks compile to vector moves (32-byte ones
-				// call memmove).
-				*(*[4]float32)(out) = *(*[4]float32)(s0)
-				*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
-				*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
-				*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
-			}
+			gatherRuns(panel, sp, kOff, co[0], co[8])
 		default:
 			for l, ro := range kOff {
 				out := (*[NR]float32)(panel[l*NR:])
@@ -92,6 +81,28 @@ func GatherPacked(dst, src []float32, kOff, nOff []int32, n, q0, q1 int) PackedB
 		}
 	}
 	return out
+}
+
+// gatherRuns fills a packed panel whose two halves of NR/2 columns are
+// contiguous runs starting at c0 and c8 (element offsets from each tap's
+// kOff): row l is src[kOff[l]+c0 : +8] then src[kOff[l]+c8 : +8]. The
+// caller has checked that every read lies inside src. Assembly where the
+// CPU allows.
+var gatherRuns = gatherRunsGo
+
+func gatherRunsGo(panel []float32, sp unsafe.Pointer, kOff []int32, c0, c8 int32) {
+	for l, ro := range kOff {
+		out := panel[l*NR : l*NR+NR]
+		b := unsafe.Add(sp, uintptr(ro)*4)
+		s0 := unsafe.Add(b, uintptr(c0)*4)
+		s8 := unsafe.Add(b, uintptr(c8)*4)
+		// 16-byte blocks compile to vector moves (32-byte ones call
+		// memmove).
+		*(*[4]float32)(out) = *(*[4]float32)(s0)
+		*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
+		*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
+		*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+	}
 }
 
 // Conv2D is a stride-1, unpadded 2-D convolution of C×H×W images with

@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
@@ -25,6 +27,9 @@ func reluAVX2(x *float32, n int)
 
 //go:noescape
 func vmaxAVX2(dst, a, b *float32, n int)
+
+//go:noescape
+func gatherRuns16(out, src unsafe.Pointer, kOff *int32, k int, c0, c8 int)
 
 //go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
@@ -134,6 +139,7 @@ func init() {
 		maxPool2x2Row = maxPool2x2RowAVX2
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices
+		gatherRuns = gatherRunsAVX2
 	}
 }
 
@@ -169,4 +175,13 @@ func vmaxAVX2Slices(dst, a, b []float32) {
 		n = 0
 	}
 	vmaxGo(dst[n:], a[n:], b[n:])
+}
+
+// gatherRunsAVX2 is gatherRunsGo in AVX2 assembly.
+func gatherRunsAVX2(panel []float32, sp unsafe.Pointer, kOff []int32, c0, c8 int32) {
+	if len(kOff) == 0 || len(panel) < NR*len(kOff) {
+		gatherRunsGo(panel, sp, kOff, c0, c8)
+		return
+	}
+	gatherRuns16(unsafe.Pointer(&panel[0]), sp, &kOff[0], len(kOff), int(c0), int(c8))
 }

@@ -344,3 +344,37 @@ vmaxloop:
 
 vmaxdone:
 	RET
+
+// func gatherRuns16(out, src unsafe.Pointer, kOff *int32, k int, c0, c8 int)
+//
+// For l < k: out[16l : 16l+8] = src[kOff[l]+c0 : +8] and
+// out[16l+8 : 16l+16] = src[kOff[l]+c8 : +8] (float32 elements, offsets
+// in elements): the im2col gather of one packed panel whose two halves are
+// contiguous runs.
+TEXT ·gatherRuns16(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kOff+16(FP), R8
+	MOVQ k+24(FP), CX
+	MOVQ c0+32(FP), R9
+	MOVQ c8+40(FP), R10
+	SHLQ $2, R9
+	SHLQ $2, R10
+	TESTQ CX, CX
+	JE gatherdone
+
+gatherloop:
+	MOVLQSX (R8), AX
+	LEAQ (SI)(AX*4), BX
+	VMOVUPS (BX)(R9*1), Y0
+	VMOVUPS (BX)(R10*1), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $4, R8
+	ADDQ $64, DI
+	DECQ CX
+	JNE gatherloop
+	VZEROUPPER
+
+gatherdone:
+	RET
