@@ -350,7 +350,8 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 // neighbours finds the kmax nearest neighbours of every point of the
 // n×dd data (d the input's dimension), once for all runs: approximately
 // above o.KNNExactMaxN points, else exactly (brute force in low dimension
-// or without a PCA, else pruned by the PCA projection). exact says which.
+// or without a PCA, else screened by a float32 GEMM bound). exact says
+// which.
 func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PCAResult, o TSNEOptions) (nb *neighbors, exact bool, err error) {
 	switch {
 	case n > o.KNNExactMaxN:
@@ -360,7 +361,7 @@ func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PC
 		nb, err = knnBrute(ctx, data, n, dd, kmax)
 		exact = true
 	default:
-		nb, err = knnPruned(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), nil)
+		nb, err = knnScreened(ctx, data, n, dd, kmax, nil)
 		exact = true
 	}
 	return nb, exact, err
