@@ -313,11 +313,12 @@ func planRuns(n int, o TSNEOptions, runs []Run) ([]*Result, []uint64, int, error
 	return res, seeds, kmax, nil
 }
 
-// tsnePCA runs the PCA that serves the initialisation, the pruning of the
-// exact neighbour search and, with o.PCA > 0, the preprocessing: the
+// tsnePCA runs the PCA that serves the initialisation, the bounds of the
+// approximate neighbour search and, with o.PCA > 0, the preprocessing: the
 // randomized one for wide data (AutoPCA). It returns the data the
 // neighbours are searched in (x, or its first o.PCA components) with
-// their dimension, and the PCA (nil for d = 1).
+// their dimension, and the PCA (nil for d = 1, or when none of these
+// needs it: random initialisation with exact neighbours).
 func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float32, int, *PCAResult, error) {
 	t0 := time.Now()
 	data, dd := x, d
@@ -326,7 +327,9 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 		m = min(o.PCA, d, n)
 	}
 	var pca *PCAResult
-	if d > 1 {
+	// The exact neighbour search needs no PCA: only the PCA
+	// initialisation, the preprocessing and the approximate search do.
+	if d > 1 && (o.Init == "pca" || (o.PCA > 0 && o.PCA < d) || n > o.KNNExactMaxN) {
 		var err error
 		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
 		if err != nil {
@@ -349,14 +352,13 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 
 // neighbours finds the kmax nearest neighbours of every point of the
 // n×dd data (d the input's dimension), once for all runs: approximately
-// above o.KNNExactMaxN points, else exactly (brute force in low dimension
-// or without a PCA, else screened by a float32 GEMM bound). exact says
-// which.
+// above o.KNNExactMaxN points, else exactly (brute force up to 32
+// dimensions, else screened by a float32 GEMM bound). exact says which.
 func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PCAResult, o TSNEOptions) (nb *neighbors, exact bool, err error) {
 	switch {
 	case n > o.KNNExactMaxN:
 		nb, err = knnApprox(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), o.Seed)
-	case dd <= 32 || pca == nil:
+	case dd <= 32:
 		// Low dimension: brute force is cheap enough.
 		nb, err = knnBrute(ctx, data, n, dd, kmax)
 		exact = true
