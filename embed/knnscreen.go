@@ -22,11 +22,11 @@ import (
 // u = 2⁻²⁴ (Higham, Accuracy and Stability of Numerical Algorithms, §3.1,
 // with Cauchy–Schwarz); dotDist's own float64 error is bounded the same way
 // with u = 2⁻⁵³, and a relative 1e-12 of ‖xᵢ‖²+‖xⱼ‖² covers the float64
-// roundings of the norms and of the sum. Candidates are visited in
-// increasing bound and the search for a point stops when the bound exceeds
-// its current k-th exact distance, so the neighbours (ties broken by index)
-// and their distances are exactly those of knnPruned and knnAllPairs with
-// dotDist.
+// roundings of the norms and of the sum. With the matching upper bounds,
+// the k-th smallest upper bound t is at least the k-th nearest exact
+// distance, so only the points whose lower bound is at most t are
+// evaluated exactly: the neighbours (ties broken by index) and their
+// distances are exactly those of knnPruned and knnAllPairs with dotDist.
 func knnScreened(ctx context.Context, x []float32, n, d, k int, stats *knnStats) (*neighbors, error) {
 	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
 	xx := sqNorms(x, n, d)
@@ -57,29 +57,36 @@ func knnScreened(ctx context.Context, x []float32, n, d, k int, stats *knnStats)
 		par.For(rows, func(lo, hi int) {
 			var h kHeap
 			lb := make([]float64, n)
-			ord := make([]int32, n)
+			ub := make([]float64, 0, k)
 			var local int64
 			for r := lo; r < hi; r++ {
 				i := b0 + r
 				gr := gb[r*n : (r+1)*n]
 				xi, ni := xx[i], norm[i]
+				// lb and ub bound every exact distance; t, the k-th
+				// smallest ub, bounds the k-th nearest exact distance,
+				// so every neighbour has lb ≤ t.
+				ub = ub[:0]
 				for j := range lb {
-					lb[j] = xi + xx[j] - 2*float64(gr[j]) - slack*ni*norm[j] - 1e-12*(xi+xx[j])
-					ord[j] = int32(j)
+					a := xi + xx[j] - 2*float64(gr[j])
+					e := slack*ni*norm[j] + 1e-12*(xi+xx[j])
+					lb[j] = a - e
+					if j != i {
+						ub = pushSmallest(ub, k, a+e)
+					}
 				}
-				lb[i] = math.Inf(1)
+				t := math.Inf(1)
+				if len(ub) > 0 {
+					t = ub[0]
+				}
 				h.reset(k)
 				row := x[i*d : (i+1)*d]
-				visitByBound(ord, lb, 4*k+16, func(j int32) bool {
-					if lb[j] > h.worst() {
-						return false
-					}
-					if int(j) != i {
+				for j, l := range lb {
+					if l <= t && j != i {
 						local++
-						h.push(dotDist(row, x[int(j)*d:(int(j)+1)*d], xi, xx[j]), j)
+						h.push(dotDist(row, x[j*d:(j+1)*d], xi, xx[j]), int32(j))
 					}
-					return true
-				})
+				}
 				h.sortedInto(nb.idx[i*k:(i+1)*k], nb.d2[i*k:(i+1)*k])
 			}
 			evals.Add(local)
@@ -89,4 +96,41 @@ func knnScreened(ctx context.Context, x []float32, n, d, k int, stats *knnStats)
 		stats.ExactEvals = evals.Load()
 	}
 	return nb, nil
+}
+
+// pushSmallest keeps in h, a max-heap of at most k values, the k smallest
+// values pushed; h[0] is the largest kept.
+func pushSmallest(h []float64, k int, v float64) []float64 {
+	if len(h) == k {
+		if !(v < h[0]) {
+			return h
+		}
+		h[0] = v
+		for c := 0; ; {
+			l := 2*c + 1
+			if l >= len(h) {
+				break
+			}
+			m := l
+			if r := l + 1; r < len(h) && h[r] > h[l] {
+				m = r
+			}
+			if !(h[m] > h[c]) {
+				break
+			}
+			h[c], h[m] = h[m], h[c]
+			c = m
+		}
+		return h
+	}
+	h = append(h, v)
+	for c := len(h) - 1; c > 0; {
+		p := (c - 1) / 2
+		if !(h[c] > h[p]) {
+			break
+		}
+		h[c], h[p] = h[p], h[c]
+		c = p
+	}
+	return h
 }
