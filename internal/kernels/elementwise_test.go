@@ -6,21 +6,13 @@ import (
 	"testing"
 )
 
-func randFloats(rng *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(rng.NormFloat64())
-	}
-	return s
-}
-
 // TestReluInPlaceSameBits: the active ReLU (AVX2 where the CPU has it)
 // gives Go's max(v, 0) to the bit, NaN, ±0, ±Inf and odd tails included.
 func TestReluInPlaceSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), -1e-40, 1e-40}
 	for _, n := range []int{0, 1, 7, 8, 9, 31, 64, 1001} {
-		x := randFloats(rng, n)
+		x := randSlice(rng, n)
 		for i := range x {
 			if i%5 == 0 {
 				x[i] = special[(i/5)%len(special)]
@@ -43,7 +35,7 @@ func TestVmaxSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	nan := float32(math.NaN())
 	for _, n := range []int{0, 1, 7, 8, 9, 33, 100} {
-		a, b := randFloats(rng, n), randFloats(rng, n)
+		a, b := randSlice(rng, n), randSlice(rng, n)
 		for i := range a {
 			switch i % 7 {
 			case 1:
