@@ -313,6 +313,10 @@ func planRuns(n int, o TSNEOptions, runs []Run) ([]*Result, []uint64, int, error
 	return res, seeds, kmax, nil
 }
 
+// initTruncatedMin is the smallest min(n, d) for which the PCA
+// initialisation uses TruncatedPCA: below it the covariance is cheap.
+const initTruncatedMin = 100
+
 // tsnePCA runs the PCA that serves the initialisation, the bounds of the
 // approximate neighbour search and, with o.PCA > 0, the preprocessing: the
 // randomized one for wide data (AutoPCA). It returns the data the
@@ -329,13 +333,25 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 	var pca *PCAResult
 	// The exact neighbour search needs no PCA: only the PCA
 	// initialisation, the preprocessing and the approximate search do.
-	if d > 1 && (o.Init == "pca" || (o.PCA > 0 && o.PCA < d) || n > o.KNNExactMaxN) {
-		var err error
+	preprocess := o.PCA > 0 && o.PCA < d
+	var err error
+	switch {
+	case d <= 1:
+	case !preprocess && n <= o.KNNExactMaxN && o.Init == "pca" && min(n, d) >= initTruncatedMin:
+		// Only the initialisation needs it, and only the first two
+		// components: on wide data the randomized PCA finds them far
+		// sooner than the d×d covariance (as scikit-learn's PCA does for
+		// few components).
+		m = 2
+		pca, err = TruncatedPCA(ctx, x, n, d, 2, TruncatedOptions{Seed: o.Seed})
+	case preprocess || n > o.KNNExactMaxN || o.Init == "pca":
 		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
-		if err != nil {
-			return nil, 0, nil, err
-		}
-		if o.PCA > 0 && o.PCA < d {
+	}
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if pca != nil {
+		if preprocess {
 			proj := pca.Projection.RawMatrix()
 			dd = proj.Cols
 			data = make([]float32, n*dd)
