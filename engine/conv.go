@@ -154,6 +154,31 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	panels := (n + kernels.NR - 1) / kernels.NR
 	size := panels * kernels.NR * K
 	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
+	src, rowOff, colOff := im2colTables(x, channels, w, ws)
+	return gatherTables(dst, src, rowOff, colOff, n, ws)
+}
+
+// gatherTables gathers the im2col matrix of im2colTables' result into dst
+// (large enough for the packed layout), polling for cancellation.
+func gatherTables(dst, src []float32, rowOff, colOff []int32, n int, ws *workspace) kernels.PackedB {
+	K := len(rowOff)
+	panels := (n + kernels.NR - 1) / kernels.NR
+	// The gather checks its offsets against src before any unsafe load.
+	for q := 0; q < panels; q += 64 {
+		ws.ar.poll()
+		kernels.GatherPacked(dst, src, rowOff, colOff, n, q, min(q+64, panels))
+	}
+	return kernels.PackedB{K: K, N: n, Data: dst[:panels*kernels.NR*K]}
+}
+
+// im2colTables returns one image x (channels × w.inSize) with its zero
+// border (see padImage) and the offset tables of its im2col matrix: tap l
+// of output position j is src[rowOff[l] + colOff[j]] (colOff padded with
+// zeros to whole panels).
+func im2colTables(x []float32, channels int, w *window, ws *workspace) (src []float32, rowOff, colOff []int32) {
+	K := channels * w.kSz
+	n := w.outSize
+	panels := (n + kernels.NR - 1) / kernels.NR
 	src, pin := padImage(x, channels, w, ws)
 	pinSize := pin[0] * pin[1] * pin[2]
 	if channels*pinSize >= math.MaxInt32 {
@@ -164,7 +189,7 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	if cap(ws.colOff) < panels*kernels.NR {
 		ws.colOff = make([]int32, panels*kernels.NR)
 	}
-	colOff := ws.colOff[:panels*kernels.NR]
+	colOff = ws.colOff[:panels*kernels.NR]
 	j := 0
 	for od := 0; od < w.out[0]; od++ {
 		for oh := 0; oh < w.out[1]; oh++ {
@@ -182,7 +207,7 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 	if cap(ws.rowOff) < K {
 		ws.rowOff = make([]int32, K)
 	}
-	rowOff := ws.rowOff[:K]
+	rowOff = ws.rowOff[:K]
 	l := 0
 	for c := 0; c < channels; c++ {
 		for kd := 0; kd < w.kernel[0]; kd++ {
@@ -194,12 +219,7 @@ func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *works
 			}
 		}
 	}
-	// The gather checks its offsets against src before any unsafe load.
-	for q := 0; q < panels; q += 64 {
-		ws.ar.poll()
-		kernels.GatherPacked(dst, src, rowOff, colOff, n, q, min(q+64, panels))
-	}
-	return kernels.PackedB{K: K, N: n, Data: dst[:size]}
+	return src, rowOff, colOff
 }
 
 // padImage returns the channels of one image x with the window's zero
@@ -413,14 +433,21 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
+			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			var pb kernels.PackedB
 			if colReady {
 				pb = kernels.PackedB{K: K, N: P, Data: wk.col}
 			} else {
-				pb = im2colPacked(wk.col, xs, p.cinG, &win, wk)
+				src, rowOff, colOff := im2colTables(xs, p.cinG, &win, wk)
+				// Read the patches straight from the image where the
+				// kernels can (the same results as gathering them).
+				if q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, ys, P) {
+					continue
+				}
+				wk.col = wk.ar.scratchF(wk.col, kernels.PackedBSize(K, P), "im2col scratch space")
+				pb = gatherTables(wk.col, src, rowOff, colOff, P, wk)
 				wk.col = pb.Data
 			}
-			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
 			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
 		}
 		if fuseRelu && q0 == 0 {

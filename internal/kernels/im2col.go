@@ -170,3 +170,64 @@ func (d Conv2D) Col2im(dx, col []float32) {
 		}
 	}
 }
+
+// GemmRuns computes C = A·B (plus A's row bias; C overwritten) where B is
+// the im2col matrix that GatherPacked would build from src, kOff and nOff
+// (k = len(kOff) rows, n columns), without building it: the AVX-512
+// kernels read each B row straight from src. It applies when every 8
+// consecutive columns are a contiguous run of src (a stride-1 window along
+// output rows a multiple of 8 wide) and n is a multiple of 2·NR, on CPUs
+// with AVX-512F; otherwise it does nothing and returns false, for the
+// caller to gather and use GemmPacked. Where it applies, the results are
+// the same bits as GemmPacked on the gathered matrix.
+func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, ldc int) bool {
+	k := len(kOff)
+	if !useAsm || !useAsm512 || k == 0 || n == 0 || n%(2*NR) != 0 || len(nOff) < n || a.K != k || ldc < n || len(src) == 0 ||
+		len(c) < (a.M-1)*ldc+n {
+		return false
+	}
+	var maxK, maxN int32
+	for _, v := range kOff {
+		if v < 0 {
+			return false
+		}
+		maxK = max(maxK, v)
+	}
+	for j := 0; j < n; j += NR / 2 {
+		v := nOff[j]
+		if v < 0 {
+			return false
+		}
+		for t := 1; t < NR/2; t++ {
+			if nOff[j+t] != v+int32(t) {
+				return false
+			}
+		}
+		maxN = max(maxN, v+NR/2-1)
+	}
+	if int(maxK)+int(maxN) >= len(src) {
+		return false
+	}
+	var tile [MR * 2 * NR]float32
+	for j0 := 0; j0 < n; j0 += 2 * NR {
+		cols := [4]int32{nOff[j0], nOff[j0+8], nOff[j0+16], nOff[j0+24]}
+		for p := 0; p*MR < a.M; p++ {
+			ap, h := a.Panel(p)
+			var bias []float32
+			if a.Bias != nil {
+				bias = a.Bias[p*MR : p*MR+h]
+			}
+			i0 := p * MR
+			rows := min(h, a.M-i0)
+			if rows == h {
+				runsKernel(h, k, ap, src, kOff, cols, c[i0*ldc+j0:], ldc, bias)
+				continue
+			}
+			runsKernel(h, k, ap, src, kOff, cols, tile[:], 2*NR, bias)
+			for i := 0; i < rows; i++ {
+				copy(c[(i0+i)*ldc+j0:(i0+i)*ldc+j0+2*NR], tile[i*2*NR:(i+1)*2*NR])
+			}
+		}
+	}
+	return true
+}

@@ -377,3 +377,201 @@ kernel4x16z_write:
 	VMOVUPS Z3, (DX)
 	VZEROUPPER
 	RET
+
+// func kernel6x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
+//
+// kernel6x32 with B read from the image instead of a packed panel: for tap
+// l, columns 0–7, 8–15, 16–23 and 24–31 of B row l are the 8 floats at
+// src + kOff[l] + c0, c8, c16 and c24 (elements). C[0:6][0:32] = bias[i] +
+// Σ_l a[l*6+i]·B[l][j] (C overwritten); the same chains of fused
+// multiply-adds as kernel6x32 on the gathered panels, so the same bits.
+TEXT ·kernel6x32r(SB), NOSPLIT, $0-88
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ src+16(FP), DI
+	MOVQ kOff+24(FP), R8
+	MOVQ c0+32(FP), R9
+	SHLQ $2, R9
+	MOVQ c8+40(FP), R10
+	SHLQ $2, R10
+	MOVQ c16+48(FP), R12
+	SHLQ $2, R12
+	MOVQ c24+56(FP), R13
+	SHLQ $2, R13
+	MOVQ bias+80(FP), R11
+	TESTQ R11, R11
+	JE kernel6x32r_zero
+	VBROADCASTSS 0(R11), Z0
+	VMOVAPS Z0, Z1
+	VBROADCASTSS 4(R11), Z2
+	VMOVAPS Z2, Z3
+	VBROADCASTSS 8(R11), Z4
+	VMOVAPS Z4, Z5
+	VBROADCASTSS 12(R11), Z6
+	VMOVAPS Z6, Z7
+	VBROADCASTSS 16(R11), Z8
+	VMOVAPS Z8, Z9
+	VBROADCASTSS 20(R11), Z10
+	VMOVAPS Z10, Z11
+	JMP kernel6x32r_start
+
+kernel6x32r_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+kernel6x32r_start:
+	TESTQ CX, CX
+	JE kernel6x32r_store
+
+kernel6x32r_loop:
+	MOVLQSX (R8), AX
+	LEAQ (DI)(AX*4), BX
+	VMOVUPS (BX)(R9*1), Y12
+	VINSERTF64X4 $1, (BX)(R10*1), Z12, Z12
+	VMOVUPS (BX)(R12*1), Y13
+	VINSERTF64X4 $1, (BX)(R13*1), Z13, Z13
+	VBROADCASTSS 0(SI), Z14
+	VFMADD231PS Z12, Z14, Z0
+	VFMADD231PS Z13, Z14, Z1
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS Z12, Z15, Z2
+	VFMADD231PS Z13, Z15, Z3
+	VBROADCASTSS 8(SI), Z16
+	VFMADD231PS Z12, Z16, Z4
+	VFMADD231PS Z13, Z16, Z5
+	VBROADCASTSS 12(SI), Z17
+	VFMADD231PS Z12, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	VBROADCASTSS 16(SI), Z18
+	VFMADD231PS Z12, Z18, Z8
+	VFMADD231PS Z13, Z18, Z9
+	VBROADCASTSS 20(SI), Z19
+	VFMADD231PS Z12, Z19, Z10
+	VFMADD231PS Z13, Z19, Z11
+	ADDQ $24, SI
+	ADDQ $4, R8
+	DECQ CX
+	JNE kernel6x32r_loop
+
+kernel6x32r_store:
+	MOVQ c+64(FP), DX
+	MOVQ ldc+72(FP), R11
+	SHLQ $2, R11
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	VZEROUPPER
+	RET
+
+// func kernel4x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
+//
+// kernel4x32 with B read from the image instead of a packed panel: for tap
+// l, columns 0–7, 8–15, 16–23 and 24–31 of B row l are the 8 floats at
+// src + kOff[l] + c0, c8, c16 and c24 (elements). C[0:4][0:32] = bias[i] +
+// Σ_l a[l*4+i]·B[l][j] (C overwritten); the same chains of fused
+// multiply-adds as kernel4x32 on the gathered panels, so the same bits.
+TEXT ·kernel4x32r(SB), NOSPLIT, $0-88
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ src+16(FP), DI
+	MOVQ kOff+24(FP), R8
+	MOVQ c0+32(FP), R9
+	SHLQ $2, R9
+	MOVQ c8+40(FP), R10
+	SHLQ $2, R10
+	MOVQ c16+48(FP), R12
+	SHLQ $2, R12
+	MOVQ c24+56(FP), R13
+	SHLQ $2, R13
+	MOVQ bias+80(FP), R11
+	TESTQ R11, R11
+	JE kernel4x32r_zero
+	VBROADCASTSS 0(R11), Z0
+	VMOVAPS Z0, Z1
+	VBROADCASTSS 4(R11), Z2
+	VMOVAPS Z2, Z3
+	VBROADCASTSS 8(R11), Z4
+	VMOVAPS Z4, Z5
+	VBROADCASTSS 12(R11), Z6
+	VMOVAPS Z6, Z7
+	JMP kernel4x32r_start
+
+kernel4x32r_zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+kernel4x32r_start:
+	TESTQ CX, CX
+	JE kernel4x32r_store
+
+kernel4x32r_loop:
+	MOVLQSX (R8), AX
+	LEAQ (DI)(AX*4), BX
+	VMOVUPS (BX)(R9*1), Y12
+	VINSERTF64X4 $1, (BX)(R10*1), Z12, Z12
+	VMOVUPS (BX)(R12*1), Y13
+	VINSERTF64X4 $1, (BX)(R13*1), Z13, Z13
+	VBROADCASTSS 0(SI), Z14
+	VFMADD231PS Z12, Z14, Z0
+	VFMADD231PS Z13, Z14, Z1
+	VBROADCASTSS 4(SI), Z15
+	VFMADD231PS Z12, Z15, Z2
+	VFMADD231PS Z13, Z15, Z3
+	VBROADCASTSS 8(SI), Z16
+	VFMADD231PS Z12, Z16, Z4
+	VFMADD231PS Z13, Z16, Z5
+	VBROADCASTSS 12(SI), Z17
+	VFMADD231PS Z12, Z17, Z6
+	VFMADD231PS Z13, Z17, Z7
+	ADDQ $16, SI
+	ADDQ $4, R8
+	DECQ CX
+	JNE kernel4x32r_loop
+
+kernel4x32r_store:
+	MOVQ c+64(FP), DX
+	MOVQ ldc+72(FP), R11
+	SHLQ $2, R11
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R11, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET

@@ -17,6 +17,12 @@ func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
+func kernel6x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
+
+//go:noescape
+func kernel4x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
+
+//go:noescape
 func kernel6x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
 
 //go:noescape
@@ -184,4 +190,19 @@ func gatherRunsAVX2(panel []float32, sp unsafe.Pointer, kOff []int32, c0, c8 int
 		return
 	}
 	gatherRuns16(unsafe.Pointer(&panel[0]), sp, &kOff[0], len(kOff), int(c0), int(c8))
+}
+
+// runsKernel computes one h×32 tile (h = MR or MR4) of A times the two B
+// panels whose four half rows start at cols (see GemmRuns) with the AVX-512
+// assembly; the caller has checked every operand.
+func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int32, c []float32, ldc int, bias []float32) {
+	var bp *float32
+	if bias != nil {
+		bp = &bias[0]
+	}
+	if h == MR {
+		kernel6x32r(k, &a[0], unsafe.Pointer(&src[0]), &kOff[0], int(cols[0]), int(cols[1]), int(cols[2]), int(cols[3]), &c[0], ldc, bp)
+	} else {
+		kernel4x32r(k, &a[0], unsafe.Pointer(&src[0]), &kOff[0], int(cols[0]), int(cols[1]), int(cols[2]), int(cols[3]), &c[0], ldc, bp)
+	}
 }

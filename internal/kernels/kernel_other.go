@@ -21,4 +21,8 @@ func microKernel512(h, k int, a, b []float32, c []float32, ldc int, acc bool, bi
 	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
 }
 
+func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int32, c []float32, ldc int, bias []float32) {
+	panic("kernels: runsKernel without assembly")
+}
+
 const asmName = "go"
