@@ -25,7 +25,9 @@ func TSNEMemory(n, d int, opts TSNEOptions) int64 {
 // may be reclaimed before the next):
 //
 //   - the neighbours: kmax indices (int32) and squared distances (float64)
-//     a point, and the approximate search's projected copy and forest;
+//     a point, the approximate search's projected copy and forest, and the
+//     screened exact search's packed float32 copy of the data, its block
+//     of products and per-point bounds;
 //   - the PCA: the n×m projection (float64, m ≤ 50 or o.PCA), the reduced
 //     data (float32) and the bounds of the pruned search (float64);
 //   - the affinities: the conditional n×kmax matrix, the symmetrised one
@@ -42,6 +44,8 @@ func tsneMemory(n, d, kmax int, o TSNEOptions) int64 {
 	bytes := N * K * (4 + 8) // neighbours
 	if n > o.KNNExactMaxN {
 		bytes += N*float64(d)*4 + N*2*rpTrees*4 + N*4
+	} else if d > 32 && screenable(n, d) && !(o.PCA > 0 && o.PCA < d) {
+		bytes += (N+16)*float64(d)*4 + 240*N*4 + 6*N*8
 	}
 	if d > 1 {
 		m := float64(min(50, d, n))

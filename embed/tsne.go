@@ -313,6 +313,14 @@ func planRuns(n int, o TSNEOptions, runs []Run) ([]*Result, []uint64, int, error
 	return res, seeds, kmax, nil
 }
 
+// screenable reports whether the exact neighbours of n points of dd
+// dimensions are found by knnScreened, which packs a float32 copy of the
+// data (at most 256 MiB) and multiplies it by itself; larger data use
+// knnPruned with the PCA bound (the same neighbours).
+func screenable(n, dd int) bool {
+	return float64(n)*float64(dd)*4 <= 256<<20
+}
+
 // initTruncatedMin is the smallest min(n, d) for which the PCA
 // initialisation uses TruncatedPCA: below it the covariance is cheap.
 const initTruncatedMin = 100
@@ -331,20 +339,21 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 		m = min(o.PCA, d, n)
 	}
 	var pca *PCAResult
-	// The exact neighbour search needs no PCA: only the PCA
-	// initialisation, the preprocessing and the approximate search do.
+	// The screened exact neighbour search needs no PCA: only the PCA
+	// initialisation, the preprocessing, the approximate search and the
+	// pruned exact search of large data do.
 	preprocess := o.PCA > 0 && o.PCA < d
 	var err error
 	switch {
 	case d <= 1:
-	case !preprocess && n <= o.KNNExactMaxN && o.Init == "pca" && min(n, d) >= initTruncatedMin:
+	case !preprocess && n <= o.KNNExactMaxN && (d <= 32 || screenable(n, d)) && o.Init == "pca" && min(n, d) >= initTruncatedMin:
 		// Only the initialisation needs it, and only the first two
 		// components: on wide data the randomized PCA finds them far
 		// sooner than the d×d covariance (as scikit-learn's PCA does for
 		// few components).
 		m = 2
 		pca, err = TruncatedPCA(ctx, x, n, d, 2, TruncatedOptions{Seed: o.Seed})
-	case preprocess || n > o.KNNExactMaxN || o.Init == "pca":
+	case preprocess || n > o.KNNExactMaxN || o.Init == "pca" || (d > 32 && !screenable(n, d)):
 		pca, _, err = AutoPCA(ctx, x, n, d, max(m, 2), o.Seed, nil)
 	}
 	if err != nil {
@@ -369,7 +378,8 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 // neighbours finds the kmax nearest neighbours of every point of the
 // n×dd data (d the input's dimension), once for all runs: approximately
 // above o.KNNExactMaxN points, else exactly (brute force up to 32
-// dimensions, else screened by a float32 GEMM bound). exact says which.
+// dimensions, screened by a float32 GEMM bound when screenable, else
+// pruned by the PCA projection). exact says which.
 func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PCAResult, o TSNEOptions) (nb *neighbors, exact bool, err error) {
 	switch {
 	case n > o.KNNExactMaxN:
@@ -378,8 +388,14 @@ func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PC
 		// Low dimension: brute force is cheap enough.
 		nb, err = knnBrute(ctx, data, n, dd, kmax)
 		exact = true
-	default:
+	case screenable(n, dd):
 		nb, err = knnScreened(ctx, data, n, dd, kmax, nil)
+		exact = true
+	default:
+		// Large data: the float32 copy the screening packs would be
+		// over 256 MiB; a PCA bound prunes the search instead (same
+		// neighbours).
+		nb, err = knnPruned(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), nil)
 		exact = true
 	}
 	return nb, exact, err
