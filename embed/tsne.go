@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/conceptcells/conceptcells/internal/kernels"
 )
 
 // TSNEOptions configures TSNE. The zero value of a field means its default
@@ -315,10 +317,11 @@ func planRuns(n int, o TSNEOptions, runs []Run) ([]*Result, []uint64, int, error
 
 // screenable reports whether the exact neighbours of n points of dd
 // dimensions are found by knnScreened, which packs a float32 copy of the
-// data (at most 256 MiB) and multiplies it by itself; larger data use
-// knnPruned with the PCA bound (the same neighbours).
+// data (at most 256 MiB) and multiplies it by itself with the assembly
+// GEMM; larger data, and CPUs where the GEMM is pure Go (arm64, or the
+// purego tag), use knnPruned with the PCA bound (the same neighbours).
 func screenable(n, dd int) bool {
-	return float64(n)*float64(dd)*4 <= 256<<20
+	return kernels.KernelName() != "go" && float64(n)*float64(dd)*4 <= 256<<20
 }
 
 // initTruncatedMin is the smallest min(n, d) for which the PCA
