@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/conceptcells/conceptcells/dataset"
@@ -40,13 +39,4 @@ func BenchmarkCollectMNIST(b *testing.B) {
 	b.ReportMetric(float64(data.N)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
 	b.ReportMetric(acc, "accuracy")
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
-}
-
-// cpuSeconds returns the user+system CPU time of this process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/conceptcells/conceptcells/engine"
@@ -118,13 +117,4 @@ func run() error {
 		"load_prepare_warm_seconds": loadSec,
 		"cpu_seconds":               cpuSeconds(),
 	})
-}
-
-// cpuSeconds returns the user+system CPU time of this process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
