@@ -151,13 +151,7 @@ func batchOffsets(batch, shape []int, mat int) []int {
 			o += idx[d] * st[d]
 		}
 		out[j] = o
-		for d := len(idx) - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < batch[d] {
-				break
-			}
-			idx[d] = 0
-		}
+		nextIndex(idx, batch)
 	}
 	return out
 }

@@ -235,13 +235,7 @@ func reduce(x *Tensor, kind reduceKind, axes []int64, keepDims, noopEmpty bool, 
 		case reduceL2, reduceSumSquare:
 			acc[o] += v * v
 		}
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < x.Shape[d] {
-				break
-			}
-			idx[d] = 0
-		}
+		nextIndex(idx, x.Shape)
 	}
 	for i := range acc {
 		switch kind {

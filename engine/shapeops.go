@@ -491,13 +491,7 @@ func tile(x *Tensor, repeats []int64, ar *arena) (*Tensor, error) {
 		} else {
 			y.F[o] = x.F[src]
 		}
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < shape[d] {
-				break
-			}
-			idx[d] = 0
-		}
+		nextIndex(idx, shape)
 	}
 	return y, nil
 }
@@ -587,13 +581,7 @@ func pad(x *Tensor, pads []int64, mode padMode, value float32, ar *arena) (*Tens
 				y.F[o] = value
 			}
 		}
-		for d := r - 1; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < shape[d] {
-				break
-			}
-			idx[d] = 0
-		}
+		nextIndex(idx, shape)
 	}
 	return y, nil
 }
@@ -618,13 +606,7 @@ func padConstRows(y, x *Tensor, pads []int64, value float32) {
 			dst += (i + int(pads[d])) * ys[d]
 		}
 		copy(y.F[dst:dst+last], x.F[row*last:(row+1)*last])
-		for d := r - 2; d >= 0; d-- {
-			idx[d]++
-			if idx[d] < x.Shape[d] {
-				break
-			}
-			idx[d] = 0
-		}
+		nextIndex(idx, x.Shape[:r-1])
 	}
 }
 

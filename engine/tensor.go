@@ -121,6 +121,18 @@ func strides(shape []int) []int {
 	return st
 }
 
+// nextIndex advances idx, a multi-index over shape, to the next element in
+// row-major order (back to all zeros after the last).
+func nextIndex(idx, shape []int) {
+	for d := len(idx) - 1; d >= 0; d-- {
+		idx[d]++
+		if idx[d] < shape[d] {
+			return
+		}
+		idx[d] = 0
+	}
+}
+
 // normAxis maps a possibly negative axis into [0, rank).
 func normAxis(axis int64, rank int) (int, error) {
 	a := int(axis)
