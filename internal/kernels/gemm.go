@@ -61,6 +61,14 @@ func (a PackedA) Panel(p int) ([]float32, int) {
 	return a.Data[off : off+h*a.K], h
 }
 
+// panelBias returns the bias rows of panel p, h high (nil without a bias).
+func (a PackedA) panelBias(p, h int) []float32 {
+	if a.Bias == nil {
+		return nil
+	}
+	return a.Bias[p*MR : p*MR+h]
+}
+
 // Rows returns the panels lo ≤ p < hi of a as an A matrix of their rows.
 func (a PackedA) Rows(lo, hi int) PackedA {
 	sub := PackedA{M: min(hi*MR, a.M) - lo*MR, K: a.K, Data: a.Data[lo*MR*a.K : min(hi*MR*a.K, len(a.Data))]}
@@ -180,10 +188,7 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 		two := useAsm512 && q+1 < q1 && j0+2*NR <= b.N
 		for p := 0; p*MR < a.M; p++ {
 			ap, h := a.Panel(p)
-			var bias []float32
-			if a.Bias != nil {
-				bias = a.Bias[p*MR : p*MR+h]
-			}
+			bias := a.panelBias(p, h)
 			i0 := p * MR
 			rows := min(h, a.M-i0)
 			if two && rows == h {
@@ -194,7 +199,7 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 				// A short last A panel: one panel at a time, into the tile.
 				for qq := q; qq < q+2; qq++ {
 					microKernel(h, k, ap, b.Data[qq*NR*k:(qq+1)*NR*k], tile[:], NR, false, bias)
-					addTile(c[i0*ldc+qq*NR:], ldc, tile[:], rows, NR, acc)
+					addTile(c[i0*ldc+qq*NR:], ldc, tile[:], NR, rows, NR, acc)
 				}
 				continue
 			}
@@ -203,7 +208,7 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 				continue
 			}
 			microKernel(h, k, ap, bp, tile[:], NR, false, bias)
-			addTile(c[i0*ldc+j0:], ldc, tile[:], rows, cols, acc)
+			addTile(c[i0*ldc+j0:], ldc, tile[:], NR, rows, cols, acc)
 		}
 		if two {
 			q++
@@ -211,12 +216,12 @@ func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool
 	}
 }
 
-// addTile writes (or, with acc, adds) the rows×cols corner of an MR×NR
-// tile into C.
-func addTile(c []float32, ldc int, tile []float32, rows, cols int, acc bool) {
+// addTile writes (or, with acc, adds) the rows×cols corner of a tile whose
+// rows are tw floats apart into C.
+func addTile(c []float32, ldc int, tile []float32, tw, rows, cols int, acc bool) {
 	for i := 0; i < rows; i++ {
 		crow := c[i*ldc : i*ldc+cols]
-		trow := tile[i*NR : i*NR+cols]
+		trow := tile[i*tw : i*tw+cols]
 		if acc {
 			for j, v := range trow {
 				crow[j] += v

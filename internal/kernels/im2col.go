@@ -213,10 +213,7 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, 
 		cols := [4]int32{nOff[j0], nOff[j0+8], nOff[j0+16], nOff[j0+24]}
 		for p := 0; p*MR < a.M; p++ {
 			ap, h := a.Panel(p)
-			var bias []float32
-			if a.Bias != nil {
-				bias = a.Bias[p*MR : p*MR+h]
-			}
+			bias := a.panelBias(p, h)
 			i0 := p * MR
 			rows := min(h, a.M-i0)
 			if rows == h {
@@ -224,9 +221,7 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, 
 				continue
 			}
 			runsKernel(h, k, ap, src, kOff, cols, tile[:], 2*NR, bias)
-			for i := 0; i < rows; i++ {
-				copy(c[(i0+i)*ldc+j0:(i0+i)*ldc+j0+2*NR], tile[i*2*NR:(i+1)*2*NR])
-			}
+			addTile(c[i0*ldc+j0:], ldc, tile[:], 2*NR, rows, 2*NR, false)
 		}
 	}
 	return true
