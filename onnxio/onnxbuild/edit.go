@@ -17,10 +17,13 @@ import (
 // them. The rest of the model is re-encoded unchanged; nothing is
 // validated.
 func EditInputs(data []byte, edit func(v *Value)) ([]byte, error) {
-	mp := new(onnxpb.ModelProto)
-	if err := proto.Unmarshal(data, mp); err != nil {
-		return nil, &onnxio.FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
-	}
+	return editModel(data, func(mp *onnxpb.ModelProto) error {
+		editInputs(mp, edit)
+		return nil
+	})
+}
+
+func editInputs(mp *onnxpb.ModelProto, edit func(v *Value)) {
 	for i, vi := range mp.GetGraph().GetInput() {
 		tt := vi.GetType().GetTensorType()
 		if tt == nil {
@@ -42,7 +45,6 @@ func EditInputs(data []byte, edit func(v *Value)) ([]byte, error) {
 			mp.Graph.Input[i] = v.proto()
 		}
 	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 }
 
 // EditOpType sets the op type of the node named node in an encoded model,
@@ -50,15 +52,26 @@ func EditInputs(data []byte, edit func(v *Value)) ([]byte, error) {
 // does not run. The rest of the model is re-encoded unchanged; nothing is
 // validated.
 func EditOpType(data []byte, node, op string) ([]byte, error) {
+	return editModel(data, func(mp *onnxpb.ModelProto) error {
+		for _, n := range mp.GetGraph().GetNode() {
+			if n.GetName() == node {
+				n.OpType = op
+				return nil
+			}
+		}
+		return &onnxio.FormatError{Stage: "editing model", Node: node, Msg: "no node of that name"}
+	})
+}
+
+// editModel decodes an encoded model, applies edit and re-encodes it
+// deterministically; nothing is validated.
+func editModel(data []byte, edit func(mp *onnxpb.ModelProto) error) ([]byte, error) {
 	mp := new(onnxpb.ModelProto)
 	if err := proto.Unmarshal(data, mp); err != nil {
 		return nil, &onnxio.FormatError{Stage: "parsing model", Msg: "not an ONNX protobuf", Err: err}
 	}
-	for _, n := range mp.GetGraph().GetNode() {
-		if n.GetName() == node {
-			n.OpType = op
-			return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
-		}
+	if err := edit(mp); err != nil {
+		return nil, err
 	}
-	return nil, &onnxio.FormatError{Stage: "editing model", Node: node, Msg: "no node of that name"}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 }
