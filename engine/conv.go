@@ -139,30 +139,17 @@ func (w *window) outShape() []int {
 	return append([]int(nil), w.out[3-w.rank:]...)
 }
 
-// im2colPacked writes the patches of one image x (channels × w.inSize) into
-// the packed-B layout of a (channels·kSz) × outSize matrix: row
-// l = (c, kd, kh, kw), column j = output position, element (l, j) at
-// (j/NR)·NR·K + l·NR + j%NR with NR = kernels.NR. Out-of-image taps are 0.
-//
-// The image is first copied into a zero-bordered buffer (when there is
-// padding), so that every tap is a gather x[rowOff[l] + colOff[j]] with both
-// offset tables computed once per call. Columns past outSize in the last
-// panel are filled with tap 0 and ignored by kernels.GemmPacked.
-func im2colPacked(dst []float32, x []float32, channels int, w *window, ws *workspace) kernels.PackedB {
-	K := channels * w.kSz
-	n := w.outSize
-	panels := (n + kernels.NR - 1) / kernels.NR
-	size := panels * kernels.NR * K
-	dst = ws.ar.scratchF(dst, size, "im2col scratch space")
-	src, rowOff, colOff := im2colTables(x, channels, w, ws)
-	return gatherTables(dst, src, rowOff, colOff, n, ws)
-}
-
-// gatherTables gathers the im2col matrix of im2colTables' result into dst
-// (large enough for the packed layout), polling for cancellation.
-func gatherTables(dst, src []float32, rowOff, colOff []int32, n int, ws *workspace) kernels.PackedB {
+// im2colPacked writes the patches of one padded image src (see padImage)
+// into the packed-B layout of a K × n matrix (K = len(rowOff) taps, n
+// output positions): row l = (c, kd, kh, kw), column j = output position,
+// element (l, j) at (j/NR)·NR·K + l·NR + j%NR with NR = kernels.NR, gathered
+// as src[rowOff[l] + colOff[j]] with the tables of im2colOffsets. Columns
+// past n in the last panel are filled with tap 0 and ignored by
+// kernels.GemmPacked.
+func im2colPacked(dst, src []float32, rowOff, colOff []int32, n int, ws *workspace) kernels.PackedB {
 	K := len(rowOff)
 	panels := (n + kernels.NR - 1) / kernels.NR
+	dst = ws.ar.scratchF(dst, panels*kernels.NR*K, "im2col scratch space")
 	// The gather checks its offsets against src before any unsafe load.
 	for q := 0; q < panels; q += 64 {
 		ws.ar.poll()
@@ -171,25 +158,23 @@ func gatherTables(dst, src []float32, rowOff, colOff []int32, n int, ws *workspa
 	return kernels.PackedB{K: K, N: n, Data: dst[:panels*kernels.NR*K]}
 }
 
-// im2colTables returns one image x (channels × w.inSize) with its zero
-// border (see padImage) and the offset tables of its im2col matrix: tap l
-// of output position j is src[rowOff[l] + colOff[j]] (colOff padded with
-// zeros to whole panels).
-func im2colTables(x []float32, channels int, w *window, ws *workspace) (src []float32, rowOff, colOff []int32) {
-	K := channels * w.kSz
-	n := w.outSize
-	panels := (n + kernels.NR - 1) / kernels.NR
-	src, pin := padImage(x, channels, w, ws)
+// im2colOffsets returns the offset tables of the im2col matrix of one
+// image of channels × w.inSize values, once padded (see padImage): tap l
+// of output position j is at rowOff[l] + colOff[j] (colOff padded with
+// zeros to whole panels). They depend only on the geometry, so one pair
+// serves every image of a batch.
+func im2colOffsets(channels int, w *window) (rowOff, colOff []int32) {
+	var pin [3]int
+	for d := range pin {
+		pin[d] = w.in[d] + w.padBegin[d] + w.padEnd[d]
+	}
 	pinSize := pin[0] * pin[1] * pin[2]
 	if channels*pinSize >= math.MaxInt32 {
 		// The offset tables below are int32.
 		panic(abort{fmt.Errorf("one padded image of %d values is more than the convolution handles (2^31)", channels*pinSize)})
 	}
 	// Column offsets (output position → top-left tap in the padded input).
-	if cap(ws.colOff) < panels*kernels.NR {
-		ws.colOff = make([]int32, panels*kernels.NR)
-	}
-	colOff = ws.colOff[:panels*kernels.NR]
+	colOff = make([]int32, (w.outSize+kernels.NR-1)/kernels.NR*kernels.NR)
 	j := 0
 	for od := 0; od < w.out[0]; od++ {
 		for oh := 0; oh < w.out[1]; oh++ {
@@ -200,14 +185,8 @@ func im2colTables(x []float32, channels int, w *window, ws *workspace) (src []fl
 			}
 		}
 	}
-	for ; j < len(colOff); j++ {
-		colOff[j] = 0
-	}
 	// Row offsets (row l → offset of its tap relative to the top-left).
-	if cap(ws.rowOff) < K {
-		ws.rowOff = make([]int32, K)
-	}
-	rowOff = ws.rowOff[:K]
+	rowOff = make([]int32, channels*w.kSz)
 	l := 0
 	for c := 0; c < channels; c++ {
 		for kd := 0; kd < w.kernel[0]; kd++ {
@@ -219,7 +198,7 @@ func im2colTables(x []float32, channels int, w *window, ws *workspace) (src []fl
 			}
 		}
 	}
-	return src, rowOff, colOff
+	return rowOff, colOff
 }
 
 // padImage returns the channels of one image x with the window's zero
@@ -430,6 +409,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	if nw > len(ws) {
 		nw = len(ws)
 	}
+	rowOff, colOff := im2colOffsets(p.cinG, &win)
 	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
@@ -438,14 +418,13 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 			if colReady {
 				pb = kernels.PackedB{K: K, N: P, Data: wk.col}
 			} else {
-				src, rowOff, colOff := im2colTables(xs, p.cinG, &win, wk)
+				src, _ := padImage(xs, p.cinG, &win, wk)
 				// Read the patches straight from the image where the
 				// kernels can (the same results as gathering them).
 				if q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, ys, P) {
 					continue
 				}
-				wk.col = wk.ar.scratchF(wk.col, kernels.PackedBSize(K, P), "im2col scratch space")
-				pb = gatherTables(wk.col, src, rowOff, colOff, P, wk)
+				pb = im2colPacked(wk.col, src, rowOff, colOff, P, wk)
 				wk.col = pb.Data
 			}
 			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
@@ -463,7 +442,8 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		})
 	} else {
 		// One image: build its columns once, split the column panels.
-		pb := im2colPacked(ws[0].col, x.F[:C*win.inSize], p.cinG, &win, ws[0])
+		src, _ := padImage(x.F[:C*win.inSize], p.cinG, &win, ws[0])
+		pb := im2colPacked(ws[0].col, src, rowOff, colOff, P, ws[0])
 		ws[0].col = pb.Data
 		panels := (P + kernels.NR - 1) / kernels.NR
 		pw := workers(panels, 2*float64(coutG)*float64(K)*kernels.NR)

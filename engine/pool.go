@@ -109,8 +109,6 @@ type workspace struct {
 	gemmA, gemmB []float32
 	col          []float32
 	pad          []float32 // zero-bordered copy of one image
-	colOff       []int32
-	rowOff       []int32
 
 	// ar is the run's arena, for the budget and the context (may be nil).
 	ar *arena
