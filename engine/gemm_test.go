@@ -4,38 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-// naiveGemm is the textbook triple loop, in float64.
-func naiveGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float32 {
-	out := make([]float32, len(c))
-	copy(out, c)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for l := 0; l < k; l++ {
-				var av, bv float32
-				if transA {
-					av = a[l*lda+i]
-				} else {
-					av = a[i*lda+l]
-				}
-				if transB {
-					bv = b[j*ldb+l]
-				} else {
-					bv = b[l*ldb+j]
-				}
-				s += float64(av) * float64(bv)
-			}
-			v := float64(alpha) * s
-			if beta != 0 {
-				v += float64(beta) * float64(c[i*ldc+j])
-			}
-			out[i*ldc+j] = float32(v)
-		}
-	}
-	return out
-}
+	"github.com/conceptcells/conceptcells/internal/kernels/kerneltest"
+)
 
 func TestGemmHandComputed(t *testing.T) {
 	// [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]; 2·that + 1·[1 1; 1 1].
@@ -79,7 +50,7 @@ func TestGemmRandom(t *testing.T) {
 				ldb = k
 			}
 			for _, beta := range []float32{0, 0.5} {
-				want := naiveGemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, c, n)
+				want := kerneltest.NaiveGemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, c, n)
 				got := append([]float32(nil), c...)
 				sgemm(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, beta, got, n, &workspace{})
 				for i := range want {
@@ -92,10 +63,4 @@ func TestGemmRandom(t *testing.T) {
 	}
 }
 
-func randSlice(rng *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(rng.NormFloat64())
-	}
-	return s
-}
+func randSlice(rng *rand.Rand, n int) []float32 { return kerneltest.RandSlice(rng, n) }
