@@ -37,14 +37,7 @@ func Layers(ctx context.Context, m *onnxio.Model, inputs map[string][]int64) ([]
 	}
 	var layers []Layer
 	for i, n := range m.Nodes {
-		var params int64
-		seen := make(map[string]bool)
-		for _, in := range n.Inputs() {
-			if t, ok := m.Initializers[in]; ok && !seen[in] && t.DType.IsFloat() {
-				seen[in] = true
-				params += int64(t.Len())
-			}
-		}
+		params := m.NodeParams(n)
 		op := n.OpType()
 		if d := onnxio.NormalizeDomain(n.Domain()); d != "" {
 			op = d + ":" + op

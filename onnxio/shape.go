@@ -30,11 +30,26 @@ func (m *Model) TotalParams() int64 {
 	used := make(map[string]bool)
 	var total int64
 	for _, n := range m.Nodes {
-		for _, in := range n.Inputs() {
-			if t, ok := m.Initializers[in]; ok && !used[in] && t.DType.IsFloat() {
-				used[in] = true
-				total += int64(t.Len())
-			}
+		total += m.countParams(n.Inputs(), used)
+	}
+	return total
+}
+
+// NodeParams counts the elements of the floating-point initializers node n
+// reads (weights and biases; integer constants such as axes or shapes are
+// not parameters), each once.
+func (m *Model) NodeParams(n *Node) int64 {
+	return m.countParams(n.Inputs(), make(map[string]bool))
+}
+
+// countParams adds up the elements of the floating-point initializers
+// among names that are not in seen, and marks them seen.
+func (m *Model) countParams(names []string, seen map[string]bool) int64 {
+	var total int64
+	for _, in := range names {
+		if t, ok := m.Initializers[in]; ok && !seen[in] && t.DType.IsFloat() {
+			seen[in] = true
+			total += int64(t.Len())
 		}
 	}
 	return total
