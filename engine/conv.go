@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/conceptcells/conceptcells/internal/kernels"
 	"github.com/conceptcells/conceptcells/internal/par"
@@ -306,6 +307,28 @@ type convPlan struct {
 	wshape  []int
 	wdata   []float32 // the weights as given (for the depthwise path)
 	bias    []float32 // nil without bias
+
+	// wT is the weights of a one-group convolution packed as the B of
+	// Yᵀ = Xcolᵀ·Wᵀ ((cinG·kSz) × cout), built on first use by runTransposed.
+	wTOnce sync.Once
+	wT     kernels.PackedB
+}
+
+// transposed reports whether a one-image, one-group convolution with P
+// output positions, cout output channels and K taps computes
+// Yᵀ = Xcolᵀ·Wᵀ (runTransposed) instead of Y = W·Xcol. With few positions
+// and big weights, the weights are the operand to read once: as the packed
+// B they are, in the micro-kernels' order, while the patches stay in cache;
+// as the packed A they are read again for every pair of column panels.
+// Measured with BenchmarkGemmPacked in internal/kernels (ResNet-50's
+// shapes, weights read cold, one goroutine): 7×7 positions 93 → 173 GFLOP/s
+// (3×3, 512 channels), 14×14 176 → 222 (3×3, 256 channels). With small
+// weights (under 2 MiB) and more positions, writing Yᵀ and transposing it
+// costs more than it saves (ResNet-50's 1×1 256 → 1024 at 14×14: 3.3 →
+// 4.2 ms), and with fewer than 64 channels the workers would have too few
+// panels of Wᵀ to share.
+func transposed(P, cout, K int) bool {
+	return P <= 256 && cout >= 64 && (P <= 64 || cout*K >= 1<<19)
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -421,7 +444,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				src, _ := padImage(xs, p.cinG, &win, wk)
 				// Read the patches straight from the image where the
 				// kernels can (the same results as gathering them).
-				if q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, ys, P) {
+				if q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, 0, P, ys, P) {
 					continue
 				}
 				pb = im2colPacked(wk.col, src, rowOff, colOff, P, wk)
@@ -440,17 +463,29 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				image(wk, n, 0, (P+kernels.NR-1)/kernels.NR, false)
 			}
 		})
+	} else if transposed(P, p.cout, K) {
+		p.runTransposed(x, y, &win, rowOff, colOff, ar, ws, fuseRelu)
 	} else {
-		// One image: build its columns once, split the column panels.
+		// One image: the workers share its column panels in pairs, each
+		// reading its patches straight from the image where the kernels
+		// can, and otherwise gathering and multiplying them a block at a
+		// time (the same results either way).
 		src, _ := padImage(x.F[:C*win.inSize], p.cinG, &win, ws[0])
-		pb := im2colPacked(ws[0].col, src, rowOff, colOff, P, ws[0])
-		ws[0].col = pb.Data
 		panels := (P + kernels.NR - 1) / kernels.NR
-		pw := workers(panels, 2*float64(coutG)*float64(K)*kernels.NR)
-		par.Chunks(panels, pw, func(_, lo, hi int) {
-			gemmPackedPolled(ar, p.weights[0], pb, lo, hi, y.F[:p.cout*P], P, false)
+		ws[0].col = ar.scratchF(ws[0].col, panels*kernels.NR*K, "im2col scratch space")
+		pairs := (panels + 1) / 2
+		pw := workers(pairs, 4*float64(coutG)*float64(K)*kernels.NR)
+		par.Chunks(pairs, pw, func(_, lo, hi int) {
+			q0, q1 := 2*lo, min(2*hi, panels)
+			j0, j1 := q0*kernels.NR, min(q1*kernels.NR, P)
+			if !kernels.GemmRuns(p.weights[0], src, rowOff, colOff, P, j0, j1, y.F[:p.cout*P], P) {
+				for b := q0; b < q1; b += 8 {
+					ar.poll()
+					pb := kernels.GatherPacked(ws[0].col, src, rowOff, colOff, P, b, min(b+8, q1))
+					kernels.GemmPacked(p.weights[0], pb, b, min(b+8, q1), y.F[:p.cout*P], P, false)
+				}
+			}
 			if fuseRelu { // this worker's columns of every row, while in cache
-				j0, j1 := lo*kernels.NR, min(hi*kernels.NR, P)
 				for o := 0; o < p.cout; o++ {
 					reluInPlace(y.F[o*P+j0 : o*P+j1])
 				}
@@ -458,4 +493,71 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		})
 	}
 	return y, nil
+}
+
+// runTransposed computes the convolution of one image with one group as
+// Yᵀ = Xcolᵀ·Wᵀ: the patches are gathered one row per output position into
+// a packed A (the workers share the panels), the output channels are
+// shared among the workers as panels of the packed weights, and each
+// worker writes its channels of Yᵀ back into Y's layout (channels ×
+// positions), with the fused ReLU. Every output is the same chain of
+// fused multiply-adds from the bias as in Y = W·Xcol, so the same bits.
+func (p *convPlan) runTransposed(x, y *Tensor, win *window, rowOff, colOff []int32, ar *arena, ws []*workspace, fuseRelu bool) {
+	p.wTOnce.Do(func() {
+		K := p.cinG * numel(p.kernel)
+		p.wT = kernels.PackB(nil, true, K, p.cout, p.wdata, K)
+	})
+	K, P, cout := p.wT.K, win.outSize, p.cout
+	src, _ := padImage(x.F[:p.cinG*win.inSize], p.cinG, win, ws[0])
+	w0 := ws[0]
+	w0.col = ar.scratchF(w0.col, kernels.PackedASize(P, K), "im2col scratch space")
+	rowPanels := (P + kernels.MR - 1) / kernels.MR
+	par.Chunks(rowPanels, workers(rowPanels, float64(kernels.MR*K)), func(_, lo, hi int) {
+		kernels.GatherPackedA(w0.col, src, rowOff, colOff, P, lo, hi)
+	})
+	xt := kernels.PackedA{M: P, K: K, Data: w0.col[:kernels.PackedASize(P, K)]}
+	// Rows of Yᵀ a multiple of 512 bytes apart would share L1 sets.
+	ldt := kernels.RoundUp(cout, kernels.NR)
+	if ldt%128 == 0 {
+		ldt += kernels.NR
+	}
+	w0.outT = ar.scratchF(w0.outT, P*ldt, "the transposed output of one image")
+	yt := w0.outT[:P*ldt]
+	if p.bias != nil {
+		for i := 0; i < P; i++ {
+			copy(yt[i*ldt:i*ldt+cout], p.bias)
+		}
+	}
+	panels := p.wT.Panels()
+	par.Chunks(panels, workers(panels, 2*float64(P)*float64(K)*kernels.NR), func(_, lo, hi int) {
+		for b := lo; b < hi; b += 32 {
+			ar.poll()
+			if p.bias != nil {
+				kernels.GemmPackedFromC(xt, p.wT, b, min(b+32, hi), yt, ldt)
+			} else {
+				kernels.GemmPacked(xt, p.wT, b, min(b+32, hi), yt, ldt, false)
+			}
+		}
+		m0, m1 := lo*kernels.NR, min(hi*kernels.NR, cout)
+		transposeBlocked(y.F[m0*P:m1*P], yt[m0:], m1-m0, P, ldt)
+		if fuseRelu {
+			reluInPlace(y.F[m0*P : m1*P])
+		}
+	})
+}
+
+// transposeBlocked sets dst[m·p + i] = src[i·lds + m] for m < rows and
+// i < p, in blocks of 16 positions so that the 16 rows of src being read
+// stay in L1 while each of their cache lines serves 16 outputs.
+func transposeBlocked(dst, src []float32, rows, p, lds int) {
+	const blk = 16
+	for i0 := 0; i0 < p; i0 += blk {
+		i1 := min(i0+blk, p)
+		for m := 0; m < rows; m++ {
+			d := dst[m*p+i0 : m*p+i1]
+			for i := range d {
+				d[i] = src[(i0+i)*lds+m]
+			}
+		}
+	}
 }

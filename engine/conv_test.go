@@ -231,3 +231,79 @@ func TestPoolRandomVsNaive(t *testing.T) {
 		}
 	}
 }
+
+// One image alone takes other paths than the same image in a batch: its
+// column panels are shared by the workers (read as runs or gathered a
+// block at a time), or, with few positions and many channels, it is
+// computed as Yᵀ = Xcolᵀ·Wᵀ. Each output must be the same bits either way,
+// and close to the defining sum.
+func TestConvBatchOneSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range []struct {
+		name    string
+		x, w    []int
+		stride  int
+		pad     int
+		bias    bool
+		relu    bool
+		transp  bool // takes runTransposed at batch 1
+		workers int
+	}{
+		{"transposed 7×7 with bias and relu", []int{2, 20, 7, 7}, []int{70, 20, 3, 3}, 1, 1, true, true, true, 2},
+		{"transposed stride 2, no bias", []int{2, 16, 9, 9}, []int{64, 16, 3, 3}, 2, 0, false, false, true, 2},
+		{"transposed, 576 taps in K blocks", []int{2, 64, 6, 6}, []int{80, 64, 3, 3}, 1, 1, true, false, true, 3},
+		{"transposed 1×1, 2048 taps", []int{2, 2048, 2, 3}, []int{96, 2048, 1, 1}, 1, 0, true, true, true, 2},
+		{"runs, split columns", []int{2, 8, 16, 16}, []int{24, 8, 3, 3}, 1, 1, true, true, false, 2},
+		{"gathered blocks, 360 taps", []int{2, 40, 15, 15}, []int{20, 40, 3, 3}, 1, 1, true, false, false, 2},
+		{"gathered, one worker", []int{2, 5, 13, 11}, []int{10, 5, 3, 3}, 1, 0, false, true, false, 1},
+	} {
+		x := NewFloat(tc.x, randSlice(rng, numel(tc.x)))
+		w := NewFloat(tc.w, randSlice(rng, numel(tc.w)))
+		var b *Tensor
+		var bias []float32
+		if tc.bias {
+			bias = randSlice(rng, tc.w[0])
+			b = NewFloat([]int{tc.w[0]}, bias)
+		}
+		a := spatialAttrs{strides: []int64{int64(tc.stride), int64(tc.stride)}, pads: []int64{int64(tc.pad), int64(tc.pad), int64(tc.pad), int64(tc.pad)}}
+		plan, err := newConvPlan(w, b, 1, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := make([]*workspace, tc.workers)
+		for i := range ws {
+			ws[i] = &workspace{}
+		}
+		var ar arena
+		both, err := plan.run(x, &ar, ws, tc.relu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := numel(both.Shape[1:])
+		P := numel(both.Shape[2:])
+		if got := transposed(P, tc.w[0], numel(tc.w[1:])); got != tc.transp {
+			t.Fatalf("%s: transposed(%d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), got, tc.transp)
+		}
+		outSp := both.Shape[2:]
+		want := naiveConv(x, w.F, tc.w, bias, 1, []int{tc.stride, tc.stride}, []int{1, 1}, []int{tc.pad, tc.pad}, outSp)
+		for n := 0; n < 2; n++ {
+			one := NewFloat(append([]int{1}, tc.x[1:]...), x.F[n*numel(tc.x[1:]):(n+1)*numel(tc.x[1:])])
+			alone, err := plan.run(one, &ar, ws, tc.relu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range alone.F {
+				if math.Float32bits(v) != math.Float32bits(both.F[n*per+i]) {
+					t.Fatalf("%s: image %d output %d alone %v, in the batch %v", tc.name, n, i, v, both.F[n*per+i])
+				}
+				ref := want[n*per+i]
+				if tc.relu {
+					ref = max(ref, 0)
+				}
+				if math.Abs(float64(v-ref)) > 1e-4*(1+math.Abs(float64(ref)))*math.Sqrt(float64(numel(tc.w[1:]))) {
+					t.Fatalf("%s: image %d output %d = %v, defining sum %v", tc.name, n, i, v, ref)
+				}
+			}
+		}
+	}
+}

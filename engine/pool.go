@@ -109,6 +109,7 @@ type workspace struct {
 	gemmA, gemmB []float32
 	col          []float32
 	pad          []float32 // zero-bordered copy of one image
+	outT         []float32 // one image's output, positions × channels (convPlan.runTransposed)
 
 	// ar is the run's arena, for the budget and the context (may be nil).
 	ar *arena

@@ -20,7 +20,10 @@ package kernels
 // Every element of C is one chain of fused multiply-adds over l = 0..k−1,
 // started at 0 (or at the row's bias) and then, when accumulating, added to
 // C's old value; the Go kernel rounds each product and sum separately, so
-// the assembly and Go kernels agree only to rounding.
+// the assembly and Go kernels agree only to rounding. A micro-kernel's mode
+// (modeSet, modeAdd, modeCont) says how its chains start and end; modeCont
+// continues them from C, which is how GemmPacked splits K into blocks
+// without changing a bit.
 const (
 	MR = 6  // rows of a full A panel
 	NR = 16 // columns of a B panel
@@ -173,47 +176,122 @@ func PackB(dst []float32, trans bool, k, n int, b []float32, ldb int) PackedB {
 	return PackedB{K: k, N: n, Data: dst}
 }
 
+// Micro-kernel modes: how each chain of C starts and where it goes.
+const (
+	modeSet  uint8 = iota // start at the row's bias (or 0), overwrite C
+	modeAdd               // start at the row's bias (or 0), add the chain to C
+	modeCont              // continue the chains from C's values, overwrite C
+)
+
+// GemmPacked works in blocks so that its operands stay in cache: K in
+// blocks of at most kcBlock (a pair of B panels then reads 32 KiB, which
+// stays in L1) and A in groups of at most mcPanels panels (at most 384 KiB
+// of one K block, which stays in L2). A chain that spans several K blocks
+// is stored in C between blocks and continued from there (modeCont), as a
+// float32 like the register it came from, so blocking changes no bits.
+const (
+	kcBlock  = 256
+	mcPanels = 64
+)
+
 // GemmPacked computes C[i, j] (+)= Σ_l A[i, l]·B[l, j] (plus A's row bias)
 // for the packed A (m×k) and the column panels q0 ≤ q < q1 of the packed B
 // (k×n). C is row-major with leading dimension ldc. When acc is false C is
 // overwritten.
 func GemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, acc bool) {
+	mode := modeSet
+	if acc {
+		mode = modeAdd
+	}
+	gemmPacked(a, b, q0, q1, c, ldc, mode)
+}
+
+// GemmPackedFromC is GemmPacked with every chain starting from C's value
+// instead of A's bias: C[i, j] = C[i, j] + Σ_l A[i, l]·B[l, j], summed in
+// the order of l like the bias start, so that a C filled with a bias per
+// column gives the bits of a bias start. A's Bias is ignored.
+func GemmPackedFromC(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int) {
+	gemmPacked(a, b, q0, q1, c, ldc, modeCont)
+}
+
+// gemmPacked is GemmPacked with the first K block in the given mode.
+func gemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, first uint8) {
 	k := a.K
-	var tile [MR * NR]float32
+	// Accumulating adds whole chains to C, so it runs in one K block.
+	nk := 1
+	if first != modeAdd && k > kcBlock {
+		nk = (k + kcBlock - 1) / kcBlock
+	}
+	np := (a.M + MR - 1) / MR
+	for bk := 0; bk < nk; bk++ {
+		mode := first
+		if bk > 0 {
+			mode = modeCont
+		}
+		for p0 := 0; p0 < np; p0 += mcPanels {
+			gemmBlock(a, b, q0, q1, p0, min(p0+mcPanels, np), bk*k/nk, (bk+1)*k/nk, c, ldc, mode)
+		}
+	}
+}
+
+// gemmBlock runs the micro-kernels over the A panels p0 ≤ p < p1, the B
+// panels q0 ≤ q < q1 and the depths l0 ≤ l < l1 in the given mode.
+func gemmBlock(a PackedA, b PackedB, q0, q1, p0, p1, l0, l1 int, c []float32, ldc int, mode uint8) {
+	k, kb := a.K, l1-l0
 	for q := q0; q < q1; q++ {
-		bp := b.Data[q*NR*k : (q+1)*NR*k]
 		j0 := q * NR
 		cols := min(NR, b.N-j0)
-		// Two full panels at once with the AVX-512 kernels.
-		two := useAsm512 && q+1 < q1 && j0+2*NR <= b.N
-		for p := 0; p*MR < a.M; p++ {
+		bp := b.Data[q*NR*k+l0*NR : q*NR*k+l1*NR]
+		var bp2 []float32
+		if useAsm512 && q+1 < q1 {
+			// Two panels at once with the AVX-512 kernels.
+			bp2 = b.Data[(q+1)*NR*k+l0*NR : (q+1)*NR*k+l1*NR]
+			cols = min(2*NR, b.N-j0)
+		}
+		for p := p0; p < p1; p++ {
 			ap, h := a.Panel(p)
+			ap = ap[l0*h : l1*h]
 			bias := a.panelBias(p, h)
 			i0 := p * MR
 			rows := min(h, a.M-i0)
-			if two && rows == h {
-				microKernel2Asm(h, k, ap, b.Data[q*NR*k:(q+2)*NR*k], c[i0*ldc+j0:], ldc, acc, bias)
-				continue
+			switch {
+			case rows < h || cols < NR || (bp2 != nil && cols < 2*NR):
+				edgeTile(h, kb, ap, bp, bp2, c[i0*ldc+j0:], ldc, rows, cols, mode, bias)
+			case bp2 != nil:
+				microKernel2Asm(h, kb, ap, bp, bp2, c[i0*ldc+j0:], ldc, mode, bias)
+			default:
+				microKernel(h, kb, ap, bp, c[i0*ldc+j0:], ldc, mode, bias)
 			}
-			if two {
-				// A short last A panel: one panel at a time, into the tile.
-				for qq := q; qq < q+2; qq++ {
-					microKernel(h, k, ap, b.Data[qq*NR*k:(qq+1)*NR*k], tile[:], NR, false, bias)
-					addTile(c[i0*ldc+qq*NR:], ldc, tile[:], NR, rows, NR, acc)
-				}
-				continue
-			}
-			if rows == h && cols == NR {
-				microKernel(h, k, ap, bp, c[i0*ldc+j0:], ldc, acc, bias)
-				continue
-			}
-			microKernel(h, k, ap, bp, tile[:], NR, false, bias)
-			addTile(c[i0*ldc+j0:], ldc, tile[:], NR, rows, cols, acc)
 		}
-		if two {
+		if bp2 != nil {
 			q++
 		}
 	}
+}
+
+// edgeTile computes a tile of one B panel (or two, with bp2) whose
+// rows×cols corner is all that lies inside C, through a scratch tile.
+func edgeTile(h, k int, ap, bp, bp2 []float32, c []float32, ldc, rows, cols int, mode uint8, bias []float32) {
+	var tile [MR * 2 * NR]float32
+	tw := NR
+	if bp2 != nil {
+		tw = 2 * NR
+	}
+	km := mode
+	switch mode {
+	case modeCont:
+		for i := 0; i < rows; i++ {
+			copy(tile[i*tw:i*tw+cols], c[i*ldc:i*ldc+cols])
+		}
+	case modeAdd:
+		km = modeSet
+	}
+	if bp2 != nil {
+		microKernel2Asm(h, k, ap, bp, bp2, tile[:], tw, km, bias)
+	} else {
+		microKernel(h, k, ap, bp, tile[:], tw, km, bias)
+	}
+	addTile(c, ldc, tile[:], tw, rows, cols, mode == modeAdd)
 }
 
 // addTile writes (or, with acc, adds) the rows×cols corner of a tile whose
@@ -281,18 +359,23 @@ func ScaleRows(c []float32, m, n, ldc int, beta float32) {
 
 // microKernelGo computes the MR×NR tile C (+)= bias + A·B from one packed A
 // panel and one packed B panel of depth k (bias per row, or nil).
-func microKernelGo(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernelGoH(MR, k, a, b, c, ldc, acc, bias)
+func microKernelGo(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernelGoH(MR, k, a, b, c, ldc, mode, bias)
 }
 
 // microKernel4Go is microKernelGo for an MR4-row panel.
-func microKernel4Go(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernelGoH(MR4, k, a, b, c, ldc, acc, bias)
+func microKernel4Go(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernelGoH(MR4, k, a, b, c, ldc, mode, bias)
 }
 
-func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
 	var t [MR][NR]float32
-	if bias != nil {
+	switch {
+	case mode == modeCont:
+		for i := 0; i < h; i++ {
+			copy(t[i][:], c[i*ldc:i*ldc+NR])
+		}
+	case bias != nil:
 		for i := 0; i < h; i++ {
 			for j := range t[i] {
 				t[i][j] = bias[i]
@@ -313,7 +396,7 @@ func microKernelGoH(h, k int, a, b []float32, c []float32, ldc int, acc bool, bi
 	}
 	for i := 0; i < h; i++ {
 		crow := c[i*ldc : i*ldc+NR]
-		if acc {
+		if mode == modeAdd {
 			for j := range crow {
 				crow[j] += t[i][j]
 			}
@@ -331,16 +414,16 @@ var useAsm, useAsm512 = false, false
 // microKernel computes one h×NR tile (h = MR or MR4) with the kernel in
 // use. The calls are direct, not through a function value, so that the
 // callers' tile buffers stay on the stack.
-func microKernel(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+func microKernel(h, k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
 	switch {
 	case useAsm && useAsm512:
-		microKernel512(h, k, a, b, c, ldc, acc, bias)
+		microKernel512(h, k, a, b, c, ldc, mode, bias)
 	case useAsm && h == MR:
-		microKernelAsm(k, a, b, c, ldc, acc, bias)
+		microKernelAsm(k, a, b, c, ldc, mode, bias)
 	case useAsm:
-		microKernel4Asm(k, a, b, c, ldc, acc, bias)
+		microKernel4Asm(k, a, b, c, ldc, mode, bias)
 	default:
-		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+		microKernelGoH(h, k, a, b, c, ldc, mode, bias)
 	}
 }
 

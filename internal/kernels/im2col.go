@@ -171,19 +171,20 @@ func (d Conv2D) Col2im(dx, col []float32) {
 	}
 }
 
-// GemmRuns computes C = A·B (plus A's row bias; C overwritten) where B is
-// the im2col matrix that GatherPacked would build from src, kOff and nOff
-// (k = len(kOff) rows, n columns), without building it: the AVX-512
-// kernels read each B row straight from src. It applies when every 8
-// consecutive columns are a contiguous run of src (a stride-1 window along
-// output rows a multiple of 8 wide) and n is a multiple of 2·NR, on CPUs
-// with AVX-512F; otherwise it does nothing and returns false, for the
-// caller to gather and use GemmPacked. Where it applies, the results are
-// the same bits as GemmPacked on the gathered matrix.
-func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, ldc int) bool {
+// GemmRuns computes columns j0 ≤ j < j1 of C = A·B (plus A's row bias; C
+// overwritten) where B is the im2col matrix that GatherPacked would build
+// from src, kOff and nOff (k = len(kOff) rows, n columns), without
+// building it: the AVX-512 kernels read each B row straight from src. It
+// applies when every 8 consecutive columns are a contiguous run of src (a
+// stride-1 window along output rows a multiple of 8 wide) and n, j0 and j1
+// are multiples of 2·NR, on CPUs with AVX-512F; otherwise it does nothing
+// and returns false, for the caller to gather and use GemmPacked. Where it
+// applies, the results are the same bits as GemmPacked on the gathered
+// matrix.
+func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n, j0, j1 int, c []float32, ldc int) bool {
 	k := len(kOff)
-	if !useAsm || !useAsm512 || k == 0 || n == 0 || n%(2*NR) != 0 || len(nOff) < n || a.K != k || ldc < n || len(src) == 0 ||
-		len(c) < (a.M-1)*ldc+n {
+	if !useAsm || !useAsm512 || k == 0 || n == 0 || n%(2*NR) != 0 || j0%(2*NR) != 0 || j1%(2*NR) != 0 || j0 < 0 || j1 > n || j0 >= j1 ||
+		len(nOff) < n || a.K != k || ldc < n || len(src) == 0 || len(c) < (a.M-1)*ldc+n {
 		return false
 	}
 	var maxK, maxN int32
@@ -193,7 +194,7 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, 
 		}
 		maxK = max(maxK, v)
 	}
-	for j := 0; j < n; j += NR / 2 {
+	for j := j0; j < j1; j += NR / 2 {
 		v := nOff[j]
 		if v < 0 {
 			return false
@@ -209,7 +210,7 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, 
 		return false
 	}
 	var tile [MR * 2 * NR]float32
-	for j0 := 0; j0 < n; j0 += 2 * NR {
+	for ; j0 < j1; j0 += 2 * NR {
 		cols := [4]int32{nOff[j0], nOff[j0+8], nOff[j0+16], nOff[j0+24]}
 		for p := 0; p*MR < a.M; p++ {
 			ap, h := a.Panel(p)
@@ -225,4 +226,57 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n int, c []float32, 
 		}
 	}
 	return true
+}
+
+// GatherPackedA writes the m×k matrix A[i, l] = src[kOff[l] + nOff[i]]
+// (k = len(kOff)) into dst in the PackedA layout, for the row panels
+// p0 ≤ p < p1 only, and returns the whole packed matrix (dst must hold
+// PackedASize(m, k) floats). Rows past m in the last panel are filled from
+// row 0 (GemmPacked ignores them).
+//
+// This is the transposed im2col matrix of a convolution, one row per
+// output position, for computing Yᵀ = Xcolᵀ·Wᵀ with the weights as the
+// packed B.
+func GatherPackedA(dst, src []float32, kOff, nOff []int32, m, p0, p1 int) PackedA {
+	k := len(kOff)
+	panels := (m + MR - 1) / MR
+	if len(nOff) < m || len(dst) < PackedASize(m, k) || p0 < 0 || p1 > panels {
+		panic(fmt.Sprintf("kernels: GatherPackedA: %d×%d matrix with %d row offsets into %d floats, panels %d..%d", m, k, len(nOff), len(dst), p0, p1))
+	}
+	out := PackedA{M: m, K: k, Data: dst[:PackedASize(m, k)]}
+	for p := p0; p < p1; p++ {
+		panel, h := out.Panel(p)
+		var off [MR]int32
+		for i := range h {
+			if r := p*MR + i; r < m {
+				off[i] = nOff[r]
+			} else {
+				off[i] = nOff[0]
+			}
+		}
+		run := true // the h positions are consecutive: copy runs of h floats
+		for i := 1; i < h; i++ {
+			run = run && off[i] == off[0]+int32(i)
+		}
+		switch {
+		case run && h == MR:
+			for l, ko := range kOff {
+				o := int(ko + off[0])
+				*(*[MR]float32)(panel[l*MR:]) = [MR]float32(src[o : o+MR])
+			}
+		case run:
+			for l, ko := range kOff {
+				o := int(ko + off[0])
+				*(*[MR4]float32)(panel[l*MR4:]) = [MR4]float32(src[o : o+MR4])
+			}
+		default:
+			for l, ko := range kOff {
+				d := panel[l*h : l*h+h]
+				for i := range d {
+					d[i] = src[ko+off[i]]
+				}
+			}
+		}
+	}
+	return out
 }

@@ -76,3 +76,42 @@ func TestGatherPackedBounds(t *testing.T) {
 	pos[3] = 15
 	GatherPacked(make([]float32, PackedBSize(2, 4)), src, []int32{0, 5}, pos, 4, 0, 1)
 }
+
+// GatherPackedA writes A[i, l] = src[kOff[l] + nOff[i]] in the PackedA
+// layout, for consecutive (run) and scattered row offsets, full and short
+// last panels, and panel ranges.
+func TestGatherPackedA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	src := randSlice(rng, 500)
+	for _, m := range []int{1, 4, 6, 11, 13, 49} {
+		for _, stride := range []int32{1, 2} {
+			kOff := []int32{0, 3, 40, 41, 100}
+			nOff := make([]int32, m)
+			for i := range nOff {
+				nOff[i] = int32(i) * stride
+				if stride == 1 && i >= 7 {
+					nOff[i] += 5 // a second output row
+				}
+			}
+			k := len(kOff)
+			dst := make([]float32, PackedASize(m, k))
+			panels := (m + MR - 1) / MR
+			GatherPackedA(dst, src, kOff, nOff, m, 0, panels/2)
+			pa := GatherPackedA(dst, src, kOff, nOff, m, panels/2, panels)
+			for p := 0; p < panels; p++ {
+				panel, h := pa.Panel(p)
+				for l := 0; l < k; l++ {
+					for i := 0; i < h; i++ {
+						r := p*MR + i
+						if r >= m {
+							r = 0
+						}
+						if got, want := panel[l*h+i], src[kOff[l]+nOff[r]]; got != want {
+							t.Fatalf("m=%d stride=%d: A[%d,%d] = %v, want %v", m, stride, p*MR+i, l, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

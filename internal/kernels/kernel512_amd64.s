@@ -2,23 +2,51 @@
 
 #include "textflag.h"
 
-// func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// The GEMM micro-kernels' mode argument (kernels.modeSet/modeAdd/modeCont):
+// 0 starts each chain at bias[i] (0 without a bias) and overwrites C; 1
+// starts it there and adds the result to C; 2 starts it from C's current
+// value (the chain so far, stored as the float32 it was) and overwrites C,
+// so a depth split into blocks gives the bits of one pass.
+
+// func kernel6x32(k int, a, b, c *float32, ldc int, mode uint8, bias, b2 *float32)
 //
 // Two adjacent 6×16 tiles in one: C[0:6][0:32] (+)= bias[i] + Σ_l a[l*6+i] · B[l][j],
-// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
-// floats further (the packed layout of PackB). Every element is the same
-// chain of fused multiply-adds as in kernel6x16, so the results are
+// with columns 0–15 from the B panel at b and 16–31 from the panel at b2.
+// Every element is the same chain of fused multiply-adds as in kernel6x16, so the results are
 // bit-identical; ZMM registers only halve the instructions.
-TEXT ·kernel6x32(SB), NOSPLIT, $0-56
+TEXT ·kernel6x32(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
-	MOVQ CX, R12
-	SHLQ $6, R12
-	ADDQ DI, R12
+	MOVQ b2+56(FP), R12
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel6x32_bias
+	// Mode 2: continue the chains from C.
+	MOVQ DX, R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	ADDQ R8, R10
+	VMOVUPS (R10), Z2
+	VMOVUPS 64(R10), Z3
+	ADDQ R8, R10
+	VMOVUPS (R10), Z4
+	VMOVUPS 64(R10), Z5
+	ADDQ R8, R10
+	VMOVUPS (R10), Z6
+	VMOVUPS 64(R10), Z7
+	ADDQ R8, R10
+	VMOVUPS (R10), Z8
+	VMOVUPS 64(R10), Z9
+	ADDQ R8, R10
+	VMOVUPS (R10), Z10
+	VMOVUPS 64(R10), Z11
+	JMP kernel6x32_start
+
+kernel6x32_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE kernel6x32_zero
@@ -82,9 +110,9 @@ kernel6x32_loop:
 	JNE kernel6x32_loop
 
 kernel6x32_store:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE kernel6x32_write
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE kernel6x32_write
 	MOVQ DX, R10
 	VADDPS (R10), Z0, Z0
 	VADDPS 64(R10), Z1, Z1
@@ -125,23 +153,39 @@ kernel6x32_write:
 	VZEROUPPER
 	RET
 
-// func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// func kernel4x32(k int, a, b, c *float32, ldc int, mode uint8, bias, b2 *float32)
 //
 // Two adjacent 4×16 tiles in one: C[0:4][0:32] (+)= bias[i] + Σ_l a[l*4+i] · B[l][j],
-// with columns 0–15 from the B panel at b and 16–31 from the next panel, 16·k
-// floats further (the packed layout of PackB). Every element is the same
-// chain of fused multiply-adds as in kernel4x16, so the results are
+// with columns 0–15 from the B panel at b and 16–31 from the panel at b2.
+// Every element is the same chain of fused multiply-adds as in kernel4x16, so the results are
 // bit-identical; ZMM registers only halve the instructions.
-TEXT ·kernel4x32(SB), NOSPLIT, $0-56
+TEXT ·kernel4x32(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
-	MOVQ CX, R12
-	SHLQ $6, R12
-	ADDQ DI, R12
+	MOVQ b2+56(FP), R12
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel4x32_bias
+	// Mode 2: continue the chains from C.
+	MOVQ DX, R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	ADDQ R8, R10
+	VMOVUPS (R10), Z2
+	VMOVUPS 64(R10), Z3
+	ADDQ R8, R10
+	VMOVUPS (R10), Z4
+	VMOVUPS 64(R10), Z5
+	ADDQ R8, R10
+	VMOVUPS (R10), Z6
+	VMOVUPS 64(R10), Z7
+	JMP kernel4x32_start
+
+kernel4x32_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE kernel4x32_zero
@@ -191,9 +235,9 @@ kernel4x32_loop:
 	JNE kernel4x32_loop
 
 kernel4x32_store:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE kernel4x32_write
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE kernel4x32_write
 	MOVQ DX, R10
 	VADDPS (R10), Z0, Z0
 	VADDPS 64(R10), Z1, Z1
@@ -222,7 +266,7 @@ kernel4x32_write:
 	VZEROUPPER
 	RET
 
-// func kernel6x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// func kernel6x16z(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 //
 // kernel6x16 with one ZMM register per row instead of two YMM: C[0:6][0:16]
 // (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j]. Every element is the same chain of
@@ -234,6 +278,25 @@ TEXT ·kernel6x16z(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel6x16z_bias
+	// Mode 2: continue the chains from C.
+	MOVQ DX, R10
+	VMOVUPS (R10), Z0
+	ADDQ R8, R10
+	VMOVUPS (R10), Z1
+	ADDQ R8, R10
+	VMOVUPS (R10), Z2
+	ADDQ R8, R10
+	VMOVUPS (R10), Z3
+	ADDQ R8, R10
+	VMOVUPS (R10), Z4
+	ADDQ R8, R10
+	VMOVUPS (R10), Z5
+	JMP kernel6x16z_start
+
+kernel6x16z_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE kernel6x16z_zero
@@ -277,9 +340,9 @@ kernel6x16z_loop:
 	JNE kernel6x16z_loop
 
 kernel6x16z_store:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE kernel6x16z_write
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE kernel6x16z_write
 	MOVQ DX, R10
 	VADDPS (R10), Z0, Z0
 	ADDQ R8, R10
@@ -308,7 +371,7 @@ kernel6x16z_write:
 	VZEROUPPER
 	RET
 
-// func kernel4x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// func kernel4x16z(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 //
 // kernel4x16 with one ZMM register per row instead of two YMM: C[0:4][0:16]
 // (+)= bias[i] + Σ_l a[l*4+i] · b[l*16+j]. Every element is the same chain of
@@ -320,6 +383,21 @@ TEXT ·kernel4x16z(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel4x16z_bias
+	// Mode 2: continue the chains from C.
+	MOVQ DX, R10
+	VMOVUPS (R10), Z0
+	ADDQ R8, R10
+	VMOVUPS (R10), Z1
+	ADDQ R8, R10
+	VMOVUPS (R10), Z2
+	ADDQ R8, R10
+	VMOVUPS (R10), Z3
+	JMP kernel4x16z_start
+
+kernel4x16z_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE kernel4x16z_zero
@@ -355,9 +433,9 @@ kernel4x16z_loop:
 	JNE kernel4x16z_loop
 
 kernel4x16z_store:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE kernel4x16z_write
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE kernel4x16z_write
 	MOVQ DX, R10
 	VADDPS (R10), Z0, Z0
 	ADDQ R8, R10

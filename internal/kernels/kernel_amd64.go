@@ -5,16 +5,16 @@ package kernels
 import "unsafe"
 
 //go:noescape
-func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel6x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 
 //go:noescape
-func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel4x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 
 //go:noescape
-func kernel6x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel6x32(k int, a, b, c *float32, ldc int, mode uint8, bias, b2 *float32)
 
 //go:noescape
-func kernel4x32(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel4x32(k int, a, b, c *float32, ldc int, mode uint8, bias, b2 *float32)
 
 //go:noescape
 func kernel6x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
@@ -23,10 +23,10 @@ func kernel6x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16
 func kernel4x32r(k int, a *float32, src unsafe.Pointer, kOff *int32, c0, c8, c16, c24 int, c *float32, ldc int, bias *float32)
 
 //go:noescape
-func kernel6x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel6x16z(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 
 //go:noescape
-func kernel4x16z(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+func kernel4x16z(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 
 //go:noescape
 func reluAVX2(x *float32, n int)
@@ -76,51 +76,51 @@ func hasAVX512F() bool {
 	return b7&(1<<16) != 0
 }
 
-// microKernel2Asm computes the two adjacent h×NR tiles of the B panels at
-// b and b[NR·k:] (h = MR or MR4) with the AVX-512 kernels.
-func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	if k < 1 || ldc < 2*NR || !kernelArgsOK(h, k, a, b[k*NR:], c[NR:], ldc, bias) {
-		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
-		microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+// microKernel2Asm computes the two adjacent h×NR tiles of the B panels b
+// and b2 (h = MR or MR4) with the AVX-512 kernels.
+func microKernel2Asm(h, k int, a, b, b2 []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	if k < 1 || ldc < 2*NR || len(b2) < k*NR || !kernelArgsOK(h, k, a, b, c[NR:], ldc, bias) {
+		microKernelGoH(h, k, a, b, c, ldc, mode, bias)
+		microKernelGoH(h, k, a, b2, c[NR:], ldc, mode, bias)
 		return
 	}
 	if h == MR {
-		kernel6x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+		kernel6x32(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias), &b2[0])
 	} else {
-		kernel4x32(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+		kernel4x32(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias), &b2[0])
 	}
 }
 
 // microKernelAsm is microKernelGo in AVX2/FMA assembly.
-func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
 	if k < 1 || !kernelArgsOK(MR, k, a, b, c, ldc, bias) {
-		microKernelGo(k, a, b, c, ldc, acc, bias)
+		microKernelGo(k, a, b, c, ldc, mode, bias)
 		return
 	}
-	kernel6x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	kernel6x16(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias))
 }
 
 // microKernel512 is microKernelGoH (h = MR or MR4) in AVX-512 assembly, one
 // ZMM register per row.
-func microKernel512(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+func microKernel512(h, k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
 	if k < 1 || !kernelArgsOK(h, k, a, b, c, ldc, bias) {
-		microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+		microKernelGoH(h, k, a, b, c, ldc, mode, bias)
 		return
 	}
 	if h == MR {
-		kernel6x16z(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+		kernel6x16z(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias))
 	} else {
-		kernel4x16z(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+		kernel4x16z(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias))
 	}
 }
 
 // microKernel4Asm is microKernel4Go in AVX2/FMA assembly.
-func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
 	if k < 1 || !kernelArgsOK(MR4, k, a, b, c, ldc, bias) {
-		microKernel4Go(k, a, b, c, ldc, acc, bias)
+		microKernel4Go(k, a, b, c, ldc, mode, bias)
 		return
 	}
-	kernel4x16(k, &a[0], &b[0], &c[0], ldc, acc, biasPtr(bias))
+	kernel4x16(k, &a[0], &b[0], &c[0], ldc, mode, biasPtr(bias))
 }
 
 // kernelArgsOK checks the operand lengths the assembly relies on (the Go

@@ -2,6 +2,12 @@
 
 #include "textflag.h"
 
+// The GEMM micro-kernels' mode argument (kernels.modeSet/modeAdd/modeCont):
+// 0 starts each chain at bias[i] (0 without a bias) and overwrites C; 1
+// starts it there and adds the result to C; 2 starts it from C's current
+// value (the chain so far, stored as the float32 it was) and overwrites C,
+// so a depth split into blocks gives the bits of one pass.
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX
@@ -21,7 +27,7 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// func kernel6x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 //
 // C[0:6][0:16] (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j], with C rows ldc
 // floats apart (no bias when bias is nil).
@@ -34,6 +40,30 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel6x16_bias
+	// Mode 2: continue the chains from C.
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	LEAQ (DX)(R8*1), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS 32(R10), Y3
+	ADDQ R8, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	ADDQ R8, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+	ADDQ R8, R10
+	VMOVUPS (R10), Y8
+	VMOVUPS 32(R10), Y9
+	ADDQ R8, R10
+	VMOVUPS (R10), Y10
+	VMOVUPS 32(R10), Y11
+	JMP start
+
+kernel6x16_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE zero
@@ -96,9 +126,9 @@ loop:
 	JNE loop
 
 store:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE write
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE write
 	VADDPS (DX), Y0, Y0
 	VADDPS 32(DX), Y1, Y1
 	LEAQ (DX)(R8*1), R10
@@ -138,7 +168,7 @@ write:
 	VZEROUPPER
 	RET
 
-// func kernel4x16(k int, a, b, c *float32, ldc int, acc bool, bias *float32)
+// func kernel4x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 //
 // kernel6x16 for a 4-row A panel (a advances 16 bytes per l).
 TEXT ·kernel4x16(SB), NOSPLIT, $0-56
@@ -148,6 +178,24 @@ TEXT ·kernel4x16(SB), NOSPLIT, $0-56
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $2
+	JNE kernel4x16_bias
+	// Mode 2: continue the chains from C.
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	LEAQ (DX)(R8*1), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS 32(R10), Y3
+	ADDQ R8, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	ADDQ R8, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+	JMP start4
+
+kernel4x16_bias:
 	MOVQ bias+48(FP), R11
 	TESTQ R11, R11
 	JE zero4
@@ -196,9 +244,9 @@ loop4:
 	JNE loop4
 
 store4:
-	MOVBLZX acc+40(FP), R9
-	TESTQ R9, R9
-	JE write4
+	MOVBLZX mode+40(FP), R9
+	CMPQ R9, $1
+	JNE write4
 	VADDPS (DX), Y0, Y0
 	VADDPS 32(DX), Y1, Y1
 	LEAQ (DX)(R8*1), R10

@@ -4,21 +4,21 @@ package kernels
 
 // Without assembly the "assembly" kernels are the Go ones (useAsm stays
 // false, so they are never called).
-func microKernelAsm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernelGo(k, a, b, c, ldc, acc, bias)
+func microKernelAsm(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernelGo(k, a, b, c, ldc, mode, bias)
 }
 
-func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernel4Go(k, a, b, c, ldc, acc, bias)
+func microKernel4Asm(k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernel4Go(k, a, b, c, ldc, mode, bias)
 }
 
-func microKernel2Asm(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
-	microKernelGoH(h, k, a, b[k*NR:], c[NR:], ldc, acc, bias)
+func microKernel2Asm(h, k int, a, b, b2 []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernelGoH(h, k, a, b, c, ldc, mode, bias)
+	microKernelGoH(h, k, a, b2, c[NR:], ldc, mode, bias)
 }
 
-func microKernel512(h, k int, a, b []float32, c []float32, ldc int, acc bool, bias []float32) {
-	microKernelGoH(h, k, a, b, c, ldc, acc, bias)
+func microKernel512(h, k int, a, b []float32, c []float32, ldc int, mode uint8, bias []float32) {
+	microKernelGoH(h, k, a, b, c, ldc, mode, bias)
 }
 
 func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int32, c []float32, ldc int, bias []float32) {

@@ -24,6 +24,7 @@ func TestGemmRunsSameAsGathered(t *testing.T) {
 		{Conv2D{C: 10, H: 12, W: 12, KH: 5, KW: 5}, 20, true}, // conv2: 8×8 out
 		{Conv2D{C: 3, H: 10, W: 18, KH: 3, KW: 3}, 7, true},   // 8×16 out, a partial A panel
 		{Conv2D{C: 2, H: 6, W: 12, KH: 3, KW: 5}, 4, true},    // 4×8 out, one short panel
+		{Conv2D{C: 12, H: 12, W: 20, KH: 5, KW: 5}, 13, true}, // 8×16 out, 300 taps (K blocks in GemmPacked)
 		{Conv2D{C: 2, H: 9, W: 9, KH: 3, KW: 3}, 6, false},    // 7-wide rows: not runs
 		{Conv2D{C: 1, H: 7, W: 10, KH: 3, KW: 3}, 6, false},   // 5×8 out: 40 columns, not pairs of panels
 	} {
@@ -40,7 +41,7 @@ func TestGemmRunsSameAsGathered(t *testing.T) {
 				copy(pa.Bias, randSlice(rng, tc.m))
 			}
 			got := make([]float32, tc.m*n)
-			if ok := GemmRuns(pa, x, kOff, nOff, n, got, n); ok != tc.ok {
+			if ok := GemmRuns(pa, x, kOff, nOff, n, 0, n, got, n); ok != tc.ok {
 				t.Fatalf("%+v: GemmRuns applies %v, want %v", tc.d, ok, tc.ok)
 			}
 			if !tc.ok {
@@ -52,6 +53,20 @@ func TestGemmRunsSameAsGathered(t *testing.T) {
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("%+v bias %v: C[%d] = %v, gathered %v", tc.d, withBias, i, got[i], want[i])
+				}
+			}
+			// The same columns in two ranges, as the workers of one image
+			// share them.
+			if n >= 4*NR {
+				half := make([]float32, tc.m*n)
+				mid := n / (4 * NR) * (2 * NR)
+				if !GemmRuns(pa, x, kOff, nOff, n, 0, mid, half, n) || !GemmRuns(pa, x, kOff, nOff, n, mid, n, half, n) {
+					t.Fatalf("%+v: GemmRuns declines a column range", tc.d)
+				}
+				for i := range want {
+					if math.Float32bits(half[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%+v bias %v: C[%d] = %v in ranges, gathered %v", tc.d, withBias, i, half[i], want[i])
+					}
 				}
 			}
 		}
