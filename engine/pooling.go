@@ -47,10 +47,11 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	nw := workers(planes, float64(w.outSize*w.kSz))
 	if inside(&w) {
 		par.Chunks(planes, nw, func(_, lo, hi int) {
+			var scratch []float32
 			for pl := lo; pl < hi; pl++ {
 				ar.poll()
 				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
-				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind)
+				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind, &scratch)
 				if fuseRelu {
 					reluInPlace(yp)
 				}
@@ -71,6 +72,7 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 func poolMaxPadded(y, x *Tensor, w, wp *window, nw int, ar *arena, fuseRelu bool) {
 	planes := x.Shape[0] * x.Shape[1]
 	par.Chunks(planes, nw, func(_, lo, hi int) {
+		var scratch []float32
 		buf := make([]float32, wp.inSize)
 		for i := range buf {
 			buf[i] = float32(math.Inf(-1))
@@ -84,7 +86,7 @@ func poolMaxPadded(y, x *Tensor, w, wp *window, nw int, ar *arena, fuseRelu bool
 				copy(buf[o:o+IW], xp[r*IW:(r+1)*IW])
 			}
 			yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
-			poolInside(yp, buf, wp, poolMax)
+			poolInside(yp, buf, wp, poolMax, &scratch)
 			if fuseRelu {
 				reluInPlace(yp)
 			}
@@ -257,8 +259,9 @@ func maxPadded(w *window, kind poolKind) (window, bool) {
 	return wp, true
 }
 
-// poolInside pools one plane whose windows are all inside the input.
-func poolInside(y, x []float32, w *window, kind poolKind) {
+// poolInside pools one plane whose windows are all inside the input;
+// scratch is working space it may grow, reused from plane to plane.
+func poolInside(y, x []float32, w *window, kind poolKind, scratch *[]float32) {
 	IW := w.in[2]
 	KH, KW := w.kernel[1], w.kernel[2]
 	sh, sw := w.stride[1], w.stride[2]
@@ -281,7 +284,7 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 		return
 	}
 	if kind == poolMax && dh == 1 && dw == 1 {
-		maxPoolSeparable(y, x, IW, KH, KW, sh, sw, w.out[1], w.out[2])
+		maxPoolSeparable(y, x, IW, KH, KW, sh, sw, w.out[1], w.out[2], scratch)
 		return
 	}
 	j := 0
@@ -315,36 +318,52 @@ func poolInside(y, x []float32, w *window, kind poolKind) {
 }
 
 // maxPoolSeparable is an undilated KH×KW max pool with strides sh, sw of
-// a plane IW wide whose windows all lie inside it, separably and a row at a
-// time: the column maxima over the KH input rows of an output row (vector
-// kernels.Vmax), then the maxima of KW neighbours along it (kernels.Vmax
-// again for stride 1, a scalar loop with the same NaN rule otherwise). NaN
-// propagates; a tie of ±0 may give either sign.
-func maxPoolSeparable(y, x []float32, IW, KH, KW, sh, sw, OH, OW int) {
-	col := make([]float32, IW)
-	for oh := 0; oh < OH; oh++ {
-		r0 := oh * sh
-		copy(col, x[r0*IW:(r0+1)*IW])
+// a plane IW wide whose windows all lie inside it, separably and a whole
+// plane at a time, so that the vector kernels.Vmax runs on long slices:
+// first the column maxima over the KH input rows of every output row (for
+// stride 1 as KH−1 maxima of the plane with itself shifted by rows), then
+// the maxima of KW neighbours along those rows, computed for every
+// position of the flattened rows (the ones straddling two rows are never
+// read), and the outputs picked every sw-th. NaN propagates; a tie of ±0
+// may give either sign. scratch is grown to 2·OH·IW floats.
+func maxPoolSeparable(y, x []float32, IW, KH, KW, sh, sw, OH, OW int, scratch *[]float32) {
+	n := OH * IW
+	if cap(*scratch) < 2*n {
+		*scratch = make([]float32, 2*n)
+	}
+	v, h := (*scratch)[:n], (*scratch)[n:2*n]
+	if sh == 1 {
+		copy(v, x[:n])
 		for kh := 1; kh < KH; kh++ {
-			kernels.Vmax(col, col, x[(r0+kh)*IW:(r0+kh+1)*IW])
+			kernels.Vmax(v, v, x[kh*IW:kh*IW+n])
 		}
-		yr := y[oh*OW : (oh+1)*OW]
-		if sw == 1 {
-			copy(yr, col[:OW])
-			for kw := 1; kw < KW; kw++ {
-				kernels.Vmax(yr, yr, col[kw:kw+OW])
+	} else {
+		for oh := 0; oh < OH; oh++ {
+			vr := v[oh*IW : (oh+1)*IW]
+			r0 := oh * sh * IW
+			copy(vr, x[r0:r0+IW])
+			for kh := 1; kh < KH; kh++ {
+				kernels.Vmax(vr, vr, x[r0+kh*IW:r0+(kh+1)*IW])
 			}
+		}
+	}
+	if KW > 1 {
+		m := n - (KW - 1)
+		kernels.Vmax(h[:m], v[:m], v[1:m+1])
+		for kw := 2; kw < KW; kw++ {
+			kernels.Vmax(h[:m], h[:m], v[kw:kw+m])
+		}
+		v = h
+	}
+	for oh := 0; oh < OH; oh++ {
+		yr := y[oh*OW : (oh+1)*OW]
+		vr := v[oh*IW:]
+		if sw == 1 {
+			copy(yr, vr[:OW])
 			continue
 		}
 		for ow := range yr {
-			win := col[ow*sw : ow*sw+KW]
-			m := win[0]
-			for _, v := range win[1:] {
-				if !(m != m || m > v) {
-					m = v
-				}
-			}
-			yr[ow] = m
+			yr[ow] = vr[ow*sw]
 		}
 	}
 }
