@@ -327,8 +327,8 @@ type convPlan struct {
 // costs more than it saves (ResNet-50's 1×1 256 → 1024 at 14×14: 3.3 →
 // 4.2 ms), and with fewer than 64 channels the workers would have too few
 // panels of Wᵀ to share.
-func transposed(P, cout, K int) bool {
-	return P <= 256 && cout >= 64 && (P <= 64 || cout*K >= 1<<19)
+func transposed(P, cout, K, kSz int) bool {
+	return P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -463,7 +463,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				image(wk, n, 0, (P+kernels.NR-1)/kernels.NR, false)
 			}
 		})
-	} else if transposed(P, p.cout, K) {
+	} else if transposed(P, p.cout, K, win.kSz) {
 		p.runTransposed(x, y, &win, rowOff, colOff, ar, ws, fuseRelu)
 	} else {
 		// One image: the workers share its column panels in pairs, each

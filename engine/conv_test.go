@@ -281,8 +281,8 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		}
 		per := numel(both.Shape[1:])
 		P := numel(both.Shape[2:])
-		if got := transposed(P, tc.w[0], numel(tc.w[1:])); got != tc.transp {
-			t.Fatalf("%s: transposed(%d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), got, tc.transp)
+		if got := transposed(P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:])); got != tc.transp {
+			t.Fatalf("%s: transposed(%d, %d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:]), got, tc.transp)
 		}
 		outSp := both.Shape[2:]
 		want := naiveConv(x, w.F, tc.w, bias, 1, []int{tc.stride, tc.stride}, []int{1, 1}, []int{tc.pad, tc.pad}, outSp)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Each calls every index once, on at most the workers asked for.
@@ -104,5 +105,30 @@ func TestEachPanic(t *testing.T) {
 	}()
 	if got != 3 {
 		t.Errorf("Chunks: recovered %v, want 3", got)
+	}
+}
+
+// Each inside Each (every helper busy) still visits every index once, and
+// calls made after the helpers have stopped spinning and blocked wake them.
+func TestEachNestedAndAfterSleep(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		var mu sync.Mutex
+		seen := map[[2]int]int{}
+		Each(4, 3, func(_, i int) {
+			Each(5, 3, func(_, j int) {
+				mu.Lock()
+				seen[[2]int{i, j}]++
+				mu.Unlock()
+			})
+		})
+		if len(seen) != 20 {
+			t.Fatalf("round %d: %d index pairs visited, want 20", round, len(seen))
+		}
+		for k, c := range seen {
+			if c != 1 {
+				t.Fatalf("round %d: pair %v visited %d times", round, k, c)
+			}
+		}
+		time.Sleep(2 * spinFor) // the helpers block before the next round
 	}
 }
