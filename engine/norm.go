@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/conceptcells/conceptcells/internal/kernels"
 	"github.com/conceptcells/conceptcells/internal/par"
 )
 
@@ -12,7 +13,7 @@ import (
 //	y = scale·(x − mean)/√(var + ε) + bias
 //
 // with per-channel scale, bias, mean and var (Ioffe & Szegedy 2015).
-func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (*Tensor, error) {
+func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena, fuseRelu bool) (*Tensor, error) {
 	if x.DType != Float32 || len(x.Shape) < 2 {
 		return nil, fmt.Errorf("input %s: want float32 of rank ≥ 2 (N×C×…)", x)
 	}
@@ -30,9 +31,10 @@ func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena) (
 			c := pl % C
 			a := scale.F[c] / float32(math.Sqrt(float64(variance.F[c])+float64(eps)))
 			b := bias.F[c] - a*mean.F[c]
-			xs, ys := x.F[pl*sz:(pl+1)*sz], y.F[pl*sz:(pl+1)*sz]
-			for i, v := range xs {
-				ys[i] = a*v + b
+			ys := y.F[pl*sz : (pl+1)*sz]
+			kernels.ScaleShift(ys, x.F[pl*sz:(pl+1)*sz], a, b)
+			if fuseRelu {
+				reluInPlace(ys) // while in cache
 			}
 		}
 	})

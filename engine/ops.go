@@ -247,11 +247,7 @@ func prepBatchNorm(c *nodeCtx) (kernel, error) {
 		}
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-		y, err := batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar)
-		if err == nil && r.fuseRelu {
-			reluTensor(y)
-		}
-		return y, err
+		return batchNorm(in[0], in[1], in[2], in[3], in[4], eps, r.ar, r.fuseRelu)
 	}), nil
 }
 

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"slices"
+
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // newLike returns a tensor of the given shape and dtype (pooled for float).
@@ -200,18 +202,41 @@ func concat(in []*Tensor, axis int64, ar *arena) (*Tensor, error) {
 	y := newLike(in[0].DType, shape, ar)
 	outer := numel(shape[:ax])
 	inner := numel(shape[ax+1:])
+	if y.DType == Int64 {
+		off := 0
+		for _, t := range in {
+			blk := t.Shape[ax] * inner
+			for o := 0; o < outer; o++ {
+				copy(y.I[o*shape[ax]*inner+off:], t.I[o*blk:(o+1)*blk])
+			}
+			off += blk
+		}
+		return y, nil
+	}
+	// Float copies in pieces of at most concatPiece values, shared among
+	// the workers when there is enough to copy (DenseNet concatenates every
+	// earlier feature map at every layer).
+	const concatPiece = 1 << 14
+	type piece struct{ dst, src []float32 }
+	var pieces []piece
 	off := 0
 	for _, t := range in {
 		blk := t.Shape[ax] * inner
 		for o := 0; o < outer; o++ {
-			if t.DType == Int64 {
-				copy(y.I[o*shape[ax]*inner+off:], t.I[o*blk:(o+1)*blk])
-			} else {
-				copy(y.F[o*shape[ax]*inner+off:], t.F[o*blk:(o+1)*blk])
+			d, s := y.F[o*shape[ax]*inner+off:][:blk], t.F[o*blk:(o+1)*blk]
+			for len(s) > 0 {
+				k := min(len(s), concatPiece)
+				pieces = append(pieces, piece{d[:k], s[:k]})
+				d, s = d[k:], s[k:]
 			}
 		}
 		off += blk
 	}
+	par.Chunks(len(pieces), workers(len(y.F), 1), func(_, lo, hi int) {
+		for _, p := range pieces[lo:hi] {
+			copy(p.dst, p.src)
+		}
+	})
 	return y, nil
 }
 

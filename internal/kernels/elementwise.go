@@ -29,3 +29,17 @@ func vmaxGo(dst, a, b []float32) {
 		}
 	}
 }
+
+// ScaleShift sets dst[i] = a·src[i] + b for i < len(dst) (dst may be src),
+// rounding the product before the sum (never a fused multiply-add, whatever
+// the compiler's target), in assembly where the CPU allows.
+func ScaleShift(dst, src []float32, a, b float32) { scaleShift(dst, src, a, b) }
+
+var scaleShift = scaleShiftGo
+
+func scaleShiftGo(dst, src []float32, a, b float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(a*v) + b
+	}
+}

@@ -59,3 +59,27 @@ func TestVmaxSameBits(t *testing.T) {
 		}
 	}
 }
+
+// ScaleShift rounds the product before the sum, in assembly as in Go, for
+// every length around the vector width, in place or not.
+func TestScaleShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for n := 0; n < 40; n++ {
+		src := randSlice(rng, n)
+		if n > 3 {
+			src[1] = float32(math.NaN())
+			src[2] = float32(math.Copysign(0, -1))
+		}
+		a, b := rng.Float32()*4-2, rng.Float32()*4-2
+		got := make([]float32, n)
+		ScaleShift(got, src, a, b)
+		inPlace := append([]float32(nil), src...)
+		ScaleShift(inPlace, inPlace, a, b)
+		for i, v := range src {
+			want := float32(a*v) + b // the conversion rounds the product: never fused
+			if math.Float32bits(got[i]) != math.Float32bits(want) || math.Float32bits(inPlace[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d: element %d = %v (in place %v), want %v", n, i, got[i], inPlace[i], want)
+			}
+		}
+	}
+}

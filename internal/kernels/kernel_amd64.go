@@ -35,6 +35,9 @@ func reluAVX2(x *float32, n int)
 func vmaxAVX2(dst, a, b *float32, n int)
 
 //go:noescape
+func scaleShiftAVX2(dst, src *float32, n int, a, b float32)
+
+//go:noescape
 func gatherRuns16(out, src unsafe.Pointer, kOff *int32, k int, c0, c8 int)
 
 //go:noescape
@@ -145,6 +148,7 @@ func init() {
 		maxPool2x2Row = maxPool2x2RowAVX2
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices
+		scaleShift = scaleShiftAVX2Slices
 		gatherRuns = gatherRunsAVX2
 	}
 }
@@ -181,6 +185,18 @@ func vmaxAVX2Slices(dst, a, b []float32) {
 		n = 0
 	}
 	vmaxGo(dst[n:], a[n:], b[n:])
+}
+
+// scaleShiftAVX2Slices is scaleShiftGo with all but the last n mod 8
+// elements in AVX2 assembly.
+func scaleShiftAVX2Slices(dst, src []float32, a, b float32) {
+	n := len(dst) &^ 7
+	if n > 0 && len(src) >= n {
+		scaleShiftAVX2(&dst[0], &src[0], n, a, b)
+	} else {
+		n = 0
+	}
+	scaleShiftGo(dst[n:], src[n:], a, b)
 }
 
 // gatherRunsAVX2 is gatherRunsGo in AVX2 assembly.

@@ -426,3 +426,30 @@ gatherloop:
 
 gatherdone:
 	RET
+
+// func scaleShiftAVX2(dst, src *float32, n int, a, b float32)
+//
+// dst[i] = a·src[i] + b for i < n, n a multiple of 8, the product rounded
+// before the sum (VMULPS then VADDPS, not a fused multiply-add) like
+// scaleShiftGo.
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JE ssdone
+	VBROADCASTSS a+24(FP), Y1
+	VBROADCASTSS b+28(FP), Y2
+
+ssloop:
+	VMULPS (SI), Y1, Y0
+	VADDPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE ssloop
+	VZEROUPPER
+
+ssdone:
+	RET
