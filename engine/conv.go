@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/conceptcells/conceptcells/internal/kernels"
 	"github.com/conceptcells/conceptcells/internal/par"
@@ -433,6 +434,11 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		nw = len(ws)
 	}
 	rowOff, colOff := im2colOffsets(p.cinG, &win)
+	wr, runs := runsWindow(&win, coutG)
+	var rowOffR, colOffR []int32
+	if runs {
+		rowOffR, colOffR = im2colOffsets(p.cinG, &wr)
+	}
 	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
@@ -441,6 +447,9 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 			if colReady {
 				pb = kernels.PackedB{K: K, N: P, Data: wk.col}
 			} else {
+				if runs && q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && p.runsWidened(g, xs, ys, &win, &wr, rowOffR, colOffR, wk, ar) {
+					continue
+				}
 				src, _ := padImage(xs, p.cinG, &win, wk)
 				// Read the patches straight from the image where the
 				// kernels can (the same results as gathering them).
@@ -465,6 +474,28 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		})
 	} else if transposed(P, p.cout, K, win.kSz) {
 		p.runTransposed(x, y, &win, rowOff, colOff, ar, ws, fuseRelu)
+	} else if runs {
+		// One image on a widened grid: the workers share its column panels
+		// in pairs, then its channels for the compaction.
+		w0 := ws[0]
+		src, _ := padImage(x.F[:C*win.inSize], p.cinG, &wr, w0)
+		n2 := wr.outSize
+		w0.outT = ar.scratchF(w0.outT, p.cout*n2, "the widened output of one image")
+		yw := w0.outT[:p.cout*n2]
+		pairs := n2 / (2 * kernels.NR)
+		var declined atomic.Bool
+		par.Chunks(pairs, workers(pairs, 4*float64(p.cout)*float64(K)*kernels.NR), func(_, lo, hi int) {
+			ar.poll()
+			if !kernels.GemmRuns(p.weights[0], src, rowOffR, colOffR, n2, lo*2*kernels.NR, hi*2*kernels.NR, yw, n2) {
+				declined.Store(true)
+			}
+		})
+		if declined.Load() { // runsWindow promises what GemmRuns needs
+			panic(abort{fmt.Errorf("internal error: the kernels cannot read the patches of window %+v as runs", wr)})
+		}
+		par.Chunks(p.cout, workers(p.cout, float64(P)), func(_, lo, hi int) {
+			compactWidened(y.F[lo*P:hi*P], yw[lo*n2:hi*n2], &win, &wr, fuseRelu)
+		})
 	} else {
 		// One image: the workers share its column panels in pairs, each
 		// reading its patches straight from the image where the kernels
@@ -558,6 +589,73 @@ func transposeBlocked(dst, src []float32, rows, p, lds int) {
 			for i := range d {
 				d[i] = src[(i0+i)*lds+m]
 			}
+		}
+	}
+}
+
+// runsWindow returns win on a widened output grid on which kernels.GemmRuns
+// reads every patch straight from the image, for a stride-1 (along rows)
+// two-dimensional window larger than 1×1 (a 1×1 gather is a plain copy)
+// whose output rows are not a multiple of 8 wide:
+// rows widened to a multiple of 8 (and, if need be, rows added so that the
+// grid is a multiple of 32), with zero padding grown right and below so
+// that the extra outputs read inside the padded image. The extra outputs
+// are computed and dropped (compactWidened). With at most 64 output
+// channels the GEMM is too small to pay for gathering the patches, and
+// adding up to 35 % of outputs is cheaper; with more, the gathered,
+// K-blocked GEMM wins (ResNet-50's 28×28 layers of 128 channels: 1.5 ms
+// per image slower widened).
+func runsWindow(win *window, cout int) (window, bool) {
+	if !kernels.RunsSupported() || win.kSz == 1 || win.out[0] != 1 || win.in[0] != 1 || win.stride[2] != 1 || win.out[2]%8 == 0 {
+		return window{}, false
+	}
+	wr := *win
+	wr.out[2] = kernels.RoundUp(win.out[2], 8)
+	for wr.out[1]*wr.out[2]%(2*kernels.NR) != 0 {
+		wr.out[1]++
+	}
+	wr.outSize = wr.out[1] * wr.out[2]
+	waste := float64(wr.outSize) / float64(win.outSize)
+	if waste > 1.35 || cout > 64 {
+		return window{}, false
+	}
+	for d := 1; d < 3; d++ {
+		need := (wr.out[d]-1)*wr.stride[d] + (wr.kernel[d]-1)*wr.dilation[d] + 1
+		if have := wr.padBegin[d] + wr.in[d] + wr.padEnd[d]; need > have {
+			wr.padEnd[d] += need - have
+		}
+	}
+	return wr, true
+}
+
+// runsWidened computes group g of one image, xs → ys, on the widened
+// window wr through wk.outT, and reports false (having done nothing) when
+// kernels.GemmRuns declines.
+func (p *convPlan) runsWidened(g int, xs, ys []float32, win, wr *window, rowOff, colOff []int32, wk *workspace, ar *arena) bool {
+	coutG := p.cout / p.group
+	src, _ := padImage(xs, p.cinG, wr, wk)
+	n2 := wr.outSize
+	wk.outT = ar.scratchF(wk.outT, coutG*n2, "the widened output of one image")
+	yw := wk.outT[:coutG*n2]
+	if !kernels.GemmRuns(p.weights[g], src, rowOff, colOff, n2, 0, n2, yw, n2) {
+		return false
+	}
+	compactWidened(ys, yw, win, wr, false)
+	return true
+}
+
+// compactWidened copies the outputs of win out of channels computed on the
+// widened grid of wr (runsWindow), with the fused ReLU.
+func compactWidened(y, yw []float32, win, wr *window, fuseRelu bool) {
+	P, n2 := win.outSize, wr.outSize
+	OH, OW, OWr := win.out[1], win.out[2], wr.out[2]
+	for m := 0; m < len(y)/P; m++ {
+		ym := y[m*P : (m+1)*P]
+		for oh := 0; oh < OH; oh++ {
+			copy(ym[oh*OW:(oh+1)*OW], yw[m*n2+oh*OWr:])
+		}
+		if fuseRelu {
+			reluInPlace(ym)
 		}
 	}
 }

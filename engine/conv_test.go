@@ -254,8 +254,12 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		{"transposed, 576 taps in K blocks", []int{2, 64, 6, 6}, []int{80, 64, 3, 3}, 1, 1, true, false, true, 3},
 		{"transposed 1×1, 2048 taps", []int{2, 2048, 2, 3}, []int{96, 2048, 1, 1}, 1, 0, true, true, true, 2},
 		{"runs, split columns", []int{2, 8, 16, 16}, []int{24, 8, 3, 3}, 1, 1, true, true, false, 2},
-		{"gathered blocks, 360 taps", []int{2, 40, 15, 15}, []int{20, 40, 3, 3}, 1, 1, true, false, false, 2},
+		{"runs on a grid widened 15×15 → 16×16, 360 taps", []int{2, 40, 15, 15}, []int{20, 40, 3, 3}, 1, 1, true, false, false, 2},
+		{"gathered blocks, stride 2, 360 taps", []int{2, 40, 31, 31}, []int{20, 40, 3, 3}, 2, 1, true, false, false, 2},
 		{"gathered, one worker", []int{2, 5, 13, 11}, []int{10, 5, 3, 3}, 1, 0, false, true, false, 1},
+		{"runs on rows widened 14 → 16", []int{2, 16, 14, 14}, []int{32, 16, 3, 3}, 1, 1, true, true, false, 2},
+		{"runs on a grid widened 7×7 → 8×8", []int{2, 8, 7, 7}, []int{24, 8, 3, 3}, 1, 1, true, false, false, 2},
+		{"runs widened, one worker, 300 taps", []int{2, 12, 28, 28}, []int{20, 12, 5, 5}, 1, 2, false, true, false, 1},
 	} {
 		x := NewFloat(tc.x, randSlice(rng, numel(tc.x)))
 		w := NewFloat(tc.w, randSlice(rng, numel(tc.w)))

@@ -171,6 +171,9 @@ func (d Conv2D) Col2im(dx, col []float32) {
 	}
 }
 
+// RunsSupported reports whether GemmRuns can apply on this CPU.
+func RunsSupported() bool { return useAsm && useAsm512 }
+
 // GemmRuns computes columns j0 ≤ j < j1 of C = A·B (plus A's row bias; C
 // overwritten) where B is the im2col matrix that GatherPacked would build
 // from src, kOff and nOff (k = len(kOff) rows, n columns), without
