@@ -93,8 +93,8 @@ func exactZ(y []float64, n int) float64 {
 
 // fftRepulsion is exactRepulsion by grid interpolation (see gridRepulsion).
 type fftRepulsion struct {
-	grid                   gridRepulsion
-	phi1, phix, phiy, psis []float64
+	grid             gridRepulsion
+	phi1, phix, phiy []float64
 }
 
 func (f *fftRepulsion) compute(y []float64, n int, rep []float64) float64 {
@@ -102,22 +102,13 @@ func (f *fftRepulsion) compute(y []float64, n int, rep []float64) float64 {
 		f.phi1 = make([]float64, n)
 		f.phix = make([]float64, n)
 		f.phiy = make([]float64, n)
-		f.psis = make([]float64, n)
 	}
-	f.grid.compute(y, n, f.phi1, f.phix, f.phiy, f.psis)
-	part := make([]float64, reduceChunks)
-	par.Chunks(n, reduceChunks, func(ch, lo, hi int) {
-		var z float64
+	psi := f.grid.compute(y, n, f.phi1, f.phix, f.phiy)
+	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			rep[2*i] = y[2*i]*f.phi1[i] - f.phix[i]
 			rep[2*i+1] = y[2*i+1]*f.phi1[i] - f.phiy[i]
-			z += f.psis[i]
 		}
-		part[ch] = z
 	})
-	var z float64
-	for _, v := range part {
-		z += v
-	}
-	return z - float64(n)
+	return psi - float64(n)
 }

@@ -54,6 +54,52 @@ func TestTransform(t *testing.T) {
 	}
 }
 
+// TestSplitJoinReal: SplitReal of the transform of x + iy gives the first
+// n/2+1 terms of the complex transforms of x and y (each real, imaginary
+// part 0), in both directions and at even and odd lengths; JoinReal of
+// those half spectra, inverse-transformed, gives back n·(x + iy).
+func TestSplitJoinReal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 5, 8, 9, 15, 16, 30, 64, 75, 270, 600} {
+		f := New(n)
+		scratch := make([]complex128, n)
+		xs, ys := make([]complex128, n), make([]complex128, n)
+		z := make([]complex128, n)
+		for i := range n {
+			xs[i] = complex(r.NormFloat64(), 0)
+			ys[i] = complex(r.NormFloat64(), 0)
+			z[i] = complex(real(xs[i]), real(ys[i]))
+		}
+		for _, inv := range []bool{false, true} {
+			wantX := append([]complex128(nil), xs...)
+			wantY := append([]complex128(nil), ys...)
+			f.Transform(wantX, scratch, 1, inv)
+			f.Transform(wantY, scratch, 1, inv)
+			zt := append([]complex128(nil), z...)
+			f.Transform(zt, scratch, 1, inv)
+			hx, hy := make([]complex128, n/2+1), make([]complex128, n/2+1)
+			SplitReal(zt, hx, hy)
+			tol := 1e-12 * float64(n)
+			for k := range hx {
+				if d := cmplx.Abs(hx[k] - wantX[k]); d > tol {
+					t.Fatalf("n=%d inverse=%v: X(%d) differs by %g", n, inv, k, d)
+				}
+				if d := cmplx.Abs(hy[k] - wantY[k]); d > tol {
+					t.Fatalf("n=%d inverse=%v: Y(%d) differs by %g", n, inv, k, d)
+				}
+			}
+			back := make([]complex128, n)
+			JoinReal(hx, hy, back)
+			f.Transform(back, scratch, 1, !inv)
+			for i := range back {
+				if d := cmplx.Abs(back[i] - complex(float64(n), 0)*z[i]); d > tol {
+					t.Fatalf("n=%d inverse=%v: JoinReal round trip differs at %d by %g", n, inv, i, d)
+				}
+			}
+		}
+	}
+}
+
 // TestFastLen: the next 2,3,5-smooth length.
 func TestFastLen(t *testing.T) {
 	for _, c := range []struct{ n, want int }{{0, 1}, {1, 1}, {7, 8}, {11, 12}, {13, 15}, {79, 80}, {97, 100}, {257, 270}, {513, 540}} {
