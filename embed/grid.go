@@ -301,18 +301,30 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy []float64)
 	})
 	a, qy := gr.a, gr.qy
 	clear(a[g*m:])
-	// Spread the charges in bands of grid rows, each band taking the
-	// points in increasing order: every node sums its charges in the same
-	// order whatever the bands and CPUs.
+	// Spread the charges in parallel bands of grid rows. The points are
+	// listed by their first row (a stable counting sort, so in increasing
+	// order within a row), and a band takes those of its rows and the
+	// p−1 before: every node sums its charges in that one order, whatever
+	// the bands and CPUs.
+	start := make([]int32, g+1)
+	for i := 0; i < n; i++ {
+		start[by[i]+1]++
+	}
+	for r := 0; r < g; r++ {
+		start[r+1] += start[r]
+	}
+	order := make([]int32, n)
+	next := append([]int32(nil), start[:g]...)
+	for i := 0; i < n; i++ {
+		order[next[by[i]]] = int32(i)
+		next[by[i]]++
+	}
 	par.For(g, func(lo, hi int) {
 		clear(a[lo*m : hi*m])
 		clear(qy[lo*g : hi*g])
-		for i := 0; i < n; i++ {
+		for _, i := range order[start[max(0, lo-p+1)]:start[hi]] {
 			r0 := int(by[i])
-			if r0 >= hi || r0+p <= lo {
-				continue
-			}
-			w := wts[2*p*i : 2*p*(i+1)]
+			w := wts[2*p*int(i) : 2*p*(int(i)+1)]
 			yx, yy := y[2*i], y[2*i+1]
 			for r := max(0, lo-r0); r < min(p, hi-r0); r++ {
 				wy := w[p+r]
