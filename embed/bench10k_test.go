@@ -29,6 +29,24 @@ func BenchmarkTSNEMNIST10k(b *testing.B) {
 // 10,000 MNIST test images, three runs sharing neighbours (perplexities 30,
 // 30, 50, random initialisation) as probe's default --robust 2 does.
 func BenchmarkTSNEFC2_10k(b *testing.B) {
+	x, n, d := fc2Activations(b)
+	runs := []embed.Run{{Perplexity: 30, Seed: 2}, {Perplexity: 30, Seed: 102}, {Perplexity: 50, Seed: 202}}
+	benchTSNE(b, x, n, d, runs, embed.TSNEOptions{Init: "random"})
+}
+
+// BenchmarkTSNEFC2Demo times the one network-space t-SNE of `demo --robust
+// 0` (the "t-SNE of fc2" step of its timings): the fc2 activations as in
+// BenchmarkTSNEFC2_10k, perplexity 30, seed 2 (demo's seed 1 plus the
+// network-space offset), random initialisation.
+func BenchmarkTSNEFC2Demo(b *testing.B) {
+	x, n, d := fc2Activations(b)
+	benchTSNE(b, x, n, d, []embed.Run{{Perplexity: 30, Seed: 2}}, embed.TSNEOptions{Init: "random"})
+}
+
+// fc2Activations returns the bundled CNN's fc2 activations on the 10,000
+// MNIST test images (n×d row-major).
+func fc2Activations(b *testing.B) ([]float32, int, int) {
+	b.Helper()
 	m, err := onnxio.Load(filepath.Join("..", "testdata", "mnist_cnn_go.onnx"))
 	if err != nil {
 		b.Fatal(err)
@@ -42,8 +60,7 @@ func BenchmarkTSNEFC2_10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	a := acts.Tensor("fc2")
-	runs := []embed.Run{{Perplexity: 30, Seed: 2}, {Perplexity: 30, Seed: 102}, {Perplexity: 50, Seed: 202}}
-	benchTSNE(b, a.Data, set.N, a.Units, runs, embed.TSNEOptions{Init: "random"})
+	return a.Data, set.N, a.Units
 }
 
 func benchTSNE(b *testing.B, x []float32, n, d int, runs []embed.Run, o embed.TSNEOptions) {

@@ -12,9 +12,10 @@ import (
 // FIt-SNE (Linderman, Rachh, Hoskins, Steinerberger & Kluger 2019,
 // doi:10.1038/s41592-018-0308-4). For each point i it returns
 //
-//	φ₁(i) = Σ_j K₂(yᵢ−yⱼ),  φ_y(i) = Σ_j K₂(yᵢ−yⱼ) yⱼ,  ψ(i) = Σ_j K₁(yᵢ−yⱼ)
+//	φ₁(i) = Σ_j K₂(yᵢ−yⱼ),  φ_y(i) = Σ_j K₂(yᵢ−yⱼ) yⱼ
 //
-// (sums include j = i) with K₁(r) = 1/(1+|r|²) and K₂ = K₁². Charges are
+// (and φ_x like φ_y; sums include j = i) with K₂(r) = 1/(1+|r|²)², and the
+// total Σ_i ψ(i), ψ(i) = Σ_j K₁(yᵢ−yⱼ) with K₁(r) = 1/(1+|r|²). Charges are
 // spread to the G×G grid nodes of spacing h with tensor-product Lagrange
 // weights on the order×order nodes around each point, convolved with the
 // kernels sampled on the grid (zero-padded circular convolution of size
@@ -22,14 +23,25 @@ import (
 // transformed with internal/fft), and interpolated back with the same
 // weights. The interpolation error is O(h^order) relative to the kernel's
 // length scale 1.
+//
+// The three charge grids (1, y_x, y_y) and the three fields are real, so
+// they take one and a half complex transforms each way: 1 + i·y_x is one
+// complex grid; y_y goes by pairs of rows (fft.SplitReal, fft.JoinReal) and
+// only the M/2+1 columns of its Hermitian half spectrum. ψ is needed only
+// summed over the points, and spreading and interpolation share their
+// weights, so Σ_i ψ(i) is the inner product of the unit charges Q with
+// K₁∗Q, taken in the frequency domain without a transform back (Parseval:
+// M⁻² Σ_k |Q̂(k)|² K̂₁(k)).
 type gridRepulsion struct {
 	maxSpacing float64
 	order      int // interpolation nodes per dimension (even, ≥ 4)
 	m, g       int
 	h          float64
 	f          *fft.Plan
-	k1, k2     []float64 // real kernel spectra, M×M
-	a, b       []complex128
+	k1, k2     []float64    // real kernel spectra, M×M
+	a          []complex128 // 1 + i·y_x charges, then their spectrum, then φ₁ + iφ_x (M×M)
+	hb         []complex128 // y_y's half spectrum, then φ_y's (M×(M/2+1))
+	qy, py     []float64    // y_y charges and φ_y on the G×G grid
 }
 
 // minGrid is the fewest nodes per dimension: a grid of 32×32 (M = 64)
@@ -81,7 +93,9 @@ func (gr *gridRepulsion) prepare(extent float64) {
 		gr.k1 = make([]float64, m*m)
 		gr.k2 = make([]float64, m*m)
 		gr.a = make([]complex128, m*m)
-		gr.b = make([]complex128, m*m)
+		gr.hb = make([]complex128, m*(m/2+1))
+		gr.qy = make([]float64, g*g)
+		gr.py = make([]float64, g*g)
 	}
 	gr.h = h
 	// Both kernels are real and even, so their spectra are real: transform
@@ -112,12 +126,12 @@ func (gr *gridRepulsion) prepare(extent float64) {
 // beyond rowsIn must be zero.
 func (gr *gridRepulsion) fft2(a []complex128, rowsIn int) {
 	gr.rows(a, rowsIn, false)
-	gr.columns(a, false)
+	gr.columns(a, gr.m, gr.m, false)
 }
 
 // ifft2 inverse-transforms all columns then rows [0, rowsOut), unscaled.
 func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
-	gr.columns(a, true)
+	gr.columns(a, gr.m, gr.m, true)
 	gr.rows(a, rowsOut, true)
 }
 
@@ -131,24 +145,82 @@ func (gr *gridRepulsion) rows(a []complex128, rows int, inverse bool) {
 	})
 }
 
-// columns transforms the columns of the M×M array a, colBlock at a time:
-// each block is gathered into a buffer of interleaved sequences (row t of
-// the block at t·w), transformed at once and scattered back.
-func (gr *gridRepulsion) columns(a []complex128, inverse bool) {
+// columns transforms the first cols columns of the M-row array a (row
+// stride stride), colBlock at a time: each block is gathered into a buffer
+// of interleaved sequences (row t of the block at t·w), transformed at once
+// and scattered back.
+func (gr *gridRepulsion) columns(a []complex128, stride, cols int, inverse bool) {
 	m := gr.m
-	blocks := (m + colBlock - 1) / colBlock
+	blocks := (cols + colBlock - 1) / colBlock
 	par.For(blocks, func(lo, hi int) {
 		buf := make([]complex128, colBlock*m)
 		scratch := make([]complex128, colBlock*m)
 		for cb := lo; cb < hi; cb++ {
 			c0 := cb * colBlock
-			w := min(colBlock, m-c0)
+			w := min(colBlock, cols-c0)
 			for r := 0; r < m; r++ {
-				copy(buf[r*w:(r+1)*w], a[r*m+c0:r*m+c0+w])
+				copy(buf[r*w:(r+1)*w], a[r*stride+c0:r*stride+c0+w])
 			}
 			gr.f.Transform(buf[:w*m], scratch, w, inverse)
 			for r := 0; r < m; r++ {
-				copy(a[r*m+c0:r*m+c0+w], buf[r*w:(r+1)*w])
+				copy(a[r*stride+c0:r*stride+c0+w], buf[r*w:(r+1)*w])
+			}
+		}
+	})
+}
+
+// realForward fills hb with the half spectrum (columns 0 … M/2) of the
+// real G×G grid q zero-padded to M×M: rows two at a time as one complex
+// transform (fft.SplitReal), then the M/2+1 columns.
+func (gr *gridRepulsion) realForward(q []float64, hb []complex128) {
+	m, g, hw := gr.m, gr.g, gr.m/2+1
+	clear(hb[g*hw:]) // the padding rows (g even), or all but the last pair's second row
+	par.For((g+1)/2, func(lo, hi int) {
+		z := make([]complex128, m)
+		scratch := make([]complex128, m)
+		for pr := lo; pr < hi; pr++ {
+			r := 2 * pr
+			r1 := q[r*g : (r+1)*g]
+			clear(z[g:])
+			if r+1 < g {
+				r2 := q[(r+1)*g : (r+2)*g]
+				for c := range r1 {
+					z[c] = complex(r1[c], r2[c])
+				}
+			} else {
+				for c := range r1 {
+					z[c] = complex(r1[c], 0)
+				}
+			}
+			gr.f.Transform(z, scratch, 1, false)
+			fft.SplitReal(z, hb[r*hw:(r+1)*hw], hb[(r+1)*hw:(r+2)*hw])
+		}
+	})
+	gr.columns(hb, hw, hw, false)
+}
+
+// realInverse inverse-transforms the half spectrum hb (overwritten) of a
+// real M×M array, unscaled, into its G×G corner p: the M/2+1 columns, then
+// rows two at a time (fft.JoinReal).
+func (gr *gridRepulsion) realInverse(hb []complex128, p []float64) {
+	m, g, hw := gr.m, gr.g, gr.m/2+1
+	gr.columns(hb, hw, hw, true)
+	par.For((g+1)/2, func(lo, hi int) {
+		z := make([]complex128, m)
+		scratch := make([]complex128, m)
+		for pr := lo; pr < hi; pr++ {
+			r := 2 * pr
+			fft.JoinReal(hb[r*hw:(r+1)*hw], hb[(r+1)*hw:(r+2)*hw], z)
+			gr.f.Transform(z, scratch, 1, true)
+			o1 := p[r*g : (r+1)*g]
+			for c := range o1 {
+				o1[c] = real(z[c])
+			}
+			if r+1 < g {
+				o2 := p[(r+1)*g : (r+2)*g]
+				for c := range o2 {
+					o2[c] = imag(z[c])
+				}
 			}
 		}
 	})
@@ -190,9 +262,9 @@ func lagrangeWeights(u float64, w, inv []float64) {
 	}
 }
 
-// compute fills phi1, phix, phiy, psi (each length n) for the points y
-// (n×2 row-major).
-func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []float64) {
+// compute fills phi1, phix, phiy (each length n) for the points y (n×2
+// row-major) and returns Σ_i ψ(i).
+func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy []float64) float64 {
 	minX, maxX := math.Inf(1), math.Inf(-1)
 	minY, maxY := math.Inf(1), math.Inf(-1)
 	for i := 0; i < n; i++ {
@@ -227,75 +299,111 @@ func (gr *gridRepulsion) compute(y []float64, n int, phi1, phix, phiy, psi []flo
 			lagrangeWeights(ty-float64(iy+off), w[p:], inv)
 		}
 	})
-	a, b := gr.a, gr.b
-	clear(a)
-	clear(b)
-	// Spread charges (sequential: deterministic and cheap).
+	a, qy := gr.a, gr.qy
+	clear(a[g*m:])
+	// Spread the charges in parallel bands of grid rows. The points are
+	// listed by their first row (a stable counting sort, so in increasing
+	// order within a row), and a band takes those of its rows and the
+	// p−1 before: every node sums its charges in that one order, whatever
+	// the bands and CPUs.
+	start := make([]int32, g+1)
 	for i := 0; i < n; i++ {
-		w := wts[2*p*i : 2*p*(i+1)]
-		yx, yy := y[2*i], y[2*i+1]
-		base := int(by[i])*m + int(bx[i])
-		for r := 0; r < p; r++ {
-			wy := w[p+r]
-			rowA := a[base+r*m : base+r*m+p]
-			rowB := b[base+r*m : base+r*m+p]
-			for c := range rowA {
-				ww := wy * w[c]
-				rowA[c] += complex(ww, ww*yx)
-				rowB[c] += complex(ww*yy, 0)
+		start[by[i]+1]++
+	}
+	for r := 0; r < g; r++ {
+		start[r+1] += start[r]
+	}
+	order := make([]int32, n)
+	next := append([]int32(nil), start[:g]...)
+	for i := 0; i < n; i++ {
+		order[next[by[i]]] = int32(i)
+		next[by[i]]++
+	}
+	par.For(g, func(lo, hi int) {
+		clear(a[lo*m : hi*m])
+		clear(qy[lo*g : hi*g])
+		for _, i := range order[start[max(0, lo-p+1)]:start[hi]] {
+			r0 := int(by[i])
+			w := wts[2*p*int(i) : 2*p*(int(i)+1)]
+			yx, yy := y[2*i], y[2*i+1]
+			for r := max(0, lo-r0); r < min(p, hi-r0); r++ {
+				wy := w[p+r]
+				rowA := a[(r0+r)*m+int(bx[i]):][:p]
+				rowQ := qy[(r0+r)*g+int(bx[i]):][:p]
+				for c := range rowA {
+					ww := wy * w[c]
+					rowA[c] += complex(ww, ww*yx)
+					rowQ[c] += ww * yy
+				}
 			}
 		}
-	}
+	})
 	gr.fft2(a, g)
-	gr.fft2(b, g)
+	gr.realForward(qy, gr.hb)
 	k1, k2 := gr.k1, gr.k2
-	// B ← FB·K̂₂ + i·FQ₁·K̂₁, with FQ₁ = (FA(k) + conj FA(−k))/2 the spectrum
-	// of the unit charges (the real part of A); then A ← FA·K̂₂.
+	// Σψ = M⁻² Σ_k |Q̂(k)|² K̂₁(k), with Q̂(k) = (Â(k) + conj Â(−k))/2 the
+	// spectrum of the unit charges (the real part of A); reduced over fixed
+	// chunks of rows.
+	part := make([]float64, m)
 	par.For(m, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			nr := (m - r) % m
+			var s float64
 			for c := 0; c < m; c++ {
 				nc := (m - c) % m
 				fa := a[r*m+c]
 				fan := a[nr*m+nc]
-				// Real kernel factors and the halving written out: Go
-				// divides complex numbers in the runtime.
+				// The halving written out: Go divides complex numbers in
+				// the runtime.
 				q1r, q1i := 0.5*(real(fa)+real(fan)), 0.5*(imag(fa)-imag(fan))
-				kk1, kk2 := k1[r*m+c], k2[r*m+c]
-				fb := b[r*m+c]
-				b[r*m+c] = complex(real(fb)*kk2-q1i*kk1, imag(fb)*kk2+q1r*kk1)
+				s += (q1r*q1r + q1i*q1i) * k1[r*m+c]
 			}
+			part[r] = s
 		}
 	})
+	var psi float64
+	for _, v := range part {
+		psi += v
+	}
 	par.For(len(a), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			a[i] = complex(real(a[i])*k2[i], imag(a[i])*k2[i])
 		}
 	})
+	hw := m/2 + 1
+	hb := gr.hb
+	par.For(m, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row, kr := hb[r*hw:(r+1)*hw], k2[r*m:r*m+hw]
+			for c, v := range row {
+				row[c] = complex(real(v)*kr[c], imag(v)*kr[c])
+			}
+		}
+	})
 	gr.ifft2(a, g)
-	gr.ifft2(b, g)
+	gr.realInverse(hb, gr.py)
+	py := gr.py
 	scale := 1 / float64(m*m)
 	par.For(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			w := wts[2*p*i : 2*p*(i+1)]
-			base := int(by[i])*m + int(bx[i])
-			var s1, sx, sy, sp float64
+			x0, y0 := int(bx[i]), int(by[i])
+			var s1, sx, sy float64
 			for r := 0; r < p; r++ {
 				wy := w[p+r]
-				rowA := a[base+r*m : base+r*m+p]
-				rowB := b[base+r*m : base+r*m+p]
+				rowA := a[(y0+r)*m+x0:][:p]
+				rowP := py[(y0+r)*g+x0:][:p]
 				for c := range rowA {
 					ww := wy * w[c]
 					s1 += ww * real(rowA[c])
 					sx += ww * imag(rowA[c])
-					sy += ww * real(rowB[c])
-					sp += ww * imag(rowB[c])
+					sy += ww * rowP[c]
 				}
 			}
 			phi1[i] = s1 * scale
 			phix[i] = sx * scale
 			phiy[i] = sy * scale
-			psi[i] = sp * scale
 		}
 	})
+	return psi * scale
 }

@@ -1,6 +1,7 @@
 package fft
 
 import (
+	"math"
 	"math/cmplx"
 	"math/rand/v2"
 	"strconv"
@@ -47,6 +48,87 @@ func TestTransform(t *testing.T) {
 						if d := cmplx.Abs(got[q+s0*k] - want[k]); d > 1e-12*float64(n) {
 							t.Fatalf("n=%d s0=%d inverse=%v: element %d differs by %g", n, s0, inv, k, d)
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSplitJoinReal: SplitReal of the transform of x + iy gives the first
+// n/2+1 terms of the complex transforms of x and y (each real, imaginary
+// part 0), in both directions and at even and odd lengths; JoinReal of
+// those half spectra, inverse-transformed, gives back n·(x + iy).
+func TestSplitJoinReal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 5, 8, 9, 15, 16, 30, 64, 75, 270, 600} {
+		f := New(n)
+		scratch := make([]complex128, n)
+		xs, ys := make([]complex128, n), make([]complex128, n)
+		z := make([]complex128, n)
+		for i := range n {
+			xs[i] = complex(r.NormFloat64(), 0)
+			ys[i] = complex(r.NormFloat64(), 0)
+			z[i] = complex(real(xs[i]), real(ys[i]))
+		}
+		for _, inv := range []bool{false, true} {
+			wantX := append([]complex128(nil), xs...)
+			wantY := append([]complex128(nil), ys...)
+			f.Transform(wantX, scratch, 1, inv)
+			f.Transform(wantY, scratch, 1, inv)
+			zt := append([]complex128(nil), z...)
+			f.Transform(zt, scratch, 1, inv)
+			hx, hy := make([]complex128, n/2+1), make([]complex128, n/2+1)
+			SplitReal(zt, hx, hy)
+			tol := 1e-12 * float64(n)
+			for k := range hx {
+				if d := cmplx.Abs(hx[k] - wantX[k]); d > tol {
+					t.Fatalf("n=%d inverse=%v: X(%d) differs by %g", n, inv, k, d)
+				}
+				if d := cmplx.Abs(hy[k] - wantY[k]); d > tol {
+					t.Fatalf("n=%d inverse=%v: Y(%d) differs by %g", n, inv, k, d)
+				}
+			}
+			back := make([]complex128, n)
+			JoinReal(hx, hy, back)
+			f.Transform(back, scratch, 1, !inv)
+			for i := range back {
+				if d := cmplx.Abs(back[i] - complex(float64(n), 0)*z[i]); d > tol {
+					t.Fatalf("n=%d inverse=%v: JoinReal round trip differs at %d by %g", n, inv, i, d)
+				}
+			}
+		}
+	}
+}
+
+// TestAssemblySameBits: with the AVX2 stages (even strides) Transform
+// gives the Go loops' bits, forward and inverse, for single sequences and
+// interleaved batches of even and odd width, at lengths with every radix.
+func TestAssemblySameBits(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no assembly on this CPU or build")
+	}
+	defer func() { useAVX2 = true }()
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{2, 3, 4, 5, 6, 8, 10, 12, 15, 16, 18, 20, 30, 32, 45, 50, 60, 64, 90, 100, 120, 128, 150, 250, 270, 300, 360, 450, 480, 500, 540, 576, 600, 1024} {
+		f := New(n)
+		for _, s0 := range []int{1, 2, 3, 16} {
+			x := make([]complex128, n*s0)
+			for i := range x {
+				x[i] = complex(r.NormFloat64(), r.NormFloat64())
+			}
+			x[0] = complex(0, -1) // zeros and signed zeros take part too
+			for _, inv := range []bool{false, true} {
+				want := append([]complex128(nil), x...)
+				got := append([]complex128(nil), x...)
+				useAVX2 = false
+				f.Transform(want, make([]complex128, len(x)), s0, inv)
+				useAVX2 = true
+				f.Transform(got, make([]complex128, len(x)), s0, inv)
+				for i := range want {
+					if math.Float64bits(real(got[i])) != math.Float64bits(real(want[i])) ||
+						math.Float64bits(imag(got[i])) != math.Float64bits(imag(want[i])) {
+						t.Fatalf("n=%d s0=%d inverse=%v: element %d is %v, Go gives %v", n, s0, inv, i, got[i], want[i])
 					}
 				}
 			}
