@@ -1,6 +1,6 @@
 // Package kernels holds the numeric kernels shared by the ONNX executor
 // (engine) and the trainer (train): the packed single-precision GEMM with
-// its micro-kernels (AVX2/FMA assembly chosen by CPUID on amd64, plus
+// its micro-kernels (AVX2/FMA assembly chosen by golang.org/x/sys/cpu on amd64, plus
 // AVX-512 for pairs of full panels where the CPU has it, pure Go otherwise
 // or with the purego build tag), the im2col gathers and col2im
 // scatter of a convolution, and 2×2 max-pooling forward and backward.

@@ -2,7 +2,11 @@
 
 package kernels
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func kernel6x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
@@ -42,42 +46,6 @@ func gatherRuns16(out, src unsafe.Pointer, kOff *int32, k int, c0, c8 int)
 
 //go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
-
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv() (eax, edx uint32)
-
-// hasAVX2FMA reports whether the CPU and OS support AVX2 and FMA3 (CPUID
-// leaf 1 ECX bits 12 FMA, 27 OSXSAVE, 28 AVX; XCR0 bits 1–2 for XMM/YMM
-// state; leaf 7 EBX bit 5 AVX2).
-func hasAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, c1, _ := cpuid(1, 0)
-	if c1&(1<<12) == 0 || c1&(1<<27) == 0 || c1&(1<<28) == 0 {
-		return false
-	}
-	if xa, _ := xgetbv(); xa&6 != 6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0
-}
-
-// hasAVX512F reports whether the CPU and OS support AVX-512F (leaf 7 EBX
-// bit 16; XCR0 bits 5–7 for the opmask and ZMM state, besides the YMM bits
-// hasAVX2FMA checks).
-func hasAVX512F() bool {
-	if !hasAVX2FMA() {
-		return false
-	}
-	if xa, _ := xgetbv(); xa&0xe6 != 0xe6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<16) != 0
-}
 
 // microKernel2Asm computes the two adjacent h×NR tiles of the B panels b
 // and b2 (h = MR or MR4) with the AVX-512 kernels.
@@ -142,9 +110,10 @@ func biasPtr(bias []float32) *float32 {
 const asmName = "avx2-fma"
 
 func init() {
-	if hasAVX2FMA() {
+	// x/sys/cpu reports a feature only when the OS saves its registers.
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		useAsm = true
-		useAsm512 = hasAVX512F()
+		useAsm512 = cpu.X86.HasAVX512F
 		maxPool2x2Row = maxPool2x2RowAVX2
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices

@@ -8,25 +8,6 @@
 // value (the chain so far, stored as the float32 it was) and overwrites C,
 // so a depth split into blocks gives the bits of one pass.
 
-// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-TEXT ·cpuid(SB), NOSPLIT, $0-24
-	MOVL eaxArg+0(FP), AX
-	MOVL ecxArg+4(FP), CX
-	CPUID
-	MOVL AX, eax+8(FP)
-	MOVL BX, ebx+12(FP)
-	MOVL CX, ecx+16(FP)
-	MOVL DX, edx+20(FP)
-	RET
-
-// func xgetbv() (eax, edx uint32)
-TEXT ·xgetbv(SB), NOSPLIT, $0-8
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, eax+0(FP)
-	MOVL DX, edx+4(FP)
-	RET
-
 // func kernel6x16(k int, a, b, c *float32, ldc int, mode uint8, bias *float32)
 //
 // C[0:6][0:16] (+)= bias[i] + Σ_l a[l*6+i] · b[l*16+j], with C rows ldc
