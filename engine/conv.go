@@ -315,6 +315,9 @@ type convPlan struct {
 	wT     kernels.PackedB
 }
 
+// noTransposed turns runTransposed off (tests compare the two routes).
+var noTransposed = false
+
 // transposed reports whether a one-image, one-group convolution with P
 // output positions, cout output channels and K taps computes
 // Yᵀ = Xcolᵀ·Wᵀ (runTransposed) instead of Y = W·Xcol. With few positions
@@ -329,7 +332,7 @@ type convPlan struct {
 // 4.2 ms), and with fewer than 64 channels the workers would have too few
 // panels of Wᵀ to share.
 func transposed(P, cout, K, kSz int) bool {
-	return P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
+	return !noTransposed && P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
 }
 
 // newConvPlan packs the weights w (cout × cin/group × k...) of a convolution.
@@ -439,7 +442,12 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	if runs {
 		rowOffR, colOffR = im2colOffsets(p.cinG, &wr)
 	}
+	transp := p.group == 1 && transposed(P, p.cout, K, win.kSz)
 	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
+		if transp {
+			p.runTransposed(x.F[n*C*win.inSize:(n+1)*C*win.inSize], y.F[n*p.cout*P:(n+1)*p.cout*P], &win, rowOff, colOff, ar, wk, 1, fuseRelu)
+			return
+		}
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
@@ -472,8 +480,8 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				image(wk, n, 0, (P+kernels.NR-1)/kernels.NR, false)
 			}
 		})
-	} else if transposed(P, p.cout, K, win.kSz) {
-		p.runTransposed(x, y, &win, rowOff, colOff, ar, ws, fuseRelu)
+	} else if transp {
+		p.runTransposed(x.F[:C*win.inSize], y.F[:p.cout*P], &win, rowOff, colOff, ar, ws[0], len(ws), fuseRelu)
 	} else if runs {
 		// One image on a widened grid: the workers share its column panels
 		// in pairs, then its channels for the compaction.
@@ -526,24 +534,25 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	return y, nil
 }
 
-// runTransposed computes the convolution of one image with one group as
-// Yᵀ = Xcolᵀ·Wᵀ: the patches are gathered one row per output position into
-// a packed A (the workers share the panels), the output channels are
-// shared among the workers as panels of the packed weights, and each
-// worker writes its channels of Yᵀ back into Y's layout (channels ×
-// positions), with the fused ReLU. Every output is the same chain of
-// fused multiply-adds from the bias as in Y = W·Xcol, so the same bits.
-func (p *convPlan) runTransposed(x, y *Tensor, win *window, rowOff, colOff []int32, ar *arena, ws []*workspace, fuseRelu bool) {
+// runTransposed computes the convolution of one image xs → ys with one
+// group as Yᵀ = Xcolᵀ·Wᵀ, on up to nw goroutines with w0's scratch space:
+// the patches are gathered one row per output position into a packed A
+// (the workers share the panels), the output channels are shared among the
+// workers as panels of the packed weights, and each worker writes its
+// channels of Yᵀ back into Y's layout (channels × positions), with the
+// fused ReLU. Every output is the same chain of fused multiply-adds from
+// the bias as in Y = W·Xcol, so the same bits. A batch calls it per image
+// with nw = 1 on each worker.
+func (p *convPlan) runTransposed(xs, ys []float32, win *window, rowOff, colOff []int32, ar *arena, w0 *workspace, nw int, fuseRelu bool) {
 	p.wTOnce.Do(func() {
 		K := p.cinG * numel(p.kernel)
 		p.wT = kernels.PackB(nil, true, K, p.cout, p.wdata, K)
 	})
 	K, P, cout := p.wT.K, win.outSize, p.cout
-	src, _ := padImage(x.F[:p.cinG*win.inSize], p.cinG, win, ws[0])
-	w0 := ws[0]
+	src, _ := padImage(xs, p.cinG, win, w0)
 	w0.col = ar.scratchF(w0.col, kernels.PackedASize(P, K), "im2col scratch space")
 	rowPanels := (P + kernels.MR - 1) / kernels.MR
-	par.Chunks(rowPanels, workers(rowPanels, float64(kernels.MR*K)), func(_, lo, hi int) {
+	par.Chunks(rowPanels, min(nw, workers(rowPanels, float64(kernels.MR*K))), func(_, lo, hi int) {
 		kernels.GatherPackedA(w0.col, src, rowOff, colOff, P, lo, hi)
 	})
 	xt := kernels.PackedA{M: P, K: K, Data: w0.col[:kernels.PackedASize(P, K)]}
@@ -560,7 +569,7 @@ func (p *convPlan) runTransposed(x, y *Tensor, win *window, rowOff, colOff []int
 		}
 	}
 	panels := p.wT.Panels()
-	par.Chunks(panels, workers(panels, 2*float64(P)*float64(K)*kernels.NR), func(_, lo, hi int) {
+	par.Chunks(panels, min(nw, workers(panels, 2*float64(P)*float64(K)*kernels.NR)), func(_, lo, hi int) {
 		for b := lo; b < hi; b += 32 {
 			ar.poll()
 			if p.bias != nil {
@@ -570,9 +579,9 @@ func (p *convPlan) runTransposed(x, y *Tensor, win *window, rowOff, colOff []int
 			}
 		}
 		m0, m1 := lo*kernels.NR, min(hi*kernels.NR, cout)
-		transposeBlocked(y.F[m0*P:m1*P], yt[m0:], m1-m0, P, ldt)
+		transposeBlocked(ys[m0*P:m1*P], yt[m0:], m1-m0, P, ldt)
 		if fuseRelu {
-			reluInPlace(y.F[m0*P : m1*P])
+			reluInPlace(ys[m0*P : m1*P])
 		}
 	})
 }

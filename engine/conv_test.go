@@ -235,8 +235,9 @@ func TestPoolRandomVsNaive(t *testing.T) {
 // One image alone takes other paths than the same image in a batch: its
 // column panels are shared by the workers (read as runs or gathered a
 // block at a time), or, with few positions and many channels, it is
-// computed as Yᵀ = Xcolᵀ·Wᵀ. Each output must be the same bits either way,
-// and close to the defining sum.
+// computed as Yᵀ = Xcolᵀ·Wᵀ on all workers (in a batch, on one per image).
+// Each output must be the same bits either way, the same as Y = W·Xcol, and
+// close to the defining sum.
 func TestConvBatchOneSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, tc := range []struct {
@@ -287,6 +288,21 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		P := numel(both.Shape[2:])
 		if got := transposed(P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:])); got != tc.transp {
 			t.Fatalf("%s: transposed(%d, %d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:]), got, tc.transp)
+		}
+		if tc.transp {
+			// The batch takes Yᵀ = Xcolᵀ·Wᵀ per image too; Y = W·Xcol
+			// must give the same bits.
+			noTransposed = true
+			direct, err := plan.run(x, &ar, ws, tc.relu)
+			noTransposed = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range direct.F {
+				if math.Float32bits(v) != math.Float32bits(both.F[i]) {
+					t.Fatalf("%s: output %d = %v as Y = W·Xcol, %v as Yᵀ = Xcolᵀ·Wᵀ", tc.name, i, v, both.F[i])
+				}
+			}
 		}
 		outSp := both.Shape[2:]
 		want := naiveConv(x, w.F, tc.w, bias, 1, []int{tc.stride, tc.stride}, []int{1, 1}, []int{tc.pad, tc.pad}, outSp)
