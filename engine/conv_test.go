@@ -327,3 +327,51 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		}
 	}
 }
+
+// The 3×3, stride-1, pad-1 max pool of whole planes (maxPool3x3Same)
+// equals the definition, the maximum over the taps inside the plane, NaN
+// propagating, on planes from 2×2 up, with and without a fused ReLU.
+func TestMaxPool3x3Same(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, hw := range [][2]int{{2, 2}, {2, 5}, {3, 3}, {7, 7}, {14, 14}, {5, 9}} {
+		H, W := hw[0], hw[1]
+		x := NewFloat([]int{2, 3, H, W}, randSlice(rng, 6*H*W))
+		x.F[H*W+W+1] = float32(math.NaN()) // an inner tap of plane 1
+		a := poolAttrs{kind: poolMax}
+		a.kernel = []int64{3, 3}
+		a.strides = []int64{1, 1}
+		a.pads = []int64{1, 1, 1, 1}
+		win, err := makeWindow(x.Shape[2:], []int{3, 3}, a.spatialAttrs)
+		if err != nil || !sameMax3x3(&win) {
+			t.Fatalf("%d×%d: window %+v not taken as the 3×3 same pool (%v)", H, W, win, err)
+		}
+		for _, relu := range []bool{false, true} {
+			var ar arena
+			y, err := pool(x, a, &ar, relu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pl := 0; pl < 6; pl++ {
+				for r := 0; r < H; r++ {
+					for c := 0; c < W; c++ {
+						want := float32(math.Inf(-1))
+						for dr := -1; dr <= 1; dr++ {
+							for dc := -1; dc <= 1; dc++ {
+								if rr, cc := r+dr, c+dc; rr >= 0 && rr < H && cc >= 0 && cc < W {
+									want = max2NaN(x.F[pl*H*W+rr*W+cc], want)
+								}
+							}
+						}
+						if relu {
+							want = max(want, 0)
+						}
+						got := y.F[pl*H*W+r*W+c]
+						if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+							t.Fatalf("%d×%d relu %v: plane %d (%d,%d) = %v, want %v", H, W, relu, pl, r, c, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -59,6 +59,20 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 		})
 		return y, nil
 	}
+	if a.kind == poolMax && sameMax3x3(&w) {
+		par.Chunks(planes, nw, func(_, lo, hi int) {
+			var scratch []float32
+			for pl := lo; pl < hi; pl++ {
+				ar.poll()
+				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
+				maxPool3x3Same(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], w.in[1], w.in[2], &scratch)
+				if fuseRelu {
+					reluInPlace(yp)
+				}
+			}
+		})
+		return y, nil
+	}
 	if wp, ok := maxPadded(&w, a.kind); ok {
 		poolMaxPadded(y, x, &w, &wp, nw, ar, fuseRelu)
 		return y, nil
@@ -372,4 +386,53 @@ func maxPoolSeparable(y, x []float32, IW, KH, KW, sh, sw, OH, OW int, scratch *[
 // returns NaN when any argument is NaN).
 func max4(a, b, c, d float32) float32 {
 	return max(max(a, b), max(c, d))
+}
+
+// sameMax3x3 reports whether w is a 2-D 3×3 window of stride 1 with one
+// row and column of padding on every side and outputs the size of the
+// input, at least 2×2 (Inception's pooling branches).
+func sameMax3x3(w *window) bool {
+	return w.in[0] == 1 && w.out[0] == 1 && w.kernel[0] == 1 &&
+		w.kernel[1] == 3 && w.kernel[2] == 3 && w.stride[1] == 1 && w.stride[2] == 1 &&
+		w.dilation[1] == 1 && w.dilation[2] == 1 &&
+		w.padBegin[1] == 1 && w.padBegin[2] == 1 && w.padEnd[1] == 1 && w.padEnd[2] == 1 &&
+		w.out[1] == w.in[1] && w.out[2] == w.in[2] && w.in[1] >= 2 && w.in[2] >= 2
+}
+
+// maxPool3x3Same is sameMax3x3's pool of one H×W plane x into y, on whole
+// planes with kernels.Vmax and without a padded copy: the maxima of row
+// pairs, then of row triples (the first and last rows have only two), then
+// the same along the flattened rows, whose first and last columns, which
+// the flattened step takes across two rows, are redone from their two
+// neighbours. NaN propagates; a tie of ±0 may give either sign. scratch is
+// grown to 2·H·W floats.
+func maxPool3x3Same(y, x []float32, H, W int, scratch *[]float32) {
+	n := H * W
+	if cap(*scratch) < 2*n {
+		*scratch = make([]float32, 2*n)
+	}
+	t, v := (*scratch)[:n], (*scratch)[n:2*n]
+	// t[r] = max(x[r], x[r+1]); v[r] = max(x[r−1], x[r], x[r+1]).
+	kernels.Vmax(t[:n-W], x[:n-W], x[W:])
+	copy(v[:W], t[:W])
+	kernels.Vmax(v[W:n-W], t[:n-2*W], x[2*W:])
+	copy(v[n-W:], t[n-2*W:n-W])
+	// The same along the flattened rows.
+	kernels.Vmax(t[:n-1], v[:n-1], v[1:])
+	y[0] = t[0]
+	kernels.Vmax(y[1:n-1], t[:n-2], v[2:])
+	y[n-1] = t[n-2]
+	for r := 0; r < H; r++ {
+		row, vr := y[r*W:(r+1)*W], v[r*W:(r+1)*W]
+		row[0] = max2NaN(vr[0], vr[1])
+		row[W-1] = max2NaN(vr[W-2], vr[W-1])
+	}
+}
+
+// max2NaN is the larger of a and b, NaN if either is (kernels.Vmax's rule).
+func max2NaN(a, b float32) float32 {
+	if a != a || a > b {
+		return a
+	}
+	return b
 }

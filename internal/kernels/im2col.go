@@ -57,6 +57,8 @@ func GatherPacked(dst, src []float32, kOff, nOff []int32, n, q0, q1 int) PackedB
 		switch {
 		case lo && hi:
 			gatherRuns(panel, sp, kOff, co[0], co[8])
+		case stride2(co) && int(maxK)+int(co[0])+2*NR-1 < len(src):
+			gatherStride2(panel, sp, kOff, co[0])
 		default:
 			for l, ro := range kOff {
 				out := (*[NR]float32)(panel[l*NR:])
@@ -102,6 +104,34 @@ func gatherRunsGo(panel []float32, sp unsafe.Pointer, kOff []int32, c0, c8 int32
 		*(*[4]float32)(out[4:]) = *(*[4]float32)(unsafe.Add(s0, 16))
 		*(*[4]float32)(out[8:]) = *(*[4]float32)(s8)
 		*(*[4]float32)(out[12:]) = *(*[4]float32)(unsafe.Add(s8, 16))
+	}
+}
+
+// stride2 reports whether the 16 column offsets of a panel step by 2, as
+// along an output row of a stride-2 window.
+func stride2(co *[NR]int32) bool {
+	for j := 1; j < NR; j++ {
+		if co[j] != co[0]+int32(2*j) {
+			return false
+		}
+	}
+	return true
+}
+
+// gatherStride2 fills a packed panel whose columns are every other float of
+// one run from c0 (element offsets from each tap's kOff): row l is
+// src[kOff[l]+c0+2j] for j < NR. The caller has checked that
+// src[kOff[l]+c0 : +2·NR] lies inside src (the assembly reads one float past
+// the last one used). Assembly where the CPU allows.
+var gatherStride2 = gatherStride2Go
+
+func gatherStride2Go(panel []float32, sp unsafe.Pointer, kOff []int32, c0 int32) {
+	for l, ro := range kOff {
+		out := (*[NR]float32)(panel[l*NR:])
+		in := (*[2 * NR]float32)(unsafe.Add(sp, uintptr(ro+c0)*4))
+		for j := range out {
+			out[j] = in[2*j]
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // The im2col gather, straight into the packed layout, equals im2col by
@@ -110,6 +111,38 @@ func TestGatherPackedA(t *testing.T) {
 							t.Fatalf("m=%d stride=%d: A[%d,%d] = %v, want %v", m, stride, p*MR+i, l, got, want)
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// Panels whose columns step by 2 along one run (stride-2 windows) are
+// gathered as such (assembly where the CPU has it, and the Go loop), equal
+// to the element-by-element gather, including a last panel too close to
+// the end of the input for the 32-float read.
+func TestGatherPackedStride2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	orig := gatherStride2
+	defer func() { gatherStride2 = orig }()
+	const n = 48 // three panels of 16 outputs, each along one row
+	kOff := []int32{0, 1, 2*n + 8, 2*n + 9, 2 * (2*n + 8)}
+	nOff := make([]int32, n)
+	for j := range nOff {
+		nOff[j] = int32(2*j) + 7
+	}
+	// Just long enough for the last element used: the last tap's last
+	// panel is gathered one by one.
+	src := randSlice(rng, int(kOff[len(kOff)-1]+nOff[n-1])+1)
+	k := len(kOff)
+	for _, f := range []func([]float32, unsafe.Pointer, []int32, int32){orig, gatherStride2Go} {
+		gatherStride2 = f
+		pb := GatherPacked(make([]float32, PackedBSize(k, n)), src, kOff, nOff, n, 0, n/NR)
+		for l := 0; l < k; l++ {
+			for j := 0; j < n; j++ {
+				got := pb.Data[(j/NR)*NR*k+l*NR+j%NR]
+				if want := src[kOff[l]+nOff[j]]; got != want {
+					t.Fatalf("B[%d,%d] = %v, want %v", l, j, got, want)
 				}
 			}
 		}

@@ -45,6 +45,9 @@ func scaleShiftAVX2(dst, src *float32, n int, a, b float32)
 func gatherRuns16(out, src unsafe.Pointer, kOff *int32, k int, c0, c8 int)
 
 //go:noescape
+func gatherStride2x16(out, src unsafe.Pointer, kOff *int32, k int, c0 int)
+
+//go:noescape
 func maxPool2x2AVX2(dst, r0, r1 *float32, n int)
 
 // microKernel2Asm computes the two adjacent h×NR tiles of the B panels b
@@ -119,6 +122,7 @@ func init() {
 		vmax = vmaxAVX2Slices
 		scaleShift = scaleShiftAVX2Slices
 		gatherRuns = gatherRunsAVX2
+		gatherStride2 = gatherStride2AVX2
 	}
 }
 
@@ -175,6 +179,15 @@ func gatherRunsAVX2(panel []float32, sp unsafe.Pointer, kOff []int32, c0, c8 int
 		return
 	}
 	gatherRuns16(unsafe.Pointer(&panel[0]), sp, &kOff[0], len(kOff), int(c0), int(c8))
+}
+
+// gatherStride2AVX2 is gatherStride2Go in AVX2 assembly.
+func gatherStride2AVX2(panel []float32, sp unsafe.Pointer, kOff []int32, c0 int32) {
+	if len(kOff) == 0 || len(panel) < NR*len(kOff) {
+		gatherStride2Go(panel, sp, kOff, c0)
+		return
+	}
+	gatherStride2x16(unsafe.Pointer(&panel[0]), sp, &kOff[0], len(kOff), int(c0))
 }
 
 // runsKernel computes one h×32 tile (h = MR or MR4) of A times the two B

@@ -434,3 +434,43 @@ ssloop:
 
 ssdone:
 	RET
+
+// func gatherStride2x16(out, src unsafe.Pointer, kOff *int32, k int, c0 int)
+//
+// For l < k: out[16l+j] = src[kOff[l]+c0+2j], j < 16 (float32 elements,
+// offsets in elements): the im2col gather of one packed panel whose 16
+// columns are every other float of one run, as along an output row of a
+// stride-2 window. Reads src[kOff[l]+c0 : +32] (one float past the last
+// one used).
+TEXT ·gatherStride2x16(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kOff+16(FP), R8
+	MOVQ k+24(FP), CX
+	MOVQ c0+32(FP), R9
+	SHLQ $2, R9
+	ADDQ R9, SI
+	TESTQ CX, CX
+	JE s2done
+
+s2loop:
+	MOVLQSX (R8), AX
+	LEAQ (SI)(AX*4), BX
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VSHUFPS $0x88, Y1, Y0, Y4
+	VPERMPD $0xD8, Y4, Y4
+	VSHUFPS $0x88, Y3, Y2, Y5
+	VPERMPD $0xD8, Y5, Y5
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ $4, R8
+	ADDQ $64, DI
+	DECQ CX
+	JNE s2loop
+	VZEROUPPER
+
+s2done:
+	RET
