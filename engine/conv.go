@@ -443,7 +443,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		rowOffR, colOffR = im2colOffsets(p.cinG, &wr)
 	}
 	transp := p.group == 1 && transposed(P, p.cout, K, win.kSz)
-	image := func(wk *workspace, n int, q0, q1 int, colReady bool) {
+	image := func(wk *workspace, n int) {
 		if transp {
 			p.runTransposed(x.F[n*C*win.inSize:(n+1)*C*win.inSize], y.F[n*p.cout*P:(n+1)*p.cout*P], &win, rowOff, colOff, ar, wk, 1, fuseRelu)
 			return
@@ -451,25 +451,20 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
-			var pb kernels.PackedB
-			if colReady {
-				pb = kernels.PackedB{K: K, N: P, Data: wk.col}
-			} else {
-				if runs && q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && p.runsWidened(g, xs, ys, &win, &wr, rowOffR, colOffR, wk, ar) {
-					continue
-				}
-				src, _ := padImage(xs, p.cinG, &win, wk)
-				// Read the patches straight from the image where the
-				// kernels can (the same results as gathering them).
-				if q0 == 0 && q1 == (P+kernels.NR-1)/kernels.NR && kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, 0, P, ys, P) {
-					continue
-				}
-				pb = im2colPacked(wk.col, src, rowOff, colOff, P, wk)
-				wk.col = pb.Data
+			if runs && p.runsWidened(g, xs, ys, &win, &wr, rowOffR, colOffR, wk, ar) {
+				continue
 			}
-			gemmPackedPolled(ar, p.weights[g], pb, q0, q1, ys, P, false)
+			src, _ := padImage(xs, p.cinG, &win, wk)
+			// Read the patches straight from the image where the kernels
+			// can (the same results as gathering them).
+			if kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, 0, P, ys, P) {
+				continue
+			}
+			pb := im2colPacked(wk.col, src, rowOff, colOff, P, wk)
+			wk.col = pb.Data
+			gemmPackedPolled(ar, p.weights[g], pb, 0, pb.Panels(), ys, P, false)
 		}
-		if fuseRelu && q0 == 0 {
+		if fuseRelu {
 			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
 		}
 	}
@@ -477,7 +472,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		par.Chunks(N, nw, func(wi, lo, hi int) {
 			wk := ws[wi]
 			for n := lo; n < hi; n++ {
-				image(wk, n, 0, (P+kernels.NR-1)/kernels.NR, false)
+				image(wk, n)
 			}
 		})
 	} else if transp {
