@@ -496,7 +496,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		if declined.Load() { // runsWindow promises what GemmRuns needs
 			panic(abort{fmt.Errorf("internal error: the kernels cannot read the patches of window %+v as runs", wr)})
 		}
-		par.Chunks(p.cout, workers(p.cout, float64(P)), func(_, lo, hi int) {
+		par.Chunks(p.cout, workers(p.cout, moveCost*float64(P)), func(_, lo, hi int) {
 			compactWidened(y.F[lo*P:hi*P], yw[lo*n2:hi*n2], &win, &wr, fuseRelu)
 		})
 	} else {
@@ -547,7 +547,7 @@ func (p *convPlan) runTransposed(xs, ys []float32, win *window, rowOff, colOff [
 	src, _ := padImage(xs, p.cinG, win, w0)
 	w0.col = ar.scratchF(w0.col, kernels.PackedASize(P, K), "im2col scratch space")
 	rowPanels := (P + kernels.MR - 1) / kernels.MR
-	par.Chunks(rowPanels, min(nw, workers(rowPanels, float64(kernels.MR*K))), func(_, lo, hi int) {
+	par.Chunks(rowPanels, min(nw, workers(rowPanels, moveCost*float64(kernels.MR*K))), func(_, lo, hi int) {
 		kernels.GatherPackedA(w0.col, src, rowOff, colOff, P, lo, hi)
 	})
 	xt := kernels.PackedA{M: P, K: K, Data: w0.col[:kernels.PackedASize(P, K)]}

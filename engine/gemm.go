@@ -11,6 +11,11 @@ import (
 // internal/kernels (shared with the trainer); this file splits GEMMs over
 // goroutines and polls the run's context between blocks.
 
+// moveCost is what moving one float (a copy, a gather, an elementwise
+// operation) costs in the flops of workers: a gathered float takes about as
+// long as 30 multiply-adds of the packed GEMM.
+const moveCost = 32
+
 // workers returns how many goroutines to use for n independent items of
 // roughly cost flops each: at most GOMAXPROCS, and 1 for small work.
 func workers(n int, cost float64) int {

@@ -26,7 +26,7 @@ func batchNorm(x, scale, bias, mean, variance *Tensor, eps float32, ar *arena, f
 	y := ar.get(append([]int(nil), x.Shape...))
 	N := x.Shape[0]
 	sz := numel(x.Shape[2:])
-	par.Chunks(N*C, workers(N*C, 2*float64(sz)), func(_, lo, hi int) {
+	par.Chunks(N*C, workers(N*C, moveCost*float64(sz)), func(_, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			c := pl % C
 			a := scale.F[c] / float32(math.Sqrt(float64(variance.F[c])+float64(eps)))

@@ -232,7 +232,7 @@ func concat(in []*Tensor, axis int64, ar *arena) (*Tensor, error) {
 		}
 		off += blk
 	}
-	par.Chunks(len(pieces), workers(len(y.F), 1), func(_, lo, hi int) {
+	par.Chunks(len(pieces), workers(len(y.F), moveCost), func(_, lo, hi int) {
 		for _, p := range pieces[lo:hi] {
 			copy(p.dst, p.src)
 		}
