@@ -574,22 +574,26 @@ func (p *convPlan) runTransposed(xs, ys []float32, win *window, rowOff, colOff [
 			}
 		}
 		m0, m1 := lo*kernels.NR, min(hi*kernels.NR, cout)
-		transposeBlocked(ys[m0*P:m1*P], yt[m0:], m1-m0, P, ldt)
-		if fuseRelu {
-			reluInPlace(ys[m0*P : m1*P])
-		}
+		transposeBlocked(ys[m0*P:m1*P], yt[m0:], m1-m0, P, ldt, fuseRelu)
 	})
 }
 
 // transposeBlocked sets dst[m·p + i] = src[i·lds + m] for m < rows and
-// i < p, in blocks of 16 positions so that the 16 rows of src being read
-// stay in L1 while each of their cache lines serves 16 outputs.
-func transposeBlocked(dst, src []float32, rows, p, lds int) {
+// i < p (max(·, 0) of it with relu: NaN stays NaN, −0 becomes +0, as
+// reluInPlace), in blocks of 16 positions so that the 16 rows of src being
+// read stay in L1 while each of their cache lines serves 16 outputs.
+func transposeBlocked(dst, src []float32, rows, p, lds int, relu bool) {
 	const blk = 16
 	for i0 := 0; i0 < p; i0 += blk {
 		i1 := min(i0+blk, p)
 		for m := 0; m < rows; m++ {
 			d := dst[m*p+i0 : m*p+i1]
+			if relu {
+				for i := range d {
+					d[i] = max(src[(i0+i)*lds+m], 0)
+				}
+				continue
+			}
 			for i := range d {
 				d[i] = src[(i0+i)*lds+m]
 			}
