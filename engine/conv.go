@@ -451,7 +451,7 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		for g := 0; g < p.group; g++ {
 			xs := x.F[(n*C+g*p.cinG)*win.inSize : (n*C+(g+1)*p.cinG)*win.inSize]
 			ys := y.F[(n*p.cout+g*coutG)*P : (n*p.cout+(g+1)*coutG)*P]
-			if runs && p.runsWidened(g, xs, ys, &win, &wr, rowOffR, colOffR, wk, ar) {
+			if runs && p.runsWidened(g, xs, ys, &win, &wr, rowOffR, colOffR, ar, wk, 1, false) {
 				continue
 			}
 			src, _ := padImage(xs, p.cinG, &win, wk)
@@ -475,57 +475,42 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 				image(wk, n)
 			}
 		})
-	} else if transp {
-		p.runTransposed(x.F[:C*win.inSize], y.F[:p.cout*P], &win, rowOff, colOff, ar, ws[0], len(ws), fuseRelu)
-	} else if runs {
-		// One image on a widened grid: the workers share its column panels
-		// in pairs, then its channels for the compaction.
-		w0 := ws[0]
-		src, _ := padImage(x.F[:C*win.inSize], p.cinG, &wr, w0)
-		n2 := wr.outSize
-		w0.outT = ar.scratchF(w0.outT, p.cout*n2, "the widened output of one image")
-		yw := w0.outT[:p.cout*n2]
-		pairs := n2 / (2 * kernels.NR)
-		var declined atomic.Bool
-		par.Chunks(pairs, workers(pairs, 4*float64(p.cout)*float64(K)*kernels.NR), func(_, lo, hi int) {
-			ar.poll()
-			if !kernels.GemmRuns(p.weights[0], src, rowOffR, colOffR, n2, lo*2*kernels.NR, hi*2*kernels.NR, yw, n2) {
-				declined.Store(true)
-			}
-		})
-		if declined.Load() { // runsWindow promises what GemmRuns needs
-			panic(abort{fmt.Errorf("internal error: the kernels cannot read the patches of window %+v as runs", wr)})
-		}
-		par.Chunks(p.cout, workers(p.cout, moveCost*float64(P)), func(_, lo, hi int) {
-			compactWidened(y.F[lo*P:hi*P], yw[lo*n2:hi*n2], &win, &wr, fuseRelu)
-		})
-	} else {
-		// One image: the workers share its column panels in pairs, each
-		// reading its patches straight from the image where the kernels
-		// can, and otherwise gathering and multiplying them a block at a
-		// time (the same results either way).
-		src, _ := padImage(x.F[:C*win.inSize], p.cinG, &win, ws[0])
-		panels := (P + kernels.NR - 1) / kernels.NR
-		ws[0].col = ar.scratchF(ws[0].col, panels*kernels.NR*K, "im2col scratch space")
-		pairs := (panels + 1) / 2
-		pw := workers(pairs, 4*float64(coutG)*float64(K)*kernels.NR)
-		par.Chunks(pairs, pw, func(_, lo, hi int) {
-			q0, q1 := 2*lo, min(2*hi, panels)
-			j0, j1 := q0*kernels.NR, min(q1*kernels.NR, P)
-			if !kernels.GemmRuns(p.weights[0], src, rowOff, colOff, P, j0, j1, y.F[:p.cout*P], P) {
-				for b := q0; b < q1; b += 8 {
-					ar.poll()
-					pb := kernels.GatherPacked(ws[0].col, src, rowOff, colOff, P, b, min(b+8, q1))
-					kernels.GemmPacked(p.weights[0], pb, b, min(b+8, q1), y.F[:p.cout*P], P, false)
-				}
-			}
-			if fuseRelu { // this worker's columns of every row, while in cache
-				for o := 0; o < p.cout; o++ {
-					reluInPlace(y.F[o*P+j0 : o*P+j1])
-				}
-			}
-		})
+		return y, nil
 	}
+	// One image, on all workers.
+	xs, ys := x.F[:C*win.inSize], y.F[:p.cout*P]
+	if transp {
+		p.runTransposed(xs, ys, &win, rowOff, colOff, ar, ws[0], len(ws), fuseRelu)
+		return y, nil
+	}
+	if runs && p.runsWidened(0, xs, ys, &win, &wr, rowOffR, colOffR, ar, ws[0], len(ws), fuseRelu) {
+		return y, nil
+	}
+	// The workers share the column panels in pairs, each reading its
+	// patches straight from the image where the kernels can, and
+	// otherwise gathering and multiplying them a block at a time (the
+	// same results either way).
+	src, _ := padImage(xs, p.cinG, &win, ws[0])
+	panels := (P + kernels.NR - 1) / kernels.NR
+	ws[0].col = ar.scratchF(ws[0].col, panels*kernels.NR*K, "im2col scratch space")
+	pairs := (panels + 1) / 2
+	pw := workers(pairs, 4*float64(coutG)*float64(K)*kernels.NR)
+	par.Chunks(pairs, pw, func(_, lo, hi int) {
+		q0, q1 := 2*lo, min(2*hi, panels)
+		j0, j1 := q0*kernels.NR, min(q1*kernels.NR, P)
+		if !kernels.GemmRuns(p.weights[0], src, rowOff, colOff, P, j0, j1, ys, P) {
+			for b := q0; b < q1; b += 8 {
+				ar.poll()
+				pb := kernels.GatherPacked(ws[0].col, src, rowOff, colOff, P, b, min(b+8, q1))
+				kernels.GemmPacked(p.weights[0], pb, b, min(b+8, q1), ys, P, false)
+			}
+		}
+		if fuseRelu { // this worker's columns of every row, while in cache
+			for o := 0; o < p.cout; o++ {
+				reluInPlace(ys[o*P+j0 : o*P+j1])
+			}
+		}
+	})
 	return y, nil
 }
 
@@ -637,18 +622,33 @@ func runsWindow(win *window, cout int) (window, bool) {
 }
 
 // runsWidened computes group g of one image, xs → ys, on the widened
-// window wr through wk.outT, and reports false (having done nothing) when
-// kernels.GemmRuns declines.
-func (p *convPlan) runsWidened(g int, xs, ys []float32, win, wr *window, rowOff, colOff []int32, wk *workspace, ar *arena) bool {
+// window wr through w0.outT, on up to nw goroutines (the workers share the
+// pairs of column panels, then the channels for the compaction), with the
+// fused ReLU; it reports false, for the caller to compute ys another way,
+// when kernels.GemmRuns declines. A batch calls it per image with nw = 1
+// on each worker.
+func (p *convPlan) runsWidened(g int, xs, ys []float32, win, wr *window, rowOff, colOff []int32, ar *arena, w0 *workspace, nw int, fuseRelu bool) bool {
 	coutG := p.cout / p.group
-	src, _ := padImage(xs, p.cinG, wr, wk)
+	K := p.cinG * win.kSz
+	src, _ := padImage(xs, p.cinG, wr, w0)
 	n2 := wr.outSize
-	wk.outT = ar.scratchF(wk.outT, coutG*n2, "the widened output of one image")
-	yw := wk.outT[:coutG*n2]
-	if !kernels.GemmRuns(p.weights[g], src, rowOff, colOff, n2, 0, n2, yw, n2) {
+	w0.outT = ar.scratchF(w0.outT, coutG*n2, "the widened output of one image")
+	yw := w0.outT[:coutG*n2]
+	pairs := n2 / (2 * kernels.NR)
+	var declined atomic.Bool
+	par.Chunks(pairs, min(nw, workers(pairs, 4*float64(coutG)*float64(K)*kernels.NR)), func(_, lo, hi int) {
+		ar.poll()
+		if !kernels.GemmRuns(p.weights[g], src, rowOff, colOff, n2, lo*2*kernels.NR, hi*2*kernels.NR, yw, n2) {
+			declined.Store(true)
+		}
+	})
+	if declined.Load() {
 		return false
 	}
-	compactWidened(ys, yw, win, wr, false)
+	P := win.outSize
+	par.Chunks(coutG, min(nw, workers(coutG, moveCost*float64(P))), func(_, lo, hi int) {
+		compactWidened(ys[lo*P:hi*P], yw[lo*n2:hi*n2], win, wr, fuseRelu)
+	})
 	return true
 }
 
