@@ -202,39 +202,32 @@ func concat(in []*Tensor, axis int64, ar *arena) (*Tensor, error) {
 	y := newLike(in[0].DType, shape, ar)
 	outer := numel(shape[:ax])
 	inner := numel(shape[ax+1:])
-	if y.DType == Int64 {
-		off := 0
-		for _, t := range in {
-			blk := t.Shape[ax] * inner
-			for o := 0; o < outer; o++ {
-				copy(y.I[o*shape[ax]*inner+off:], t.I[o*blk:(o+1)*blk])
-			}
-			off += blk
-		}
-		return y, nil
-	}
-	// Float copies in pieces of at most concatPiece values, shared among
-	// the workers when there is enough to copy (DenseNet concatenates every
+	// Copies in pieces of at most concatPiece values, shared among the
+	// workers when there is enough to copy (DenseNet concatenates every
 	// earlier feature map at every layer).
 	const concatPiece = 1 << 14
-	type piece struct{ dst, src []float32 }
+	type piece struct {
+		t           *Tensor
+		dst, src, n int
+	}
 	var pieces []piece
 	off := 0
 	for _, t := range in {
 		blk := t.Shape[ax] * inner
 		for o := 0; o < outer; o++ {
-			d, s := y.F[o*shape[ax]*inner+off:][:blk], t.F[o*blk:(o+1)*blk]
-			for len(s) > 0 {
-				k := min(len(s), concatPiece)
-				pieces = append(pieces, piece{d[:k], s[:k]})
-				d, s = d[k:], s[k:]
+			for i := 0; i < blk; i += concatPiece {
+				pieces = append(pieces, piece{t, o*shape[ax]*inner + off + i, o*blk + i, min(concatPiece, blk-i)})
 			}
 		}
 		off += blk
 	}
-	par.Chunks(len(pieces), workers(len(y.F), moveCost), func(_, lo, hi int) {
+	par.Chunks(len(pieces), workers(numel(shape), moveCost), func(_, lo, hi int) {
 		for _, p := range pieces[lo:hi] {
-			copy(p.dst, p.src)
+			if y.DType == Int64 {
+				copy(y.I[p.dst:p.dst+p.n], p.t.I[p.src:p.src+p.n])
+			} else {
+				copy(y.F[p.dst:p.dst+p.n], p.t.F[p.src:p.src+p.n])
+			}
 		}
 	})
 	return y, nil
