@@ -31,14 +31,7 @@ func TestLayersHostileNames(t *testing.T) {
 		last = out
 	}
 	g.Outputs = []*onnxbuild.Value{onnxbuild.ValueInfo(last, onnxio.Float, []int64{1, 4})}
-	b, err := onnxbuild.NewModel(g, 13, "evil\x1b]0;title\x07").Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.onnx")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeModel(t, t.TempDir(), onnxbuild.NewModel(g, 13, "evil\x1b]0;title\x07"))
 	out, _, err := runApp(t, "layers", path)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +43,8 @@ func TestLayersHostileNames(t *testing.T) {
 		t.Error("the forged name is not shown escaped")
 	}
 	if len(out) > 100<<10 {
-		t.Errorf("layers wrote %d KB for a %d KB model", len(out)>>10, len(b)>>10)
+		fi, _ := os.Stat(path)
+		t.Errorf("layers wrote %d KB for a %d KB model", len(out)>>10, fi.Size()>>10)
 	}
 }
 
@@ -92,14 +86,7 @@ func TestLayersSparseExternalData(t *testing.T) {
 		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{1, 1})},
 		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("MatMul", "big", []string{"x", "w"}, []string{"y"})},
 		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{1, n})}}
-	b, err := onnxbuild.NewModel(g, 13, "test").Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "m.onnx")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeModel(t, dir, onnxbuild.NewModel(g, 13, "test"))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	out, errOut, err := runApp(t, "layers", path)
@@ -133,7 +120,19 @@ func TestLayersSmallExternalData(t *testing.T) {
 		Inputs:  []*onnxbuild.Value{onnxbuild.ValueInfo("x", onnxio.Float, []int64{-1, 3})},
 		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("MatMul", "mm", []string{"x", "w"}, []string{"y"})},
 		Outputs: []*onnxbuild.Value{onnxbuild.ValueInfo("y", onnxio.Float, []int64{-1, 2})}}
-	b, err := onnxbuild.NewModel(g, 13, "test").Encode()
+	path := writeModel(t, dir, onnxbuild.NewModel(g, 13, "test"))
+	out, errOut, err := runApp(t, "layers", path)
+	if err != nil || errOut != "" || !strings.Contains(out, "mm    MatMul  y       [N,2]") {
+		t.Errorf("layers: %v %q\n%s", err, errOut, out)
+	}
+}
+
+// writeModel encodes m, without the validation of onnxbuild's Save (the
+// hostile models here are invalid on purpose), to dir/m.onnx and returns
+// the path.
+func writeModel(t *testing.T, dir string, m *onnxbuild.Model) string {
+	t.Helper()
+	b, err := m.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +140,5 @@ func TestLayersSmallExternalData(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, err := runApp(t, "layers", path)
-	if err != nil || errOut != "" || !strings.Contains(out, "mm    MatMul  y       [N,2]") {
-		t.Errorf("layers: %v %q\n%s", err, errOut, out)
-	}
+	return path
 }
