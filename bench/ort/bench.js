@@ -15,13 +15,7 @@
 
 const path = require('path');
 const ort = require('onnxruntime-node');
-const { arg, mnistTest } = require('./mnist');
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const { arg, median, mnistTest } = require('./mnist');
 
 async function main() {
   const model = arg('model', path.join(__dirname, 'out', 'mnist_cnn_hooks.onnx'));

