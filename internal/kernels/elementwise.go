@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // ReluInPlace sets x = max(x, 0) with Go's semantics (NaN stays NaN, −0
 // becomes +0), in assembly where the CPU allows.
 func ReluInPlace(x []float32) { reluInPlace(x) }
@@ -41,5 +43,54 @@ func scaleShiftGo(dst, src []float32, a, b float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] = float32(a*v) + b
+	}
+}
+
+// Transpose sets dst[m·ldd + i] = src[i·lds + m] for m < rows and i < p,
+// or max(·, 0) of it with relu (NaN stays NaN, −0 becomes +0, as
+// ReluInPlace): the transposed output of a convolution computed as
+// Yᵀ = Xcolᵀ·Wᵀ, put back as channels × positions. In AVX2 assembly where
+// the CPU allows, 8×8 blocks at a time.
+func Transpose(dst []float32, ldd int, src []float32, lds int, rows, p int, relu bool) {
+	if rows <= 0 || p <= 0 {
+		return
+	}
+	if len(dst) < (rows-1)*ldd+p || len(src) < (p-1)*lds+rows {
+		panic(fmt.Sprintf("kernels: Transpose: %d×%d into %d floats (stride %d) from %d (stride %d)", rows, p, len(dst), ldd, len(src), lds))
+	}
+	r8, p8 := 0, 0
+	if useAsm && ldd >= 8 && lds >= 8 {
+		r8, p8 = rows&^7, p&^7
+		for i0 := 0; i0 < p8 && r8 > 0; i0 += 8 {
+			transpose8(dst[i0:], ldd, src[i0*lds:], lds, r8/8, relu)
+		}
+	}
+	if r8 < rows { // the last rows mod 8
+		transposeGo(dst[r8*ldd:], ldd, src[r8:], lds, rows-r8, p8, relu)
+	}
+	if p8 < p { // the last positions mod 8
+		transposeGo(dst[p8:], ldd, src[p8*lds:], lds, rows, p-p8, relu)
+	}
+}
+
+// transposeGo is Transpose in Go, in blocks of 16 positions so that the 16
+// rows of src being read stay in L1 while each of their cache lines serves
+// 16 outputs.
+func transposeGo(dst []float32, ldd int, src []float32, lds int, rows, p int, relu bool) {
+	const blk = 16
+	for i0 := 0; i0 < p; i0 += blk {
+		i1 := min(i0+blk, p)
+		for m := 0; m < rows; m++ {
+			d := dst[m*ldd+i0 : m*ldd+i1]
+			if relu {
+				for i := range d {
+					d[i] = max(src[(i0+i)*lds+m], 0)
+				}
+				continue
+			}
+			for i := range d {
+				d[i] = src[(i0+i)*lds+m]
+			}
+		}
 	}
 }

@@ -83,3 +83,38 @@ func TestScaleShift(t *testing.T) {
 		}
 	}
 }
+
+// Transpose puts every element in its place, with and without the ReLU
+// (NaN kept, −0 made +0), for sizes around the 8×8 blocks and strides
+// wider than the matrix, and writes nothing outside it.
+func TestTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, sz := range [][2]int{{1, 1}, {8, 8}, {16, 8}, {8, 16}, {7, 9}, {16, 24}, {32, 49}, {13, 17}, {128, 196}} {
+		rows, p := sz[0], sz[1]
+		lds, ldd := rows+3, p+5
+		src := randSlice(rng, p*lds)
+		src[0] = float32(math.NaN())
+		src[len(src)/2] = float32(math.Copysign(0, -1))
+		for _, relu := range []bool{false, true} {
+			dst := make([]float32, rows*ldd)
+			for i := range dst {
+				dst[i] = 42
+			}
+			Transpose(dst, ldd, src, lds, rows, p, relu)
+			for m := 0; m < rows; m++ {
+				for i := 0; i < ldd; i++ {
+					got, want := dst[m*ldd+i], float32(42)
+					if i < p {
+						want = src[i*lds+m]
+						if relu {
+							want = max(want, 0)
+						}
+					}
+					if math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%d×%d relu %v: dst[%d, %d] = %v, want %v", rows, p, relu, m, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -261,6 +261,61 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n, j0, j1 int, c []f
 	return true
 }
 
+// DirectTSupported reports whether GemmDirectT can apply on this CPU.
+func DirectTSupported() bool { return useAsm && useAsm512 }
+
+// GemmDirectT computes the rows r0 ≤ i < r1 and the column panels
+// q0 ≤ q < q1 of C = bias + A·B (C overwritten), where A[i, l] =
+// src[kOff[l] + nOff[i]] is the matrix GatherPackedA would pack, without
+// building it: the AVX-512 kernels broadcast each element straight from
+// src. A is the transposed im2col matrix of a convolution (row i the
+// patch of output position i), B the packed weights Wᵀ and bias a value
+// per column. It applies when r0 and r1 are multiples of MR, q0 and q1
+// even, b.N a multiple of 2·NR, ldc ≥ b.N, every A element inside src and
+// the CPU has AVX-512F; otherwise it does nothing and returns false. K is
+// split into blocks as in GemmPacked, so the results are the same bits as
+// GemmPacked on the gathered A starting from the bias.
+func GemmDirectT(src []float32, kOff, nOff []int32, r0, r1, q0, q1 int, b PackedB, bias []float32, c []float32, ldc int) bool {
+	k := len(kOff)
+	if !useAsm || !useAsm512 || k == 0 || b.K != k || r0 < 0 || r0 >= r1 || r0%MR != 0 || r1%MR != 0 || len(nOff) < r1 ||
+		q0 < 0 || q0 >= q1 || q0%2 != 0 || q1%2 != 0 || q1*NR > b.N || b.N%(2*NR) != 0 || ldc < b.N || len(bias) < b.N ||
+		len(c) < (r1-1)*ldc+b.N || len(b.Data) < b.N*k {
+		return false
+	}
+	var maxK, maxN int32
+	for _, v := range kOff {
+		if v < 0 {
+			return false
+		}
+		maxK = max(maxK, v)
+	}
+	for _, v := range nOff[r0:r1] {
+		if v < 0 {
+			return false
+		}
+		maxN = max(maxN, v)
+	}
+	if int(maxK)+int(maxN) >= len(src) {
+		return false
+	}
+	nk := (k + kcBlock - 1) / kcBlock
+	for bk := 0; bk < nk; bk++ {
+		l0, l1 := bk*k/nk, (bk+1)*k/nk
+		for q := q0; q < q1; q += 2 {
+			bp := b.Data[q*NR*k+l0*NR : q*NR*k+l1*NR]
+			bp2 := b.Data[(q+1)*NR*k+l0*NR : (q+1)*NR*k+l1*NR]
+			var bs []float32
+			if bk == 0 {
+				bs = bias[q*NR : (q+2)*NR]
+			}
+			for i := r0; i < r1; i += MR {
+				directKernel(l1-l0, src, kOff[l0:l1], nOff[i:i+MR], bp, bp2, c[i*ldc+q*NR:], ldc, bs)
+			}
+		}
+	}
+	return true
+}
+
 // GatherPackedA writes the m×k matrix A[i, l] = src[kOff[l] + nOff[i]]
 // (k = len(kOff)) into dst in the PackedA layout, for the row panels
 // p0 ≤ p < p1 only, and returns the whole packed matrix (dst must hold

@@ -653,3 +653,128 @@ kernel4x32r_store:
 	VMOVUPS Z7, 64(DX)
 	VZEROUPPER
 	RET
+
+// func kernel6x32p(k int, src unsafe.Pointer, kOff, pos *int32, b, b2, c *float32, ldc int, bias *float32)
+//
+// kernel6x32 with A read from the image instead of a packed panel, for the
+// transposed product Yᵀ = Xcolᵀ·Wᵀ of a convolution: A[i][l], tap l of
+// output position i, is the float at src + pos[i] + kOff[l] (elements) for
+// the six positions i < 6. Columns 0–15 come from the B panel at b and
+// 16–31 from the panel at b2. With a bias, each chain starts at its
+// column's bias (bias[0:32]); without, it continues from C. C is
+// overwritten. The chains are those of kernel6x32 on the gathered panels,
+// so the same bits.
+TEXT ·kernel6x32p(SB), NOSPLIT, $0-72
+	MOVQ bias+64(FP), AX
+	TESTQ AX, AX
+	JE kernel6x32p_cont
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z1, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z1, Z11
+	JMP kernel6x32p_setup
+
+kernel6x32p_cont:
+	MOVQ c+48(FP), AX
+	MOVQ ldc+56(FP), R13
+	SHLQ $2, R13
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	ADDQ R13, AX
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Z3
+	ADDQ R13, AX
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Z5
+	ADDQ R13, AX
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Z7
+	ADDQ R13, AX
+	VMOVUPS (AX), Z8
+	VMOVUPS 64(AX), Z9
+	ADDQ R13, AX
+	VMOVUPS (AX), Z10
+	VMOVUPS 64(AX), Z11
+
+kernel6x32p_setup:
+	// One base pointer per position.
+	MOVQ src+8(FP), R13
+	MOVQ pos+24(FP), AX
+	MOVLQSX 0(AX), BX
+	LEAQ (R13)(BX*4), BX
+	MOVLQSX 4(AX), DX
+	LEAQ (R13)(DX*4), DX
+	MOVLQSX 8(AX), DI
+	LEAQ (R13)(DI*4), DI
+	MOVLQSX 12(AX), R9
+	LEAQ (R13)(R9*4), R9
+	MOVLQSX 16(AX), R10
+	LEAQ (R13)(R10*4), R10
+	MOVLQSX 20(AX), R11
+	LEAQ (R13)(R11*4), R11
+	MOVQ k+0(FP), CX
+	MOVQ kOff+16(FP), R8
+	MOVQ b+32(FP), SI
+	MOVQ b2+40(FP), R12
+	TESTQ CX, CX
+	JE kernel6x32p_store
+
+kernel6x32p_loop:
+	MOVLQSX (R8), AX
+	VMOVUPS (SI), Z28
+	VMOVUPS (R12), Z29
+	VBROADCASTSS (BX)(AX*4), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS (DX)(AX*4), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	VBROADCASTSS (DI)(AX*4), Z30
+	VFMADD231PS Z28, Z30, Z4
+	VFMADD231PS Z29, Z30, Z5
+	VBROADCASTSS (R9)(AX*4), Z31
+	VFMADD231PS Z28, Z31, Z6
+	VFMADD231PS Z29, Z31, Z7
+	VBROADCASTSS (R10)(AX*4), Z30
+	VFMADD231PS Z28, Z30, Z8
+	VFMADD231PS Z29, Z30, Z9
+	VBROADCASTSS (R11)(AX*4), Z31
+	VFMADD231PS Z28, Z31, Z10
+	VFMADD231PS Z29, Z31, Z11
+	ADDQ $4, R8
+	ADDQ $64, SI
+	ADDQ $64, R12
+	DECQ CX
+	JNE kernel6x32p_loop
+
+kernel6x32p_store:
+	MOVQ c+48(FP), AX
+	MOVQ ldc+56(FP), R13
+	SHLQ $2, R13
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ R13, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ R13, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ R13, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ R13, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ R13, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	VZEROUPPER
+	RET

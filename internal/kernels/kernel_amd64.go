@@ -204,3 +204,22 @@ func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int3
 		kernel4x32r(k, &a[0], unsafe.Pointer(&src[0]), &kOff[0], int(cols[0]), int(cols[1]), int(cols[2]), int(cols[3]), &c[0], ldc, bp)
 	}
 }
+
+//go:noescape
+func kernel6x32p(k int, src unsafe.Pointer, kOff, pos *int32, b, b2, c *float32, ldc int, bias *float32)
+
+// directKernel computes the MR×2NR tile of the positions pos[0:MR] of
+// GemmDirectT's product with the AVX-512 assembly; the caller has checked
+// every operand.
+func directKernel(k int, src []float32, kOff, pos []int32, bp, bp2 []float32, c []float32, ldc int, bias []float32) {
+	kernel6x32p(k, unsafe.Pointer(&src[0]), &kOff[0], &pos[0], &bp[0], &bp2[0], &c[0], ldc, biasPtr(bias))
+}
+
+//go:noescape
+func transpose8x8s(dst *float32, ldd int, src *float32, lds int, n int, relu bool)
+
+// transpose8 transposes n 8×8 blocks along src's rows (see Transpose,
+// which has checked the bounds) in AVX2 assembly.
+func transpose8(dst []float32, ldd int, src []float32, lds int, n int, relu bool) {
+	transpose8x8s(&dst[0], ldd, &src[0], lds, n, relu)
+}

@@ -26,3 +26,11 @@ func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int3
 }
 
 const asmName = "go"
+
+func directKernel(k int, src []float32, kOff, pos []int32, bp, bp2 []float32, c []float32, ldc int, bias []float32) {
+	panic("kernels: directKernel without assembly")
+}
+
+func transpose8(dst []float32, ldd int, src []float32, lds int, n int, relu bool) {
+	panic("kernels: transpose8 without assembly")
+}
