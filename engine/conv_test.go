@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/conceptcells/conceptcells/internal/kernels"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -261,6 +262,12 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		{"runs on rows widened 14 → 16", []int{2, 16, 14, 14}, []int{32, 16, 3, 3}, 1, 1, true, true, false, 2},
 		{"runs on a grid widened 7×7 → 8×8", []int{2, 8, 7, 7}, []int{24, 8, 3, 3}, 1, 1, true, false, false, 2},
 		{"runs widened, one worker, 300 taps", []int{2, 12, 28, 28}, []int{20, 12, 5, 5}, 1, 2, false, true, false, 1},
+		// Yᵀ straight from the image where the CPU allows (otherwise runs
+		// or gathered): the workers share the positions (one pair of
+		// weight panels), or the pairs (five, 130 channels padded to 160).
+		{"32 channels, positions shared", []int{2, 16, 17, 17}, []int{32, 16, 3, 3}, 1, 1, true, true, false, 2},
+		{"130 channels, pairs shared, stride 2", []int{2, 24, 20, 20}, []int{130, 24, 3, 3}, 2, 1, true, true, false, 2},
+		{"40 channels 1×1, 300 taps", []int{2, 300, 9, 9}, []int{40, 300, 1, 1}, 1, 0, false, false, false, 2},
 	} {
 		x := NewFloat(tc.x, randSlice(rng, numel(tc.x)))
 		w := NewFloat(tc.w, randSlice(rng, numel(tc.w)))
@@ -286,21 +293,31 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		}
 		per := numel(both.Shape[1:])
 		P := numel(both.Shape[2:])
-		if got := transposed(P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:])); got != tc.transp {
-			t.Fatalf("%s: transposed(%d, %d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:]), got, tc.transp)
+		// Where the patches can be read straight from the image, every
+		// convolution of 32 channels or more takes Yᵀ = Xcolᵀ·Wᵀ.
+		wantT := tc.transp || (kernels.DirectTSupported() && tc.w[0] >= 32)
+		if got := transposed(P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:])); got != wantT {
+			t.Fatalf("%s: transposed(%d, %d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:]), got, wantT)
 		}
-		if tc.transp {
+		if wantT {
 			// The batch takes Yᵀ = Xcolᵀ·Wᵀ per image too; Y = W·Xcol
 			// must give the same bits.
-			noTransposed = true
-			direct, err := plan.run(x, &ar, ws, tc.relu)
-			noTransposed = false
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range direct.F {
-				if math.Float32bits(v) != math.Float32bits(both.F[i]) {
-					t.Fatalf("%s: output %d = %v as Y = W·Xcol, %v as Yᵀ = Xcolᵀ·Wᵀ", tc.name, i, v, both.F[i])
+			// So must Yᵀ from gathered patches where they were read
+			// straight from the image.
+			for _, route := range []struct {
+				name string
+				flag *bool
+			}{{"Y = W·Xcol", &noTransposed}, {"Yᵀ = Xcolᵀ·Wᵀ gathered", &gatherT}} {
+				*route.flag = true
+				other, err := plan.run(x, &ar, ws, tc.relu)
+				*route.flag = false
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, v := range other.F {
+					if math.Float32bits(v) != math.Float32bits(both.F[i]) {
+						t.Fatalf("%s: output %d = %v as %s, %v as Yᵀ = Xcolᵀ·Wᵀ", tc.name, i, v, route.name, both.F[i])
+					}
 				}
 			}
 		}
