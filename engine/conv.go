@@ -296,18 +296,23 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 	})
 }
 
-// convPlan is a prepared convolution: the weights of each group packed for
-// the GEMM once, at Prepare time.
+// convPlan is a prepared convolution: the weights packed for the GEMM
+// once, at Prepare time, in the layout its route reads (see transposed),
+// and in another on first use if a route needs it.
 type convPlan struct {
-	attrs   spatialAttrs
-	group   int
-	cout    int // output channels
-	cinG    int // input channels per group
-	kernel  []int
-	weights []kernels.PackedA // one per group, (cout/group) × (cinG·kSz)
-	wshape  []int
-	wdata   []float32 // the weights as given (for the depthwise path)
-	bias    []float32 // nil without bias
+	attrs  spatialAttrs
+	group  int
+	cout   int // output channels
+	cinG   int // input channels per group
+	kernel []int
+	wshape []int
+	wdata  []float32 // the weights as given (for the depthwise path)
+	bias   []float32 // nil without bias
+
+	// weights is the weights packed as the A of Y = W·Xcol, one per group,
+	// (cout/group) × (cinG·kSz), with the bias per row; see packedA.
+	aOnce   sync.Once
+	weights []kernels.PackedA
 
 	// wT is the weights of a one-group convolution packed as the B of
 	// Yᵀ = Xcolᵀ·Wᵀ ((cinG·kSz) × cout, zero columns up to a multiple of
@@ -316,6 +321,25 @@ type convPlan struct {
 	wTOnce sync.Once
 	wT     kernels.PackedB
 	biasT  []float32
+}
+
+// packedA returns the weights packed as the A of Y = W·Xcol, packing them
+// on first use.
+func (p *convPlan) packedA() []kernels.PackedA {
+	p.aOnce.Do(func() {
+		coutG := p.cout / p.group
+		K := p.cinG * numel(p.kernel)
+		for g := 0; g < p.group; g++ {
+			pa := kernels.PackA(nil, false, coutG, K, 1, p.wdata[g*coutG*K:(g+1)*coutG*K], K)
+			if p.bias != nil {
+				// The micro-kernel starts its accumulators at the bias.
+				pa.Bias = make([]float32, kernels.RoundUp(coutG, kernels.MR))
+				copy(pa.Bias, p.bias[g*coutG:(g+1)*coutG])
+			}
+			p.weights = append(p.weights, pa)
+		}
+	})
+	return p.weights
 }
 
 // packedT returns the weights packed as the B of Yᵀ = Xcolᵀ·Wᵀ and the
@@ -364,12 +388,17 @@ var noTransposed, gatherT = false, false
 // more than it saved (ResNet-50's 1×1 256 → 1024 at 14×14: 3.3 → 4.2 ms),
 // and with fewer than 64 channels the workers had too few panels of Wᵀ to
 // share.
+// directT reports whether a one-group convolution with cout output
+// channels always computes Yᵀ = Xcolᵀ·Wᵀ, whatever its input (see
+// transposed).
+func directT(cout int) bool { return kernels.DirectTSupported() && cout >= 32 }
+
 func transposed(P, cout, K, kSz int) bool {
 	switch {
 	case noTransposed:
 		return false
 	case kernels.DirectTSupported():
-		return cout >= 32
+		return directT(cout)
 	}
 	return P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
 }
@@ -394,7 +423,6 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 			}
 		}
 	}
-	coutG := p.cout / group
 	K := p.cinG * numel(p.kernel)
 	if bias != nil {
 		if bias.DType != Float32 || len(bias.F) != p.cout {
@@ -408,14 +436,13 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	if bias != nil {
 		p.bias = bias.F
 	}
-	for g := 0; g < group; g++ {
-		pa := kernels.PackA(nil, false, coutG, K, 1, w.F[g*coutG*K:(g+1)*coutG*K], K)
-		if bias != nil {
-			// The micro-kernel starts its accumulators at the bias.
-			pa.Bias = make([]float32, kernels.RoundUp(coutG, kernels.MR))
-			copy(pa.Bias, bias.F[g*coutG:(g+1)*coutG])
-		}
-		p.weights = append(p.weights, pa)
+	// Pack for the route the convolution takes (depthwise ones read the
+	// weights as given).
+	switch {
+	case group == 1 && directT(p.cout):
+		p.packedT()
+	case group == 1 || p.cinG > 1:
+		p.packedA()
 	}
 	return p, nil
 }
@@ -482,6 +509,10 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		rowOffR, colOffR = im2colOffsets(p.cinG, &wr)
 	}
 	transp := p.group == 1 && transposed(P, p.cout, K, win.kSz)
+	var wa []kernels.PackedA
+	if !transp {
+		wa = p.packedA()
+	}
 	image := func(wk *workspace, n int) {
 		if transp {
 			p.runTransposed(x.F[n*C*win.inSize:(n+1)*C*win.inSize], y.F[n*p.cout*P:(n+1)*p.cout*P], &win, rowOff, colOff, ar, wk, 1, fuseRelu)
@@ -496,12 +527,12 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 			src, _ := padImage(xs, p.cinG, &win, wk)
 			// Read the patches straight from the image where the kernels
 			// can (the same results as gathering them).
-			if kernels.GemmRuns(p.weights[g], src, rowOff, colOff, P, 0, P, ys, P) {
+			if kernels.GemmRuns(wa[g], src, rowOff, colOff, P, 0, P, ys, P) {
 				continue
 			}
 			pb := im2colPacked(wk.col, src, rowOff, colOff, P, wk)
 			wk.col = pb.Data
-			gemmPackedPolled(ar, p.weights[g], pb, 0, pb.Panels(), ys, P, false)
+			gemmPackedPolled(ar, wa[g], pb, 0, pb.Panels(), ys, P, false)
 		}
 		if fuseRelu {
 			reluInPlace(y.F[n*p.cout*P : (n+1)*p.cout*P]) // while in cache
@@ -537,11 +568,11 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	par.Chunks(pairs, pw, func(_, lo, hi int) {
 		q0, q1 := 2*lo, min(2*hi, panels)
 		j0, j1 := q0*kernels.NR, min(q1*kernels.NR, P)
-		if !kernels.GemmRuns(p.weights[0], src, rowOff, colOff, P, j0, j1, ys, P) {
+		if !kernels.GemmRuns(wa[0], src, rowOff, colOff, P, j0, j1, ys, P) {
 			for b := q0; b < q1; b += 8 {
 				ar.poll()
 				pb := kernels.GatherPacked(ws[0].col, src, rowOff, colOff, P, b, min(b+8, q1))
-				kernels.GemmPacked(p.weights[0], pb, b, min(b+8, q1), ys, P, false)
+				kernels.GemmPacked(wa[0], pb, b, min(b+8, q1), ys, P, false)
 			}
 		}
 		if fuseRelu { // this worker's columns of every row, while in cache
@@ -689,7 +720,7 @@ func (p *convPlan) runsWidened(g int, xs, ys []float32, win, wr *window, rowOff,
 	var declined atomic.Bool
 	par.Chunks(pairs, min(nw, workers(pairs, 4*float64(coutG)*float64(K)*kernels.NR)), func(_, lo, hi int) {
 		ar.poll()
-		if !kernels.GemmRuns(p.weights[g], src, rowOff, colOff, n2, lo*2*kernels.NR, hi*2*kernels.NR, yw, n2) {
+		if !kernels.GemmRuns(p.packedA()[g], src, rowOff, colOff, n2, lo*2*kernels.NR, hi*2*kernels.NR, yw, n2) {
 			declined.Store(true)
 		}
 	})
