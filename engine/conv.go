@@ -321,6 +321,37 @@ type convPlan struct {
 	wTOnce sync.Once
 	wT     kernels.PackedB
 	biasT  []float32
+
+	// offs caches the im2col offset tables of the windows last used (see
+	// offsets).
+	offsMu sync.Mutex
+	offs   []convOffsets
+}
+
+// convOffsets are the im2col offset tables of one window.
+type convOffsets struct {
+	win            window
+	rowOff, colOff []int32
+}
+
+// offsets returns im2colOffsets(p.cinG, win), computed once per window: a
+// network's convolutions see the same shapes run after run, and a batch-1
+// network runs hundreds of them. At most two windows (the true and the
+// widened one of runsWindow) are kept.
+func (p *convPlan) offsets(win *window) (rowOff, colOff []int32) {
+	p.offsMu.Lock()
+	defer p.offsMu.Unlock()
+	for _, o := range p.offs {
+		if o.win == *win {
+			return o.rowOff, o.colOff
+		}
+	}
+	rowOff, colOff = im2colOffsets(p.cinG, win)
+	if len(p.offs) >= 2 {
+		p.offs = p.offs[1:]
+	}
+	p.offs = append(p.offs, convOffsets{*win, rowOff, colOff})
+	return rowOff, colOff
 }
 
 // packedA returns the weights packed as the A of Y = W·Xcol, packing them
@@ -502,16 +533,17 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 	if nw > len(ws) {
 		nw = len(ws)
 	}
-	rowOff, colOff := im2colOffsets(p.cinG, &win)
-	wr, runs := runsWindow(&win, coutG)
-	var rowOffR, colOffR []int32
-	if runs {
-		rowOffR, colOffR = im2colOffsets(p.cinG, &wr)
-	}
+	rowOff, colOff := p.offsets(&win)
 	transp := p.group == 1 && transposed(P, p.cout, K, win.kSz)
 	var wa []kernels.PackedA
+	var wr window
+	var runs bool
+	var rowOffR, colOffR []int32
 	if !transp {
 		wa = p.packedA()
+		if wr, runs = runsWindow(&win, coutG); runs {
+			rowOffR, colOffR = p.offsets(&wr)
+		}
 	}
 	image := func(wk *workspace, n int) {
 		if transp {
