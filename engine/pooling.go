@@ -301,6 +301,25 @@ func poolInside(y, x []float32, w *window, kind poolKind, scratch *[]float32) {
 		maxPoolSeparable(y, x, IW, KH, KW, sh, sw, w.out[1], w.out[2], scratch)
 		return
 	}
+	if kind != poolMax && KH == 2 && KW == 2 && dh == 1 && dw == 1 {
+		// DenseNet's transitions: the loop below, unrolled (the same sums
+		// in the same order).
+		for oh := 0; oh < w.out[1]; oh++ {
+			r0 := x[oh*sh*IW : oh*sh*IW+IW]
+			r1 := x[oh*sh*IW+IW : oh*sh*IW+2*IW]
+			yr := y[oh*w.out[2] : (oh+1)*w.out[2]]
+			for ow := range yr {
+				i := ow * sw
+				var s float32
+				s += r0[i]
+				s += r0[i+1]
+				s += r1[i]
+				s += r1[i+1]
+				yr[ow] = s * inv
+			}
+		}
+		return
+	}
 	j := 0
 	for oh := 0; oh < w.out[1]; oh++ {
 		for ow := 0; ow < w.out[2]; ow++ {
