@@ -178,6 +178,130 @@ func knnBrute(ctx context.Context, x []float32, n, d, k int) (*neighbors, error)
 	return knnAllPairs(ctx, x, n, d, k, sqDist)
 }
 
+// knnSweep finds the same neighbours as knnBrute (for each point the k
+// smallest pairs of sqDist and index, in the order of kHeap) without
+// comparing all pairs: the points are sorted by their coordinate along the
+// data's first principal axis u, and each point's search walks outwards
+// through that order, always to the nearer side, until the gap along u
+// alone rules out the rest, since |u·(xᵢ−xⱼ)| ≤ ‖xᵢ−xⱼ‖ for a unit u. The
+// gap is shrunk by a bound on its rounding and the test has a margin far
+// above sqDist's rounding, so a skipped point is always farther than the
+// k-th kept one, and the neighbours, their order and their distances are
+// those of knnBrute. For low-dimensional data (a network's last layer) it
+// evaluates a small fraction of the pairs.
+func knnSweep(ctx context.Context, x []float32, n, d, k int) (*neighbors, error) {
+	u := principalAxis(x, n, d)
+	proj, tol := make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		var p, a float64
+		for c, v := range x[i*d : (i+1)*d] {
+			p += u[c] * float64(v)
+			a += math.Abs(float64(v))
+		}
+		proj[i], tol[i] = p, 1e-12*(1+a)
+	}
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return proj[order[a]] < proj[order[b]] })
+	rank := make([]int, n)
+	for r, i := range order {
+		rank[i] = r
+	}
+	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
+	var cancelled atomic.Bool
+	par.For(n, func(lo, hi int) {
+		var h kHeap
+		for i := lo; i < hi; i++ {
+			if i%256 == 0 && ctx.Err() != nil {
+				cancelled.Store(true)
+				return
+			}
+			h.reset(k)
+			xi, pi := x[i*d:(i+1)*d], proj[i]
+			a, b := rank[i]-1, rank[i]+1
+			for a >= 0 || b < n {
+				var j int32
+				var gap float64
+				if b >= n || (a >= 0 && pi-proj[order[a]] <= proj[order[b]]-pi) {
+					j, gap = order[a], pi-proj[order[a]]
+					a--
+				} else {
+					j, gap = order[b], proj[order[b]]-pi
+					b++
+				}
+				// Gaps only grow from here: once one rules its point
+				// out, it rules out all the rest.
+				if lb := gap - tol[i] - tol[j]; lb > 0 && lb*lb*(1-1e-9) > h.worst() {
+					break
+				}
+				if dd := sqDist(xi, x[int(j)*d:(int(j)+1)*d]); dd <= h.worst() {
+					h.push(dd, j)
+				}
+			}
+			h.sortedInto(nb.idx[i*k:(i+1)*k], nb.d2[i*k:(i+1)*k])
+		}
+	})
+	if cancelled.Load() {
+		return nil, ctx.Err()
+	}
+	return nb, nil
+}
+
+// principalAxis returns a unit vector along the largest principal axis of
+// the n rows of x (d columns), by power iteration on their covariance
+// (the first axis when the data do not vary); knnSweep needs only some
+// unit vector, and the better it separates the points the less it reads.
+func principalAxis(x []float32, n, d int) []float64 {
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for c, v := range x[i*d : (i+1)*d] {
+			mean[c] += float64(v)
+		}
+	}
+	for c := range mean {
+		mean[c] /= float64(max(n, 1))
+	}
+	cov := make([]float64, d*d)
+	row := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for c, v := range x[i*d : (i+1)*d] {
+			row[c] = float64(v) - mean[c]
+		}
+		for a, va := range row {
+			for b, vb := range row {
+				cov[a*d+b] += va * vb
+			}
+		}
+	}
+	u, next := make([]float64, d), make([]float64, d)
+	for c := range u {
+		u[c] = 1 / math.Sqrt(float64(d))
+	}
+	for it := 0; it < 100; it++ {
+		var norm float64
+		for a := range next {
+			var s float64
+			for b, ub := range u {
+				s += cov[a*d+b] * ub
+			}
+			next[a] = s
+			norm += s * s
+		}
+		norm = math.Sqrt(norm)
+		if !(norm > 0) || math.IsInf(norm, 0) {
+			clear(u)
+			u[0] = 1
+			return u
+		}
+		for a := range next {
+			u[a] = next[a] / norm
+		}
+	}
+	return u
+}
+
 // knnAllPairs finds the exact k nearest neighbours of each of the n rows
 // of x (n×d, row-major) by comparing all pairs with dist, on all cores. It
 // returns ctx.Err() if the context is cancelled.

@@ -2,6 +2,7 @@ package embed
 
 import (
 	"context"
+	"math"
 	"testing"
 )
 
@@ -77,5 +78,37 @@ func TestKNNApproxRecall(t *testing.T) {
 	t.Logf("recall@%d = %.4f", k, recall)
 	if recall < 0.95 {
 		t.Errorf("recall %.4f < 0.95", recall)
+	}
+}
+
+// TestKNNSweepIsBrute: the sweep along the first principal axis returns
+// exactly the brute-force neighbours (indices and distances, to the bit),
+// on clustered data, on data with duplicate and collinear points, and on
+// constant data.
+func TestKNNSweepIsBrute(t *testing.T) {
+	for _, tc := range []struct{ n, d, k, clusters int }{{700, 10, 30, 10}, {500, 3, 15, 4}, {300, 32, 90, 6}, {90, 1, 20, 3}} {
+		x, _ := clusters(tc.n, tc.d, tc.clusters, 17)
+		copy(x[5*tc.d:6*tc.d], x[9*tc.d:10*tc.d]) // a duplicate
+		for c := 0; c < tc.d; c++ {               // three points on a line
+			x[20*tc.d+c] = 1
+			x[21*tc.d+c] = 2
+			x[22*tc.d+c] = 3
+		}
+		checkSweep(t, tc.n, tc.d, tc.k, x)
+	}
+	checkSweep(t, 50, 4, 10, make([]float32, 50*4))
+}
+
+func checkSweep(t *testing.T, n, d, k int, x []float32) {
+	t.Helper()
+	got, err := knnSweep(context.Background(), x, n, d, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bruteRef(x, n, d, k)
+	for i := range want.idx {
+		if got.idx[i] != want.idx[i] || math.Float64bits(got.d2[i]) != math.Float64bits(want.d2[i]) {
+			t.Fatalf("n=%d d=%d: point %d neighbour %d: %d at %v, brute force %d at %v", n, d, i/k, i%k, got.idx[i], got.d2[i], want.idx[i], want.d2[i])
+		}
 	}
 }

@@ -388,8 +388,9 @@ func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PC
 	case n > o.KNNExactMaxN:
 		nb, err = knnApprox(ctx, data, n, dd, kmax, boundsFor(data, n, dd, d, pca), o.Seed)
 	case dd <= 32:
-		// Low dimension: brute force is cheap enough.
-		nb, err = knnBrute(ctx, data, n, dd, kmax)
+		// Low dimension: a sweep along the first principal axis finds
+		// the brute-force neighbours reading few pairs.
+		nb, err = knnSweep(ctx, data, n, dd, kmax)
 		exact = true
 	case screenable(n, dd):
 		nb, err = knnScreened(ctx, data, n, dd, kmax, nil)
