@@ -2,6 +2,7 @@ package embed
 
 import (
 	"math"
+	"sync"
 
 	"github.com/conceptcells/conceptcells/internal/fft"
 	"github.com/conceptcells/conceptcells/internal/par"
@@ -42,7 +43,24 @@ type gridRepulsion struct {
 	a          []complex128 // 1 + i·y_x charges, then their spectrum, then φ₁ + iφ_x (M×M)
 	hb         []complex128 // y_y's half spectrum, then φ_y's (M×(M/2+1))
 	qy, py     []float64    // y_y charges and φ_y on the G×G grid
+
+	// bufs keeps the transforms' working buffers from call to call (750
+	// iterations each transform some hundred columns in blocks).
+	bufs sync.Pool
 }
+
+// take returns a working buffer of n values from bufs (its old contents
+// are garbage); give puts it back.
+func (gr *gridRepulsion) take(n int) *[]complex128 {
+	if b, ok := gr.bufs.Get().(*[]complex128); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]complex128, n)
+	return &b
+}
+
+func (gr *gridRepulsion) give(b *[]complex128) { gr.bufs.Put(b) }
 
 // minGrid is the fewest nodes per dimension: a grid of 32×32 (M = 64)
 // holds the early, compact embedding at a spacing well below maxSpacing.
@@ -138,7 +156,9 @@ func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
 func (gr *gridRepulsion) rows(a []complex128, rows int, inverse bool) {
 	m := gr.m
 	par.For(rows, func(lo, hi int) {
-		scratch := make([]complex128, m)
+		b := gr.take(m)
+		defer gr.give(b)
+		scratch := *b
 		for r := lo; r < hi; r++ {
 			gr.f.Transform(a[r*m:(r+1)*m], scratch, 1, inverse)
 		}
@@ -153,8 +173,9 @@ func (gr *gridRepulsion) columns(a []complex128, stride, cols int, inverse bool)
 	m := gr.m
 	blocks := (cols + colBlock - 1) / colBlock
 	par.For(blocks, func(lo, hi int) {
-		buf := make([]complex128, colBlock*m)
-		scratch := make([]complex128, colBlock*m)
+		b := gr.take(2 * colBlock * m)
+		defer gr.give(b)
+		buf, scratch := (*b)[:colBlock*m], (*b)[colBlock*m:]
 		for cb := lo; cb < hi; cb++ {
 			c0 := cb * colBlock
 			w := min(colBlock, cols-c0)
@@ -176,8 +197,9 @@ func (gr *gridRepulsion) realForward(q []float64, hb []complex128) {
 	m, g, hw := gr.m, gr.g, gr.m/2+1
 	clear(hb[g*hw:]) // the padding rows (g even), or all but the last pair's second row
 	par.For((g+1)/2, func(lo, hi int) {
-		z := make([]complex128, m)
-		scratch := make([]complex128, m)
+		b := gr.take(2 * m)
+		defer gr.give(b)
+		z, scratch := (*b)[:m], (*b)[m:]
 		for pr := lo; pr < hi; pr++ {
 			r := 2 * pr
 			r1 := q[r*g : (r+1)*g]
@@ -206,8 +228,9 @@ func (gr *gridRepulsion) realInverse(hb []complex128, p []float64) {
 	m, g, hw := gr.m, gr.g, gr.m/2+1
 	gr.columns(hb, hw, hw, true)
 	par.For((g+1)/2, func(lo, hi int) {
-		z := make([]complex128, m)
-		scratch := make([]complex128, m)
+		b := gr.take(2 * m)
+		defer gr.give(b)
+		z, scratch := (*b)[:m], (*b)[m:]
 		for pr := lo; pr < hi; pr++ {
 			r := 2 * pr
 			fft.JoinReal(hb[r*hw:(r+1)*hw], hb[(r+1)*hw:(r+2)*hw], z)
