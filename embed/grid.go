@@ -2,7 +2,7 @@ package embed
 
 import (
 	"math"
-	"sync"
+	"runtime"
 
 	"github.com/conceptcells/conceptcells/internal/fft"
 	"github.com/conceptcells/conceptcells/internal/par"
@@ -44,23 +44,28 @@ type gridRepulsion struct {
 	hb         []complex128 // y_y's half spectrum, then φ_y's (M×(M/2+1))
 	qy, py     []float64    // y_y charges and φ_y on the G×G grid
 
-	// bufs keeps the transforms' working buffers from call to call (750
-	// iterations each transform some hundred columns in blocks).
-	bufs sync.Pool
+	// work holds one working buffer per chunk of the transforms, kept from
+	// call to call (750 iterations each transform some hundred columns in
+	// blocks); see chunks.
+	work [][]complex128
 }
 
-// take returns a working buffer of n values from bufs (its old contents
-// are garbage); give puts it back.
-func (gr *gridRepulsion) take(n int) *[]complex128 {
-	if b, ok := gr.bufs.Get().(*[]complex128); ok && cap(*b) >= n {
-		*b = (*b)[:n]
-		return b
+// chunks prepares a working buffer of n values (old contents garbage) for
+// each of the GOMAXPROCS chunks a transform loop is cut into, and returns
+// their number.
+func (gr *gridRepulsion) chunks(n int) int {
+	c := runtime.GOMAXPROCS(0)
+	for len(gr.work) < c {
+		gr.work = append(gr.work, nil)
 	}
-	b := make([]complex128, n)
-	return &b
+	for i := range c {
+		if cap(gr.work[i]) < n {
+			gr.work[i] = make([]complex128, n)
+		}
+		gr.work[i] = gr.work[i][:n]
+	}
+	return c
 }
-
-func (gr *gridRepulsion) give(b *[]complex128) { gr.bufs.Put(b) }
 
 // minGrid is the fewest nodes per dimension: a grid of 32×32 (M = 64)
 // holds the early, compact embedding at a spacing well below maxSpacing.
@@ -155,10 +160,8 @@ func (gr *gridRepulsion) ifft2(a []complex128, rowsOut int) {
 
 func (gr *gridRepulsion) rows(a []complex128, rows int, inverse bool) {
 	m := gr.m
-	par.For(rows, func(lo, hi int) {
-		b := gr.take(m)
-		defer gr.give(b)
-		scratch := *b
+	par.Chunks(rows, gr.chunks(m), func(c, lo, hi int) {
+		scratch := gr.work[c]
 		for r := lo; r < hi; r++ {
 			gr.f.Transform(a[r*m:(r+1)*m], scratch, 1, inverse)
 		}
@@ -172,10 +175,8 @@ func (gr *gridRepulsion) rows(a []complex128, rows int, inverse bool) {
 func (gr *gridRepulsion) columns(a []complex128, stride, cols int, inverse bool) {
 	m := gr.m
 	blocks := (cols + colBlock - 1) / colBlock
-	par.For(blocks, func(lo, hi int) {
-		b := gr.take(2 * colBlock * m)
-		defer gr.give(b)
-		buf, scratch := (*b)[:colBlock*m], (*b)[colBlock*m:]
+	par.Chunks(blocks, gr.chunks(2*colBlock*m), func(c, lo, hi int) {
+		buf, scratch := gr.work[c][:colBlock*m], gr.work[c][colBlock*m:]
 		for cb := lo; cb < hi; cb++ {
 			c0 := cb * colBlock
 			w := min(colBlock, cols-c0)
@@ -196,10 +197,8 @@ func (gr *gridRepulsion) columns(a []complex128, stride, cols int, inverse bool)
 func (gr *gridRepulsion) realForward(q []float64, hb []complex128) {
 	m, g, hw := gr.m, gr.g, gr.m/2+1
 	clear(hb[g*hw:]) // the padding rows (g even), or all but the last pair's second row
-	par.For((g+1)/2, func(lo, hi int) {
-		b := gr.take(2 * m)
-		defer gr.give(b)
-		z, scratch := (*b)[:m], (*b)[m:]
+	par.Chunks((g+1)/2, gr.chunks(2*m), func(c, lo, hi int) {
+		z, scratch := gr.work[c][:m], gr.work[c][m:]
 		for pr := lo; pr < hi; pr++ {
 			r := 2 * pr
 			r1 := q[r*g : (r+1)*g]
@@ -227,10 +226,8 @@ func (gr *gridRepulsion) realForward(q []float64, hb []complex128) {
 func (gr *gridRepulsion) realInverse(hb []complex128, p []float64) {
 	m, g, hw := gr.m, gr.g, gr.m/2+1
 	gr.columns(hb, hw, hw, true)
-	par.For((g+1)/2, func(lo, hi int) {
-		b := gr.take(2 * m)
-		defer gr.give(b)
-		z, scratch := (*b)[:m], (*b)[m:]
+	par.Chunks((g+1)/2, gr.chunks(2*m), func(c, lo, hi int) {
+		z, scratch := gr.work[c][:m], gr.work[c][m:]
 		for pr := lo; pr < hi; pr++ {
 			r := 2 * pr
 			fft.JoinReal(hb[r*hw:(r+1)*hw], hb[(r+1)*hw:(r+2)*hw], z)
