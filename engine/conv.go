@@ -393,37 +393,39 @@ func (p *convPlan) packedT() (kernels.PackedB, []float32) {
 // routes).
 var noTransposed, gatherT = false, false
 
-// transposed reports whether a one-group convolution with P output
-// positions, cout output channels and K taps computes Yᵀ = Xcolᵀ·Wᵀ
-// (runTransposed) instead of Y = W·Xcol.
-//
-// Where kernels.GemmDirectT applies (AVX-512), it does so from 32 channels
-// up: the patches are read straight from the image, six positions by 32
-// channels at a time, with the weights read once in kernel order, and
-// nothing is gathered. Timed per layer against the other routes (2
-// workers, ReLU fused, medians of 40 alternating runs, on AMD EPYC Zen 5),
-// it was 4–22 % faster on ResNet-50's, Inception's and DenseNet-121's 1×1
-// and 3×3 layers (DenseNet's 3×3 128 → 32 channels at 28×28: 0.207 →
-// 0.161 ms), and within 6 % slower only on two strided layers (7×7/2 from
-// 3 channels, 1×1/2 at 56×56); over the whole networks, 5–12 % faster.
-// Below 32 channels the weights fill less than one pair of panels.
-//
-// Elsewhere the patches are gathered first, which pays only with few
-// positions and big weights: as the packed B the weights are read once in
-// the micro-kernels' order while the patches stay in cache; as the packed
-// A they are read again for every pair of column panels. Measured with
-// BenchmarkGemmPacked in internal/kernels (ResNet-50's shapes, weights read
-// cold, one goroutine, on a Xeon): 7×7 positions 93 → 173 GFLOP/s (3×3, 512
-// channels), 14×14 176 → 222 (3×3, 256 channels). With small weights
-// (under 2 MiB) and more positions, writing Yᵀ and transposing it cost
-// more than it saved (ResNet-50's 1×1 256 → 1024 at 14×14: 3.3 → 4.2 ms),
-// and with fewer than 64 channels the workers had too few panels of Wᵀ to
-// share.
 // directT reports whether a one-group convolution with cout output
 // channels always computes Yᵀ = Xcolᵀ·Wᵀ, whatever its input (see
 // transposed).
 func directT(cout int) bool { return kernels.DirectTSupported() && cout >= 32 }
 
+// transposed reports whether a one-group convolution with P output
+// positions, cout output channels and K taps computes Yᵀ = Xcolᵀ·Wᵀ
+// (runTransposed) instead of Y = W·Xcol.
+//
+// Where kernels.GemmDirectT applies (AVX2 or AVX-512 assembly), it does so
+// from 32 channels up: the patches are read straight from the image, six
+// positions by 32 channels at a time, with the weights read once in kernel
+// order, and nothing is gathered. Timed per layer against the other routes
+// (AVX-512, 2 workers, ReLU fused, medians of 40 alternating runs, on AMD
+// EPYC Zen 5), it was 4–22 % faster on ResNet-50's, Inception's and
+// DenseNet-121's 1×1 and 3×3 layers (DenseNet's 3×3 128 → 32 channels at
+// 28×28: 0.207 → 0.161 ms), and within 6 % slower only on two strided
+// layers (7×7/2 from 3 channels, 1×1/2 at 56×56); over the whole networks,
+// 5–12 % faster, and with the AVX2 kernels alone 10–20 % (the same host
+// with AVX-512 switched off: DenseNet-121 45 → 36 ms, Inception v1 16.9 →
+// 15.2). Below 32 channels the weights fill less than one pair of panels.
+//
+// Without assembly the patches are gathered first, which pays only with
+// few positions and big weights: as the packed B the weights are read once
+// in the micro-kernels' order while the patches stay in cache; as the
+// packed A they are read again for every pair of column panels. Measured
+// with BenchmarkGemmPacked in internal/kernels (ResNet-50's shapes, weights
+// read cold, one goroutine, on a Xeon with its AVX-512 kernels): 7×7
+// positions 93 → 173 GFLOP/s (3×3, 512 channels), 14×14 176 → 222 (3×3, 256
+// channels). With small weights (under 2 MiB) and more positions, writing
+// Yᵀ and transposing it cost more than it saved (ResNet-50's 1×1 256 → 1024
+// at 14×14: 3.3 → 4.2 ms), and with fewer than 64 channels the workers had
+// too few panels of Wᵀ to share.
 func transposed(P, cout, K, kSz int) bool {
 	switch {
 	case noTransposed:

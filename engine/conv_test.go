@@ -266,7 +266,7 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		// or gathered): the workers share the positions (one pair of
 		// weight panels), or the pairs (five, 130 channels padded to 160).
 		{"32 channels, positions shared", []int{2, 16, 17, 17}, []int{32, 16, 3, 3}, 1, 1, true, true, false, 2},
-		{"130 channels, pairs shared, stride 2", []int{2, 24, 20, 20}, []int{130, 24, 3, 3}, 2, 1, true, true, false, 2},
+		{"130 channels, pairs shared, stride 2", []int{2, 24, 20, 20}, []int{130, 24, 3, 3}, 2, 1, true, true, true, 2},
 		{"40 channels 1×1, 300 taps", []int{2, 300, 9, 9}, []int{40, 300, 1, 1}, 1, 0, false, false, false, 2},
 	} {
 		x := NewFloat(tc.x, randSlice(rng, numel(tc.x)))

@@ -39,9 +39,22 @@ func directCase(rng *rand.Rand, d Conv2D, stride, cout int) (x []float32, kOff, 
 // ranges of rows and of columns as workers share them, and declines what
 // it cannot read.
 func TestGemmDirectTSameAsGathered(t *testing.T) {
-	if !useAsm512 {
-		t.Skipf("no AVX-512 here (kernels %s)", KernelName())
+	if !useAsm {
+		t.Skipf("no AVX2 here (kernels %s)", KernelName())
 	}
+	orig512 := useAsm512
+	defer func() { useAsm512 = orig512 }()
+	for _, on := range []bool{false, true} {
+		if on && !orig512 {
+			continue
+		}
+		useAsm512 = on
+		checkDirectT(t)
+	}
+}
+
+// checkDirectT is TestGemmDirectTSameAsGathered with the kernels in use.
+func checkDirectT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, tc := range []struct {
 		d            Conv2D
@@ -60,7 +73,7 @@ func TestGemmDirectTSameAsGathered(t *testing.T) {
 		got := make([]float32, rows*ldc)
 		pairs := wt.Panels()
 		if !GemmDirectT(x, kOff, nOff, 0, rows, 0, pairs, wt, bias, got, ldc) {
-			t.Fatalf("%+v: GemmDirectT declines", tc.d)
+			t.Fatalf("%+v (%s): GemmDirectT declines", tc.d, KernelName())
 		}
 		pa := GatherPackedA(make([]float32, PackedASize(rows, k)), x, kOff, nOff, rows, 0, rows/MR)
 		want := make([]float32, rows*ldc)
@@ -74,7 +87,7 @@ func TestGemmDirectTSameAsGathered(t *testing.T) {
 				for j := 0; j < tc.cout; j++ {
 					g, w := got[i*ldc+j], want[i*ldc+j]
 					if math.Float32bits(g) != math.Float32bits(w) {
-						t.Fatalf("%+v %s: C[%d, %d] = %v, gathered %v", tc.d, what, i, j, g, w)
+						t.Fatalf("%+v %s (%s): C[%d, %d] = %v, gathered %v", tc.d, what, KernelName(), i, j, g, w)
 					}
 				}
 			}

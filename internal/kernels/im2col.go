@@ -262,22 +262,23 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n, j0, j1 int, c []f
 }
 
 // DirectTSupported reports whether GemmDirectT can apply on this CPU.
-func DirectTSupported() bool { return useAsm && useAsm512 }
+func DirectTSupported() bool { return useAsm }
 
 // GemmDirectT computes the rows r0 ≤ i < r1 and the column panels
 // q0 ≤ q < q1 of C = bias + A·B (C overwritten), where A[i, l] =
 // src[kOff[l] + nOff[i]] is the matrix GatherPackedA would pack, without
-// building it: the AVX-512 kernels broadcast each element straight from
-// src. A is the transposed im2col matrix of a convolution (row i the
-// patch of output position i), B the packed weights Wᵀ and bias a value
-// per column. It applies when r0 and r1 are multiples of MR, q0 and q1
-// even, b.N a multiple of 2·NR, ldc ≥ b.N, every A element inside src and
-// the CPU has AVX-512F; otherwise it does nothing and returns false. K is
-// split into blocks as in GemmPacked, so the results are the same bits as
+// building it: the assembly kernels (AVX-512 for pairs of panels, AVX2 one
+// panel at a time) broadcast each element straight from src. A is the
+// transposed im2col matrix of a convolution (row i the patch of output
+// position i), B the packed weights Wᵀ and bias a value per column. It
+// applies when r0 and r1 are multiples of MR, q0 and q1 even, b.N a
+// multiple of 2·NR, ldc ≥ b.N, every A element inside src and the CPU has
+// AVX2 and FMA; otherwise it does nothing and returns false. K is split
+// into blocks as in GemmPacked, so the results are the same bits as
 // GemmPacked on the gathered A starting from the bias.
 func GemmDirectT(src []float32, kOff, nOff []int32, r0, r1, q0, q1 int, b PackedB, bias []float32, c []float32, ldc int) bool {
 	k := len(kOff)
-	if !useAsm || !useAsm512 || k == 0 || b.K != k || r0 < 0 || r0 >= r1 || r0%MR != 0 || r1%MR != 0 || len(nOff) < r1 ||
+	if !useAsm || k == 0 || b.K != k || r0 < 0 || r0 >= r1 || r0%MR != 0 || r1%MR != 0 || len(nOff) < r1 ||
 		q0 < 0 || q0 >= q1 || q0%2 != 0 || q1%2 != 0 || q1*NR > b.N || b.N%(2*NR) != 0 || ldc < b.N || len(bias) < b.N ||
 		len(c) < (r1-1)*ldc+b.N || len(b.Data) < b.N*k {
 		return false

@@ -208,11 +208,23 @@ func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int3
 //go:noescape
 func kernel6x32p(k int, src unsafe.Pointer, kOff, pos *int32, b, b2, c *float32, ldc int, bias *float32)
 
+//go:noescape
+func kernel6x16p(k int, src unsafe.Pointer, kOff, pos *int32, b, c *float32, ldc int, bias *float32)
+
 // directKernel computes the MR×2NR tile of the positions pos[0:MR] of
-// GemmDirectT's product with the AVX-512 assembly; the caller has checked
-// every operand.
+// GemmDirectT's product with the assembly: one AVX-512 kernel for both
+// panels, or the AVX2 one per panel. The caller has checked every operand.
 func directKernel(k int, src []float32, kOff, pos []int32, bp, bp2 []float32, c []float32, ldc int, bias []float32) {
-	kernel6x32p(k, unsafe.Pointer(&src[0]), &kOff[0], &pos[0], &bp[0], &bp2[0], &c[0], ldc, biasPtr(bias))
+	if useAsm512 {
+		kernel6x32p(k, unsafe.Pointer(&src[0]), &kOff[0], &pos[0], &bp[0], &bp2[0], &c[0], ldc, biasPtr(bias))
+		return
+	}
+	var b2 *float32
+	if bias != nil {
+		b2 = &bias[NR]
+	}
+	kernel6x16p(k, unsafe.Pointer(&src[0]), &kOff[0], &pos[0], &bp[0], &c[0], ldc, biasPtr(bias))
+	kernel6x16p(k, unsafe.Pointer(&src[0]), &kOff[0], &pos[0], &bp2[0], &c[NR], ldc, b2)
 }
 
 //go:noescape

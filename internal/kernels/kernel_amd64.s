@@ -587,3 +587,124 @@ tr8store:
 
 tr8done:
 	RET
+
+// func kernel6x16p(k int, src unsafe.Pointer, kOff, pos *int32, b, c *float32, ldc int, bias *float32)
+//
+// kernel6x16 with A read from the image instead of a packed panel (the
+// AVX2 form of kernel6x32p, one B panel): A[i][l] is the float at src +
+// pos[i] + kOff[l] for the six positions i < 6. With a bias, each chain
+// starts at its column's bias (bias[0:16]); without, it continues from C.
+// C is overwritten. The chains are those of kernel6x16 on the gathered
+// panel, so the same bits.
+TEXT ·kernel6x16p(SB), NOSPLIT, $0-64
+	MOVQ bias+56(FP), AX
+	TESTQ AX, AX
+	JE kernel6x16p_cont
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y1, Y9
+	VMOVAPS Y0, Y10
+	VMOVAPS Y1, Y11
+	JMP kernel6x16p_setup
+
+kernel6x16p_cont:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), R13
+	SHLQ $2, R13
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	ADDQ R13, AX
+	VMOVUPS (AX), Y2
+	VMOVUPS 32(AX), Y3
+	ADDQ R13, AX
+	VMOVUPS (AX), Y4
+	VMOVUPS 32(AX), Y5
+	ADDQ R13, AX
+	VMOVUPS (AX), Y6
+	VMOVUPS 32(AX), Y7
+	ADDQ R13, AX
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+	ADDQ R13, AX
+	VMOVUPS (AX), Y10
+	VMOVUPS 32(AX), Y11
+
+kernel6x16p_setup:
+	// One base pointer per position.
+	MOVQ src+8(FP), R13
+	MOVQ pos+24(FP), AX
+	MOVLQSX 0(AX), BX
+	LEAQ (R13)(BX*4), BX
+	MOVLQSX 4(AX), DX
+	LEAQ (R13)(DX*4), DX
+	MOVLQSX 8(AX), DI
+	LEAQ (R13)(DI*4), DI
+	MOVLQSX 12(AX), R9
+	LEAQ (R13)(R9*4), R9
+	MOVLQSX 16(AX), R10
+	LEAQ (R13)(R10*4), R10
+	MOVLQSX 20(AX), R11
+	LEAQ (R13)(R11*4), R11
+	MOVQ k+0(FP), CX
+	MOVQ kOff+16(FP), R8
+	MOVQ b+32(FP), SI
+	TESTQ CX, CX
+	JE kernel6x16p_store
+
+kernel6x16p_loop:
+	MOVLQSX (R8), AX
+	VMOVUPS (SI), Y12
+	VMOVUPS 32(SI), Y13
+	VBROADCASTSS (BX)(AX*4), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS (DX)(AX*4), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS (DI)(AX*4), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS (R9)(AX*4), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS (R10)(AX*4), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS (R11)(AX*4), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $4, R8
+	ADDQ $64, SI
+	DECQ CX
+	JNE kernel6x16p_loop
+
+kernel6x16p_store:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), R13
+	SHLQ $2, R13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ R13, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ R13, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ R13, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ R13, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	ADDQ R13, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
+	VZEROUPPER
+	RET
