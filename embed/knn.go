@@ -209,44 +209,29 @@ func knnSweep(ctx context.Context, x []float32, n, d, k int) (*neighbors, error)
 	for r, i := range order {
 		rank[i] = r
 	}
-	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
-	var cancelled atomic.Bool
-	par.For(n, func(lo, hi int) {
-		var h kHeap
-		for i := lo; i < hi; i++ {
-			if i%256 == 0 && ctx.Err() != nil {
-				cancelled.Store(true)
-				return
+	return eachPoint(ctx, n, k, func(i int, h *kHeap) {
+		xi, pi := x[i*d:(i+1)*d], proj[i]
+		a, b := rank[i]-1, rank[i]+1
+		for a >= 0 || b < n {
+			var j int32
+			var gap float64
+			if b >= n || (a >= 0 && pi-proj[order[a]] <= proj[order[b]]-pi) {
+				j, gap = order[a], pi-proj[order[a]]
+				a--
+			} else {
+				j, gap = order[b], proj[order[b]]-pi
+				b++
 			}
-			h.reset(k)
-			xi, pi := x[i*d:(i+1)*d], proj[i]
-			a, b := rank[i]-1, rank[i]+1
-			for a >= 0 || b < n {
-				var j int32
-				var gap float64
-				if b >= n || (a >= 0 && pi-proj[order[a]] <= proj[order[b]]-pi) {
-					j, gap = order[a], pi-proj[order[a]]
-					a--
-				} else {
-					j, gap = order[b], proj[order[b]]-pi
-					b++
-				}
-				// Gaps only grow from here: once one rules its point
-				// out, it rules out all the rest.
-				if lb := gap - tol[i] - tol[j]; lb > 0 && lb*lb*(1-1e-9) > h.worst() {
-					break
-				}
-				if dd := sqDist(xi, x[int(j)*d:(int(j)+1)*d]); dd <= h.worst() {
-					h.push(dd, j)
-				}
+			// Gaps only grow from here: once one rules its point out, it
+			// rules out all the rest.
+			if lb := gap - tol[i] - tol[j]; lb > 0 && lb*lb*(1-1e-9) > h.worst() {
+				break
 			}
-			h.sortedInto(nb.idx[i*k:(i+1)*k], nb.d2[i*k:(i+1)*k])
+			if dd := sqDist(xi, x[int(j)*d:(int(j)+1)*d]); dd <= h.worst() {
+				h.push(dd, j)
+			}
 		}
 	})
-	if cancelled.Load() {
-		return nil, ctx.Err()
-	}
-	return nb, nil
 }
 
 // principalAxis returns a unit vector along the largest principal axis of
@@ -254,15 +239,7 @@ func knnSweep(ctx context.Context, x []float32, n, d, k int) (*neighbors, error)
 // (the first axis when the data do not vary); knnSweep needs only some
 // unit vector, and the better it separates the points the less it reads.
 func principalAxis(x []float32, n, d int) []float64 {
-	mean := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for c, v := range x[i*d : (i+1)*d] {
-			mean[c] += float64(v)
-		}
-	}
-	for c := range mean {
-		mean[c] /= float64(max(n, 1))
-	}
+	mean := columnMeans(x, n, d)
 	cov := make([]float64, d*d)
 	row := make([]float64, d)
 	for i := 0; i < n; i++ {
@@ -306,6 +283,24 @@ func principalAxis(x []float32, n, d int) []float64 {
 // of x (n×d, row-major) by comparing all pairs with dist, on all cores. It
 // returns ctx.Err() if the context is cancelled.
 func knnAllPairs[T float32 | float64](ctx context.Context, x []T, n, d, k int, dist func(a, b []T) float64) (*neighbors, error) {
+	return eachPoint(ctx, n, k, func(i int, h *kHeap) {
+		xi := x[i*d : (i+1)*d]
+		for j := 0; j < n; j++ {
+			if j == i {
+				continue
+			}
+			dd := dist(xi, x[j*d:(j+1)*d])
+			if dd <= h.worst() {
+				h.push(dd, int32(j))
+			}
+		}
+	})
+}
+
+// eachPoint builds a k-nearest-neighbour graph of n points on all cores:
+// search(i, h) offers point i's candidates to the empty heap h, which then
+// holds its neighbours. It returns ctx.Err() if the context is cancelled.
+func eachPoint(ctx context.Context, n, k int, search func(i int, h *kHeap)) (*neighbors, error) {
 	nb := &neighbors{n: n, k: k, idx: make([]int32, n*k), d2: make([]float64, n*k)}
 	var cancelled atomic.Bool
 	par.For(n, func(lo, hi int) {
@@ -316,16 +311,7 @@ func knnAllPairs[T float32 | float64](ctx context.Context, x []T, n, d, k int, d
 				return
 			}
 			h.reset(k)
-			xi := x[i*d : (i+1)*d]
-			for j := 0; j < n; j++ {
-				if j == i {
-					continue
-				}
-				dd := dist(xi, x[j*d:(j+1)*d])
-				if dd <= h.worst() {
-					h.push(dd, int32(j))
-				}
-			}
+			search(i, &h)
 			h.sortedInto(nb.idx[i*k:(i+1)*k], nb.d2[i*k:(i+1)*k])
 		}
 	})

@@ -25,18 +25,10 @@ func GatherPacked(dst, src []float32, kOff, nOff []int32, n, q0, q1 int) PackedB
 	}
 	// Every load below is src[kOff[l]+nOff[j]]; check the extremes once so
 	// the unsafe loads cannot leave src.
-	var maxK, maxN int32
-	for _, v := range kOff {
-		if v < 0 {
-			panic(fmt.Sprintf("kernels: GatherPacked: negative offset %d", v))
-		}
-		maxK = max(maxK, v)
-	}
-	for _, v := range nOff[q0*NR : q1*NR] {
-		if v < 0 {
-			panic(fmt.Sprintf("kernels: GatherPacked: negative offset %d", v))
-		}
-		maxN = max(maxN, v)
+	maxK, okK := maxOffset(kOff)
+	maxN, okN := maxOffset(nOff[q0*NR : q1*NR])
+	if !okK || !okN {
+		panic("kernels: GatherPacked: negative offset")
 	}
 	if q1 > q0 && k > 0 && (len(src) == 0 || int(maxK)+int(maxN) >= len(src)) {
 		panic(fmt.Sprintf("kernels: GatherPacked: offsets %d+%d outside input of %d values", maxK, maxN, len(src)))
@@ -220,13 +212,11 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n, j0, j1 int, c []f
 		len(nOff) < n || a.K != k || ldc < n || len(src) == 0 || len(c) < (a.M-1)*ldc+n {
 		return false
 	}
-	var maxK, maxN int32
-	for _, v := range kOff {
-		if v < 0 {
-			return false
-		}
-		maxK = max(maxK, v)
+	maxK, ok := maxOffset(kOff)
+	if !ok {
+		return false
 	}
+	var maxN int32
 	for j := j0; j < j1; j += NR / 2 {
 		v := nOff[j]
 		if v < 0 {
@@ -261,6 +251,20 @@ func GemmRuns(a PackedA, src []float32, kOff, nOff []int32, n, j0, j1 int, c []f
 	return true
 }
 
+// maxOffset returns the largest of the offsets (0 for none), and false if
+// one is negative: the checks that keep the unsafe loads of the gathers and
+// the kernels that read the image inside it.
+func maxOffset(off []int32) (int32, bool) {
+	var m int32
+	for _, v := range off {
+		if v < 0 {
+			return 0, false
+		}
+		m = max(m, v)
+	}
+	return m, true
+}
+
 // DirectTSupported reports whether GemmDirectT can apply on this CPU.
 func DirectTSupported() bool { return useAsm }
 
@@ -283,20 +287,9 @@ func GemmDirectT(src []float32, kOff, nOff []int32, r0, r1, q0, q1 int, b Packed
 		len(c) < (r1-1)*ldc+b.N || len(b.Data) < b.N*k {
 		return false
 	}
-	var maxK, maxN int32
-	for _, v := range kOff {
-		if v < 0 {
-			return false
-		}
-		maxK = max(maxK, v)
-	}
-	for _, v := range nOff[r0:r1] {
-		if v < 0 {
-			return false
-		}
-		maxN = max(maxN, v)
-	}
-	if int(maxK)+int(maxN) >= len(src) {
+	maxK, okK := maxOffset(kOff)
+	maxN, okN := maxOffset(nOff[r0:r1])
+	if !okK || !okN || int(maxK)+int(maxN) >= len(src) {
 		return false
 	}
 	nk := (k + kcBlock - 1) / kcBlock
