@@ -475,6 +475,10 @@ s2loop:
 s2done:
 	RET
 
+// RELU8(r) sets r = max(r, 0) with Y0 = 0, keeping NaNs (as reluAVX2), in
+// Y1 and Y2.
+#define RELU8(r) VMAXPS Y0, r, Y1; VCMPPS $3, r, r, Y2; VBLENDVPS Y2, r, Y1, r
+
 // func transpose8x8s(dst *float32, ldd int, src *float32, lds int, n int, relu bool)
 //
 // n blocks of 8×8 along src's rows: for block b, dst[(8b+m)·ldd + i] =
@@ -537,30 +541,14 @@ tr8loop:
 	TESTQ DX, DX
 	JE tr8store
 	VXORPS Y0, Y0, Y0
-	VMAXPS Y0, Y8, Y1
-	VCMPPS $3, Y8, Y8, Y2
-	VBLENDVPS Y2, Y8, Y1, Y8
-	VMAXPS Y0, Y9, Y1
-	VCMPPS $3, Y9, Y9, Y2
-	VBLENDVPS Y2, Y9, Y1, Y9
-	VMAXPS Y0, Y10, Y1
-	VCMPPS $3, Y10, Y10, Y2
-	VBLENDVPS Y2, Y10, Y1, Y10
-	VMAXPS Y0, Y11, Y1
-	VCMPPS $3, Y11, Y11, Y2
-	VBLENDVPS Y2, Y11, Y1, Y11
-	VMAXPS Y0, Y12, Y1
-	VCMPPS $3, Y12, Y12, Y2
-	VBLENDVPS Y2, Y12, Y1, Y12
-	VMAXPS Y0, Y13, Y1
-	VCMPPS $3, Y13, Y13, Y2
-	VBLENDVPS Y2, Y13, Y1, Y13
-	VMAXPS Y0, Y14, Y1
-	VCMPPS $3, Y14, Y14, Y2
-	VBLENDVPS Y2, Y14, Y1, Y14
-	VMAXPS Y0, Y15, Y1
-	VCMPPS $3, Y15, Y15, Y2
-	VBLENDVPS Y2, Y15, Y1, Y15
+	RELU8(Y8)
+	RELU8(Y9)
+	RELU8(Y10)
+	RELU8(Y11)
+	RELU8(Y12)
+	RELU8(Y13)
+	RELU8(Y14)
+	RELU8(Y15)
 
 tr8store:
 	MOVQ DI, AX
