@@ -297,6 +297,15 @@ func poolInside(y, x []float32, w *window, kind poolKind, scratch *[]float32) {
 		}
 		return
 	}
+	if kind == poolMax && KH == 3 && KW == 3 && sh == 2 && sw == 2 && dh == 1 && dw == 1 {
+		// The stem pooling of ResNet, Inception and DenseNet: one pass
+		// per output row.
+		for oh := 0; oh < w.out[1]; oh++ {
+			r := x[2*oh*IW:]
+			kernels.MaxPool3x3s2Row(y[oh*w.out[2]:(oh+1)*w.out[2]], r[:IW], r[IW:2*IW], r[2*IW:3*IW])
+		}
+		return
+	}
 	if kind == poolMax && dh == 1 && dw == 1 {
 		maxPoolSeparable(y, x, IW, KH, KW, sh, sw, w.out[1], w.out[2], scratch)
 		return

@@ -118,6 +118,7 @@ func init() {
 		useAsm = true
 		useAsm512 = cpu.X86.HasAVX512F
 		maxPool2x2Row = maxPool2x2RowAVX2
+		maxPool3x3s2Row = maxPool3x3s2RowAVX2
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices
 		scaleShift = scaleShiftAVX2Slices
@@ -234,4 +235,22 @@ func transpose8x8s(dst *float32, ldd int, src *float32, lds int, n int, relu boo
 // which has checked the bounds) in AVX2 assembly.
 func transpose8(dst []float32, ldd int, src []float32, lds int, n int, relu bool) {
 	transpose8x8s(&dst[0], ldd, &src[0], lds, n, relu)
+}
+
+//go:noescape
+func maxPool3x3s2(y, r0, r1, r2 *float32, n int)
+
+// maxPool3x3s2RowAVX2 is maxPool3x3s2RowGo in AVX2 assembly, 8 outputs at
+// a time; a row not a multiple of 8 long ends with the last 8 outputs
+// computed again (the same values), and one shorter than 8 runs in Go.
+func maxPool3x3s2RowAVX2(y, r0, r1, r2 []float32) {
+	n := len(y)
+	if need := 2*n + 1; n < 8 || len(r0) < need || len(r1) < need || len(r2) < need {
+		maxPool3x3s2RowGo(y, r0, r1, r2)
+		return
+	}
+	maxPool3x3s2(&y[0], &r0[0], &r1[0], &r2[0], n/8)
+	if t := n - 8; n%8 != 0 {
+		maxPool3x3s2(&y[t], &r0[2*t], &r1[2*t], &r2[2*t], 1)
+	}
 }

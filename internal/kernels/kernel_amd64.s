@@ -696,3 +696,72 @@ kernel6x16p_store:
 	VMOVUPS Y11, 32(AX)
 	VZEROUPPER
 	RET
+
+// VMAXNAN(a, b, d, t) sets d = a if a is NaN or a > b, else b (vmaxAVX2's
+// rule), using t; d must not be a.
+#define VMAXNAN(a, b, d, t) VMAXPS b, a, d; VCMPPS $3, a, a, t; VBLENDVPS t, a, d, d
+
+// The lanes 1…7, 7: even columns shifted down by one.
+DATA shiftDown1<>+0(SB)/4, $1
+DATA shiftDown1<>+4(SB)/4, $2
+DATA shiftDown1<>+8(SB)/4, $3
+DATA shiftDown1<>+12(SB)/4, $4
+DATA shiftDown1<>+16(SB)/4, $5
+DATA shiftDown1<>+20(SB)/4, $6
+DATA shiftDown1<>+24(SB)/4, $7
+DATA shiftDown1<>+28(SB)/4, $7
+GLOBL shiftDown1<>(SB), RODATA, $32
+
+// func maxPool3x3s2(y, r0, r1, r2 *float32, n int)
+//
+// n groups of 8 outputs of a 3×3, stride-2 max pool row: y[i] = the
+// NaN-propagating maximum of rk[2i], rk[2i+1], rk[2i+2] over the rows
+// r0, r1, r2 (each read up to column 16n). Per group: the column maxima of
+// the three rows over 16 columns and the 17th, split into even and odd
+// columns (shuffle, then 64-bit permute), the even ones shifted down a lane
+// with the 17th column put last, and the three combined.
+TEXT ·maxPool3x3s2(SB), NOSPLIT, $0-40
+	MOVQ y+0(FP), DX
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DI
+	MOVQ r2+24(FP), R8
+	MOVQ n+32(FP), CX
+	TESTQ CX, CX
+	JE mp3done
+	VMOVUPS shiftDown1<>(SB), Y15
+
+mp3loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DI), Y2
+	VMOVUPS 32(DI), Y3
+	VMOVUPS (R8), Y4
+	VMOVUPS 32(R8), Y5
+	VMAXNAN(Y0, Y2, Y6, Y14)
+	VMAXNAN(Y6, Y4, Y7, Y14)
+	VMAXNAN(Y1, Y3, Y6, Y14)
+	VMAXNAN(Y6, Y5, Y8, Y14)
+	VBROADCASTSS 64(SI), Y0
+	VBROADCASTSS 64(DI), Y2
+	VBROADCASTSS 64(R8), Y4
+	VMAXNAN(Y0, Y2, Y6, Y14)
+	VMAXNAN(Y6, Y4, Y9, Y14)
+	VSHUFPS $0x88, Y8, Y7, Y10
+	VPERMPD $0xD8, Y10, Y10
+	VSHUFPS $0xDD, Y8, Y7, Y11
+	VPERMPD $0xD8, Y11, Y11
+	VPERMPS Y10, Y15, Y12
+	VBLENDPS $0x80, Y9, Y12, Y12
+	VMAXNAN(Y10, Y11, Y13, Y14)
+	VMAXNAN(Y13, Y12, Y6, Y14)
+	VMOVUPS Y6, (DX)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $32, DX
+	DECQ CX
+	JNE mp3loop
+	VZEROUPPER
+
+mp3done:
+	RET

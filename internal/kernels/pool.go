@@ -24,6 +24,36 @@ var maxPool2x2Row = maxPool2x2RowGo
 // y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]), NaN if any of them is NaN.
 func MaxPool2x2Row(y, r0, r1 []float32) { maxPool2x2Row(y, r0, r1) }
 
+// maxNaN is the larger of a and b, NaN if either is (Vmax's rule: a when a
+// is NaN or greater, else b).
+func maxNaN(a, b float32) float32 {
+	if a != a || a > b {
+		return a
+	}
+	return b
+}
+
+// maxPool3x3s2RowGo computes one output row of a 3×3, stride-2 max pool
+// from input rows r0, r1 and r2: y[i] = the maximum of rk[2i], rk[2i+1]
+// and rk[2i+2] over the three rows, NaN if any is NaN.
+func maxPool3x3s2RowGo(y, r0, r1, r2 []float32) {
+	for i := range y {
+		c := 2 * i
+		m := maxNaN(maxNaN(r0[c], r1[c]), r2[c])
+		m = maxNaN(m, maxNaN(maxNaN(r0[c+1], r1[c+1]), r2[c+1]))
+		y[i] = maxNaN(m, maxNaN(maxNaN(r0[c+2], r1[c+2]), r2[c+2]))
+	}
+}
+
+// maxPool3x3s2Row is the row kernel in use (assembly where the CPU allows).
+var maxPool3x3s2Row = maxPool3x3s2RowGo
+
+// MaxPool3x3s2Row computes one output row of a 3×3, stride-2 max pool from
+// input rows r0, r1 and r2 (each at least 2·len(y)+1 long): y[i] = the
+// maximum of rk[2i], rk[2i+1] and rk[2i+2] over the three rows, NaN if any
+// of them is NaN (a tie of ±0 may give either sign).
+func MaxPool3x3s2Row(y, r0, r1, r2 []float32) { maxPool3x3s2Row(y, r0, r1, r2) }
+
 // MaxPool2x2Planes pools the planes lo ≤ pl < hi of x (planes of H×W, H
 // and W even) into y (planes of H/2×W/2) with MaxPool2x2Row.
 func MaxPool2x2Planes(y, x []float32, lo, hi, H, W int) {

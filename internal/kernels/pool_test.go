@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -85,5 +86,50 @@ func TestMaxPoolReluGrad(t *testing.T) {
 	ReluZero(y)
 	if y[0] != 0 || !math.Signbit(float64(y[0])) || y[1] != 0 || math.Signbit(float64(y[1])) || y[2] != 3 || y[3] == y[3] {
 		t.Errorf("ReluZero gives %v, want [-0 0 3 NaN]", y)
+	}
+}
+
+// MaxPool3x3s2Row (AVX2 where the CPU has it) equals the 3×3 stride-2
+// maximum of its definition for row lengths around the 8-output groups,
+// with NaNs (which propagate) and infinities among the inputs.
+func TestMaxPool3x3s2Row(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{1, 7, 8, 9, 16, 23, 56, 57} {
+		w := 2*n + 1 + rng.IntN(2) // an input row may have one column to spare
+		rows := [3][]float32{randSlice(rng, w), randSlice(rng, w), randSlice(rng, w)}
+		for k := range rows {
+			for c := range rows[k] {
+				switch rng.IntN(40) {
+				case 0:
+					rows[k][c] = float32(math.NaN())
+				case 1:
+					rows[k][c] = float32(math.Inf(-1))
+				case 2:
+					rows[k][c] = float32(math.Inf(1))
+				}
+			}
+		}
+		for _, pool := range []func(y, r0, r1, r2 []float32){maxPool3x3s2RowGo, MaxPool3x3s2Row} {
+			checkMaxPool3x3s2(t, pool, n, rows)
+		}
+	}
+}
+
+func checkMaxPool3x3s2(t *testing.T, pool func(y, r0, r1, r2 []float32), n int, rows [3][]float32) {
+	t.Helper()
+	y := make([]float32, n)
+	pool(y, rows[0], rows[1], rows[2])
+	for i := range y {
+		want, nan := float32(math.Inf(-1)), false
+		for k := range rows {
+			for c := 2 * i; c <= 2*i+2; c++ {
+				v := rows[k][c]
+				nan = nan || v != v
+				want = max(want, v)
+			}
+		}
+		if got := y[i]; (got != got) != nan || (!nan && got != want) {
+			t.Fatalf("n=%d: y[%d] = %v, want %v (NaN among the inputs: %v)", n, i, got, want, nan)
+		}
 	}
 }
