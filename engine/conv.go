@@ -163,8 +163,8 @@ func im2colPacked(dst, src []float32, rowOff, colOff []int32, n int, ws *workspa
 // im2colOffsets returns the offset tables of the im2col matrix of one
 // image of channels × w.inSize values, once padded (see padImage): tap l
 // of output position j is at rowOff[l] + colOff[j] (colOff padded with
-// zeros to whole panels of NR columns and of MR rows). They depend only on the geometry, so one pair
-// serves every image of a batch.
+// zeros to whole panels of NR columns and of MR rows). They depend only on
+// the geometry, so one pair serves every image of a batch.
 func im2colOffsets(channels int, w *window) (rowOff, colOff []int32) {
 	var pin [3]int
 	for d := range pin {
@@ -393,10 +393,10 @@ func (p *convPlan) packedT() (kernels.PackedB, []float32) {
 // routes).
 var noTransposed, gatherT = false, false
 
-// directT reports whether a one-group convolution with cout output
-// channels always computes Yᵀ = Xcolᵀ·Wᵀ, whatever its input (see
+// alwaysTransposed reports whether a one-group convolution with cout
+// output channels computes Yᵀ = Xcolᵀ·Wᵀ whatever its input (see
 // transposed).
-func directT(cout int) bool { return kernels.DirectTSupported() && cout >= 32 }
+func alwaysTransposed(cout int) bool { return kernels.DirectTSupported() && cout >= 32 }
 
 // transposed reports whether a one-group convolution with P output
 // positions, cout output channels and K taps computes Yᵀ = Xcolᵀ·Wᵀ
@@ -431,7 +431,7 @@ func transposed(P, cout, K, kSz int) bool {
 	case noTransposed:
 		return false
 	case kernels.DirectTSupported():
-		return directT(cout)
+		return alwaysTransposed(cout)
 	}
 	return P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
 }
@@ -472,7 +472,7 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	// Pack for the route the convolution takes (depthwise ones read the
 	// weights as given).
 	switch {
-	case group == 1 && directT(p.cout):
+	case group == 1 && alwaysTransposed(p.cout):
 		p.packedT()
 	case group == 1 || p.cinG > 1:
 		p.packedA()
