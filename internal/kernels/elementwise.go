@@ -46,6 +46,41 @@ func scaleShiftGo(dst, src []float32, a, b float32) {
 	}
 }
 
+// MulAdd sets y[i] += a·x[i] for i < len(y), rounding the product before
+// the sum (never a fused multiply-add, whatever the compiler's target), in
+// assembly where the CPU allows: one tap of a depthwise convolution over a
+// whole plane.
+func MulAdd(y, x []float32, a float32) { mulAdd(y, x, a) }
+
+var mulAdd = mulAddGo
+
+func mulAddGo(y, x []float32, a float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] += float32(a * v)
+	}
+}
+
+// Clip sets dst[i] = lo if src[i] < lo, hi if src[i] > hi, and src[i]
+// otherwise, for i < len(dst) (dst may be src): ONNX's Clip, NaN and −0
+// passing through as they are. In assembly where the CPU allows.
+func Clip(dst, src []float32, lo, hi float32) { clip(dst, src, lo, hi) }
+
+var clip = clipGo
+
+func clipGo(dst, src []float32, lo, hi float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		if v < lo {
+			v = lo
+		}
+		if v > hi {
+			v = hi
+		}
+		dst[i] = v
+	}
+}
+
 // Transpose sets dst[m·ldd + i] = src[i·lds + m] for m < rows and i < p,
 // or max(·, 0) of it with relu (NaN stays NaN, −0 becomes +0, as
 // ReluInPlace): the transposed output of a convolution computed as

@@ -118,3 +118,56 @@ func TestTranspose(t *testing.T) {
 		}
 	}
 }
+
+// MulAdd rounds the product before the sum, in assembly as in Go, for
+// every length around the vector widths.
+func TestMulAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for n := 0; n < 50; n++ {
+		x, y := randSlice(rng, n), randSlice(rng, n)
+		if n > 3 {
+			x[1] = float32(math.NaN())
+			y[2] = float32(math.Copysign(0, -1))
+			x[2] = 0
+		}
+		a := rng.Float32()*4 - 2
+		got := append([]float32(nil), y...)
+		MulAdd(got, x, a)
+		for i, v := range x {
+			want := y[i] + float32(a*v) // the conversion rounds the product: never fused
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, got[i], want)
+			}
+		}
+	}
+}
+
+// Clip equals its Go definition to the bit, NaN, ±0, infinities and NaN
+// bounds included, for lengths around the vector width, in place or not.
+func TestClip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, 6, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for _, b := range [][2]float32{{0, 6}, {-1, 1}, {float32(math.Inf(-1)), 0.5}, {float32(math.NaN()), 2}, {0, float32(math.NaN())}} {
+		for n := 0; n < 30; n++ {
+			src := randSlice(rng, n)
+			for i := range src {
+				src[i] *= 8
+				if i%4 == 1 {
+					src[i] = special[(i/4)%len(special)]
+				}
+			}
+			want := make([]float32, n)
+			clipGo(want, src, b[0], b[1])
+			got := make([]float32, n)
+			Clip(got, src, b[0], b[1])
+			inPlace := append([]float32(nil), src...)
+			Clip(inPlace, inPlace, b[0], b[1])
+			for i := range want {
+				w := math.Float32bits(want[i])
+				if math.Float32bits(got[i]) != w || math.Float32bits(inPlace[i]) != w {
+					t.Fatalf("bounds %v n=%d: element %d (%v) = %v (in place %v), want %v", b, n, i, src[i], got[i], inPlace[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -122,6 +122,8 @@ func init() {
 		reluInPlace = reluInPlaceAVX2
 		vmax = vmaxAVX2Slices
 		scaleShift = scaleShiftAVX2Slices
+		mulAdd = mulAddAVX2Slices
+		clip = clipAVX2Slices
 		gatherRuns = gatherRunsAVX2
 		gatherStride2 = gatherStride2AVX2
 	}
@@ -253,4 +255,34 @@ func maxPool3x3s2RowAVX2(y, r0, r1, r2 []float32) {
 	if t := n - 8; n%8 != 0 {
 		maxPool3x3s2(&y[t], &r0[2*t], &r1[2*t], &r2[2*t], 1)
 	}
+}
+
+//go:noescape
+func mulAddAVX2(y, x *float32, n int, a float32)
+
+// mulAddAVX2Slices is mulAddGo with all but the last n mod 8 elements in
+// AVX2 assembly.
+func mulAddAVX2Slices(y, x []float32, a float32) {
+	n := len(y) &^ 7
+	if n > 0 && len(x) >= n {
+		mulAddAVX2(&y[0], &x[0], n, a)
+	} else {
+		n = 0
+	}
+	mulAddGo(y[n:], x[n:], a)
+}
+
+//go:noescape
+func clipAVX2(dst, src *float32, n int, lo, hi float32)
+
+// clipAVX2Slices is clipGo with all but the last n mod 8 elements in AVX2
+// assembly.
+func clipAVX2Slices(dst, src []float32, lo, hi float32) {
+	n := len(dst) &^ 7
+	if n > 0 && len(src) >= n {
+		clipAVX2(&dst[0], &src[0], n, lo, hi)
+	} else {
+		n = 0
+	}
+	clipGo(dst[n:], src[n:], lo, hi)
 }

@@ -765,3 +765,71 @@ mp3loop:
 
 mp3done:
 	RET
+
+// func mulAddAVX2(y, x *float32, n int, a float32)
+//
+// y[i] += a·x[i] for i < n (n a multiple of 8), the product rounded before
+// the sum (VMULPS, then VADDPS: never fused), 16 at a time where it can.
+TEXT ·mulAddAVX2(SB), NOSPLIT, $0-28
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y0
+	SHRQ $3, CX
+	JE madone
+	TESTQ $1, CX
+	JE mapairs
+	VMULPS (SI), Y0, Y1
+	VADDPS (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JE madone
+
+mapairs:
+	SHRQ $1, CX
+
+maloop:
+	VMULPS (SI), Y0, Y1
+	VMULPS 32(SI), Y0, Y2
+	VADDPS (DI), Y1, Y1
+	VADDPS 32(DI), Y2, Y2
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE maloop
+
+madone:
+	VZEROUPPER
+	RET
+
+// func clipAVX2(dst, src *float32, n int, lo, hi float32)
+//
+// dst[i] = lo if src[i] < lo, else hi if src[i] > hi, else src[i], for
+// i < n (n a multiple of 8): VMAXPS returns its second source (the value)
+// for a NaN or a tie, and so does VMINPS, so NaN and −0 pass as in Go.
+TEXT ·clipAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JE clipdone
+	VBROADCASTSS lo+24(FP), Y1
+	VBROADCASTSS hi+28(FP), Y2
+
+cliploop:
+	VMOVUPS (SI), Y0
+	VMAXPS Y0, Y1, Y0
+	VMINPS Y0, Y2, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE cliploop
+	VZEROUPPER
+
+clipdone:
+	RET
