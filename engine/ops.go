@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/conceptcells/conceptcells/internal/kernels"
+	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // ops is the operator table. Each prepare function reads the attributes
@@ -549,7 +550,7 @@ func prepClip(c *nodeCtx) (kernel, error) {
 		lo := c.float("min", float32(math.Inf(-1)))
 		hi := c.float("max", float32(math.Inf(1)))
 		return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
-			return unary(in[0], r.ar, func(v float32) float32 { return clip(v, lo, hi) })
+			return clipFloat(in[0], r.ar, lo, hi)
 		}), nil
 	}
 	return one(func(r *runCtx, in []*Tensor) (*Tensor, error) {
@@ -574,8 +575,22 @@ func prepClip(c *nodeCtx) (kernel, error) {
 			}
 			return out, nil
 		}
-		return unary(x, r.ar, func(v float32) float32 { return clip(v, lo, hi) })
+		return clipFloat(x, r.ar, lo, hi)
 	}), nil
+}
+
+// clipFloat is Clip of a float32 tensor (kernels.Clip on the workers).
+func clipFloat(x *Tensor, ar *arena, lo, hi float32) (*Tensor, error) {
+	if x.DType != Float32 {
+		return nil, fmt.Errorf("input %s: want float32", x)
+	}
+	y := ar.get(append([]int(nil), x.Shape...))
+	n := len(x.F)
+	chunks := (n + 4095) / 4096
+	par.Chunks(chunks, workers(chunks, 4096), func(_, c0, c1 int) {
+		kernels.Clip(y.F[c0*4096:min(c1*4096, n)], x.F[c0*4096:min(c1*4096, n)], lo, hi)
+	})
+	return y, nil
 }
 
 func clip(v, lo, hi float32) float32 {
