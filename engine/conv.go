@@ -238,15 +238,25 @@ func padImage(x []float32, channels int, w *window, ws *workspace) ([]float32, [
 //
 //	Y[n, m, o] = b[m] + Σ_k W[m, 0, k] · Xpad[n, c, o·s + k·d]
 //
-// with the planes shared among the workers.
+// each product rounded before it is added, tap by tap in the order of k,
+// with the planes shared among the workers. Two-dimensional windows of
+// stride 1 or 2 without dilation run a tap at a time over a whole plane
+// (depthwisePlane); others tap by tap along output rows.
 func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRelu bool) {
 	N, C := x.Shape[0], x.Shape[1]
 	mult := p.cout / p.group
 	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
+	whole := !depthwiseByRows && win.in[0] == 1 && win.out[0] == 1 && win.dilation[1] == 1 && win.dilation[2] == 1 &&
+		win.stride[1] == win.stride[2] && (win.stride[1] == 1 || win.stride[1] == 2)
 	par.Chunks(N*C, nw, func(wi, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			n, c := pl/C, pl%C
-			src, pin := padImage(x.F[pl*win.inSize:(pl+1)*win.inSize], 1, win, ws[wi])
+			xp := x.F[pl*win.inSize : (pl+1)*win.inSize]
+			if whole {
+				p.depthwisePlane(xp, y.F[(n*p.cout+c*mult)*win.outSize:(n*p.cout+(c+1)*mult)*win.outSize], c*mult, win, ws[wi], fuseRelu)
+				continue
+			}
+			src, pin := padImage(xp, 1, win, ws[wi])
 			for j := 0; j < mult; j++ {
 				m := c*mult + j
 				yp := y.F[(n*p.cout+m)*win.outSize : (n*p.cout+m+1)*win.outSize]
@@ -275,11 +285,11 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 									if sw == 1 {
 										row = row[:len(out)]
 										for ow := range out {
-											out[ow] += wv * row[ow]
+											out[ow] += float32(wv * row[ow])
 										}
 									} else {
 										for ow := range out {
-											out[ow] += wv * row[ow*sw]
+											out[ow] += float32(wv * row[ow*sw])
 										}
 									}
 									o += win.out[2]
@@ -294,6 +304,80 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 			}
 		}
 	})
+}
+
+// depthwiseByRows turns depthwisePlane off (tests compare the two).
+var depthwiseByRows = false
+
+// depthwisePlane computes the output channels m0, m0+1, … (into ys, one
+// plane each) of the input plane xp for depthwise, for a two-dimensional
+// window of stride s = 1 or 2 without dilation, a tap at a time over the
+// whole plane with kernels.MulAdd: the padded input is split into s×s
+// planes by the parity of row and column (one plane for s = 1), so that
+// tap (kh, kw) reads plane (kh mod s, kw mod s) at offset
+// (kh/s)·Wq + kw/s for output position oh·Wq + ow, on a grid Wq wide whose
+// columns past the output's are computed and dropped. The sums are those
+// of depthwise's rows, tap by tap, so the same bits.
+func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, wk *workspace, fuseRelu bool) {
+	s := win.stride[1]
+	IH, IW, OH, OW := win.in[1], win.in[2], win.out[1], win.out[2]
+	KH, KW := win.kernel[1], win.kernel[2]
+	Hp, Wp := IH+win.padBegin[1]+win.padEnd[1], IW+win.padBegin[2]+win.padEnd[2]
+	Hq, Wq := (Hp+s-1)/s, (Wp+s-1)/s
+	n := OH * Wq
+	// Each plane is Hq·Wq plus a row and a tap of zeros, for the extra
+	// columns' reads past its end.
+	size := Hq*Wq + Wq + KW
+	wk.pad = wk.ar.scratchF(wk.pad, s*s*size, "the padded planes of one depthwise channel")
+	planes := wk.pad[:s*s*size]
+	clear(planes)
+	for ih := 0; ih < IH; ih++ {
+		ph := ih + win.padBegin[1]
+		row := xp[ih*IW : (ih+1)*IW]
+		if s == 1 {
+			copy(planes[ph*Wq+win.padBegin[2]:], row)
+			continue
+		}
+		for b := 0; b < s; b++ {
+			// Input columns iw with (iw + padBegin) mod s = b, at plane
+			// columns (iw + padBegin)/s.
+			first := (b - win.padBegin[2]%s + s) % s
+			if first >= IW {
+				continue
+			}
+			q := planes[((ph%s)*s+b)*size+(ph/s)*Wq+(first+win.padBegin[2])/s:]
+			for i, iw := 0, first; iw < IW; i, iw = i+1, iw+s {
+				q[i] = row[iw]
+			}
+		}
+	}
+	wk.outT = wk.ar.scratchF(wk.outT, n, "the output of one depthwise channel")
+	acc := wk.outT[:n]
+	for j := 0; j < len(ys)/win.outSize; j++ {
+		m := m0 + j
+		b := float32(0)
+		if p.bias != nil {
+			b = p.bias[m]
+		}
+		for i := range acc {
+			acc[i] = b
+		}
+		wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
+		for kh := 0; kh < KH; kh++ {
+			for kw := 0; kw < KW; kw++ {
+				q := planes[((kh%s)*s+kw%s)*size:]
+				off := (kh/s)*Wq + kw/s
+				kernels.MulAdd(acc, q[off:off+n], wm[kh*KW+kw])
+			}
+		}
+		yp := ys[j*win.outSize : (j+1)*win.outSize]
+		for oh := 0; oh < OH; oh++ {
+			copy(yp[oh*OW:(oh+1)*OW], acc[oh*Wq:])
+		}
+		if fuseRelu {
+			reluInPlace(yp)
+		}
+	}
 }
 
 // convPlan is a prepared convolution: the weights packed for the GEMM
@@ -394,26 +478,31 @@ func (p *convPlan) packedT() (kernels.PackedB, []float32) {
 var noTransposed, gatherT = false, false
 
 // alwaysTransposed reports whether a one-group convolution with cout
-// output channels computes Yᵀ = Xcolᵀ·Wᵀ whatever its input (see
-// transposed).
-func alwaysTransposed(cout int) bool { return kernels.DirectTSupported() && cout >= 32 }
+// output channels and a window of kSz taps computes Yᵀ = Xcolᵀ·Wᵀ whatever
+// its input (see transposed).
+func alwaysTransposed(cout, kSz int) bool {
+	return kernels.DirectTSupported() && cout >= 32 && kSz > 1
+}
 
 // transposed reports whether a one-group convolution with P output
-// positions, cout output channels and K taps computes Yᵀ = Xcolᵀ·Wᵀ
-// (runTransposed) instead of Y = W·Xcol.
+// positions, cout output channels and K taps (kSz per input channel)
+// computes Yᵀ = Xcolᵀ·Wᵀ (runTransposed) instead of Y = W·Xcol.
 //
 // Where kernels.GemmDirectT applies (AVX2 or AVX-512 assembly), it does so
-// from 32 channels up: the patches are read straight from the image, six
+// from 32 channels up, for windows over 1×1 and for 1×1 windows with at
+// most 1,024 positions: the patches are read straight from the image, six
 // positions by 32 channels at a time, with the weights read once in kernel
-// order, and nothing is gathered. Timed per layer against the other routes
-// (AVX-512, 2 workers, ReLU fused, medians of 40 alternating runs, on AMD
-// EPYC Zen 5), it was 4–22 % faster on ResNet-50's, Inception's and
-// DenseNet-121's 1×1 and 3×3 layers (DenseNet's 3×3 128 → 32 channels at
-// 28×28: 0.207 → 0.161 ms), and within 6 % slower only on two strided
-// layers (7×7/2 from 3 channels, 1×1/2 at 56×56); over the whole networks,
-// 5–12 % faster, and with the AVX2 kernels alone 10–20 % (the same host
-// with AVX-512 switched off: DenseNet-121 45 → 36 ms, Inception v1 16.9 →
-// 15.2). Below 32 channels the weights fill less than one pair of panels.
+// order, and nothing is gathered, but Yᵀ has to be transposed back, which
+// a 1×1 window's few multiply-adds per output do not pay for on big
+// grids. Calibrated on synthetic layers (AVX-512, 2 workers, ReLU fused,
+// medians of 30–40 alternating runs, AMD EPYC Zen 5): 3×3 windows 4–22 %
+// faster than the other routes at 7² to 56² (ResNet-50's, Inception's and
+// DenseNet-121's shapes; DenseNet's 128 → 32 channels at 28²: 0.207 →
+// 0.161 ms) and −6 to +9 % at 112²; 1×1 windows 5–38 % faster at 14² and
+// 28², within ±3 % at 56² (K ≥ 64) and 3–140 % slower at 112² with fewer
+// than 128 input channels (MobileNet's expansions). Validated on whole
+// networks (see docs/design.md). Below 32 channels the weights fill less
+// than one pair of panels.
 //
 // Without assembly the patches are gathered first, which pays only with
 // few positions and big weights: as the packed B the weights are read once
@@ -431,7 +520,7 @@ func transposed(P, cout, K, kSz int) bool {
 	case noTransposed:
 		return false
 	case kernels.DirectTSupported():
-		return alwaysTransposed(cout)
+		return cout >= 32 && (kSz > 1 || P <= 1024)
 	}
 	return P <= 256 && cout >= 64 && (P <= 64 || kSz > 1 || cout*K >= 1<<19)
 }
@@ -469,11 +558,14 @@ func newConvPlan(w *Tensor, bias *Tensor, group int, a spatialAttrs) (*convPlan,
 	if bias != nil {
 		p.bias = bias.F
 	}
-	// Pack for the route the convolution takes (depthwise ones read the
-	// weights as given).
+	// Pack for the route the convolution takes; where it depends on the
+	// input's size (a 1×1 window with the assembly kernels), on first use.
+	// Depthwise convolutions read the weights as given.
+	kSz := numel(p.kernel)
 	switch {
-	case group == 1 && alwaysTransposed(p.cout):
+	case group == 1 && alwaysTransposed(p.cout, kSz):
 		p.packedT()
+	case group == 1 && kSz == 1 && kernels.DirectTSupported() && p.cout >= 32:
 	case group == 1 || p.cinG > 1:
 		p.packedA()
 	}

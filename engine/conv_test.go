@@ -294,8 +294,9 @@ func TestConvBatchOneSameBits(t *testing.T) {
 		per := numel(both.Shape[1:])
 		P := numel(both.Shape[2:])
 		// Where the patches can be read straight from the image, every
-		// convolution of 32 channels or more takes Yᵀ = Xcolᵀ·Wᵀ.
-		wantT := tc.transp || (kernels.DirectTSupported() && tc.w[0] >= 32)
+		// convolution of 32 channels or more takes Yᵀ = Xcolᵀ·Wᵀ, 1×1 ones
+		// only on small grids.
+		wantT := tc.transp || (kernels.DirectTSupported() && tc.w[0] >= 32 && (numel(tc.w[2:]) > 1 || P <= 1024))
 		if got := transposed(P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:])); got != wantT {
 			t.Fatalf("%s: transposed(%d, %d, %d, %d) = %v, want %v", tc.name, P, tc.w[0], numel(tc.w[1:]), numel(tc.w[2:]), got, wantT)
 		}
@@ -387,6 +388,78 @@ func TestMaxPool3x3Same(t *testing.T) {
 							t.Fatalf("%d×%d relu %v: plane %d (%d,%d) = %v, want %v", H, W, relu, pl, r, c, got, want)
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// Depthwise convolutions a tap at a time over whole planes (stride 1 or 2,
+// no dilation, 2-D) give the bits of the row-by-row path and the defining
+// sum: MobileNet's 3×3 layers, a 5×5 stride-2 one, asymmetric and no
+// padding, odd and even sizes, channel multipliers, with and without bias
+// and fused ReLU, batch 1 and 2.
+func TestDepthwisePlaneSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, tc := range []struct {
+		n, c, mult, h, w, k, s int
+		pads                   []int64
+	}{
+		{1, 8, 1, 14, 14, 3, 1, []int64{1, 1, 1, 1}},
+		{2, 5, 1, 15, 13, 3, 2, []int64{1, 1, 1, 1}},
+		{1, 4, 2, 9, 10, 5, 2, []int64{2, 2, 2, 2}},
+		{1, 3, 1, 7, 7, 3, 1, []int64{0, 0, 0, 0}},
+		{2, 6, 3, 8, 11, 3, 2, []int64{0, 1, 2, 0}},
+		{1, 2, 1, 2, 2, 3, 1, []int64{1, 1, 1, 1}},
+	} {
+		for _, withBias := range []bool{false, true} {
+			x := NewFloat([]int{tc.n, tc.c, tc.h, tc.w}, randSlice(rng, tc.n*tc.c*tc.h*tc.w))
+			x.F[3] = float32(math.NaN())
+			M := tc.c * tc.mult
+			wshape := []int{M, 1, tc.k, tc.k}
+			w := NewFloat(wshape, randSlice(rng, numel(wshape)))
+			var b *Tensor
+			var bias []float32
+			if withBias {
+				bias = randSlice(rng, M)
+				b = NewFloat([]int{M}, bias)
+			}
+			a := spatialAttrs{strides: []int64{int64(tc.s), int64(tc.s)}, pads: tc.pads}
+			plan, err := newConvPlan(w, b, tc.c, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			relu := withBias
+			var ar arena
+			ws := []*workspace{{}, {}}
+			got, err := plan.run(x, &ar, ws, relu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			depthwiseByRows = true
+			rows, err := plan.run(x, &ar, ws, relu)
+			depthwiseByRows = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			desc := fmt.Sprintf("%+v bias %v", tc, withBias)
+			want := naiveConv(x, w.F, wshape, bias, tc.c, []int{tc.s, tc.s}, []int{1, 1}, []int{int(tc.pads[0]), int(tc.pads[1])}, got.Shape[2:])
+			for i, v := range got.F {
+				if math.Float32bits(v) != math.Float32bits(rows.F[i]) {
+					t.Fatalf("%s: output %d = %v over whole planes, %v by rows", desc, i, v, rows.F[i])
+				}
+				ref := want[i]
+				if relu {
+					ref = max(ref, 0)
+				}
+				if v != v || ref != ref {
+					if (v != v) != (ref != ref) {
+						t.Fatalf("%s: output %d = %v, defining sum %v", desc, i, v, ref)
+					}
+					continue
+				}
+				if math.Abs(float64(v-ref)) > 1e-5*(1+math.Abs(float64(ref))) {
+					t.Fatalf("%s: output %d = %v, defining sum %v", desc, i, v, ref)
 				}
 			}
 		}
