@@ -260,13 +260,7 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 			for j := 0; j < mult; j++ {
 				m := c*mult + j
 				yp := y.F[(n*p.cout+m)*win.outSize : (n*p.cout+m+1)*win.outSize]
-				b := float32(0)
-				if p.bias != nil {
-					b = p.bias[m]
-				}
-				for i := range yp {
-					yp[i] = b
-				}
+				p.fillBias(yp, m)
 				wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
 				t := 0
 				for kd := 0; kd < win.kernel[0]; kd++ {
@@ -304,6 +298,18 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 			}
 		}
 	})
+}
+
+// fillBias sets every element of dst to output channel m's bias (0 without
+// one), where a depthwise channel's sums start.
+func (p *convPlan) fillBias(dst []float32, m int) {
+	b := float32(0)
+	if p.bias != nil {
+		b = p.bias[m]
+	}
+	for i := range dst {
+		dst[i] = b
+	}
 }
 
 // depthwiseByRows turns depthwisePlane off (tests compare the two).
@@ -355,13 +361,7 @@ func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, wk *wor
 	acc := wk.outT[:n]
 	for j := 0; j < len(ys)/win.outSize; j++ {
 		m := m0 + j
-		b := float32(0)
-		if p.bias != nil {
-			b = p.bias[m]
-		}
-		for i := range acc {
-			acc[i] = b
-		}
+		p.fillBias(acc, m)
 		wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
 		for kh := 0; kh < KH; kh++ {
 			for kw := 0; kw < KW; kw++ {
