@@ -81,6 +81,29 @@ func clipGo(dst, src []float32, lo, hi float32) {
 	}
 }
 
+// Deinterleave splits src into its even and odd elements: even[i] =
+// src[2i] for i < len(even) and odd[i] = src[2i+1] for i < len(odd), with
+// len(even) = ⌈len(src)/2⌉ and len(odd) = ⌊len(src)/2⌋ (a stride-2
+// convolution's input columns by parity). In assembly where the CPU
+// allows.
+func Deinterleave(even, odd, src []float32) {
+	if len(even) != (len(src)+1)/2 || len(odd) != len(src)/2 {
+		panic(fmt.Sprintf("kernels: Deinterleave: %d values into %d even and %d odd", len(src), len(even), len(odd)))
+	}
+	deinterleave(even, odd, src)
+}
+
+var deinterleave = deinterleaveGo
+
+func deinterleaveGo(even, odd, src []float32) {
+	for i := range odd {
+		even[i], odd[i] = src[2*i], src[2*i+1]
+	}
+	if len(even) > len(odd) {
+		even[len(odd)] = src[2*len(odd)]
+	}
+}
+
 // Transpose sets dst[m·ldd + i] = src[i·lds + m] for m < rows and i < p,
 // or max(·, 0) of it with relu (NaN stays NaN, −0 becomes +0, as
 // ReluInPlace): the transposed output of a convolution computed as

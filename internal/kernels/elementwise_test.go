@@ -171,3 +171,26 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// Deinterleave splits every length around the 16-float blocks into its even
+// and odd elements, the bits kept (NaN and −0 included).
+func TestDeinterleave(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	for n := 0; n < 50; n++ {
+		src := randSlice(rng, n)
+		if n > 3 {
+			src[1], src[2] = float32(math.NaN()), float32(math.Copysign(0, -1))
+		}
+		even, odd := make([]float32, (n+1)/2), make([]float32, n/2)
+		Deinterleave(even, odd, src)
+		for i, v := range src {
+			got := even[i/2]
+			if i%2 == 1 {
+				got = odd[i/2]
+			}
+			if math.Float32bits(got) != math.Float32bits(v) {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, got, v)
+			}
+		}
+	}
+}

@@ -124,6 +124,7 @@ func init() {
 		scaleShift = scaleShiftAVX2Slices
 		mulAdd = mulAddAVX2Slices
 		clip = clipAVX2Slices
+		deinterleave = deinterleaveAVX2Slices
 		gatherRuns = gatherRunsAVX2
 		gatherStride2 = gatherStride2AVX2
 	}
@@ -285,4 +286,19 @@ func clipAVX2Slices(dst, src []float32, lo, hi float32) {
 		n = 0
 	}
 	clipGo(dst[n:], src[n:], lo, hi)
+}
+
+//go:noescape
+func deinterleaveAVX2(even, odd, src *float32, n int)
+
+// deinterleaveAVX2Slices is deinterleaveGo with the first 8·⌊len(odd)/8⌋
+// pairs in AVX2 assembly.
+func deinterleaveAVX2Slices(even, odd, src []float32) {
+	n := len(odd) / 8
+	if n > 0 && len(even) >= 8*n && len(src) >= 16*n {
+		deinterleaveAVX2(&even[0], &odd[0], &src[0], n)
+	} else {
+		n = 0
+	}
+	deinterleaveGo(even[8*n:], odd[8*n:], src[16*n:])
 }

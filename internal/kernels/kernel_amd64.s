@@ -833,3 +833,34 @@ cliploop:
 
 clipdone:
 	RET
+
+// func deinterleaveAVX2(even, odd, src *float32, n int)
+//
+// even[i] = src[2i] and odd[i] = src[2i+1] for i < 8n: 16 floats at a
+// time split by a shuffle per 128-bit lane and a 64-bit permute.
+TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-32
+	MOVQ even+0(FP), DI
+	MOVQ odd+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JE dilvdone
+
+dilvloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNE dilvloop
+	VZEROUPPER
+
+dilvdone:
+	RET
