@@ -344,31 +344,35 @@ func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, wk *wor
 			copy(planes[ph*Wq+win.padBegin[2]:], row)
 			continue
 		}
-		for b := 0; b < s; b++ {
-			// Input columns iw with (iw + padBegin) mod s = b, at plane
-			// columns (iw + padBegin)/s.
-			first := (b - win.padBegin[2]%s + s) % s
-			if first >= IW {
-				continue
-			}
-			q := planes[((ph%s)*s+b)*size+(ph/s)*Wq+(first+win.padBegin[2])/s:]
-			for i, iw := 0, first; iw < IW; i, iw = i+1, iw+s {
-				q[i] = row[iw]
-			}
-		}
+		// s = 2: input column iw goes to the plane of parity
+		// (iw + padBegin) mod 2, at column (iw + padBegin)/2; the even
+		// columns start at padBegin/2 of theirs, the odd ones at
+		// (1 + padBegin)/2.
+		pb := win.padBegin[2]
+		base := (ph % 2) * 2 * size
+		ev := planes[base+(pb%2)*size+(ph/2)*Wq+pb/2:]
+		od := planes[base+((1+pb)%2)*size+(ph/2)*Wq+(1+pb)/2:]
+		kernels.Deinterleave(ev[:(IW+1)/2], od[:IW/2], row)
 	}
 	wk.outT = wk.ar.scratchF(wk.outT, n, "the output of one depthwise channel")
 	acc := wk.outT[:n]
+	// Where each tap's run starts in planes.
+	var starts [25]int
+	start := starts[:0]
+	if KH*KW > len(starts) {
+		start = make([]int, 0, KH*KW)
+	}
+	for kh := 0; kh < KH; kh++ {
+		for kw := 0; kw < KW; kw++ {
+			start = append(start, ((kh%s)*s+kw%s)*size+(kh/s)*Wq+kw/s)
+		}
+	}
 	for j := 0; j < len(ys)/win.outSize; j++ {
 		m := m0 + j
 		p.fillBias(acc, m)
 		wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
-		for kh := 0; kh < KH; kh++ {
-			for kw := 0; kw < KW; kw++ {
-				q := planes[((kh%s)*s+kw%s)*size:]
-				off := (kh/s)*Wq + kw/s
-				kernels.MulAdd(acc, q[off:off+n], wm[kh*KW+kw])
-			}
+		for t, o := range start {
+			kernels.MulAdd(acc, planes[o:o+n], wm[t])
 		}
 		yp := ys[j*win.outSize : (j+1)*win.outSize]
 		for oh := 0; oh < OH; oh++ {

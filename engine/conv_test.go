@@ -411,6 +411,8 @@ func TestDepthwisePlaneSameBits(t *testing.T) {
 		{1, 3, 1, 7, 7, 3, 1, []int64{0, 0, 0, 0}},
 		{2, 6, 3, 8, 11, 3, 2, []int64{0, 1, 2, 0}},
 		{1, 2, 1, 2, 2, 3, 1, []int64{1, 1, 1, 1}},
+		{2, 3, 1, 10, 9, 3, 2, []int64{0, 0, 1, 1}},
+		{1, 4, 1, 35, 37, 3, 2, []int64{1, 1, 1, 1}},
 	} {
 		for _, withBias := range []bool{false, true} {
 			x := NewFloat([]int{tc.n, tc.c, tc.h, tc.w}, randSlice(rng, tc.n*tc.c*tc.h*tc.w))
