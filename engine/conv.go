@@ -499,12 +499,13 @@ func alwaysTransposed(cout, kSz int) bool {
 // order, and nothing is gathered, but Yᵀ has to be transposed back, which
 // a 1×1 window's few multiply-adds per output do not pay for on big
 // grids. Calibrated on synthetic layers (AVX-512, 2 workers, ReLU fused,
-// medians of 30–40 alternating runs, AMD EPYC Zen 5): 3×3 windows 4–22 %
-// faster than the other routes at 7² to 56² (ResNet-50's, Inception's and
-// DenseNet-121's shapes; DenseNet's 128 → 32 channels at 28²: 0.207 →
-// 0.161 ms) and −6 to +9 % at 112²; 1×1 windows 5–38 % faster at 14² and
-// 28², within ±3 % at 56² (K ≥ 64) and 3–140 % slower at 112² with fewer
-// than 128 input channels (MobileNet's expansions). Validated on whole
+// medians of 30–40 alternating runs, AMD EPYC Zen 5), time against the
+// other routes: 3×3 windows 4–22 % faster at 7² to 56² (ResNet-50's,
+// Inception's and DenseNet-121's shapes; DenseNet's 128 → 32 channels at
+// 28²: 0.207 → 0.161 ms) and −6 to +9 % at 112²; 1×1 windows 27–38 %
+// faster at 14², −17 to +9 % at 28², −3 to +32 % at 56² (within ±5 % from
+// 64 input channels) and +15 to +131 % at 112² up to 128 input channels
+// (MobileNet's expansions; −16 to +7 % with 256–512). Validated on whole
 // networks (see docs/design.md). Below 32 channels the weights fill less
 // than one pair of panels.
 //
