@@ -376,7 +376,7 @@ func TestMaxPool3x3Same(t *testing.T) {
 						for dr := -1; dr <= 1; dr++ {
 							for dc := -1; dc <= 1; dc++ {
 								if rr, cc := r+dr, c+dc; rr >= 0 && rr < H && cc >= 0 && cc < W {
-									want = max2NaN(x.F[pl*H*W+rr*W+cc], want)
+									want = kernels.MaxNaN(x.F[pl*H*W+rr*W+cc], want)
 								}
 							}
 						}

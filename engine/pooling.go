@@ -452,15 +452,7 @@ func maxPool3x3Same(y, x []float32, H, W int, scratch *[]float32) {
 	y[n-1] = t[n-2]
 	for r := 0; r < H; r++ {
 		row, vr := y[r*W:(r+1)*W], v[r*W:(r+1)*W]
-		row[0] = max2NaN(vr[0], vr[1])
-		row[W-1] = max2NaN(vr[W-2], vr[W-1])
+		row[0] = kernels.MaxNaN(vr[0], vr[1])
+		row[W-1] = kernels.MaxNaN(vr[W-2], vr[W-1])
 	}
-}
-
-// max2NaN is the larger of a and b, NaN if either is (kernels.Vmax's rule).
-func max2NaN(a, b float32) float32 {
-	if a != a || a > b {
-		return a
-	}
-	return b
 }

@@ -24,11 +24,7 @@ var vmax = vmaxGo
 func vmaxGo(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
-		if av := a[i]; av != av || av > b[i] {
-			dst[i] = av
-		} else {
-			dst[i] = b[i]
-		}
+		dst[i] = MaxNaN(a[i], b[i])
 	}
 }
 

@@ -24,9 +24,9 @@ var maxPool2x2Row = maxPool2x2RowGo
 // y[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]), NaN if any of them is NaN.
 func MaxPool2x2Row(y, r0, r1 []float32) { maxPool2x2Row(y, r0, r1) }
 
-// maxNaN is the larger of a and b, NaN if either is (Vmax's rule: a when a
-// is NaN or greater, else b).
-func maxNaN(a, b float32) float32 {
+// MaxNaN is the larger of a and b, NaN if either is: a when a is NaN or
+// greater, else b (Vmax's rule, element by element).
+func MaxNaN(a, b float32) float32 {
 	if a != a || a > b {
 		return a
 	}
@@ -39,9 +39,9 @@ func maxNaN(a, b float32) float32 {
 func maxPool3x3s2RowGo(y, r0, r1, r2 []float32) {
 	for i := range y {
 		c := 2 * i
-		m := maxNaN(maxNaN(r0[c], r1[c]), r2[c])
-		m = maxNaN(m, maxNaN(maxNaN(r0[c+1], r1[c+1]), r2[c+1]))
-		y[i] = maxNaN(m, maxNaN(maxNaN(r0[c+2], r1[c+2]), r2[c+2]))
+		m := MaxNaN(MaxNaN(r0[c], r1[c]), r2[c])
+		m = MaxNaN(m, MaxNaN(MaxNaN(r0[c+1], r1[c+1]), r2[c+1]))
+		y[i] = MaxNaN(m, MaxNaN(MaxNaN(r0[c+2], r1[c+2]), r2[c+2]))
 	}
 }
 
