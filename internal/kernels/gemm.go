@@ -194,6 +194,11 @@ const (
 	mcPanels = 64
 )
 
+// kBlocks is the number of K blocks a depth of k is split into: block b
+// covers b·k/nk ≤ l < (b+1)·k/nk. GemmPacked and GemmDirectT split alike,
+// which is what keeps their bits equal.
+func kBlocks(k int) int { return max(1, (k+kcBlock-1)/kcBlock) }
+
 // GemmPacked computes C[i, j] (+)= Σ_l A[i, l]·B[l, j] (plus A's row bias)
 // for the packed A (m×k) and the column panels q0 ≤ q < q1 of the packed B
 // (k×n). C is row-major with leading dimension ldc. When acc is false C is
@@ -219,8 +224,8 @@ func gemmPacked(a PackedA, b PackedB, q0, q1 int, c []float32, ldc int, first ui
 	k := a.K
 	// Accumulating adds whole chains to C, so it runs in one K block.
 	nk := 1
-	if first != modeAdd && k > kcBlock {
-		nk = (k + kcBlock - 1) / kcBlock
+	if first != modeAdd {
+		nk = kBlocks(k)
 	}
 	np := (a.M + MR - 1) / MR
 	for bk := 0; bk < nk; bk++ {

@@ -292,7 +292,7 @@ func GemmDirectT(src []float32, kOff, nOff []int32, r0, r1, q0, q1 int, b Packed
 	if !okK || !okN || int(maxK)+int(maxN) >= len(src) {
 		return false
 	}
-	nk := (k + kcBlock - 1) / kcBlock
+	nk := kBlocks(k)
 	for bk := 0; bk < nk; bk++ {
 		l0, l1 := bk*k/nk, (bk+1)*k/nk
 		for q := q0; q < q1; q += 2 {

@@ -198,10 +198,7 @@ func gatherStride2AVX2(panel []float32, sp unsafe.Pointer, kOff []int32, c0 int3
 // panels whose four half rows start at cols (see GemmRuns) with the AVX-512
 // assembly; the caller has checked every operand.
 func runsKernel(h, k int, a []float32, src []float32, kOff []int32, cols [4]int32, c []float32, ldc int, bias []float32) {
-	var bp *float32
-	if bias != nil {
-		bp = &bias[0]
-	}
+	bp := biasPtr(bias)
 	if h == MR {
 		kernel6x32r(k, &a[0], unsafe.Pointer(&src[0]), &kOff[0], int(cols[0]), int(cols[1]), int(cols[2]), int(cols[3]), &c[0], ldc, bp)
 	} else {
