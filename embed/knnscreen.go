@@ -55,30 +55,27 @@ func knnScreened(ctx context.Context, x []float32, n, d, k int, stats *knnStats)
 			kernels.GemmPacked(pa, pb, lo, hi, gb, n, false)
 		})
 		par.For(rows, func(lo, hi int) {
-			var h kHeap
+			var h, ub kHeap
 			lb := make([]float64, n)
-			ub := make([]float64, 0, k)
 			var local int64
 			for r := lo; r < hi; r++ {
 				i := b0 + r
 				gr := gb[r*n : (r+1)*n]
 				xi, ni := xx[i], norm[i]
 				// lb and ub bound every exact distance; t, the k-th
-				// smallest ub, bounds the k-th nearest exact distance,
-				// so every neighbour has lb ≤ t.
-				ub = ub[:0]
+				// smallest ub (+Inf with fewer than k others), bounds
+				// the k-th nearest exact distance, so every neighbour
+				// has lb ≤ t.
+				ub.reset(k)
 				for j := range lb {
 					a := xi + xx[j] - 2*float64(gr[j])
 					e := slack*ni*norm[j] + 1e-12*(xi+xx[j])
 					lb[j] = a - e
-					if j != i {
-						ub = pushSmallest(ub, k, a+e)
+					if j != i && a+e <= ub.worst() {
+						ub.push(a+e, int32(j))
 					}
 				}
-				t := math.Inf(1)
-				if len(ub) > 0 {
-					t = ub[0]
-				}
+				t := ub.worst()
 				h.reset(k)
 				row := x[i*d : (i+1)*d]
 				for j, l := range lb {
@@ -96,41 +93,4 @@ func knnScreened(ctx context.Context, x []float32, n, d, k int, stats *knnStats)
 		stats.ExactEvals = evals.Load()
 	}
 	return nb, nil
-}
-
-// pushSmallest keeps in h, a max-heap of at most k values, the k smallest
-// values pushed; h[0] is the largest kept.
-func pushSmallest(h []float64, k int, v float64) []float64 {
-	if len(h) == k {
-		if !(v < h[0]) {
-			return h
-		}
-		h[0] = v
-		for c := 0; ; {
-			l := 2*c + 1
-			if l >= len(h) {
-				break
-			}
-			m := l
-			if r := l + 1; r < len(h) && h[r] > h[l] {
-				m = r
-			}
-			if !(h[m] > h[c]) {
-				break
-			}
-			h[c], h[m] = h[m], h[c]
-			c = m
-		}
-		return h
-	}
-	h = append(h, v)
-	for c := len(h) - 1; c > 0; {
-		p := (c - 1) / 2
-		if !(h[c] > h[p]) {
-			break
-		}
-		h[c], h[p] = h[p], h[c]
-		c = p
-	}
-	return h
 }
