@@ -45,27 +45,21 @@ func pool(x *Tensor, a poolAttrs, ar *arena, fuseRelu bool) (*Tensor, error) {
 	y := ar.get(append([]int{N, C}, w.outShape()...))
 	planes := N * C
 	nw := workers(planes, float64(w.outSize*w.kSz))
-	if inside(&w) {
-		par.Chunks(planes, nw, func(_, lo, hi int) {
-			var scratch []float32
-			for pl := lo; pl < hi; pl++ {
-				ar.poll()
-				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
-				poolInside(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &w, a.kind, &scratch)
-				if fuseRelu {
-					reluInPlace(yp)
-				}
-			}
-		})
-		return y, nil
+	// Planes pooled without a padded copy.
+	var plane func(yp, xp []float32, scratch *[]float32)
+	switch {
+	case inside(&w):
+		plane = func(yp, xp []float32, scratch *[]float32) { poolInside(yp, xp, &w, a.kind, scratch) }
+	case a.kind == poolMax && sameMax3x3(&w):
+		plane = func(yp, xp []float32, scratch *[]float32) { maxPool3x3Same(yp, xp, w.in[1], w.in[2], scratch) }
 	}
-	if a.kind == poolMax && sameMax3x3(&w) {
+	if plane != nil {
 		par.Chunks(planes, nw, func(_, lo, hi int) {
 			var scratch []float32
 			for pl := lo; pl < hi; pl++ {
 				ar.poll()
 				yp := y.F[pl*w.outSize : (pl+1)*w.outSize]
-				maxPool3x3Same(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], w.in[1], w.in[2], &scratch)
+				plane(yp, x.F[pl*w.inSize:(pl+1)*w.inSize], &scratch)
 				if fuseRelu {
 					reluInPlace(yp)
 				}
