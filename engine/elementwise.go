@@ -431,31 +431,31 @@ func unary(x *Tensor, ar *arena, f func(float32) float32) (*Tensor, error) {
 	if x.DType != Float32 {
 		return nil, fmt.Errorf("input %s: want float32", x)
 	}
-	y := ar.get(append([]int(nil), x.Shape...))
-	n := len(x.F)
-	chunks := (n + 4095) / 4096
-	nw := workers(chunks, 4096*8)
-	par.Chunks(chunks, nw, func(_, lo, hi int) {
-		xs := x.F[lo*4096 : min(hi*4096, n)]
-		ys := y.F[lo*4096 : min(hi*4096, n)]
+	return mapChunks(x, ar, 8, func(ys, xs []float32) {
 		for i, v := range xs {
 			ys[i] = f(v)
 		}
-	})
-	return y, nil
+	}), nil
 }
 
 // relu is max(x, 0) elementwise (NaN stays NaN), branch-free.
 func relu(x *Tensor, ar *arena) *Tensor {
-	y := ar.get(append([]int(nil), x.Shape...))
-	n := len(x.F)
-	chunks := (n + 4095) / 4096
-	par.Chunks(chunks, workers(chunks, 4096), func(_, lo, hi int) {
-		xs := x.F[lo*4096 : min(hi*4096, n)]
-		ys := y.F[lo*4096 : min(hi*4096, n)]
+	return mapChunks(x, ar, 1, func(ys, xs []float32) {
 		for i, v := range xs {
 			ys[i] = max(v, 0)
 		}
+	})
+}
+
+// mapChunks returns a float tensor shaped like x with f(dst, src) run over
+// x's data in chunks of 4,096 values, shared among the workers as cost
+// flops per value.
+func mapChunks(x *Tensor, ar *arena, cost float64, f func(dst, src []float32)) *Tensor {
+	y := ar.get(append([]int(nil), x.Shape...))
+	n := len(x.F)
+	chunks := (n + 4095) / 4096
+	par.Chunks(chunks, workers(chunks, 4096*cost), func(_, lo, hi int) {
+		f(y.F[lo*4096:min(hi*4096, n)], x.F[lo*4096:min(hi*4096, n)])
 	})
 	return y
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/conceptcells/conceptcells/internal/kernels"
-	"github.com/conceptcells/conceptcells/internal/par"
 )
 
 // ops is the operator table. Each prepare function reads the attributes
@@ -584,13 +583,7 @@ func clipFloat(x *Tensor, ar *arena, lo, hi float32) (*Tensor, error) {
 	if x.DType != Float32 {
 		return nil, fmt.Errorf("input %s: want float32", x)
 	}
-	y := ar.get(append([]int(nil), x.Shape...))
-	n := len(x.F)
-	chunks := (n + 4095) / 4096
-	par.Chunks(chunks, workers(chunks, 4096), func(_, c0, c1 int) {
-		kernels.Clip(y.F[c0*4096:min(c1*4096, n)], x.F[c0*4096:min(c1*4096, n)], lo, hi)
-	})
-	return y, nil
+	return mapChunks(x, ar, 1, func(ys, xs []float32) { kernels.Clip(ys, xs, lo, hi) }), nil
 }
 
 func clip(v, lo, hi float32) float32 {
