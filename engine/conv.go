@@ -248,12 +248,16 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 	nw := min(len(ws), workers(N*C, 2*float64(mult*win.kSz*win.outSize)))
 	whole := !depthwiseByRows && win.in[0] == 1 && win.out[0] == 1 && win.dilation[1] == 1 && win.dilation[2] == 1 &&
 		win.stride[1] == win.stride[2] && (win.stride[1] == 1 || win.stride[1] == 2)
+	var grid planeGrid
+	if whole {
+		grid = newPlaneGrid(win)
+	}
 	par.Chunks(N*C, nw, func(wi, lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			n, c := pl/C, pl%C
 			xp := x.F[pl*win.inSize : (pl+1)*win.inSize]
 			if whole {
-				p.depthwisePlane(xp, y.F[(n*p.cout+c*mult)*win.outSize:(n*p.cout+(c+1)*mult)*win.outSize], c*mult, win, ws[wi], fuseRelu)
+				p.depthwisePlane(xp, y.F[(n*p.cout+c*mult)*win.outSize:(n*p.cout+(c+1)*mult)*win.outSize], c*mult, win, &grid, ws[wi], fuseRelu)
 				continue
 			}
 			src, pin := padImage(xp, 1, win, ws[wi])
@@ -277,10 +281,7 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 									out := yp[o : o+win.out[2]]
 									sw := win.stride[2]
 									if sw == 1 {
-										row = row[:len(out)]
-										for ow := range out {
-											out[ow] += float32(wv * row[ow])
-										}
+										kernels.MulAdd(out, row, wv)
 									} else {
 										for ow := range out {
 											out[ow] += float32(wv * row[ow*sw])
@@ -301,7 +302,8 @@ func (p *convPlan) depthwise(x, y *Tensor, win *window, ws []*workspace, fuseRel
 }
 
 // fillBias sets every element of dst to output channel m's bias (0 without
-// one), where a depthwise channel's sums start.
+// one): a depthwise channel's sums start there, and it is the whole output
+// of a convolution without input channels.
 func (p *convPlan) fillBias(dst []float32, m int) {
 	b := float32(0)
 	if p.bias != nil {
@@ -315,6 +317,31 @@ func (p *convPlan) fillBias(dst []float32, m int) {
 // depthwiseByRows turns depthwisePlane off (tests compare the two).
 var depthwiseByRows = false
 
+// planeGrid is the geometry of depthwisePlane for one window, the same for
+// every plane of a call: the stride s, the width Wq and size of the parity
+// planes, the n = OH·Wq outputs computed, and where each tap's run starts
+// in the planes.
+type planeGrid struct {
+	s, Wq, size, n int
+	start          []int
+}
+
+func newPlaneGrid(win *window) planeGrid {
+	s := win.stride[1]
+	KH, KW := win.kernel[1], win.kernel[2]
+	Hp, Wp := win.in[1]+win.padBegin[1]+win.padEnd[1], win.in[2]+win.padBegin[2]+win.padEnd[2]
+	Hq, Wq := (Hp+s-1)/s, (Wp+s-1)/s
+	// Each plane is Hq·Wq plus a row and a tap of zeros, for the extra
+	// columns' reads past its end.
+	g := planeGrid{s: s, Wq: Wq, size: Hq*Wq + Wq + KW, n: win.out[1] * Wq}
+	for kh := 0; kh < KH; kh++ {
+		for kw := 0; kw < KW; kw++ {
+			g.start = append(g.start, ((kh%s)*s+kw%s)*g.size+(kh/s)*Wq+kw/s)
+		}
+	}
+	return g
+}
+
 // depthwisePlane computes the output channels m0, m0+1, … (into ys, one
 // plane each) of the input plane xp for depthwise, for a two-dimensional
 // window of stride s = 1 or 2 without dilation, a tap at a time over the
@@ -322,18 +349,12 @@ var depthwiseByRows = false
 // planes by the parity of row and column (one plane for s = 1), so that
 // tap (kh, kw) reads plane (kh mod s, kw mod s) at offset
 // (kh/s)·Wq + kw/s for output position oh·Wq + ow, on a grid Wq wide whose
-// columns past the output's are computed and dropped. The sums are those
-// of depthwise's rows, tap by tap, so the same bits.
-func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, wk *workspace, fuseRelu bool) {
-	s := win.stride[1]
+// columns past the output's are computed and dropped (g, from
+// newPlaneGrid). The sums are those of depthwise's rows, tap by tap, so
+// the same bits.
+func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, g *planeGrid, wk *workspace, fuseRelu bool) {
+	s, Wq, size, n := g.s, g.Wq, g.size, g.n
 	IH, IW, OH, OW := win.in[1], win.in[2], win.out[1], win.out[2]
-	KH, KW := win.kernel[1], win.kernel[2]
-	Hp, Wp := IH+win.padBegin[1]+win.padEnd[1], IW+win.padBegin[2]+win.padEnd[2]
-	Hq, Wq := (Hp+s-1)/s, (Wp+s-1)/s
-	n := OH * Wq
-	// Each plane is Hq·Wq plus a row and a tap of zeros, for the extra
-	// columns' reads past its end.
-	size := Hq*Wq + Wq + KW
 	wk.pad = wk.ar.scratchF(wk.pad, s*s*size, "the padded planes of one depthwise channel")
 	planes := wk.pad[:s*s*size]
 	clear(planes)
@@ -356,22 +377,11 @@ func (p *convPlan) depthwisePlane(xp, ys []float32, m0 int, win *window, wk *wor
 	}
 	wk.outT = wk.ar.scratchF(wk.outT, n, "the output of one depthwise channel")
 	acc := wk.outT[:n]
-	// Where each tap's run starts in planes.
-	var starts [25]int
-	start := starts[:0]
-	if KH*KW > len(starts) {
-		start = make([]int, 0, KH*KW)
-	}
-	for kh := 0; kh < KH; kh++ {
-		for kw := 0; kw < KW; kw++ {
-			start = append(start, ((kh%s)*s+kw%s)*size+(kh/s)*Wq+kw/s)
-		}
-	}
 	for j := 0; j < len(ys)/win.outSize; j++ {
 		m := m0 + j
 		p.fillBias(acc, m)
 		wm := p.wdata[m*win.kSz : (m+1)*win.kSz]
-		for t, o := range start {
+		for t, o := range g.start {
 			kernels.MulAdd(acc, planes[o:o+n], wm[t])
 		}
 		yp := ys[j*win.outSize : (j+1)*win.outSize]
@@ -605,16 +615,10 @@ func (p *convPlan) run(x *Tensor, ar *arena, ws []*workspace, fuseRelu bool) (*T
 		P := win.outSize
 		for n := 0; n < N; n++ {
 			for m := 0; m < p.cout; m++ {
-				v := float32(0)
-				if p.bias != nil {
-					v = p.bias[m]
-				}
-				if fuseRelu {
-					v = max(v, 0)
-				}
 				row := y.F[(n*p.cout+m)*P : (n*p.cout+m+1)*P]
-				for i := range row {
-					row[i] = v
+				p.fillBias(row, m)
+				if fuseRelu {
+					reluInPlace(row)
 				}
 			}
 		}
