@@ -380,9 +380,9 @@ func tsnePCA(ctx context.Context, x []float32, n, d int, o TSNEOptions) ([]float
 
 // neighbours finds the kmax nearest neighbours of every point of the
 // n×dd data (d the input's dimension), once for all runs: approximately
-// above o.KNNExactMaxN points, else exactly (brute force up to 32
-// dimensions, screened by a float32 GEMM bound when screenable, else
-// pruned by the PCA projection). exact says which.
+// above o.KNNExactMaxN points, else exactly (a sweep along the first
+// principal axis up to 32 dimensions, screened by a float32 GEMM bound when
+// screenable, else pruned by the PCA projection). exact says which.
 func neighbours(ctx context.Context, data []float32, n, dd, d, kmax int, pca *PCAResult, o TSNEOptions) (nb *neighbors, exact bool, err error) {
 	switch {
 	case n > o.KNNExactMaxN:
